@@ -1,0 +1,27 @@
+/* ts_codec.h — the live tick batch published on ts:live.
+ *
+ * msgpack map {"e": epoch, "t": tick time ms, "p": [price per instrument, in
+ * index order]}. One message per tick for all instruments: subscribers get
+ * one Redis message per interval however many instruments there are. */
+#ifndef TS_CODEC_H
+#define TS_CODEC_H
+
+#include <msgpack.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ts_live_msg {
+    int64_t epoch;
+    int64_t t;
+    uint32_t count;
+    int32_t *prices; /* malloc'ed by ts_live_decode, freed by ts_live_msg_free */
+} ts_live_msg;
+
+/* Appends the encoded message to sb (the caller clears it). Returns 0 or -1. */
+int ts_live_encode(msgpack_sbuffer *sb, int64_t epoch, int64_t t, const int32_t *prices, uint32_t count);
+/* Decodes one message. Unknown keys are skipped so the format can grow.
+ * Returns 0, or -1 with err saying what is malformed. */
+int ts_live_decode(const char *buf, size_t len, ts_live_msg *out, char *err, size_t errlen);
+void ts_live_msg_free(ts_live_msg *m);
+
+#endif

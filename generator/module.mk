@@ -1,0 +1,7 @@
+# generator/module.mk — build/tickgen
+GEN_SRC := $(wildcard generator/*.c)
+GEN_OBJ := $(GEN_SRC:%.c=$(BUILD)/%.o)
+BINS += $(BUILD)/tickgen
+
+$(BUILD)/tickgen: $(GEN_OBJ) $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs hiredis libevent 2>/dev/null) $(MSGPACK_LIBS) -lm

@@ -1,0 +1,102 @@
+// tests/lib/procs.js — start and stop the real processes a test needs.
+//
+// Every process is started on loopback with a free port, its output kept in
+// memory (and shown when a test fails), and stopped by its own PID only.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BUILD = path.resolve(ROOT, process.env.TS_BUILD || 'build');
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Polls `cond` (sync or async) every `every` ms until it returns a truthy
+ * value, which is returned; throws `what` after `timeout` ms.
+ */
+export async function waitFor(what, cond, { timeout = 10000, every = 20 } = {}) {
+  const until = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}` + (last ? `: ${last.message}` : ''));
+    }
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** A child process with its combined output and an exit promise. */
+export class Proc {
+  constructor(name, cmd, args, { env = {}, cwd = ROOT } = {}) {
+    this.name = name;
+    this.output = '';
+    this.exitCode = undefined;
+    this.signal = undefined;
+    this.child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.pid = this.child.pid;
+    const keep = (d) => {
+      this.output += d.toString();
+      if (this.output.length > 1 << 20) this.output = this.output.slice(-(1 << 19));
+    };
+    this.child.stdout.on('data', keep);
+    this.child.stderr.on('data', keep);
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exitCode = code;
+        this.signal = signal;
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get running() {
+    return this.exitCode === undefined && this.signal === undefined;
+  }
+
+  signal_(sig) {
+    if (this.running) process.kill(this.pid, sig);
+  }
+
+  /** Sends `sig` and waits for the exit (SIGKILL after `timeout` ms). */
+  async stop(sig = 'SIGTERM', timeout = 5000) {
+    if (!this.running) return this.exited;
+    this.signal_(sig);
+    const t = setTimeout(() => this.signal_('SIGKILL'), timeout);
+    const r = await this.exited;
+    clearTimeout(t);
+    return r;
+  }
+
+  /** Waits until the output matches `re`. */
+  async waitOutput(re, timeout = 10000) {
+    return waitFor(`${this.name} output ${re}`, () => re.test(this.output) || (!this.running && Promise.reject(new Error(`${this.name} exited: ${this.tail()}`))), { timeout });
+  }
+
+  tail(n = 2000) {
+    return this.output.slice(-n);
+  }
+}
+
+/** Starts build/tickgen against `redisUrl` with extra flags. */
+export function startGenerator(redisUrl, args = [], opts = {}) {
+  return new Proc('tickgen', path.join(BUILD, 'tickgen'), ['--redis', redisUrl, ...args], opts);
+}

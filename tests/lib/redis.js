@@ -1,0 +1,75 @@
+// tests/lib/redis.js — a private redis-server per test file, and reads of
+// the tickstream layout (docs/REDIS.md) through ioredis.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { Proc, freePort, waitFor } from './procs.js';
+
+/** A real redis-server on a free loopback port, data in a temp dir. */
+export class RedisServer {
+  static async start({ aof = true } = {}) {
+    const s = new RedisServer();
+    s.port = await freePort();
+    s.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-redis-'));
+    s.aof = aof;
+    await s.launch();
+    return s;
+  }
+
+  async launch() {
+    this.proc = new Proc('redis-server', 'redis-server', [
+      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
+      '--appendonly', this.aof ? 'yes' : 'no', '--save', '', '--daemonize', 'no',
+      '--protected-mode', 'yes',
+    ]);
+    await this.proc.waitOutput(/Ready to accept connections/, 10000);
+  }
+
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  client() {
+    return new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: false, maxRetriesPerRequest: 3, retryStrategy: () => 100 });
+  }
+
+  /** SIGKILL: no shutdown save, like a crash. */
+  async kill() {
+    await this.proc.stop('SIGKILL');
+  }
+
+  async restart() {
+    await this.launch();
+  }
+
+  async stop() {
+    await this.proc.stop('SIGTERM');
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** XRANGE of one instrument as [{t, p}] (ids are `<t>-0`). */
+export async function readStream(client, name, from = '-', to = '+') {
+  const rows = await client.xrange(`ts:tick:{${name}}`, from, to);
+  return rows.map(([id, fields]) => {
+    const [t, seq] = id.split('-');
+    if (seq !== '0') throw new Error(`entry ${id} of ${name} has sequence ${seq}, want 0`);
+    const i = fields.indexOf('p');
+    return { t: Number(t), p: Number(fields[i + 1]) };
+  });
+}
+
+/** Asserts a series has consecutive times `dt` apart and ±1 steps; returns a message or null. */
+export function checkSeries(series, dt, { steps = true } = {}) {
+  for (let i = 1; i < series.length; i++) {
+    const a = series[i - 1], b = series[i];
+    if (b.t - a.t !== dt) return `hole or duplicate at index ${i}: t ${a.t} then ${b.t} (want +${dt})`;
+    if (steps && Math.abs(b.p - a.p) !== 1) return `step at t ${b.t} is ${b.p - a.p}, want ±1`;
+  }
+  return null;
+}
+
+export async function waitStreamLength(client, name, n, timeout = 10000) {
+  return waitFor(`${name} to hold ${n} entries`, async () => (await client.xlen(`ts:tick:{${name}}`)) >= n, { timeout });
+}

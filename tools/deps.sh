@@ -1,0 +1,36 @@
+#!/bin/sh
+# tools/deps.sh — install what a fresh Debian 12 lacks for building, running
+# and testing tickstream; say what is installed; do nothing when all is there.
+set -eu
+cd "$(dirname "$0")/.."
+
+# Build: compiler, pkg-config and the -dev packages of the libraries we use.
+# Run: redis. Test: cmocka, chromium (browser tests), haproxy (native cluster),
+# docker-compose (static check of the compose file), systemd (unit checks).
+APT_PKGS="gcc make pkg-config libc6-dev libhiredis-dev libevent-dev libmsgpack-dev \
+libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools \
+chromium haproxy docker-compose systemd procps"
+
+missing=""
+for p in $APT_PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+# Node may come from Debian or elsewhere; only install Debian's when there is none.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+if [ -n "$missing" ]; then
+    echo "deps: installing with apt-get:$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "deps: installing npm packages from package-lock.json (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+fi
