@@ -28,6 +28,7 @@ BINS :=
 UNIT_TESTS :=
 NODE_TESTS :=
 
+.SECONDARY:
 .PHONY: all deps run run-cluster test unit-test node-test bench bench-generator clean
 all:
 

@@ -87,6 +87,9 @@ static const ts_opt *find_flag(const ts_opt *opts, size_t n, const char *name, s
 
 ts_opts_result ts_opts_parse(const ts_opt *opts, size_t n, int argc, char **argv, char *err, size_t errlen)
 {
+    for (int a = 1; a < argc; a++)
+        if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h"))
+            return TS_OPTS_HELP;
     /* Defaults, then the environment: both lose to flags below. */
     for (size_t i = 0; i < n; i++) {
         const ts_opt *o = &opts[i];
@@ -103,8 +106,6 @@ ts_opts_result ts_opts_parse(const ts_opt *opts, size_t n, int argc, char **argv
     }
     for (int a = 1; a < argc; a++) {
         const char *arg = argv[a];
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
-            return TS_OPTS_HELP;
         if (strncmp(arg, "--", 2) != 0) {
             snprintf(err, errlen, "unexpected argument '%s' (see --help)", arg);
             return TS_OPTS_ERROR;

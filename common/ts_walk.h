@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define TS_DEFAULT_SEED 0x7469636b73747265ULL /* "tickstre" */
+#define TS_DEFAULT_SEED_STR "0x7469636b73747265"
 
 uint64_t ts_splitmix64(uint64_t x);
 /* +1 or -1. */

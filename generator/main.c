@@ -1,0 +1,133 @@
+/* main.c — tickgen: parse the configuration, wire the parts, run the loop.
+ *
+ * Exit codes: 0 after SIGINT/SIGTERM, 1 when Redis holds an incompatible
+ * history (or another fatal condition), 2 for a bad flag or variable. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+#include "ts_log.h"
+#include "ts_names.h"
+#include "ts_opts.h"
+#include "ts_walk.h"
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    gen *g = arg;
+    if (g->stopping)
+        return;
+    ts_info("%s: finishing the batch in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    g->stopping = 1;
+    if (!g->in_flight)
+        gen_shutdown(g, 0);
+}
+
+void gen_shutdown(gen *g, int code)
+{
+    g->stopping = 1;
+    g->exit_code = code;
+    event_base_loopbreak(g->base);
+}
+
+/* Checks what the option table cannot: relations between values. */
+static int validate(const gen_config *c, char *err, size_t len)
+{
+    if (c->min_price >= c->max_price)
+        snprintf(err, len, "--min-price (%lld) must be below --max-price (%lld)", (long long)c->min_price,
+                 (long long)c->max_price);
+    else if (c->start_price < c->min_price || c->start_price > c->max_price)
+        snprintf(err, len, "--start-price %lld is outside [--min-price, --max-price]", (long long)c->start_price);
+    else if (c->retention_ms < c->interval_ms)
+        snprintf(err, len, "--retention must be at least one interval");
+    else
+        return 0;
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    gen_config cfg;
+    const char *log_level;
+    memset(&cfg, 0, sizeof(cfg));
+    const ts_opt opts[] = {
+        {"redis", "TS_REDIS_URL", TS_OPT_REDIS, &cfg.redis, "redis://127.0.0.1:6379", 0, 0,
+         "Redis URL, redis://[[user]:password@]host:port[/db]"},
+        {"instruments", "TS_INSTRUMENTS", TS_OPT_INT, &cfg.instruments, "100", 1, TS_INSTRUMENTS_MAX,
+         "number of instruments, named ticker_00.."},
+        {"interval-ms", "TS_INTERVAL_MS", TS_OPT_INT, &cfg.interval_ms, "1000", 1, 86400000,
+         "tick interval in ms; ticks sit on multiples of it"},
+        {"retention", "TS_RETENTION", TS_OPT_DURATION, &cfg.retention_ms, "24h", 1, 366LL * 86400000,
+         "history kept in Redis (e.g. 90s, 15m, 24h)"},
+        {"seed", "TS_SEED", TS_OPT_U64, &cfg.seed, TS_DEFAULT_SEED_STR, 0, 0,
+         "random-walk seed; the same seed writes the same ticks"},
+        {"start-price", "TS_START_PRICE", TS_OPT_INT, &cfg.start_price, "0", INT32_MIN, INT32_MAX,
+         "price of a new instrument"},
+        {"min-price", "TS_MIN_PRICE", TS_OPT_INT, &cfg.min_price, "-2147483648", INT32_MIN, INT32_MAX,
+         "lower bound; the walk reflects there"},
+        {"max-price", "TS_MAX_PRICE", TS_OPT_INT, &cfg.max_price, "2147483647", INT32_MIN, INT32_MAX,
+         "upper bound; the walk reflects there"},
+        {"reset", "TS_RESET", TS_OPT_BOOL, &cfg.reset, NULL, 0, 0,
+         "delete every tickstream key (ts:*) at start, then begin a new history"},
+        {"summary", "TS_SUMMARY", TS_OPT_DURATION, &cfg.summary_ms, "60s", 100, 86400000,
+         "how often to log the summary line"},
+        {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &log_level, "info", 0, 0, "debug, info, warn or error"},
+    };
+    const size_t nopts = sizeof(opts) / sizeof(opts[0]);
+    char err[512];
+    ts_log_level level;
+
+    switch (ts_opts_parse(opts, nopts, argc, argv, err, sizeof(err))) {
+    case TS_OPTS_HELP:
+        ts_opts_usage("tickgen",
+                      "Moves every instrument by a ±1 random walk each interval, writes each tick to a\n"
+                      "Redis stream (ts:tick:{NAME}, entry ID = tick time in ms) and publishes the batch\n"
+                      "on ts:live. Backfills missed intervals after a stall or restart.",
+                      opts, nopts);
+        return 0;
+    case TS_OPTS_ERROR:
+        fprintf(stderr, "tickgen: %s\n", err);
+        return 2;
+    case TS_OPTS_OK:
+        break;
+    }
+    if (ts_log_parse_level(log_level, &level) != 0) {
+        fprintf(stderr, "tickgen: --log-level: '%s' is not debug, info, warn or error\n", log_level);
+        return 2;
+    }
+    if (validate(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tickgen: %s\n", err);
+        return 2;
+    }
+    ts_log_init("tickgen", level);
+    signal(SIGPIPE, SIG_IGN);
+
+    gen g;
+    memset(&g, 0, sizeof(g));
+    g.cfg = &cfg;
+    g.reset_pending = cfg.reset;
+    g.base = event_base_new();
+    struct event *sigint = g.base ? evsignal_new(g.base, SIGINT, on_signal, &g) : NULL;
+    struct event *sigterm = g.base ? evsignal_new(g.base, SIGTERM, on_signal, &g) : NULL;
+    if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL) || gen_ticker_init(&g) ||
+        gen_redis_start(&g)) {
+        ts_error("out of memory at start");
+        return 1;
+    }
+    ts_info("%lld instruments every %lld ms, retention %lld ms, redis %s:%d", (long long)cfg.instruments,
+            (long long)cfg.interval_ms, (long long)cfg.retention_ms, cfg.redis.host, cfg.redis.port);
+    event_base_dispatch(g.base);
+
+    if (g.redis != NULL)
+        redisAsyncFree(g.redis);
+    gen_ticker_free(&g);
+    event_free(g.reconnect_ev);
+    event_free(g.connect_timeout_ev);
+    event_free(sigint);
+    event_free(sigterm);
+    event_base_free(g.base);
+    ts_info("exit %d", g.exit_code);
+    return g.exit_code;
+}

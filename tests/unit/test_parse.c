@@ -1,0 +1,189 @@
+/* test_parse.c — names, durations, Redis URLs and the option table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ts_names.h"
+#include "ts_opts.h"
+#include "ts_redis_url.h"
+#include "ts_time.h"
+
+static void test_names(void **state)
+{
+    (void)state;
+    char b[32];
+    ts_instrument_name(b, sizeof(b), 7, 100);
+    assert_string_equal(b, "ticker_07");
+    ts_instrument_name(b, sizeof(b), 0, 1);
+    assert_string_equal(b, "ticker_00");
+    ts_instrument_name(b, sizeof(b), 99, 100);
+    assert_string_equal(b, "ticker_99");
+    ts_instrument_name(b, sizeof(b), 5, 101);
+    assert_string_equal(b, "ticker_005");
+    ts_instrument_name(b, sizeof(b), 999, 1000);
+    assert_string_equal(b, "ticker_999");
+    ts_instrument_name(b, sizeof(b), 1000, 1001);
+    assert_string_equal(b, "ticker_1000");
+    ts_tick_key(b, sizeof(b), "ticker_07");
+    assert_string_equal(b, "ts:tick:{ticker_07}");
+    assert_int_equal(ts_instrument_index("ticker_07", 100), 7);
+    assert_int_equal(ts_instrument_index("ticker_7", 100), -1);
+    assert_int_equal(ts_instrument_index("ticker_007", 100), -1);
+    assert_int_equal(ts_instrument_index("ticker_99", 50), -1);
+    assert_int_equal(ts_instrument_index("ticker_0x", 100), -1);
+    assert_int_equal(ts_instrument_index("tick_07", 100), -1);
+    assert_int_equal(ts_instrument_index("", 100), -1);
+}
+
+static void test_durations(void **state)
+{
+    (void)state;
+    char err[128];
+    int64_t ms;
+    assert_int_equal(ts_parse_duration_ms("90s", &ms, err, sizeof(err)), 0);
+    assert_int_equal(ms, 90000);
+    assert_int_equal(ts_parse_duration_ms("15m", &ms, err, sizeof(err)), 0);
+    assert_int_equal(ms, 900000);
+    assert_int_equal(ts_parse_duration_ms("24h", &ms, err, sizeof(err)), 0);
+    assert_int_equal(ms, 86400000);
+    assert_int_equal(ts_parse_duration_ms("250ms", &ms, err, sizeof(err)), 0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(ts_parse_duration_ms("2d", &ms, err, sizeof(err)), 0);
+    assert_int_equal(ms, 172800000);
+    const char *bad[] = {"", "90", "s", "-5s", "+5s", "5x", "5 s", "1.5h", "99999999999999999999d", "5ss"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(ts_parse_duration_ms(bad[i], &ms, err, sizeof(err)), -1);
+        assert_true(strlen(err) > 0);
+    }
+    char b[32];
+    ts_format_duration_ms(86400000, b, sizeof(b));
+    assert_string_equal(b, "1d");
+    ts_format_duration_ms(90000, b, sizeof(b));
+    assert_string_equal(b, "90s");
+    ts_format_duration_ms(1500, b, sizeof(b));
+    assert_string_equal(b, "1500ms");
+}
+
+static void test_redis_urls(void **state)
+{
+    (void)state;
+    char err[256];
+    ts_redis_url u;
+    assert_int_equal(ts_redis_url_parse("redis://127.0.0.1:6390", &u, err, sizeof(err)), 0);
+    assert_string_equal(u.host, "127.0.0.1");
+    assert_int_equal(u.port, 6390);
+    assert_int_equal(u.db, 0);
+    assert_string_equal(u.password, "");
+    assert_int_equal(ts_redis_url_parse("redis://:s3cret@redis:6379/2", &u, err, sizeof(err)), 0);
+    assert_string_equal(u.host, "redis");
+    assert_string_equal(u.password, "s3cret");
+    assert_string_equal(u.user, "");
+    assert_int_equal(u.db, 2);
+    assert_int_equal(ts_redis_url_parse("redis://app:pw@h", &u, err, sizeof(err)), 0);
+    assert_string_equal(u.user, "app");
+    assert_int_equal(u.port, 6379);
+    const char *bad[] = {"http://h:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
+                         "redis://h:12x", "redis://h:1/x", "redis://pw@h:1", "h:6379"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(ts_redis_url_parse(bad[i], &u, err, sizeof(err)), -1);
+        assert_true(strlen(err) > 0);
+    }
+}
+
+typedef struct {
+    int64_t n, d;
+    const char *s;
+    int b;
+    ts_redis_url r;
+} opt_vals;
+
+static ts_opts_result parse(opt_vals *v, int argc, char **argv, char *err)
+{
+    const ts_opt opts[] = {
+        {"count", "TS_TEST_COUNT", TS_OPT_INT, &v->n, "5", 1, 10, "a count"},
+        {"wait", "TS_TEST_WAIT", TS_OPT_DURATION, &v->d, "2s", 1, 60000, "a duration"},
+        {"name", "TS_TEST_NAME", TS_OPT_STRING, &v->s, "x", 0, 0, "a name"},
+        {"flag", "TS_TEST_FLAG", TS_OPT_BOOL, &v->b, NULL, 0, 0, "a flag"},
+        {"redis", "TS_TEST_REDIS", TS_OPT_REDIS, &v->r, "redis://127.0.0.1:6379", 0, 0, "a url"},
+    };
+    return ts_opts_parse(opts, 5, argc, argv, err, 256);
+}
+
+static void test_options(void **state)
+{
+    (void)state;
+    char err[256];
+    opt_vals v;
+    char *a0[] = {"prog"};
+    unsetenv("TS_TEST_COUNT");
+    assert_int_equal(parse(&v, 1, a0, err), TS_OPTS_OK);
+    assert_int_equal(v.n, 5);
+    assert_int_equal(v.d, 2000);
+    assert_string_equal(v.s, "x");
+    assert_int_equal(v.b, 0);
+    assert_int_equal(v.r.port, 6379);
+
+    setenv("TS_TEST_COUNT", "7", 1);
+    char *a1[] = {"prog", "--wait=15s", "--flag", "--name", "y", "--redis", "redis://h:1"};
+    assert_int_equal(parse(&v, 7, a1, err), TS_OPTS_OK);
+    assert_int_equal(v.n, 7); /* from the environment */
+    assert_int_equal(v.d, 15000);
+    assert_int_equal(v.b, 1);
+    assert_string_equal(v.s, "y");
+    assert_string_equal(v.r.host, "h");
+
+    char *a2[] = {"prog", "--count", "9"};
+    assert_int_equal(parse(&v, 3, a2, err), TS_OPTS_OK);
+    assert_int_equal(v.n, 9); /* the flag beats the environment */
+
+    setenv("TS_TEST_COUNT", "70", 1);
+    assert_int_equal(parse(&v, 1, a0, err), TS_OPTS_ERROR);
+    assert_non_null(strstr(err, "--count"));
+    assert_non_null(strstr(err, "TS_TEST_COUNT"));
+    unsetenv("TS_TEST_COUNT");
+
+    char *bad[][3] = {{"prog", "--count", "0"},    {"prog", "--count", "abc"}, {"prog", "--wait", "5"},
+                      {"prog", "--redis", "h:1"},  {"prog", "--nope", "1"},    {"prog", "stray", "1"},
+                      {"prog", "--flag=maybe", ""}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int argc = bad[i][2][0] ? 3 : 2;
+        err[0] = '\0';
+        assert_int_equal(parse(&v, argc, bad[i], err), TS_OPTS_ERROR);
+        assert_true(strlen(err) > 0 && strchr(err, '\n') == NULL);
+    }
+    char *missing[] = {"prog", "--count"};
+    assert_int_equal(parse(&v, 2, missing, err), TS_OPTS_ERROR);
+    assert_non_null(strstr(err, "needs a value"));
+    char *help[] = {"prog", "--count", "bad", "--help"};
+    assert_int_equal(parse(&v, 4, help, err), TS_OPTS_HELP);
+}
+
+static void test_backoff(void **state)
+{
+    (void)state;
+    ts_backoff b;
+    ts_backoff_reset(&b);
+    assert_int_equal(ts_backoff_next(&b), 100);
+    assert_int_equal(ts_backoff_next(&b), 200);
+    for (int i = 0; i < 20; i++)
+        assert_true(ts_backoff_next(&b) <= 5000);
+    assert_int_equal(ts_backoff_next(&b), 5000);
+    ts_backoff_reset(&b);
+    assert_int_equal(ts_backoff_next(&b), 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names),   cmocka_unit_test(test_durations), cmocka_unit_test(test_redis_urls),
+        cmocka_unit_test(test_options), cmocka_unit_test(test_backoff),
+    };
+    return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}
