@@ -83,7 +83,14 @@ export class Proc {
     const t = setTimeout(() => this.signal_('SIGKILL'), timeout);
     const r = await this.exited;
     clearTimeout(t);
+    this.checkSanitizers();
     return r;
+  }
+
+  /** Throws if ASan/UBSan/LSan reported anything (make test SAN=1). */
+  checkSanitizers() {
+    const m = /(ERROR: (Address|Leak)Sanitizer|runtime error:)/.exec(this.output);
+    if (m) throw new Error(`${this.name} (pid ${this.pid}) sanitizer report:\n${this.output.slice(Math.max(0, m.index - 200), m.index + 3000)}`);
   }
 
   /** Waits until the output matches `re`. */
