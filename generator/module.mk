@@ -5,3 +5,9 @@ BINS += $(BUILD)/tickgen
 
 $(BUILD)/tickgen: $(GEN_OBJ) $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs hiredis libevent 2>/dev/null) $(MSGPACK_LIBS) -lm
+
+# `make bench-generator`: tickgen's write rate beside redis-benchmark's (docs/PERFORMANCE.md).
+bench-generator: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tickgen
+	BUILD=$(BUILD) tools/bench-generator.sh
+bench: bench-generator

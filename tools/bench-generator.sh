@@ -1,0 +1,79 @@
+#!/bin/bash
+# tools/bench-generator.sh — `make bench-generator`: how fast tickgen writes
+# ticks, beside redis-benchmark's pipelined XADD on the same server, in one run.
+#
+# For each instrument count a fresh redis-server (no persistence, so disk
+# speed is not measured) on a free loopback port:
+#   1. tickgen at --interval-ms 1: always behind, so it writes flat out
+#      (backfilling); entries/s = XADD calls counted by Redis over WINDOW s.
+#   2. redis-benchmark, one connection pipelining 1000 XADDs (the shape of
+#      tickgen's traffic), and 50 connections pipelining 64.
+#   3. tickgen at the real 1 Hz: does it keep up, and at what CPU.
+# CPU is user+system time from /proc over the window, in % of one core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+WINDOW=${WINDOW:-5}
+COUNTS=${COUNTS:-"1000 10000 100000"}
+TMP=$(mktemp -d)
+redis_pid="" gen_pid=""
+cleanup() {
+    [ -n "$gen_pid" ] && kill -KILL "$gen_pid" 2>/dev/null || true
+    [ -n "$redis_pid" ] && kill -KILL "$redis_pid" 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+xadd_calls() { redis-cli -p "$PORT" INFO commandstats | tr -d '\r' | awk -F'[=,:]' '/^cmdstat_xadd:/ {print $3}'; }
+hz=$(getconf CLK_TCK)
+
+start_redis() {
+    PORT=$(free_port)
+    redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" \
+        --daemonize no --logfile "$TMP/redis.log" &
+    redis_pid=$!
+    until redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.05; done
+}
+stop_redis() { kill -TERM "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""; }
+
+# Runs tickgen for WINDOW s after a 1 s warm-up; prints "rate gen_cpu redis_cpu".
+measure_gen() {
+    local n=$1 iv=$2
+    "$BUILD/tickgen" --redis "redis://127.0.0.1:$PORT" --instruments "$n" --interval-ms "$iv" \
+        --retention 10m --log-level warn 2>"$TMP/gen.log" &
+    gen_pid=$!
+    sleep 1
+    local c0 g0 r0 t0 c1 g1 r1 t1
+    c0=$(xadd_calls); g0=$(cpu_ticks $gen_pid); r0=$(cpu_ticks $redis_pid); t0=$(date +%s.%N)
+    sleep "$WINDOW"
+    c1=$(xadd_calls); g1=$(cpu_ticks $gen_pid); r1=$(cpu_ticks $redis_pid); t1=$(date +%s.%N)
+    kill -TERM $gen_pid; wait $gen_pid 2>/dev/null || true; gen_pid=""
+    awk -v c0="$c0" -v c1="$c1" -v g0="$g0" -v g1="$g1" -v r0="$r0" -v r1="$r1" -v t0="$t0" -v t1="$t1" -v hz="$hz" \
+        'BEGIN { d = t1 - t0; printf "%.0f %.0f %.0f\n", (c1 - c0) / d, 100 * (g1 - g0) / hz / d, 100 * (r1 - r0) / hz / d }'
+}
+
+# redis-benchmark pipelined XADD over n keys; prints requests/s.
+measure_bench() {
+    local n=$1 c=$2 p=$3
+    redis-benchmark -p "$PORT" -q -n 1000000 -c "$c" -P "$p" -r "$n" \
+        XADD 'bench:{__rand_int__}' MINID '~' 0 '*' p 123 | tr '\r' '\n' |
+        awk '/requests per second/ {for (i = 1; i <= NF; i++) if ($i == "requests") print int($(i-1))}' | tail -1
+}
+
+echo "| instruments | tickgen flat out (entries/s) | tickgen CPU | redis CPU | redis-benchmark -c1 -P1000 | ratio | redis-benchmark -c50 -P64 | ratio | at 1 Hz: tickgen CPU | redis CPU |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for n in $COUNTS; do
+    start_redis
+    read -r rate gcpu rcpu < <(measure_gen "$n" 1)
+    b1=$(measure_bench "$n" 1 1000)
+    b50=$(measure_bench "$n" 50 64)
+    redis-cli -p "$PORT" FLUSHALL >/dev/null
+    read -r hzrate hzg hzr < <(measure_gen "$n" 1000)
+    stop_redis
+    # At 1 Hz the generator must write n entries a second to keep up.
+    keep=$(awk -v r="$hzrate" -v n="$n" 'BEGIN { print (r >= 0.95 * n) ? "" : " (BEHIND: " r "/s)" }')
+    awk -v n="$n" -v rate="$rate" -v g="$gcpu" -v r="$rcpu" -v b1="$b1" -v b50="$b50" -v hg="$hzg" -v hr="$hzr" -v keep="$keep" \
+        'BEGIN { printf "| %d | %d | %d%% | %d%% | %d | %.2f | %d | %.2f | %d%%%s | %d%% |\n", n, rate, g, r, b1, rate / b1, b50, rate / b50, hg, keep, hr }'
+done
