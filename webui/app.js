@@ -1,0 +1,326 @@
+// app.js — the page: config, one WebSocket, the current instrument's series.
+//
+// Rules that keep the chart exact (docs/PROTOCOL.md):
+// - Only messages for the current instrument are used; a late message for
+//   the one the user just left is dropped, so two instruments never mix.
+// - Ticks are used only once the current catch-up has ended (a hist with
+//   more:false); before that a tick can only be a leftover of an older
+//   subscription of the same name.
+// - A hist that starts before the first point held is the start of a newer
+//   full catch-up (switching A→B→A fast): the series restarts from it.
+// - Everything is deduplicated by time, so a resume with since = the last
+//   time held continues with no hole and no duplicate.
+// - A hist with another epoch means the history was reset on the server:
+//   drop the series, subscribe again from 0, and tell the user.
+import { Series } from './series.js';
+import { Chart, fmtTime } from './chart.js';
+import { Picker } from './picker.js';
+import { Conn, wsUrl, closeText } from './conn.js';
+
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  cfg: null,
+  sym: null,
+  epoch: null,
+  phase: 'idle', // idle | loading (from 0) | catchup (resume) | live | error
+  state: 'connecting', // connecting | catching up | live | reconnecting
+  down: null, // {code, reason, retryAt, attempt} while reconnecting
+  series: new Series(),
+  chart: null,
+  conn: null,
+  picker: null,
+  notices: [],
+  ignored: 0, // messages for other instruments, dropped
+  lastDataAt: 0, // Date.now() of the last hist/tick used
+};
+
+// ---- notices (gateway errors, epoch changes) ---------------------------------
+
+function notice(level, text) {
+  const n = { level, text, at: Date.now() };
+  app.notices.push(n);
+  if (app.notices.length > 50) app.notices.shift();
+  const li = document.createElement('li');
+  li.className = level;
+  li.innerHTML = '<time></time><span></span><button type="button" title="Dismiss" aria-label="Dismiss">×</button>';
+  li.querySelector('time').textContent = fmtTime(n.at);
+  li.querySelector('span').textContent = text;
+  li.querySelector('button').onclick = () => li.remove();
+  const list = $('notices');
+  list.prepend(li);
+  while (list.children.length > 4) list.lastElementChild.remove();
+  setTimeout(() => li.remove(), level === 'error' ? 30000 : 15000);
+}
+
+// ---- header -------------------------------------------------------------------
+
+function setState(s, down = null) {
+  app.state = s;
+  app.down = down;
+  renderConn();
+}
+
+function renderConn() {
+  const el = $('conn');
+  el.dataset.state = app.state;
+  let text = app.state;
+  if (app.state === 'reconnecting' && app.down) {
+    const secs = Math.max(0, Math.ceil((app.down.retryAt - Date.now()) / 1000));
+    text = `reconnecting in ${secs}s`;
+    el.title = `${closeText(app.down.code, app.down.reason)} — attempt ${app.down.attempt}`;
+  } else if (app.state === 'live' && app.cfg && Date.now() - app.lastDataAt > 3 * app.cfg.interval_ms + 2000) {
+    text = 'live · no ticks';
+    el.title = `no tick for ${Math.round((Date.now() - app.lastDataAt) / 1000)} s (generator stopped?)`;
+  } else el.title = '';
+  $('conn-text').textContent = text;
+  $('retry').hidden = app.state !== 'reconnecting';
+}
+
+function renderHeader(view) {
+  const s = app.series;
+  $('price').textContent = s.length ? fmtNum(s.lastP) : '—';
+  $('lasttime').textContent = s.length ? fmtTime(s.lastT) : '—';
+  $('lasttime').dateTime = s.length ? new Date(s.lastT).toISOString() : '';
+  const vis = app.chart.visible();
+  const ch = $('change');
+  if (vis) {
+    const d = s.p[vis[1]] - s.p[vis[0]];
+    ch.textContent = (d > 0 ? '+' : d < 0 ? '−' : '±') + fmtNum(Math.abs(d));
+    ch.className = d > 0 ? 'up' : d < 0 ? 'down' : '';
+    ch.title = `change from ${fmtTime(s.t[vis[0]], true)} to ${fmtTime(s.t[vis[1]], true)}`;
+    $('span').textContent = fmtSpan(s.t[vis[1]] - s.t[vis[0]]);
+  } else {
+    ch.textContent = '—';
+    ch.className = '';
+    $('span').textContent = '';
+  }
+  $('points').textContent = s.length ? `${s.length.toLocaleString()} points` : '';
+  if (view) {
+    $('btn-live').hidden = view.mode !== 'fixed';
+    $('follow').hidden = view.mode === 'fixed';
+  }
+}
+
+function renderLoading() {
+  const el = $('loading');
+  if (app.phase === 'loading' || app.phase === 'idle') {
+    el.hidden = false;
+    el.dataset.kind = 'loading';
+    const n = app.series.length;
+    $('loading-text').textContent = `Loading ${app.sym || 'instruments'}…` + (n ? ` ${n.toLocaleString()} points` : '');
+  } else if (app.phase === 'error') {
+    el.hidden = false;
+    el.dataset.kind = 'error';
+  } else el.hidden = true;
+}
+
+const fmtNum = (v) => v.toLocaleString();
+
+function fmtSpan(ms) {
+  const s = ms / 1000;
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(s < 36000 ? 1 : 0)} h`;
+}
+
+// ---- subscription ---------------------------------------------------------------
+
+function subscribe() {
+  if (!app.sym || !app.conn.open) return;
+  const since = app.series.length ? app.series.lastT : 0;
+  app.phase = since ? 'catchup' : 'loading';
+  app.conn.send({ op: 'sub', sym: app.sym, since });
+  setState('catching up');
+  renderLoading();
+}
+
+function switchTo(sym) {
+  if (!app.cfg.instruments.includes(sym)) {
+    notice('error', `Unknown instrument "${sym}"; showing ${app.cfg.instruments[0]}.`);
+    sym = app.cfg.instruments[0];
+    history.replaceState(null, '', '#' + sym);
+  }
+  app.picker.show(sym);
+  if (sym === app.sym) return;
+  if (app.sym && app.conn.open) app.conn.send({ op: 'unsub', sym: app.sym });
+  app.sym = sym;
+  document.title = `${sym} · tickstream`;
+  app.series.clear();
+  app.phase = 'idle';
+  app.chart.update({ reset: true });
+  renderHeader(null);
+  renderLoading();
+  subscribe();
+}
+
+function onHist(m) {
+  const s = app.series;
+  if (app.epoch !== null && m.epoch !== app.epoch) {
+    const had = s.length > 0;
+    app.epoch = m.epoch;
+    if (had) {
+      s.clear();
+      app.chart.update({ reset: true });
+      notice('warn', `History was reset on the server (new epoch): ${app.sym} was reloaded from the start.`);
+      subscribe(); // since 0: a re-sub restarts the catch-up
+      return;
+    }
+  }
+  app.epoch = m.epoch;
+  const p = m.p || [];
+  let reset = false;
+  if (p.length) {
+    if (s.length && m.t0 < s.firstT) {
+      s.clear();
+      reset = true;
+    }
+    s.pushRun(m.t0, m.dt, p);
+    app.lastDataAt = Date.now();
+  }
+  if (!m.more) app.phase = 'live';
+  else if (reset || app.phase !== 'catchup') app.phase = 'loading';
+  if (!m.more) setState('live');
+  app.chart.update({ reset });
+  renderLoading();
+}
+
+function onTick(m) {
+  if (app.phase !== 'live') return;
+  const s = app.series;
+  if (!s.push(m.t, m.p)) return;
+  app.lastDataAt = Date.now();
+  // Keep about the retention window; trimming in steps keeps it O(1) per tick.
+  const keep = app.cfg.retention_ms;
+  if (keep > 0 && s.lastT - s.firstT > keep * 1.02 + 10 * app.cfg.interval_ms) s.trimBefore(s.lastT - keep);
+  app.chart.update();
+}
+
+function onMessage(m) {
+  if (!m || typeof m !== 'object') return;
+  if (m.op === 'err') {
+    const about = m.sym ? ` (${m.sym})` : '';
+    notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
+    if (m.sym && m.sym === app.sym && (m.code === 'unknown_sym' || m.code === 'bad_since' || m.code === 'too_many_subs')) {
+      app.phase = 'error';
+      $('loading-text').textContent = `Cannot show ${m.sym}: ${m.msg}`;
+      renderLoading();
+    }
+    return;
+  }
+  if (m.sym !== app.sym) {
+    app.ignored++;
+    return;
+  }
+  if (m.op === 'hist') onHist(m);
+  else if (m.op === 'tick') onTick(m);
+}
+
+// ---- start-up -------------------------------------------------------------------
+
+async function loadConfig() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await fetch('api/config', { cache: 'no-store' });
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      const cfg = await r.json();
+      if (!Array.isArray(cfg.instruments) || cfg.instruments.length === 0) throw new Error('no instruments');
+      return cfg;
+    } catch (e) {
+      const delay = Math.min(15000, 500 * 2 ** attempt);
+      setState('reconnecting', { code: 0, reason: `config: ${e.message}`, retryAt: Date.now() + delay, attempt: attempt + 1 });
+      await new Promise((res) => setTimeout(res, delay));
+    }
+  }
+}
+
+function keys(e) {
+  if (e.target.closest('input, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
+  const c = app.chart, x = c.u.scales.x;
+  const w = x.min == null ? 0 : x.max - x.min;
+  const act = {
+    '/': () => $('picker').focus(),
+    ArrowLeft: () => c.pan(-w / 10),
+    ArrowRight: () => c.pan(w / 10),
+    '+': () => c.zoom(1 / 1.5),
+    '=': () => c.zoom(1 / 1.5),
+    '-': () => c.zoom(1.5),
+    0: () => c.reset(),
+    Home: () => c.reset(),
+    End: () => c.live(),
+    l: () => c.live(),
+  }[e.key];
+  if (act) {
+    e.preventDefault();
+    act();
+  }
+}
+
+async function main() {
+  app.chart = new Chart($('chart'), app.series, { onView: renderHeader });
+  $('btn-reset').onclick = () => app.chart.reset();
+  $('btn-live').onclick = () => app.chart.live();
+  $('retry').onclick = () => app.conn && app.conn.retryNow();
+  for (const b of document.querySelectorAll('[data-range]')) b.onclick = () => app.chart.last(Number(b.dataset.range) * 1000);
+  document.addEventListener('keydown', keys);
+  setInterval(renderConn, 500);
+
+  app.cfg = await loadConfig();
+  app.epoch = app.cfg.epoch ?? null;
+  app.chart.interval = app.cfg.interval_ms || 1000;
+  $('interval').textContent = `every ${fmtSpan(app.cfg.interval_ms).replace(/^0 s$/, app.cfg.interval_ms + ' ms')}`;
+  app.picker = new Picker($('picker'), $('picker-list'), (sym) => {
+    if (location.hash !== '#' + sym) location.hash = sym;
+    else switchTo(sym);
+  });
+  app.picker.setNames(app.cfg.instruments);
+  setState('connecting');
+  app.conn = new Conn(wsUrl(), {
+    onOpen: subscribe,
+    onMessage,
+    onDown: (d) => setState('reconnecting', d),
+  });
+  window.addEventListener('hashchange', () => switchTo(decodeURIComponent(location.hash.slice(1))));
+  const first = decodeURIComponent(location.hash.slice(1)) || app.cfg.instruments[0];
+  if (!location.hash) history.replaceState(null, '', '#' + first);
+  switchTo(first);
+  app.conn.start();
+}
+
+// Read-only view for tests and the console; copies, never the live buffers.
+window.tickstream = {
+  get sym() {
+    return app.sym;
+  },
+  get state() {
+    return app.state;
+  },
+  get phase() {
+    return app.phase;
+  },
+  get epoch() {
+    return app.epoch;
+  },
+  get length() {
+    return app.series.length;
+  },
+  get lastT() {
+    return app.series.lastT;
+  },
+  get instruments() {
+    return app.cfg ? app.cfg.instruments.slice() : [];
+  },
+  get view() {
+    const x = app.chart ? app.chart.u.scales.x : {};
+    return { mode: app.chart ? app.chart.mode : null, min: x.min, max: x.max };
+  },
+  get notices() {
+    return app.notices.map((n) => ({ ...n }));
+  },
+  get ignored() {
+    return app.ignored;
+  },
+  series: () => app.series.copy(),
+};
+
+main();
