@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 #include <hiredis/async.h>
+#include <msgpack.h>
 #include <stdint.h>
 
 #include "ts_redis_url.h"
@@ -67,7 +68,11 @@ typedef struct gen {
     struct event *summary_ev;
     int in_flight;        /* a batch has been sent and its replies are pending */
     int64_t batch_sent_us;
-    int64_t batch_last_t; /* the newest tick time in the batch in flight */
+    /* The batch being queued (gen_ticker.c fill): tick times fill_t..fill_end,
+     * next instrument fill_i of tick fill_t. */
+    struct event *fill_ev;
+    int64_t fill_t, fill_end, fill_due, fill_minid, fill_i;
+    msgpack_sbuffer live_sb;
     int stopping;         /* SIGINT/SIGTERM seen: exit once nothing is in flight */
     int exit_code;
     gen_stats stats, last_summary;

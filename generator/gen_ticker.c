@@ -28,6 +28,8 @@
 
 /* Commands per batch: bounds the pipeline's memory during a long backfill. */
 #define GEN_BATCH_COMMANDS 65536
+/* Commands queued before yielding to the loop so they are written (see fill). */
+#define GEN_SLICE_COMMANDS 4096
 
 static void pump(gen *g);
 
@@ -92,31 +94,63 @@ static void on_exec(redisAsyncContext *c, void *r, void *privdata)
     pump(g);
 }
 
-/* Advances every price to tick time t and queues its transaction. */
-static int queue_tick(gen *g, int64_t t, int last, msgpack_sbuffer *sb)
+/* Queues up to GEN_SLICE_COMMANDS commands of the batch being sent, then
+ * yields to the loop (a zero timer) so that hiredis writes them and Redis
+ * works on them while the next slice is built: without slicing, building a
+ * 100,000-command tick and Redis executing it would take turns. The batch is
+ * still one batch: its last EXEC alone ends it. */
+static void fill(gen *g)
 {
     const gen_config *cfg = g->cfg;
-    uint64_t index = (uint64_t)(t / cfg->interval_ms);
-    long long minid = (long long)(ts_now_ms() - cfg->retention_ms);
     redisAsyncContext *c = g->redis;
-
-    redisAsyncCommand(c, NULL, NULL, "MULTI");
-    for (int64_t i = 0; i < cfg->instruments; i++) {
-        g->prices[i] = ts_walk_next(cfg->seed, (uint32_t)i, index, g->prices[i], (int32_t)cfg->min_price,
-                                    (int32_t)cfg->max_price);
-        redisAsyncCommand(c, NULL, NULL, "XADD %s MINID ~ %lld %lld-0 p %d", g->keys[i], minid, (long long)t,
-                          g->prices[i]);
+    int64_t budget = GEN_SLICE_COMMANDS, n = cfg->instruments;
+    if (!g->in_flight || c == NULL || g->fill_t > g->fill_end)
+        return;
+    while (budget > 0 && g->fill_t <= g->fill_end) {
+        int64_t t = g->fill_t;
+        uint64_t index = (uint64_t)(t / cfg->interval_ms);
+        if (g->fill_i == 0) {
+            g->fill_minid = ts_now_ms() - cfg->retention_ms;
+            redisAsyncCommand(c, NULL, NULL, "MULTI");
+        }
+        int64_t stop = g->fill_i + budget < n ? g->fill_i + budget : n;
+        for (int64_t i = g->fill_i; i < stop; i++) {
+            g->prices[i] = ts_walk_next(cfg->seed, (uint32_t)i, index, g->prices[i], (int32_t)cfg->min_price,
+                                        (int32_t)cfg->max_price);
+            redisAsyncCommand(c, NULL, NULL, "XADD %s MINID ~ %lld %lld-0 p %d", g->keys[i],
+                              (long long)g->fill_minid, (long long)t, g->prices[i]);
+        }
+        budget -= stop - g->fill_i;
+        g->fill_i = stop;
+        if (g->fill_i < n)
+            break;
+        msgpack_sbuffer_clear(&g->live_sb);
+        if (ts_live_encode(&g->live_sb, g->epoch, t, g->prices, (uint32_t)n) == 0)
+            redisAsyncCommand(c, NULL, NULL, "PUBLISH " TS_CHANNEL_LIVE " %b", g->live_sb.data, g->live_sb.size);
+        else
+            ts_error("encoding the live message of tick %" PRId64 " failed", t);
+        redisAsyncCommand(c, on_exec, t == g->fill_end ? g : NULL, "EXEC");
+        budget -= 3;
+        g->last_t = t;
+        g->stats.entries += (uint64_t)n;
+        g->stats.ticks++;
+        g->stats.backfilled += t < g->fill_due;
+        g->fill_t += cfg->interval_ms;
+        g->fill_i = 0;
     }
-    msgpack_sbuffer_clear(sb);
-    if (ts_live_encode(sb, g->epoch, t, g->prices, (uint32_t)cfg->instruments) != 0)
-        return -1;
-    redisAsyncCommand(c, NULL, NULL, "PUBLISH " TS_CHANNEL_LIVE " %b", sb->data, sb->size);
-    redisAsyncCommand(c, on_exec, last ? g : NULL, "EXEC");
-    g->stats.entries += (uint64_t)cfg->instruments;
-    return 0;
+    if (g->fill_t <= g->fill_end) {
+        struct timeval zero = {0, 0};
+        evtimer_add(g->fill_ev, &zero);
+    }
 }
 
-/* Sends the next batch if one is due and none is in flight. */
+static void on_fill(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    fill(arg);
+}
+
+/* Starts the next batch if one is due and none is in flight. */
 static void pump(gen *g)
 {
     const gen_config *cfg = g->cfg;
@@ -142,21 +176,13 @@ static void pump(gen *g)
     if (first < due && count > 1)
         ts_debug("backfilling %" PRId64 " intervals from %" PRId64, count, first);
 
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     g->batch_sent_us = ts_mono_us();
-    for (int64_t k = 0; k < count; k++) {
-        int64_t t = first + k * iv;
-        if (queue_tick(g, t, k == count - 1, &sb) != 0) {
-            ts_error("encoding tick %" PRId64 " failed", t);
-            break;
-        }
-        g->last_t = t;
-        g->stats.ticks++;
-        g->stats.backfilled += t < due;
-    }
-    msgpack_sbuffer_destroy(&sb);
+    g->fill_t = first;
+    g->fill_end = first + (count - 1) * iv;
+    g->fill_i = 0;
+    g->fill_due = due;
     g->in_flight = 1;
+    fill(g);
 }
 
 static void on_summary(evutil_socket_t fd, short what, void *arg)
@@ -183,8 +209,10 @@ int gen_ticker_init(gen *g)
     g->keys = calloc((size_t)n, sizeof(*g->keys));
     g->prices = calloc((size_t)n, sizeof(*g->prices));
     g->timer_ev = evtimer_new(g->base, on_timer, g);
+    g->fill_ev = evtimer_new(g->base, on_fill, g);
+    msgpack_sbuffer_init(&g->live_sb);
     g->summary_ev = event_new(g->base, -1, EV_PERSIST, on_summary, g);
-    if (!g->names || !g->keys || !g->prices || !g->timer_ev || !g->summary_ev)
+    if (!g->names || !g->keys || !g->prices || !g->timer_ev || !g->fill_ev || !g->summary_ev)
         return -1;
     for (int64_t i = 0; i < n; i++) {
         ts_instrument_name(g->names[i], sizeof(g->names[i]), (uint32_t)i, (uint32_t)n);
@@ -204,6 +232,7 @@ void gen_ticker_resume(gen *g)
 void gen_ticker_stop(gen *g)
 {
     evtimer_del(g->timer_ev);
+    evtimer_del(g->fill_ev);
 }
 
 void gen_ticker_free(gen *g)
@@ -212,6 +241,9 @@ void gen_ticker_free(gen *g)
         event_free(g->timer_ev);
     if (g->summary_ev)
         event_free(g->summary_ev);
+    if (g->fill_ev)
+        event_free(g->fill_ev);
+    msgpack_sbuffer_destroy(&g->live_sb);
     free(g->names);
     free(g->keys);
     free(g->prices);
