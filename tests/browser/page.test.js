@@ -1,0 +1,200 @@
+// tests/browser/page.test.js — the web page in headless Debian Chromium
+// against a real redis-server, tickgen (100 ms ticks) and tickgw.
+//
+// Two instruments get a full day's worth of points (86,400) written straight
+// into Redis first, so the page loads a real-size history; the generator
+// then continues them live. Every comparison is against XRANGE.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { RedisServer, readStream, checkSeries } from '../lib/redis.js';
+import { ROOT, BUILD, Proc, freePort, waitFor, startGenerator } from '../lib/procs.js';
+import { fillHistory } from './fill.js';
+
+const INTERVAL = 100;
+const INSTRUMENTS = 8;
+const NAMES = Array.from({ length: INSTRUMENTS }, (_, i) => `ticker_${String(i).padStart(2, '0')}`);
+const HEAVY = ['ticker_03', 'ticker_05']; // 86,400 points each
+const DAY_POINTS = 86400;
+const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
+
+let redis, client, gen, gw, gwPort, browser, page;
+const pageLog = [];
+
+function startGateway() {
+  return new Proc('tickgw', path.join(BUILD, 'tickgw'), [
+    '--listen', `127.0.0.1:${gwPort}`, '--redis', redis.url, '--webui', path.join(ROOT, 'webui'), '--threads', '1',
+  ]);
+}
+
+async function gatewayReady(proc) {
+  await waitFor('tickgw /readyz', async () => {
+    if (!proc.running) throw new Error(`tickgw exited: ${proc.tail()}`);
+    const r = await fetch(`http://127.0.0.1:${gwPort}/readyz`);
+    return r.status === 200;
+  }, { timeout: 10000 });
+}
+
+/** Waits for a condition in the page; `what` names it in the failure. */
+async function until(what, fn, arg, timeout = 10000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+  } catch (e) {
+    const st = await page.evaluate(() => window.tickstream && { sym: tickstream.sym, state: tickstream.state, phase: tickstream.phase, length: tickstream.length, notices: tickstream.notices }).catch(() => null);
+    throw new Error(`${what}: ${e.message.split('\n')[0]}; page: ${JSON.stringify(st)}`);
+  }
+}
+
+/** The page's series of `sym` equals XRANGE of its stream up to its last tick, without hole or duplicate. */
+async function assertSeriesMatchesRedis(sym) {
+  const s = await page.evaluate(() => ({ sym: tickstream.sym, ...tickstream.series() }));
+  assert.equal(s.sym, sym);
+  assert.ok(s.t.length > 0, 'series is empty');
+  const want = await readStream(client, sym, '-', String(s.t[s.t.length - 1]));
+  const got = s.t.map((t, i) => ({ t, p: s.p[i] }));
+  assert.equal(checkSeries(got, INTERVAL), null);
+  assert.equal(got.length, want.length, `page holds ${got.length} points of ${sym}, Redis ${want.length}`);
+  assert.deepEqual(got, want);
+  return got;
+}
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  redis = await RedisServer.start({ aof: false });
+  client = redis.client();
+  // A common last tick for every stream, a few intervals in the past: the
+  // generator resumes after it (and backfills up to now).
+  const endT = Math.floor(Date.now() / INTERVAL) * INTERVAL - 5 * INTERVAL;
+  await fillHistory(client, HEAVY, { count: DAY_POINTS, interval: INTERVAL, endT });
+  await fillHistory(client, NAMES.filter((n) => !HEAVY.includes(n)), { count: 20, interval: INTERVAL, endT, seed: 7 });
+  gen = startGenerator(redis.url, ['--interval-ms', String(INTERVAL), '--instruments', String(INSTRUMENTS)]);
+  await gen.waitOutput(/resuming after tick/);
+  gwPort = await freePort();
+  gw = startGateway();
+  await gatewayReady(gw);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1200, height: 640 } });
+  page.on('console', (m) => pageLog.push(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
+});
+
+after(async () => {
+  if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'browser-last.png') }).catch(() => {});
+  if (browser) await browser.close();
+  if (gw) await gw.stop();
+  if (gen) await gen.stop();
+  if (client) client.disconnect();
+  if (redis) await redis.stop();
+  const errors = pageLog.filter((l) => l.startsWith('pageerror'));
+  if (errors.length) console.log(pageLog.join('\n'));
+});
+
+test('the picker lists every instrument from /api/config; typing 05 + Enter picks ticker_05', async () => {
+  const cfg = await (await fetch(`http://127.0.0.1:${gwPort}/api/config`)).json();
+  assert.deepEqual(cfg.instruments, NAMES);
+  await page.goto(`http://127.0.0.1:${gwPort}/`);
+  await until('config loaded', () => window.tickstream && window.tickstream.instruments.length > 0);
+  // No hash: the first instrument, written into the URL.
+  await until('first instrument chosen', () => tickstream.sym === 'ticker_00' && location.hash === '#ticker_00');
+  await page.focus('#picker');
+  const listed = await page.$$eval('#picker-list li[data-name]', (lis) => lis.map((li) => li.dataset.name));
+  assert.deepEqual(listed, cfg.instruments);
+  await page.keyboard.type('05');
+  const first = await page.$eval('#picker-list li.active', (li) => li.dataset.name);
+  assert.equal(first, 'ticker_05');
+  await page.keyboard.press('Enter');
+  await until('ticker_05 in the URL', () => location.hash === '#ticker_05' && tickstream.sym === 'ticker_05');
+  assert.equal(await page.inputValue('#picker'), 'ticker_05');
+});
+
+test('the chart holds XRANGE of the chosen stream (86,400+ points), then grows live', async () => {
+  const t0 = Date.now();
+  await until('ticker_05 live', () => tickstream.sym === 'ticker_05' && tickstream.state === 'live' && tickstream.length > 86400, undefined, 15000);
+  console.log(`# full history of ticker_05 live in the page after ${Date.now() - t0} ms`);
+  const got = await assertSeriesMatchesRedis('ticker_05');
+  assert.ok(got.length >= DAY_POINTS);
+  const last = got[got.length - 1].t;
+  await until('live ticks', (l) => tickstream.lastT >= l + 10 * 100, last);
+  await assertSeriesMatchesRedis('ticker_05');
+  // The header follows the series.
+  const price = await page.textContent('#price');
+  assert.match(price.replace(/[,\s]/g, ''), /^-?\d+$/);
+  assert.equal(await page.getAttribute('#conn', 'data-state'), 'live');
+});
+
+test('a screenshot is written and the chart canvas is not blank', async () => {
+  await until('chart drawn', () => document.querySelector('#chart canvas') !== null);
+  // Count pixels in the series colour (--line, #4fc3f7) on the plot canvas.
+  const drawn = await page.evaluate(() => {
+    const c = document.querySelector('#chart canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let line = 0, colours = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      if (Math.abs(d[i] - 0x4f) < 40 && Math.abs(d[i + 1] - 0xc3) < 40 && Math.abs(d[i + 2] - 0xf7) < 40) line++;
+    }
+    return { line, colours: colours.size, w: c.width, h: c.height };
+  });
+  const shot = path.join(ARTIFACTS, 'browser-page.png');
+  await page.screenshot({ path: shot });
+  assert.ok(fs.statSync(shot).size > 10000, 'screenshot is suspiciously small');
+  assert.ok(drawn.line > 2000, `chart canvas looks blank: ${JSON.stringify(drawn)}`);
+  assert.ok(drawn.colours > 20, `chart canvas looks blank: ${JSON.stringify(drawn)}`);
+});
+
+test('switching instrument switches the data completely, even when switching fast', async () => {
+  // One switch with a visible loading state (switchTo runs synchronously in hashchange).
+  const loading = await page.evaluate(() => {
+    location.hash = '#ticker_03';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    return { sym: tickstream.sym, length: tickstream.length, overlay: !document.getElementById('loading').hidden };
+  });
+  assert.deepEqual(loading, { sym: 'ticker_03', length: 0, overlay: true });
+  await until('ticker_03 live', () => tickstream.sym === 'ticker_03' && tickstream.state === 'live' && tickstream.length > 86400, undefined, 15000);
+  assert.equal(await page.isHidden('#loading'), true);
+  await assertSeriesMatchesRedis('ticker_03');
+  // Back and forth faster than a catch-up: 03 → 05 → 03 → 05 → 03 → 01 → 03.
+  await page.evaluate(async () => {
+    for (const s of ['ticker_05', 'ticker_03', 'ticker_05', 'ticker_03', 'ticker_01', 'ticker_03']) {
+      location.hash = '#' + s;
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  });
+  await until('ticker_03 live again', () => tickstream.sym === 'ticker_03' && tickstream.state === 'live' && tickstream.length > 86400, undefined, 15000);
+  const got = await assertSeriesMatchesRedis('ticker_03');
+  await until('live ticks', (l) => tickstream.lastT >= l + 5 * 100, got[got.length - 1].t);
+  await assertSeriesMatchesRedis('ticker_03');
+  // A light instrument: its stream is far shorter than the heavy ones.
+  await page.evaluate(() => (location.hash = '#ticker_01'));
+  await until('ticker_01 live', () => tickstream.sym === 'ticker_01' && tickstream.state === 'live' && tickstream.length > 0);
+  const light = await assertSeriesMatchesRedis('ticker_01');
+  assert.ok(light.length < DAY_POINTS, `ticker_01 holds ${light.length} points`);
+});
+
+test('gateway killed and restarted: reconnecting, then live, no hole and no duplicate', async () => {
+  await page.evaluate(() => (location.hash = '#ticker_05'));
+  await until('ticker_05 live', () => tickstream.sym === 'ticker_05' && tickstream.state === 'live' && tickstream.length > 86400, undefined, 15000);
+  const before_ = await page.evaluate(() => tickstream.lastT);
+  await gw.stop('SIGKILL');
+  await until('reconnecting shown', () => tickstream.state === 'reconnecting' && /reconnecting in \d+s/.test(document.getElementById('conn-text').textContent));
+  // Let the generator move on while the gateway is down: the page must catch up on that.
+  await waitFor('ticks while the gateway is down', async () => {
+    const [[id]] = await client.xrevrange('ts:tick:{ticker_05}', '+', '-', 'COUNT', 1);
+    return Number(id.split('-')[0]) >= before_ + 10 * INTERVAL;
+  }, { timeout: 5000 });
+  gw = startGateway();
+  await gatewayReady(gw);
+  await until('live again', () => tickstream.state === 'live', undefined, 20000);
+  const [[id]] = await client.xrevrange('ts:tick:{ticker_05}', '+', '-', 'COUNT', 1);
+  await until('caught up past the outage', (t) => tickstream.lastT > t, Number(id.split('-')[0]));
+  await assertSeriesMatchesRedis('ticker_05');
+  const shot = path.join(ARTIFACTS, 'browser-after-reconnect.png');
+  await page.screenshot({ path: shot });
+});
