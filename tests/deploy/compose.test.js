@@ -1,0 +1,172 @@
+// tests/deploy/compose.test.js — docker-compose.yml, checked statically:
+// there is no Docker engine on our machines, so nothing here builds or
+// starts an image. `docker-compose config` (Debian's 1.29) validates the file
+// against the Compose schema and prints it normalised; the topology is then
+// asserted on that normalised form, so anchors and defaults are resolved
+// exactly as docker-compose resolves them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BUILD } from '../lib/procs.js';
+import { composeConfig, parseYaml, read, run, tempFile, ROOT } from './util.js';
+
+const cfg = (() => {
+  const r = composeConfig();
+  if (r.code !== 0) return { error: r.stderr };
+  return parseYaml(r.stdout);
+})();
+const svc = (name) => cfg.services?.[name];
+
+// Volumes as {type, source, target, read_only}: docker-compose 1.29 prints
+// the short form `source:target[:mode]`, v2 the long one.
+function volumes(s) {
+  return (s.volumes || []).map((v) => {
+    if (typeof v !== 'string') return v;
+    const [source, target, mode = 'rw'] = v.split(':');
+    const bind = source.startsWith('/') || source.startsWith('.');
+    return { type: bind ? 'bind' : 'volume', source, target, read_only: mode.split(',').includes('ro') };
+  });
+}
+
+test('docker-compose config -q accepts docker-compose.yml', () => {
+  const r = composeConfig(undefined, ['-q']);
+  assert.equal(r.code, 0, `docker-compose config -q failed:\n${r.stderr}`);
+  assert.equal(cfg.error, undefined);
+});
+
+test('docker-compose config -q rejects a broken copy (the check checks)', () => {
+  const bad = read('docker-compose.yml').replace('condition: service_healthy', 'condition: service_ready_soon');
+  const t = tempFile('docker-compose.yml', bad);
+  try {
+    const r = composeConfig(t.file, ['-q']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /service_ready_soon/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('the file uses no compose v2-only top-level keys and no version pin', () => {
+  const raw = parseYaml(read('docker-compose.yml'));
+  const top = Object.keys(raw).filter((k) => !k.startsWith('x-'));
+  assert.deepEqual(top.sort(), ['services', 'volumes']);
+});
+
+test('four services: redis, generator, gateway, lb', () => {
+  assert.deepEqual(Object.keys(cfg.services).sort(), ['gateway', 'generator', 'lb', 'redis']);
+});
+
+test('redis: official image, AOF on a named volume, redis-cli ping health check, no host port', () => {
+  const r = svc('redis');
+  assert.match(r.image, /^redis:/);
+  const cmd = [].concat(r.command).join(' ');
+  assert.match(cmd, /--appendonly yes/);
+  const vol = volumes(r).find((v) => v.target === '/data');
+  assert.ok(vol, 'redis has a volume on /data');
+  assert.equal(vol.type, 'volume', 'a named volume, not a bind mount');
+  assert.ok(cfg.volumes && vol.source in cfg.volumes, `volume ${vol.source} is declared at the top level`);
+  assert.deepEqual(r.healthcheck.test.filter((a) => a !== 'CMD' && a !== 'CMD-SHELL').join(' '), 'redis-cli ping');
+  assert.equal(r.ports, undefined, 'redis publishes no port (use docker-compose exec redis redis-cli)');
+});
+
+test('generator and gateway are built from deploy/Dockerfile targets on bookworm-slim', () => {
+  const dockerfile = read('deploy/Dockerfile');
+  for (const name of ['generator', 'gateway']) {
+    const b = svc(name).build;
+    assert.equal(path.resolve(b.context), ROOT);
+    assert.equal(b.dockerfile, 'deploy/Dockerfile');
+    assert.match(dockerfile, new RegExp(`^FROM \\S+ AS ${b.target}$`, 'm'), `Dockerfile has stage ${b.target}`);
+  }
+  assert.equal(svc('generator').build.target, 'generator');
+  assert.equal(svc('gateway').build.target, 'gateway');
+});
+
+test('gateway is scalable: no fixed host port, no container name', () => {
+  const g = svc('gateway');
+  assert.equal(g.ports, undefined, 'gateway publishes no host port');
+  assert.equal(g.container_name, undefined);
+  assert.equal(g.network_mode, undefined);
+  assert.ok((g.expose || []).map(String).includes('8080'));
+  assert.equal(g.environment.TS_LISTEN, '0.0.0.0:8080');
+});
+
+test('services start in order, on health', () => {
+  const dep = (a, b) => svc(a).depends_on?.[b]?.condition;
+  assert.equal(dep('generator', 'redis'), 'service_healthy');
+  assert.equal(dep('gateway', 'redis'), 'service_healthy');
+  assert.equal(dep('gateway', 'generator'), 'service_healthy');
+  assert.equal(dep('lb', 'gateway'), 'service_healthy');
+  // generator and gateway get their health checks from the image.
+  const dockerfile = read('deploy/Dockerfile');
+  for (const stage of ['generator', 'gateway']) {
+    const body = dockerfile.split(/^FROM /m).find((s) => new RegExp(` AS ${stage}$`, 'm').test(s.split('\n')[0]));
+    assert.match(body, /^HEALTHCHECK .*\n?.*CMD/m, `stage ${stage} has a HEALTHCHECK`);
+  }
+});
+
+test('every service restarts on failure', () => {
+  for (const [name, s] of Object.entries(cfg.services)) {
+    assert.ok(['always', 'unless-stopped', 'on-failure'].includes(s.restart), `${name} restart is ${s.restart}`);
+  }
+});
+
+test('the daemons point at the compose redis', () => {
+  for (const name of ['generator', 'gateway']) {
+    assert.equal(svc(name).environment.TS_REDIS_URL, 'redis://redis:6379');
+  }
+});
+
+test('lb: HAProxy publishes 8080 and mounts deploy/haproxy/haproxy.cfg, which names the gateway service', () => {
+  const lb = svc('lb');
+  assert.match(lb.image, /^haproxy:/);
+  assert.deepEqual(lb.ports.map((p) => [Number(p.published), p.target]), [[8080, 8080]]);
+  const mount = volumes(lb).find((v) => v.target === '/usr/local/etc/haproxy/haproxy.cfg');
+  assert.ok(mount, 'the config is mounted where the official image reads it');
+  assert.equal(path.relative(ROOT, mount.source), 'deploy/haproxy/haproxy.cfg');
+  assert.equal(mount.read_only, true);
+  const hcfg = read('deploy/haproxy/haproxy.cfg');
+  assert.match(hcfg, /^\s*server-template\s+\S+\s+\d+-\d+\s+gateway:8080\s.*\bresolvers docker\b/m);
+  assert.match(hcfg, /^\s*nameserver\s+\S+\s+127\.0\.0\.11:53$/m);
+  assert.match(hcfg, /^\s*bind :8080$/m, 'HAProxy listens on the port lb publishes');
+});
+
+test('only lb publishes a port', () => {
+  const published = Object.entries(cfg.services).filter(([, s]) => s.ports).map(([n]) => n);
+  assert.deepEqual(published, ['lb']);
+});
+
+test('TS_PORT in .env moves the published port', () => {
+  const t = tempFile('.env', 'TS_PORT=9090\n');
+  try {
+    const r2 = run('docker-compose', ['--env-file', t.file, '--project-directory', ROOT, 'config']);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.deepEqual(parseYaml(r2.stdout).services.lb.ports.map((p) => Number(p.published)), [9090]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('.env.example documents every TS_* variable the compose file passes', () => {
+  const example = read('.env.example');
+  for (const [name, s] of Object.entries(cfg.services)) {
+    for (const k of Object.keys(s.environment || {})) {
+      assert.match(example, new RegExp(`^#?${k}=`, 'm'), `${k} (service ${name}) is in .env.example`);
+    }
+  }
+  assert.match(example, /^#?TS_PORT=/m);
+});
+
+// The daemons' own --help is the list of their settings: .env.example must
+// name each one (binaries built by `make`, which runs before the tests).
+for (const bin of ['tickgen', 'tickgw']) {
+  const file = path.join(BUILD, bin);
+  test(`.env.example documents every TS_* variable of ${bin} --help`, { skip: !fs.existsSync(file) && `${file} not built` }, () => {
+    const help = run(file, ['--help']).stdout;
+    const vars = [...help.matchAll(/\benv (TS_[A-Z0-9_]+)/g)].map((m) => m[1]);
+    assert.ok(vars.length > 3, `${bin} --help lists its TS_* variables`);
+    const example = read('.env.example');
+    const missing = vars.filter((v) => !new RegExp(`^#?${v}=`, 'm').test(example));
+    assert.deepEqual(missing, [], `.env.example lacks ${missing.join(', ')}`);
+  });
+}
