@@ -33,7 +33,11 @@ const app = {
   notices: [],
   ignored: 0, // messages for other instruments, dropped
   lastDataAt: 0, // Date.now() of the last hist/tick used
+  subAt: 0, // Date.now() of the last sub sent, or of the last answer to it
 };
+
+// A catch-up that gets no answer at all for this long is asked for again.
+const SUB_TIMEOUT_MS = 30000;
 
 // ---- notices (gateway errors, epoch changes) ---------------------------------
 
@@ -131,6 +135,7 @@ function subscribe() {
   const since = app.series.length ? app.series.lastT : 0;
   app.phase = since ? 'catchup' : 'loading';
   app.conn.send({ op: 'sub', sym: app.sym, since });
+  app.subAt = Date.now();
   setState('catching up');
   renderLoading();
 }
@@ -156,9 +161,11 @@ function switchTo(sym) {
 
 function onHist(m) {
   const s = app.series;
+  app.subAt = Date.now();
   if (app.epoch !== null && m.epoch !== app.epoch) {
     const had = s.length > 0;
     app.epoch = m.epoch;
+    refreshConfig(); // a new history may have other instruments or interval
     if (had) {
       s.clear();
       app.chart.update({ reset: true });
@@ -216,7 +223,37 @@ function onMessage(m) {
   else if (m.op === 'tick') onTick(m);
 }
 
+/** Runs every 500 ms: the countdown, staleness, and a catch-up that got lost. */
+function watch() {
+  renderConn();
+  if (app.conn && app.conn.open && (app.phase === 'loading' || app.phase === 'catchup') && Date.now() - app.subAt > SUB_TIMEOUT_MS) {
+    notice('warn', `No answer from the gateway for ${app.sym}; asking again.`);
+    subscribe();
+  }
+}
+
 // ---- start-up -------------------------------------------------------------------
+
+/** After an epoch change: new instrument list and interval, if they changed. */
+async function refreshConfig() {
+  try {
+    const r = await fetch('api/config', { cache: 'no-store' });
+    const cfg = r.ok ? await r.json() : null;
+    if (!cfg || !Array.isArray(cfg.instruments) || cfg.instruments.length === 0) return;
+    app.cfg = cfg;
+    app.chart.interval = cfg.interval_ms || 1000;
+    app.picker.setNames(cfg.instruments);
+    renderInterval();
+    if (!cfg.instruments.includes(app.sym)) location.hash = cfg.instruments[0];
+  } catch {
+    // The next epoch change or page load tries again; the chart works meanwhile.
+  }
+}
+
+function renderInterval() {
+  const iv = app.cfg.interval_ms;
+  $('interval').textContent = `every ${iv < 1000 ? iv + ' ms' : fmtSpan(iv)}`;
+}
 
 async function loadConfig() {
   for (let attempt = 0; ; attempt++) {
@@ -263,12 +300,12 @@ async function main() {
   $('retry').onclick = () => app.conn && app.conn.retryNow();
   for (const b of document.querySelectorAll('[data-range]')) b.onclick = () => app.chart.last(Number(b.dataset.range) * 1000);
   document.addEventListener('keydown', keys);
-  setInterval(renderConn, 500);
+  setInterval(watch, 500);
 
   app.cfg = await loadConfig();
   app.epoch = app.cfg.epoch ?? null;
   app.chart.interval = app.cfg.interval_ms || 1000;
-  $('interval').textContent = `every ${fmtSpan(app.cfg.interval_ms).replace(/^0 s$/, app.cfg.interval_ms + ' ms')}`;
+  renderInterval();
   app.picker = new Picker($('picker'), $('picker-list'), (sym) => {
     if (location.hash !== '#' + sym) location.hash = sym;
     else switchTo(sym);

@@ -119,6 +119,7 @@ export function closeText(code, reason) {
     1008: 'too slow to keep up (gateway dropped us)',
     1009: 'message too big',
     1011: 'gateway error',
+    1012: 'gateway restarting or history changed',
   };
   const t = known[code] || `closed (${code})`;
   return reason ? `${t}: ${reason}` : t;
