@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ts_str.h"
+
 #define TS_NAME_PREFIX "ticker_"
 
 int ts_instrument_width(uint32_t count)
@@ -33,11 +35,8 @@ int64_t ts_instrument_index(const char *name, uint32_t count)
     size_t n = strlen(d);
     if (n != (size_t)ts_instrument_width(count))
         return -1;
-    int64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (d[i] < '0' || d[i] > '9')
-            return -1;
-        v = v * 10 + (d[i] - '0');
-    }
+    int64_t v;
+    if (ts_parse_digits(d, n, INT64_MAX, &v) != 0)
+        return -1;
     return v < (int64_t)count ? v : -1;
 }

@@ -6,19 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ts_str.h"
+
+/* Parses n digits as an int in [lo, hi]. */
 static int parse_int(const char *s, size_t n, int lo, int hi, int *out)
 {
-    if (n == 0 || n > 9)
+    int64_t v;
+    if (ts_parse_digits(s, n, hi, &v) != 0 || v < lo)
         return -1;
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v < lo || v > hi)
-        return -1;
-    *out = v;
+    *out = (int)v;
     return 0;
 }
 
