@@ -93,7 +93,7 @@ function renderHeader(view) {
     ch.textContent = (d > 0 ? '+' : d < 0 ? '−' : '±') + fmtNum(Math.abs(d));
     ch.className = d > 0 ? 'up' : d < 0 ? 'down' : '';
     ch.title = `change from ${fmtTime(s.t[vis[0]], true)} to ${fmtTime(s.t[vis[1]], true)}`;
-    $('span').textContent = fmtSpan(s.t[vis[1]] - s.t[vis[0]]);
+    $('span').textContent = 'over ' + fmtSpan(s.t[vis[1]] - s.t[vis[0]]);
   } else {
     ch.textContent = '—';
     ch.className = '';

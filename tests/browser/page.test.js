@@ -198,3 +198,19 @@ test('gateway killed and restarted: reconnecting, then live, no hole and no dupl
   const shot = path.join(ARTIFACTS, 'browser-after-reconnect.png');
   await page.screenshot({ path: shot });
 });
+
+test('history reset on the server (new epoch): the page reloads the series and says so', async () => {
+  await until('ticker_05 live', () => tickstream.sym === 'ticker_05' && tickstream.state === 'live', undefined, 15000);
+  const oldEpoch = await page.evaluate(() => tickstream.epoch);
+  await gen.stop();
+  gen = startGenerator(redis.url, ['--interval-ms', String(INTERVAL), '--instruments', String(INSTRUMENTS), '--reset']);
+  await gen.waitOutput(/no history: starting a new one/);
+  const epoch = Number(await client.hget('ts:meta', 'epoch'));
+  assert.notEqual(epoch, oldEpoch);
+  await until('new epoch in the page', (e) => tickstream.epoch === e && tickstream.state === 'live' && tickstream.length > 5, epoch, 20000);
+  const notices = await page.evaluate(() => tickstream.notices.map((n) => n.text));
+  assert.ok(notices.some((t) => /new epoch/.test(t)), `notices: ${JSON.stringify(notices)}`);
+  assert.ok(await page.isVisible('#notices li.warn'), 'the epoch notice is not on screen');
+  const got = await assertSeriesMatchesRedis('ticker_05');
+  assert.ok(got.length < DAY_POINTS, `old history still shown: ${got.length} points`);
+});
