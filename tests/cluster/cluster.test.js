@@ -1,0 +1,173 @@
+// tests/cluster/cluster.test.js — the native topology of `make run-cluster`
+// (deploy/run-cluster.sh: redis-server, tickgen, two tickgw, HAProxy with the
+// shared deploy/haproxy/haproxy.cfg) on free loopback ports:
+//   - 50 WebSocket clients through HAProxy land on both gateways (/metrics);
+//   - one gateway is SIGKILLed; its clients reconnect through HAProxy with
+//     since = their last tick and end with series equal to XRANGE: no hole,
+//     no duplicate;
+//   - the killed gateway is restarted (by run-cluster.sh, as compose's restart
+//     policy would) and HAProxy gives it new clients;
+//   - SIGINT to run-cluster.sh (Ctrl-C) stops every process it started.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { BUILD, Proc, ROOT, freePort, waitFor } from '../lib/procs.js';
+import { readStream, checkSeries } from '../lib/redis.js';
+import { ResumingClient } from './client.js';
+
+const INTERVAL = 100;
+const SYMS = ['ticker_00', 'ticker_01', 'ticker_02', 'ticker_03'];
+const NCLIENTS = 50;
+
+const built = ['tickgen', 'tickgw'].every((b) => fs.existsSync(path.join(BUILD, b)));
+const skip = !built && `needs ${BUILD}/tickgen and ${BUILD}/tickgw`;
+
+let cluster, redis, varDir;
+let ports = {};
+const clients = [];
+
+/** The current PID of each process run-cluster.sh reports, by name. */
+function pids() {
+  const out = {};
+  for (const m of cluster.output.matchAll(/^run-cluster: (.+) pid (\d+)$/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+const gwPid = (port) => pids()[`tickgw :${port}`];
+
+async function metric(port, name) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(res.status, 200);
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(await res.text());
+  assert.ok(m, `${name} in /metrics of :${port}`);
+  return Number(m[1]);
+}
+const conns = (port) => metric(port, 'tickgw_connections');
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every client caught up on its current connection and holding a tick at or after `t`. */
+function allAt(list, t) {
+  return list.every((c) => c.caughtUp && c.ws.readyState === 1 && c.last >= t);
+}
+
+/** Asserts a client's series is exactly XRANGE of its instrument over the same span. */
+async function assertComplete(c, epoch) {
+  assert.deepEqual(c.errors, [], `client ${c.sym} errors`);
+  assert.deepEqual([...c.epochs], [epoch], 'one epoch across reconnects');
+  assert.equal(checkSeries(c.series, INTERVAL), null, `client of ${c.sym}: ${checkSeries(c.series, INTERVAL)}`);
+  const want = await readStream(redis, c.sym, '-', String(c.last));
+  assert.equal(c.series.length, want.length, `client of ${c.sym}: ${c.series.length} ticks, XRANGE has ${want.length}`);
+  assert.deepEqual(c.series, want);
+}
+
+/** Wraps a test body: on failure, shows what the cluster printed. */
+function withOutput(fn) {
+  return async () => {
+    try {
+      await fn();
+    } catch (e) {
+      console.error(`run-cluster output (tail):\n${cluster?.tail(8000)}`);
+      throw e;
+    }
+  };
+}
+
+before(async () => {
+  if (skip) return;
+  ports = { redis: await freePort(), gw1: await freePort(), gw2: await freePort(), lb: await freePort() };
+  varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-cluster-'));
+  cluster = new Proc('run-cluster', path.join(ROOT, 'deploy/run-cluster.sh'), [], {
+    env: {
+      BUILD,
+      TS_CLUSTER_REDIS_PORT: String(ports.redis),
+      TS_CLUSTER_GW_PORTS: `${ports.gw1} ${ports.gw2}`,
+      TS_CLUSTER_LB_PORT: String(ports.lb),
+      TS_CLUSTER_VAR: varDir,
+      TS_INSTRUMENTS: String(SYMS.length),
+      TS_INTERVAL_MS: String(INTERVAL),
+      TS_LOG_LEVEL: 'info',
+    },
+  });
+  await cluster.waitOutput(/^run-cluster: ready: /m, 40000);
+  redis = new Redis({ host: '127.0.0.1', port: ports.redis, maxRetriesPerRequest: 3 });
+});
+
+after(async () => {
+  for (const c of clients) c.stop();
+  redis?.disconnect();
+  if (cluster?.running) await cluster.stop('SIGTERM', 15000);
+  if (varDir) fs.rmSync(varDir, { recursive: true, force: true });
+});
+
+test('cluster: 50 clients over both gateways, one SIGKILLed, all series complete, it comes back', { skip, timeout: 120000 }, withOutput(async () => {
+  const epoch = Number(await redis.hget('ts:meta', 'epoch'));
+  assert.ok(epoch > 0);
+  const url = `ws://127.0.0.1:${ports.lb}/ws?format=json`;
+
+  // 1. 50 clients through HAProxy; leastconn spreads them.
+  for (let i = 0; i < NCLIENTS; i++) clients.push(new ResumingClient(url, SYMS[i % SYMS.length]));
+  let t0 = Date.now();
+  await waitFor('50 clients caught up and live', () => allAt(clients, t0), { timeout: 20000 });
+  const before = [await conns(ports.gw1), await conns(ports.gw2)];
+  assert.equal(before[0] + before[1], NCLIENTS, `tickgw_connections ${before} sum to ${NCLIENTS}`);
+  assert.ok(before[0] >= 10 && before[1] >= 10, `both gateways serve clients: ${before}`);
+
+  // 2. SIGKILL gateway 2: no goodbye frame, its sockets just die.
+  const killed = gwPid(ports.gw2);
+  assert.ok(killed && alive(killed));
+  const closesBefore = clients.map((c) => c.closes.length);
+  process.kill(killed, 'SIGKILL');
+  const tKill = Date.now();
+
+  // 3. Its clients (and only they) are cut off, reconnect through HAProxy
+  //    with since = their last tick, and go live again.
+  const moved = await waitFor('the killed gateway\'s clients to be cut off', () => {
+    const m = clients.filter((c, i) => c.closes.length > closesBefore[i]);
+    return m.length === before[1] && m;
+  }, { timeout: 10000 });
+  await waitFor('every client live again after the kill', () => allAt(clients, tKill + 5 * INTERVAL), { timeout: 20000 });
+  for (const c of moved) assert.ok(c.connects >= 2, 'a moved client connected again');
+  assert.equal(clients.filter((c, i) => c.closes.length > closesBefore[i]).length, before[1],
+    'clients of the surviving gateway stayed connected');
+
+  // 4. run-cluster.sh restarts the gateway; HAProxy sees it healthy again
+  //    and, with leastconn, hands it the next clients.
+  await waitFor('the killed gateway to be restarted', () => gwPid(ports.gw2) !== killed && gwPid(ports.gw2), { timeout: 10000 });
+  await waitFor('the restarted gateway to be ready', async () => (await fetch(`http://127.0.0.1:${ports.gw2}/readyz`)).status === 200, { timeout: 15000, every: 100 });
+  assert.equal(await conns(ports.gw2), 0, 'a restarted gateway starts empty');
+  // HAProxy needs `rise 2` good checks (downinter 1 s) before it sends traffic.
+  const fresh = [];
+  await waitFor('HAProxy to send new clients to the restarted gateway', async () => {
+    const c = new ResumingClient(url, SYMS[fresh.length % SYMS.length]);
+    fresh.push(c);
+    clients.push(c);
+    await waitFor('a new client to catch up', () => c.caughtUp, { timeout: 5000 });
+    return (await conns(ports.gw2)) > 0;
+  }, { timeout: 15000, every: 300 });
+  t0 = Date.now();
+  await waitFor('all clients live at the end', () => allAt(clients, t0), { timeout: 20000 });
+
+  // 5. Every series — moved, stayed, new — is exactly the stream.
+  for (const c of clients) c.stop();
+  for (const c of clients) await assertComplete(c, epoch);
+  await waitFor('both gateways to count the closes', async () => (await conns(ports.gw1)) + (await conns(ports.gw2)) === 0, { timeout: 5000 });
+}));
+
+test('cluster: Ctrl-C (SIGINT) to run-cluster.sh stops everything it started', { skip, timeout: 30000 }, withOutput(async () => {
+  const started = Object.values(pids());
+  assert.ok(started.length >= 6, `run-cluster reported ${started.length} processes`);
+  await cluster.stop('SIGINT', 15000);
+  assert.equal(cluster.signal, null, 'run-cluster.sh exited by itself, not by the fallback SIGKILL');
+  await waitFor('every process of the cluster to be gone', () => started.every((p) => !alive(p)), { timeout: 5000 });
+  assert.match(cluster.output, /^run-cluster: stopped$/m);
+}));
