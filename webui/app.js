@@ -354,6 +354,9 @@ window.tickstream = {
   get notices() {
     return app.notices.map((n) => ({ ...n }));
   },
+  get draw() {
+    return app.chart ? { ...app.chart.stats } : null;
+  },
   get ignored() {
     return app.ignored;
   },

@@ -22,6 +22,8 @@ export class Chart {
     this.prog = 0; // >0 while this code sets the scale (not the user)
     this.dirty = false;
     this.reset_ = false;
+    this.stats = { draws: 0, lastMs: 0, maxMs: 0 }; // setData to painted, ms: tests and the console
+    this.drawT0 = 0;
     this.u = new uPlot(this.options(), [new Float64Array(0), new Float64Array(0)], el);
     this.input();
     new ResizeObserver(() => this.resize()).observe(el);
@@ -52,6 +54,7 @@ export class Chart {
       ],
       hooks: {
         setScale: [(u, key) => key === 'x' && this.onScale()],
+        draw: [() => this.onDraw()],
       },
     };
   }
@@ -77,6 +80,7 @@ export class Chart {
 
   draw() {
     this.dirty = false;
+    const t0 = performance.now();
     const s = this.series, data = s.views();
     this.prog++;
     try {
@@ -90,7 +94,18 @@ export class Chart {
       this.prog--;
     }
     this.reset_ = false;
+    this.drawT0 = t0;
     this.emit();
+  }
+
+  /** uPlot painted (it commits in a microtask after setData/setScale). */
+  onDraw() {
+    if (!this.drawT0) return;
+    const ms = performance.now() - this.drawT0;
+    this.drawT0 = 0;
+    this.stats.draws++;
+    this.stats.lastMs = ms;
+    this.stats.maxMs = Math.max(this.stats.maxMs, ms);
   }
 
   /** The user changed the x scale (drag-select, double click) or we did. */

@@ -126,6 +126,10 @@ test('the chart holds XRANGE of the chosen stream (86,400+ points), then grows l
   const price = await page.textContent('#price');
   assert.match(price.replace(/[,\s]/g, ''), /^-?\d+$/);
   assert.equal(await page.getAttribute('#conn', 'data-state'), 'live');
+  // Appending a tick redraws; nothing may take near a second, even with a day of points.
+  const draw = await page.evaluate(() => tickstream.draw);
+  console.log(`# chart draws: ${JSON.stringify(draw)}`);
+  assert.ok(draw.draws > 5 && draw.maxMs < 500, JSON.stringify(draw));
 });
 
 test('a screenshot is written and the chart canvas is not blank', async () => {
