@@ -1,0 +1,356 @@
+/* gw_catchup.c — one subscription: streams, then ring, then live.
+ *
+ *   sub(since) ─▶ [ring holds cursor+dt?] ──yes──▶ ring rows > cursor ─▶ LIVE
+ *                        │ no                           ▲
+ *                        ▼                              │ reached the ring
+ *                 XRANGE (cursor, +] COUNT chunk ───────┘
+ *                        │ full: next chunk (after the client drained)
+ *                        │ short, no ring yet: WAIT_SYNC until the first live row
+ *
+ * Why every tick reaches the client exactly once and in order, whatever the
+ * timing of XRANGE replies and live messages:
+ *  - `cursor` only grows, and each step sends only ticks with t > cursor,
+ *    then sets cursor to the last time it covered. Nothing <= cursor is ever
+ *    sent again, and everything sent is ascending.
+ *  - The ring holds consecutive rows first..last (gw_ring.h), and every row
+ *    enters it through gw_live.c's append_row, which in the same call
+ *    broadcasts it to the LIVE subscriptions. So a subscription that is
+ *    switched to LIVE right after sending ring rows up to `last` — in one
+ *    synchronous step on the worker's only thread, with no chance for a live
+ *    message to come in between — gets every later row by broadcast and
+ *    every earlier one from the ring. No tick falls between the two.
+ *  - The switch happens only when cursor + dt >= first, i.e. the streams have
+ *    been read up to where the ring takes over, so no tick falls between the
+ *    XRANGE part and the ring part either. XRANGE and the ring may overlap
+ *    (a tick published after the XRANGE ran can be in both); the cursor
+ *    makes the overlap harmless.
+ *  - A short XRANGE reply means the stream ended at cursor when Redis ran it.
+ *    If the ring still starts later, the missing ticks were published after
+ *    the XRANGE ran; a second XRANGE finds them (every ring row was XADDed
+ *    before it was published). If that one is short too, the stream truly
+ *    lacks them (lost with Redis): the client gets a new hist run after the
+ *    hole instead of a silent jump.
+ * A run is flushed as one hist message when it reaches --chunk prices, when
+ * the next tick is not t0 + n*dt (a hole), and at the end of each step. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw.h"
+#include "ts_log.h"
+#include "ts_names.h"
+
+static void step(gw_sub *s);
+
+gw_sub *gw_sub_find(gw_client *c, uint32_t inst)
+{
+    for (h2o_linklist_t *l = c->subs.next; l != &c->subs; l = l->next) {
+        gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, client_link, l);
+        if (s->inst == inst)
+            return s;
+    }
+    return NULL;
+}
+
+static void unlink_sub(gw_sub *s)
+{
+    if (h2o_linklist_is_linked(&s->link))
+        h2o_linklist_unlink(&s->link);
+}
+
+void gw_sub_remove(gw_sub *s)
+{
+    unlink_sub(s);
+    if (s->c != NULL) {
+        h2o_linklist_unlink(&s->client_link);
+        s->c->nsubs--;
+        GW_SUB(s->w->m.subscriptions, 1);
+        s->c = NULL;
+    }
+    if (s->state != SUB_XRANGE)
+        free(s); /* else on_xrange frees the orphan */
+}
+
+/* ---- hist runs ---- */
+
+static void send_enc(gw_sub *s)
+{
+    gw_buf *b = &s->w->enc[s->c->fmt];
+    if (!b->oom)
+        gw_client_send(s->c, b->data, b->len);
+    b->len = 0;
+    b->oom = 0;
+}
+
+static void run_flush(gw_sub *s, int more)
+{
+    gw_worker *w = s->w;
+    int64_t dt = w->meta.interval_ms;
+    gw_buf *b = &w->enc[s->c->fmt];
+    if (w->run_n == 0) {
+        if (more)
+            return;
+        /* Nothing (more) to catch up: the final hist is empty, last = cursor. */
+        gw_enc_hist(b, s->c->fmt, w->meta.names[s->inst], w->meta.epoch, s->cursor, dt, NULL, 0, s->cursor, 0);
+    } else {
+        int64_t last = w->run_t0 + (int64_t)(w->run_n - 1) * dt;
+        gw_enc_hist(b, s->c->fmt, w->meta.names[s->inst], w->meta.epoch, w->run_t0, dt, w->run, w->run_n, last,
+                    more);
+        s->last_sent = last;
+        s->run_open = 1;
+        w->run_n = 0;
+    }
+    send_enc(s);
+}
+
+static void run_add(gw_sub *s, int64_t t, int32_t p)
+{
+    gw_worker *w = s->w;
+    if (w->run_n > 0 && (t != w->run_t0 + (int64_t)w->run_n * w->meta.interval_ms ||
+                         w->run_n >= (size_t)w->g->cfg.chunk))
+        run_flush(s, 1);
+    if (w->run_n == w->run_cap) {
+        size_t cap = w->run_cap ? w->run_cap * 2 : 1024;
+        int32_t *r = realloc(w->run, cap * sizeof(int32_t));
+        if (r == NULL)
+            return; /* the client sees a hole it can resume after; logged below */
+        w->run = r;
+        w->run_cap = cap;
+    }
+    if (w->run_n == 0)
+        w->run_t0 = t;
+    w->run[w->run_n++] = p;
+}
+
+/* ---- steps ---- */
+
+static void go_live(gw_sub *s)
+{
+    gw_worker *w = s->w;
+    const gw_ring *r = &w->ring;
+    for (uint32_t i = gw_ring_after(r, s->cursor); i < r->count; i++) {
+        int32_t p = gw_ring_row(r, i)[s->inst];
+        if (p != GW_MISSING)
+            run_add(s, gw_ring_time(r, i), p);
+    }
+    if (r->count > 0 && gw_ring_last(r) > s->cursor)
+        s->cursor = gw_ring_last(r);
+    run_flush(s, 0);
+    if (s->c->closing)
+        return;
+    s->state = SUB_LIVE;
+    h2o_linklist_insert(&w->live[s->inst], &s->link);
+    gw_metrics_catchup_done(&w->m, ts_mono_us() - s->started_us);
+}
+
+static void queue_xrange(gw_sub *s)
+{
+    s->state = SUB_QUEUED;
+    h2o_linklist_insert(&s->w->queued, &s->link);
+}
+
+static void step(gw_sub *s)
+{
+    gw_worker *w = s->w;
+    if (w->ring.count > 0 && s->cursor + w->meta.interval_ms >= w->ring.first) {
+        go_live(s);
+        return;
+    }
+    queue_xrange(s);
+}
+
+static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
+{
+    gw_sub *s = priv;
+    gw_worker *w = s->w;
+    redisReply *reply = r;
+    (void)ac;
+    w->xrange_inflight--;
+    if (s->c == NULL) {
+        free(s); /* orphaned by unsub, re-sub or close */
+        gw_catchup_pump(w);
+        return;
+    }
+    if (reply == NULL) {
+        /* Command connection lost: retry from the cursor once it is back. */
+        gw_rconn_lost(&w->cmd, "lost during a catch-up");
+        s->state = SUB_QUEUED;
+        h2o_linklist_insert(w->queued.next, &s->link);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        ts_warn("worker %d: catch-up XRANGE failed: %s", w->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
+        gw_buf *b = &w->enc[s->c->fmt];
+        gw_enc_err(b, s->c->fmt, GW_E_INTERNAL, "reading history failed; subscribe again", w->meta.names[s->inst]);
+        s->state = SUB_QUEUED; /* not in flight: gw_sub_remove frees it */
+        send_enc(s);
+        gw_sub_remove(s);
+        gw_catchup_pump(w);
+        gw_ws_flush(w);
+        return;
+    }
+    int64_t dt = w->meta.interval_ms;
+    size_t n = reply->elements;
+    for (size_t k = 0; k < n && !s->c->closing; k++) {
+        const redisReply *e = reply->element[k];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || e->element[0]->type != REDIS_REPLY_STRING)
+            continue;
+        int64_t t = strtoll(e->element[0]->str, NULL, 10);
+        const redisReply *f = e->element[1];
+        if (t <= s->cursor || f->type != REDIS_REPLY_ARRAY || f->elements < 2 || f->element[1]->str == NULL)
+            continue;
+        run_add(s, t, (int32_t)strtol(f->element[1]->str, NULL, 10));
+        s->cursor = t;
+    }
+    int full = n >= (size_t)w->g->cfg.chunk;
+    if (full)
+        s->retried = 0;
+    if (s->c->closing) {
+        w->run_n = 0;
+        s->state = SUB_QUEUED;
+    } else if (w->ring.count > 0 && s->cursor + dt >= w->ring.first) {
+        go_live(s);
+    } else if (full) {
+        run_flush(s, 1);
+        if (gw_client_queued(s->c) > (size_t)w->g->cfg.send_queue / 4) {
+            s->state = SUB_WAIT_DRAIN; /* resumed by gw_catchup_tick */
+            h2o_linklist_insert(&w->wait_drain, &s->link);
+        } else {
+            queue_xrange(s);
+        }
+    } else if (w->ring.count == 0) {
+        run_flush(s, 1);
+        s->state = SUB_WAIT_SYNC;
+        h2o_linklist_insert(&w->wait_sync, &s->link);
+    } else if (!s->retried) {
+        s->retried = 1;
+        run_flush(s, 1);
+        queue_xrange(s);
+    } else {
+        /* The stream lacks ticks the ring starts after: skip the hole. */
+        s->cursor = w->ring.first - dt;
+        go_live(s);
+    }
+    gw_catchup_pump(w);
+    gw_ws_flush(w);
+}
+
+void gw_catchup_pump(gw_worker *w)
+{
+    while (w->cmd.up && w->meta.ok && w->xrange_inflight < (uint32_t)w->g->cfg.max_xrange &&
+           !h2o_linklist_is_empty(&w->queued)) {
+        gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, link, w->queued.next);
+        h2o_linklist_unlink(&s->link);
+        if (w->ring.count > 0 && s->cursor + w->meta.interval_ms >= w->ring.first) {
+            go_live(s); /* the ring caught up with it while it waited */
+            continue;
+        }
+        char key[64];
+        ts_tick_key(key, sizeof(key), w->meta.names[s->inst]);
+        if (redisAsyncCommand(w->cmd.ac, on_xrange, s, "XRANGE %s %lld + COUNT %lld", key,
+                              (long long)(s->cursor + 1), (long long)w->g->cfg.chunk) != REDIS_OK) {
+            h2o_linklist_insert(w->queued.next, &s->link);
+            gw_rconn_lost(&w->cmd, "command refused");
+            break;
+        }
+        s->state = SUB_XRANGE;
+        w->xrange_inflight++;
+        GW_ADD(w->m.catchup_xrange_total, 1);
+    }
+    gw_ws_flush(w);
+}
+
+gw_err gw_sub_start(gw_client *c, uint32_t inst, int64_t since)
+{
+    gw_worker *w = c->w;
+    gw_sub *old = gw_sub_find(c, inst);
+    if (old != NULL)
+        gw_sub_remove(old); /* a re-sub restarts the catch-up */
+    if (c->nsubs >= (uint32_t)w->g->cfg.max_subs)
+        return GW_E_TOO_MANY_SUBS;
+    gw_sub *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return GW_E_INTERNAL;
+    s->w = w;
+    s->c = c;
+    s->inst = inst;
+    s->cursor = s->last_sent = since;
+    s->started_us = ts_mono_us();
+    h2o_linklist_insert(&c->subs, &s->client_link);
+    c->nsubs++;
+    GW_ADD(w->m.subscriptions, 1);
+    step(s);
+    gw_catchup_pump(w);
+    return GW_OK;
+}
+
+void gw_catchup_broadcast_row(gw_worker *w, int64_t t, const int32_t *prices)
+{
+    int64_t dt = w->meta.interval_ms;
+    for (uint32_t i = 0; i < w->meta.count; i++) {
+        if (h2o_linklist_is_empty(&w->live[i]) || prices == NULL || prices[i] == GW_MISSING)
+            continue;
+        int encoded[2] = {0, 0};
+        h2o_linklist_t *next;
+        for (h2o_linklist_t *l = w->live[i].next; l != &w->live[i]; l = next) {
+            next = l->next; /* a send may close this client and unlink its sub */
+            gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, link, l);
+            if (t <= s->cursor)
+                continue;
+            gw_fmt f = s->c->fmt;
+            gw_buf *b = &w->enc[f];
+            int hole = s->run_open && t != s->last_sent + dt;
+            s->cursor = s->last_sent = t;
+            s->run_open = 1;
+            if (hole) {
+                /* The client's run ends before a hole: this tick starts a new one. */
+                gw_buf one = {0};
+                gw_enc_hist(&one, f, w->meta.names[i], w->meta.epoch, t, dt, &prices[i], 1, t, 0);
+                if (!one.oom)
+                    gw_client_send(s->c, one.data, one.len);
+                gw_buf_free(&one);
+                continue;
+            }
+            if (!encoded[f]) {
+                b->len = 0;
+                b->oom = 0;
+                gw_enc_tick(b, f, w->meta.names[i], t, prices[i]);
+                encoded[f] = 1;
+            }
+            if (!b->oom)
+                gw_client_send(s->c, b->data, b->len);
+        }
+        w->enc[0].len = w->enc[1].len = 0;
+    }
+}
+
+void gw_catchup_ring_started(gw_worker *w)
+{
+    while (!h2o_linklist_is_empty(&w->wait_sync)) {
+        gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, link, w->wait_sync.next);
+        h2o_linklist_unlink(&s->link);
+        step(s);
+    }
+    gw_catchup_pump(w);
+}
+
+void gw_catchup_tick(gw_worker *w)
+{
+    size_t pace = (size_t)w->g->cfg.send_queue / 4;
+    h2o_linklist_t ready, *next;
+    h2o_linklist_init_anchor(&ready);
+    for (h2o_linklist_t *l = w->wait_drain.next; l != &w->wait_drain; l = next) {
+        next = l->next;
+        gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, link, l);
+        if (gw_client_queued(s->c) <= pace) {
+            h2o_linklist_unlink(&s->link);
+            h2o_linklist_insert(&ready, &s->link);
+        }
+    }
+    /* Popped one at a time: a step may close a client and unlink its other subs. */
+    while (!h2o_linklist_is_empty(&ready)) {
+        gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, link, ready.next);
+        h2o_linklist_unlink(&s->link);
+        step(s);
+    }
+    gw_catchup_pump(w);
+}

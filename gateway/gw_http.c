@@ -1,0 +1,309 @@
+/* gw_http.c — the HTTP side: /ws upgrade, JSON API, probes, metrics, files.
+ *
+ * Every handler runs on the worker that accepted the connection and answers
+ * from that worker's own view (its ts:meta, its command connection), except
+ * /readyz and /metrics, which read every worker's atomics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw.h"
+#include "ts_log.h"
+#include "ts_names.h"
+
+static void respond(h2o_req_t *req, int status, const char *reason, const char *type, gw_buf *body)
+{
+    req->res.status = status;
+    req->res.reason = reason;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    if (body->oom) {
+        req->res.status = 500;
+        req->res.reason = "Internal Server Error";
+        h2o_send_inline(req, H2O_STRLIT("out of memory\n"));
+    } else {
+        h2o_send_inline(req, body->data, body->len); /* copies the body */
+    }
+    gw_buf_free(body);
+}
+
+static void respond_json_error(h2o_req_t *req, int status, const char *reason, const char *msg)
+{
+    gw_buf b = {0};
+    gw_buf_put(&b, "{\"error\":", 9);
+    gw_json_str(&b, msg, strlen(msg));
+    gw_buf_put(&b, "}\n", 2);
+    respond(req, status, reason, "application/json", &b);
+}
+
+static int on_ws(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    return gw_ws_handle(req, gw_worker_of(req->conn->ctx));
+}
+
+static int on_healthz(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    gw_buf b = {0};
+    gw_buf_put(&b, "ok\n", 3);
+    respond(req, 200, "OK", "text/plain; charset=utf-8", &b);
+    return 0;
+}
+
+/* Ready when every worker has Redis, its subscription and ts:meta. */
+static int all_ready(gw_global *g, char *why, size_t len)
+{
+    int ready = 1;
+    why[0] = '\0';
+    pthread_mutex_lock(&g->mu);
+    for (int i = 0; i < g->nworkers; i++) {
+        if (!GW_GET(g->workers[i].ready)) {
+            if (ready)
+                snprintf(why, len, "worker %d: %s", i, g->workers[i].reason);
+            ready = 0;
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+    return ready;
+}
+
+static int on_readyz(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    gw_worker *w = gw_worker_of(req->conn->ctx);
+    char why[256];
+    gw_buf b = {0};
+    if (all_ready(w->g, why, sizeof(why))) {
+        gw_buf_put(&b, "ready\n", 6);
+        respond(req, 200, "OK", "text/plain; charset=utf-8", &b);
+    } else {
+        gw_buf_put(&b, "not ready: ", 11);
+        gw_buf_put(&b, why, strlen(why));
+        gw_buf_put(&b, "\n", 1);
+        respond(req, 503, "Service Unavailable", "text/plain; charset=utf-8", &b);
+    }
+    return 0;
+}
+
+static int on_metrics(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    gw_global *g = gw_worker_of(req->conn->ctx)->g;
+    const gw_wmetrics *ms[256];
+    size_t n = 0;
+    for (int i = 0; i < g->nworkers && n < 256; i++)
+        ms[n++] = &g->workers[i].m;
+    char why[256];
+    gw_buf b = {0};
+    gw_metrics_render(&b, ms, n, all_ready(g, why, sizeof(why)));
+    respond(req, 200, "OK", "text/plain; version=0.0.4", &b);
+    return 0;
+}
+
+static int on_config(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    gw_worker *w = gw_worker_of(req->conn->ctx);
+    if (!w->meta.ok) {
+        respond_json_error(req, 503, "Service Unavailable", "instruments not known yet (Redis or ts:meta missing)");
+        return 0;
+    }
+    gw_buf b = {0};
+    gw_buf_put(&b, "{\"instruments\":[", 16);
+    for (uint32_t i = 0; i < w->meta.count; i++) {
+        if (i)
+            gw_buf_put(&b, ",", 1);
+        gw_json_str(&b, w->meta.names[i], strlen(w->meta.names[i]));
+    }
+    gw_buf_put(&b, "],\"interval_ms\":", 16);
+    gw_json_int(&b, w->meta.interval_ms);
+    gw_buf_put(&b, ",\"retention_ms\":", 16);
+    gw_json_int(&b, w->meta.retention_ms);
+    gw_buf_put(&b, ",\"epoch\":", 9);
+    gw_json_int(&b, w->meta.epoch);
+    gw_buf_put(&b, "}\n", 2);
+    respond(req, 200, "OK", "application/json", &b);
+    return 0;
+}
+
+/* ---- /api/history ---- */
+
+/* Lives until both the XRANGE reply and the request's pool are done with it:
+ * the client may hang up while Redis answers. */
+typedef struct history_req {
+    h2o_req_t *req;
+    gw_worker *w;
+    uint32_t inst;
+    int64_t since;
+    int refs;
+} history_req;
+
+static void history_unref(history_req *h)
+{
+    if (--h->refs == 0)
+        free(h);
+}
+
+static void on_pool_dispose(void *p)
+{
+    history_req *h = *(history_req **)p;
+    h->req = NULL;
+    history_unref(h);
+}
+
+static void on_history_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+    history_req *h = priv;
+    redisReply *reply = r;
+    (void)ac;
+    if (h->req == NULL) {
+        history_unref(h);
+        return;
+    }
+    gw_worker *w = h->w;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+        if (reply == NULL)
+            gw_rconn_lost(&w->cmd, "lost during /api/history");
+        respond_json_error(h->req, 503, "Service Unavailable", "reading the stream failed");
+        history_unref(h);
+        return;
+    }
+    /* One run, like a hist message: it stops at the first hole (more: true). */
+    int64_t dt = w->meta.interval_ms, t0 = h->since, last = h->since;
+    size_t n = 0, cap = reply->elements ? reply->elements : 1;
+    int32_t *p = malloc(cap * sizeof(int32_t));
+    int more = reply->elements >= (size_t)w->g->cfg.history_max;
+    for (size_t k = 0; p != NULL && k < reply->elements; k++) {
+        const redisReply *e = reply->element[k];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || e->element[1]->type != REDIS_REPLY_ARRAY ||
+            e->element[1]->elements < 2)
+            continue;
+        int64_t t = strtoll(e->element[0]->str, NULL, 10);
+        if (n > 0 && t != t0 + (int64_t)n * dt) {
+            more = 1;
+            break;
+        }
+        if (n == 0)
+            t0 = t;
+        p[n++] = (int32_t)strtol(e->element[1]->element[1]->str, NULL, 10);
+        last = t;
+    }
+    gw_buf b = {0};
+    if (p == NULL)
+        b.oom = 1;
+    else
+        gw_enc_hist(&b, GW_FMT_JSON, w->meta.names[h->inst], w->meta.epoch, t0, dt, p, n, last, more);
+    gw_buf_put(&b, "\n", 1);
+    free(p);
+    respond(h->req, 200, "OK", "application/json", &b);
+    history_unref(h);
+}
+
+/* Finds name=value in the query string; returns 0 and the value, or -1. */
+static int query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out)
+{
+    if (req->query_at == SIZE_MAX)
+        return -1;
+    const char *q = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
+    size_t nl = strlen(name);
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *stop = amp ? amp : end;
+        if ((size_t)(stop - q) > nl && memcmp(q, name, nl) == 0 && q[nl] == '=') {
+            *out = h2o_iovec_init(q + nl + 1, (size_t)(stop - q - nl - 1));
+            return 0;
+        }
+        q = stop + 1;
+    }
+    return -1;
+}
+
+static int parse_ms(h2o_iovec_t v, int64_t *out)
+{
+    if (v.len == 0 || v.len > 16)
+        return -1;
+    int64_t x = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.base[i] < '0' || v.base[i] > '9')
+            return -1;
+        x = x * 10 + (v.base[i] - '0');
+    }
+    *out = x;
+    return x <= GW_SINCE_MAX ? 0 : -1;
+}
+
+static int on_history(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    gw_worker *w = gw_worker_of(req->conn->ctx);
+    h2o_iovec_t v;
+    char sym[GW_SYM_MAX];
+    int64_t since = 0, until = -1;
+    if (!w->meta.ok || !w->cmd.up) {
+        respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+        return 0;
+    }
+    if (query_param(req, "sym", &v) != 0 || v.len >= sizeof(sym)) {
+        respond_json_error(req, 400, "Bad Request", "sym is required (see /api/config)");
+        return 0;
+    }
+    memcpy(sym, v.base, v.len);
+    sym[v.len] = '\0';
+    int64_t inst = ts_instrument_index(sym, w->meta.count);
+    if (inst < 0) {
+        respond_json_error(req, 404, "Not Found", "unknown instrument (see /api/config)");
+        return 0;
+    }
+    if (query_param(req, "since", &v) == 0 && parse_ms(v, &since) != 0) {
+        respond_json_error(req, 400, "Bad Request", "since must be a whole number of ms (0 = all history)");
+        return 0;
+    }
+    if (query_param(req, "until", &v) == 0 && parse_ms(v, &until) != 0) {
+        respond_json_error(req, 400, "Bad Request", "until must be a whole number of ms");
+        return 0;
+    }
+    history_req *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        respond_json_error(req, 503, "Service Unavailable", "out of memory");
+        return 0;
+    }
+    h->req = req;
+    h->w = w;
+    h->inst = (uint32_t)inst;
+    h->since = since;
+    h->refs = 2;
+    history_req **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
+    *slot = h;
+    char key[64], to[24];
+    ts_tick_key(key, sizeof(key), w->meta.names[inst]);
+    if (until >= 0)
+        snprintf(to, sizeof(to), "%lld", (long long)until);
+    else
+        snprintf(to, sizeof(to), "+");
+    if (redisAsyncCommand(w->cmd.ac, on_history_reply, h, "XRANGE %s %lld %s COUNT %lld", key, (long long)(since + 1),
+                          to, (long long)w->g->cfg.history_max) != REDIS_OK) {
+        history_unref(h);
+        respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+    }
+    return 0;
+}
+
+static void add(h2o_hostconf_t *host, const char *path, int (*fn)(h2o_handler_t *, h2o_req_t *))
+{
+    h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
+    h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
+    h->on_req = fn;
+}
+
+void gw_http_register(gw_global *g, h2o_hostconf_t *host)
+{
+    /* Longest paths first; "/" (the files) last. */
+    add(host, "/api/history", on_history);
+    add(host, "/api/config", on_config);
+    add(host, "/healthz", on_healthz);
+    add(host, "/readyz", on_readyz);
+    add(host, "/metrics", on_metrics);
+    add(host, "/ws", on_ws);
+    h2o_file_register(h2o_config_register_path(host, "/", 0), g->cfg.webui, NULL, NULL, 0);
+}

@@ -1,0 +1,91 @@
+/* gw_metrics.c — see gw_metrics.h. Names follow Prometheus conventions:
+ * tickgw_ prefix, _total for counters, base units (seconds) for latencies. */
+#include "gw_metrics.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "gw_proto.h"
+
+const double gw_lat_bounds_s[GW_LAT_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                0.1,   0.25,   0.5,   1,    2.5,   10};
+
+void gw_metrics_catchup_done(gw_wmetrics *m, int64_t us)
+{
+    int i = 0;
+    while (i < GW_LAT_BUCKETS && (double)us / 1e6 > gw_lat_bounds_s[i])
+        i++;
+    GW_ADD(m->catchup_bucket[i], 1);
+    GW_ADD(m->catchup_sum_us, (uint64_t)us);
+    GW_ADD(m->catchup_total, 1);
+}
+
+static void line(gw_buf *b, const char *name, const char *type, const char *help, uint64_t v)
+{
+    char tmp[512];
+    int n = snprintf(tmp, sizeof(tmp), "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+                     (unsigned long long)v);
+    gw_buf_put(b, tmp, (size_t)n);
+}
+
+#define SUM(field)                                                                                                 \
+    ({                                                                                                             \
+        uint64_t s_ = 0;                                                                                           \
+        for (size_t i_ = 0; i_ < n; i_++)                                                                          \
+            s_ += GW_GET(ms[i_]->field);                                                                           \
+        s_;                                                                                                        \
+    })
+
+void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int ready)
+{
+    char tmp[256];
+    line(b, "tickgw_ready", "gauge", "1 when Redis is reachable and ts:live is subscribed on every worker",
+         (uint64_t)ready);
+    line(b, "tickgw_connections", "gauge", "open WebSocket connections", SUM(connections));
+    line(b, "tickgw_subscriptions", "gauge", "instrument subscriptions of open connections", SUM(subscriptions));
+    line(b, "tickgw_connections_accepted_total", "counter", "WebSocket connections accepted", SUM(accepted_total));
+    line(b, "tickgw_connections_rejected_total", "counter", "WebSocket upgrades refused by --max-conns",
+         SUM(rejected_total));
+    line(b, "tickgw_messages_sent_total", "counter", "WebSocket messages queued to clients",
+         SUM(messages_sent_total));
+    line(b, "tickgw_bytes_sent_total", "counter", "payload bytes of those messages", SUM(bytes_sent_total));
+    line(b, "tickgw_slow_client_closes_total", "counter", "connections closed 1008 for a send queue over the cap",
+         SUM(slow_closes_total));
+    line(b, "tickgw_client_errors_total", "counter", "err messages sent for bad requests", SUM(client_errors_total));
+    line(b, "tickgw_redis_reconnects_total", "counter", "Redis connections re-established after a loss",
+         SUM(redis_reconnects_total));
+    line(b, "tickgw_live_messages_total", "counter", "ts:live messages received", SUM(live_messages_total));
+    line(b, "tickgw_live_gaps_total", "counter", "holes in the live feed repaired from the streams",
+         SUM(live_gaps_total));
+    line(b, "tickgw_repaired_ticks_total", "counter", "tick rows read from the streams to fill live holes",
+         SUM(repaired_ticks_total));
+    line(b, "tickgw_catchup_xrange_total", "counter", "XRANGE calls made for catch-ups", SUM(catchup_xrange_total));
+
+    int64_t lag = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t l = GW_GET(ms[i]->live_lag_ms);
+        if (l > lag)
+            lag = l;
+    }
+    line(b, "tickgw_live_lag_ms", "gauge", "ms from a tick's time to its arrival on ts:live (worst worker, last tick)",
+         (uint64_t)(lag < 0 ? 0 : lag));
+
+    static const char hdr[] = "# HELP tickgw_catchup_seconds time from a sub to its final hist\n"
+                              "# TYPE tickgw_catchup_seconds histogram\n";
+    gw_buf_put(b, hdr, sizeof(hdr) - 1);
+    uint64_t cum = 0;
+    for (int k = 0; k <= GW_LAT_BUCKETS; k++) {
+        cum += SUM(catchup_bucket[k]);
+        int len;
+        if (k < GW_LAT_BUCKETS)
+            len = snprintf(tmp, sizeof(tmp), "tickgw_catchup_seconds_bucket{le=\"%g\"} %llu\n", gw_lat_bounds_s[k],
+                           (unsigned long long)cum);
+        else
+            len = snprintf(tmp, sizeof(tmp), "tickgw_catchup_seconds_bucket{le=\"+Inf\"} %llu\n",
+                           (unsigned long long)cum);
+        gw_buf_put(b, tmp, (size_t)len);
+    }
+    int len = snprintf(tmp, sizeof(tmp), "tickgw_catchup_seconds_sum %.6f\ntickgw_catchup_seconds_count %llu\n",
+                       (double)SUM(catchup_sum_us) / 1e6, (unsigned long long)SUM(catchup_total));
+    gw_buf_put(b, tmp, (size_t)len);
+}

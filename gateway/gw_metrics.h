@@ -1,0 +1,45 @@
+/* gw_metrics.h — counters of one worker, summed over workers by /metrics.
+ *
+ * Each worker only adds to its own struct (relaxed atomics, no contention);
+ * a scrape on any thread reads all of them. */
+#ifndef GW_METRICS_H
+#define GW_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gw_buf;
+
+#define GW_LAT_BUCKETS 12
+extern const double gw_lat_bounds_s[GW_LAT_BUCKETS];
+
+typedef struct gw_wmetrics {
+    uint64_t connections;        /* gauge: open WebSocket connections */
+    uint64_t subscriptions;      /* gauge */
+    uint64_t accepted_total;
+    uint64_t rejected_total;     /* over --max-conns */
+    uint64_t messages_sent_total;
+    uint64_t bytes_sent_total;
+    uint64_t slow_closes_total;
+    uint64_t client_errors_total;
+    uint64_t redis_reconnects_total;
+    uint64_t live_messages_total;
+    uint64_t live_gaps_total;
+    uint64_t repaired_ticks_total;
+    uint64_t catchup_total;
+    uint64_t catchup_xrange_total; /* XRANGE calls made for catch-ups */
+    uint64_t catchup_bucket[GW_LAT_BUCKETS + 1];
+    uint64_t catchup_sum_us;
+    int64_t live_lag_ms;         /* gauge: now - t of the last live tick received */
+} gw_wmetrics;
+
+#define GW_ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
+#define GW_SUB(field, v) __atomic_fetch_sub(&(field), (v), __ATOMIC_RELAXED)
+#define GW_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+#define GW_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+void gw_metrics_catchup_done(gw_wmetrics *m, int64_t us);
+/* Appends the Prometheus text of the sum of n workers' metrics (stride bytes apart). */
+void gw_metrics_render(struct gw_buf *b, const gw_wmetrics *const *ms, size_t n, int ready);
+
+#endif

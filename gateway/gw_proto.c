@@ -1,0 +1,609 @@
+/* gw_proto.c — see gw_proto.h.
+ *
+ * msgpack is written by hand (a dozen byte patterns) rather than through
+ * msgpack_packer: the encoders run once per tick per subscribed instrument
+ * and once per 10,000-price history chunk, and a direct append into one
+ * reusable buffer is the cheapest shape. Reading client messages uses
+ * msgpack-c's unpacker, which validates untrusted input for us; JSON input
+ * is parsed by a small strict reader of flat objects (nested values of
+ * unknown keys are skipped, so clients may add fields). */
+#include "gw_proto.h"
+
+#include <math.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const err_names[GW_E_COUNT] = {
+    "ok", "bad_request", "bad_json", "unknown_sym", "bad_since", "too_many_subs", "not_subscribed", "internal",
+};
+
+const char *gw_err_name(gw_err e)
+{
+    return e < GW_E_COUNT ? err_names[e] : "internal";
+}
+
+/* ---- buffer ---- */
+
+void gw_buf_put(gw_buf *b, const void *p, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (d == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void gw_buf_free(gw_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+static void put_byte(gw_buf *b, uint8_t c)
+{
+    gw_buf_put(b, &c, 1);
+}
+
+static void put_be(gw_buf *b, uint8_t tag, uint64_t v, int bytes)
+{
+    uint8_t tmp[9];
+    tmp[0] = tag;
+    for (int i = 0; i < bytes; i++)
+        tmp[1 + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    gw_buf_put(b, tmp, (size_t)bytes + 1);
+}
+
+/* ---- msgpack writers ---- */
+
+static void mp_map(gw_buf *b, uint32_t n)
+{
+    put_byte(b, (uint8_t)(0x80 | n)); /* our maps have < 16 keys */
+}
+
+static void mp_array(gw_buf *b, size_t n)
+{
+    if (n < 16)
+        put_byte(b, (uint8_t)(0x90 | n));
+    else if (n < 65536)
+        put_be(b, 0xdc, n, 2);
+    else
+        put_be(b, 0xdd, n, 4);
+}
+
+static void mp_str(gw_buf *b, const char *s, size_t n)
+{
+    if (n < 32)
+        put_byte(b, (uint8_t)(0xa0 | n));
+    else if (n < 256)
+        put_be(b, 0xd9, n, 1);
+    else if (n < 65536)
+        put_be(b, 0xda, n, 2);
+    else
+        put_be(b, 0xdb, n, 4);
+    gw_buf_put(b, s, n);
+}
+
+static void mp_cstr(gw_buf *b, const char *s)
+{
+    mp_str(b, s, strlen(s));
+}
+
+static void mp_int(gw_buf *b, int64_t v)
+{
+    if (v >= 0) {
+        if (v < 128)
+            put_byte(b, (uint8_t)v);
+        else if (v < 256)
+            put_be(b, 0xcc, (uint64_t)v, 1);
+        else if (v < 65536)
+            put_be(b, 0xcd, (uint64_t)v, 2);
+        else if (v <= 0xffffffffLL)
+            put_be(b, 0xce, (uint64_t)v, 4);
+        else
+            put_be(b, 0xcf, (uint64_t)v, 8);
+    } else {
+        if (v >= -32)
+            put_byte(b, (uint8_t)(int8_t)v);
+        else if (v >= -128)
+            put_be(b, 0xd0, (uint64_t)v & 0xff, 1);
+        else if (v >= -32768)
+            put_be(b, 0xd1, (uint64_t)v & 0xffff, 2);
+        else if (v >= INT32_MIN)
+            put_be(b, 0xd2, (uint64_t)v & 0xffffffff, 4);
+        else
+            put_be(b, 0xd3, (uint64_t)v, 8);
+    }
+}
+
+/* ---- JSON writers ---- */
+
+void gw_json_int(gw_buf *b, int64_t v)
+{
+    char tmp[24], *e = tmp + sizeof(tmp), *p = e;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    gw_buf_put(b, p, (size_t)(e - p));
+}
+
+void gw_json_str(gw_buf *b, const char *s, size_t n)
+{
+    put_byte(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            gw_buf_put(b, esc, 2);
+        } else if (c < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            gw_buf_put(b, esc, 6);
+        } else {
+            put_byte(b, c);
+        }
+    }
+    put_byte(b, '"');
+}
+
+#define PUT_LIT(b, s) gw_buf_put((b), (s), sizeof(s) - 1)
+
+/* ---- encoders ---- */
+
+void gw_enc_tick(gw_buf *b, gw_fmt f, const char *sym, int64_t t, int32_t p)
+{
+    size_t sl = strlen(sym);
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"tick\",\"sym\":");
+        gw_json_str(b, sym, sl);
+        PUT_LIT(b, ",\"t\":");
+        gw_json_int(b, t);
+        PUT_LIT(b, ",\"p\":");
+        gw_json_int(b, p);
+        put_byte(b, '}');
+        return;
+    }
+    mp_map(b, 4);
+    mp_cstr(b, "op");
+    mp_cstr(b, "tick");
+    mp_cstr(b, "sym");
+    mp_str(b, sym, sl);
+    mp_cstr(b, "t");
+    mp_int(b, t);
+    mp_cstr(b, "p");
+    mp_int(b, p);
+}
+
+void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0, int64_t dt, const int32_t *p,
+                 size_t n, int64_t last, int more)
+{
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"hist\",\"sym\":");
+        gw_json_str(b, sym, strlen(sym));
+        PUT_LIT(b, ",\"epoch\":");
+        gw_json_int(b, epoch);
+        PUT_LIT(b, ",\"t0\":");
+        gw_json_int(b, t0);
+        PUT_LIT(b, ",\"dt\":");
+        gw_json_int(b, dt);
+        PUT_LIT(b, ",\"p\":[");
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                put_byte(b, ',');
+            gw_json_int(b, p[i]);
+        }
+        PUT_LIT(b, "],\"last\":");
+        gw_json_int(b, last);
+        if (more)
+            PUT_LIT(b, ",\"more\":true}");
+        else
+            PUT_LIT(b, ",\"more\":false}");
+        return;
+    }
+    mp_map(b, 8);
+    mp_cstr(b, "op");
+    mp_cstr(b, "hist");
+    mp_cstr(b, "sym");
+    mp_cstr(b, sym);
+    mp_cstr(b, "epoch");
+    mp_int(b, epoch);
+    mp_cstr(b, "t0");
+    mp_int(b, t0);
+    mp_cstr(b, "dt");
+    mp_int(b, dt);
+    mp_cstr(b, "p");
+    mp_array(b, n);
+    for (size_t i = 0; i < n; i++)
+        mp_int(b, p[i]);
+    mp_cstr(b, "last");
+    mp_int(b, last);
+    mp_cstr(b, "more");
+    put_byte(b, more ? 0xc3 : 0xc2);
+}
+
+void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym)
+{
+    const char *name = gw_err_name(code);
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"err\",\"code\":");
+        gw_json_str(b, name, strlen(name));
+        PUT_LIT(b, ",\"msg\":");
+        gw_json_str(b, msg, strlen(msg));
+        if (sym != NULL) {
+            PUT_LIT(b, ",\"sym\":");
+            gw_json_str(b, sym, strlen(sym));
+        }
+        put_byte(b, '}');
+        return;
+    }
+    mp_map(b, sym != NULL ? 4 : 3);
+    mp_cstr(b, "op");
+    mp_cstr(b, "err");
+    mp_cstr(b, "code");
+    mp_cstr(b, name);
+    mp_cstr(b, "msg");
+    mp_cstr(b, msg);
+    if (sym != NULL) {
+        mp_cstr(b, "sym");
+        mp_cstr(b, sym);
+    }
+}
+
+/* ---- request parsing ---- */
+
+/* What one key of a request held, independent of the input format. */
+typedef enum { V_OTHER, V_STR, V_INT, V_NUM } vkind;
+
+typedef struct field {
+    vkind kind;
+    const char *s;
+    size_t slen;
+    int64_t i;
+} field;
+
+typedef struct req_fields {
+    int have_op, have_sym, have_since;
+    field op, sym, since;
+} req_fields;
+
+static void note_field(req_fields *rf, const char *key, size_t klen, const field *v)
+{
+    if (klen == 2 && !memcmp(key, "op", 2)) {
+        rf->have_op = 1;
+        rf->op = *v;
+    } else if (klen == 3 && !memcmp(key, "sym", 3)) {
+        rf->have_sym = 1;
+        rf->sym = *v;
+    } else if (klen == 5 && !memcmp(key, "since", 5)) {
+        rf->have_since = 1;
+        rf->since = *v;
+    }
+}
+
+/* Checks the fields common to both formats. */
+static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
+{
+    if (rf->have_sym && rf->sym.kind == V_STR) {
+        size_t n = rf->sym.slen;
+        req->sym_too_long = n >= GW_SYM_MAX;
+        if (n >= GW_SYM_MAX)
+            n = GW_SYM_MAX - 1;
+        memcpy(req->sym, rf->sym.s, n);
+        req->sym[n] = '\0';
+        if (memchr(req->sym, '\0', n) != NULL)
+            req->sym_too_long = 1; /* embedded NUL: cannot name an instrument */
+    }
+    if (!rf->have_op || rf->op.kind != V_STR) {
+        snprintf(msg, msglen, "\"op\" (a string) is required");
+        return GW_E_BAD_REQUEST;
+    }
+    if (rf->op.slen == 3 && !memcmp(rf->op.s, "sub", 3))
+        req->op = GW_OP_SUB;
+    else if (rf->op.slen == 5 && !memcmp(rf->op.s, "unsub", 5))
+        req->op = GW_OP_UNSUB;
+    else {
+        snprintf(msg, msglen, "unknown op \"%.*s\" (sub, unsub)", (int)(rf->op.slen > 32 ? 32 : rf->op.slen),
+                 rf->op.s);
+        return GW_E_BAD_REQUEST;
+    }
+    if (!rf->have_sym || rf->sym.kind != V_STR) {
+        snprintf(msg, msglen, "\"sym\" (a string) is required");
+        return GW_E_BAD_REQUEST;
+    }
+    if (req->op == GW_OP_SUB) {
+        if (!rf->have_since) {
+            snprintf(msg, msglen, "\"since\" (ms, 0 for all history) is required");
+            return GW_E_BAD_SINCE;
+        }
+        if (rf->since.kind != V_INT || rf->since.i < 0 || rf->since.i > GW_SINCE_MAX) {
+            snprintf(msg, msglen, "\"since\" must be a whole number of ms from 0 to 2^53");
+            return GW_E_BAD_SINCE;
+        }
+        req->since = rf->since.i;
+    }
+    return GW_OK;
+}
+
+/* msgpack object → field. Integral floats count as integers: some encoders
+ * send every JS number as a double. */
+static field mp_field(const msgpack_object *o)
+{
+    field f = {V_OTHER, NULL, 0, 0};
+    switch (o->type) {
+    case MSGPACK_OBJECT_STR:
+        f.kind = V_STR;
+        f.s = o->via.str.ptr;
+        f.slen = o->via.str.size;
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        f.kind = o->via.u64 <= INT64_MAX ? V_INT : V_NUM;
+        f.i = (int64_t)o->via.u64;
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        f.kind = V_INT;
+        f.i = o->via.i64;
+        break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        f.kind = V_NUM;
+        if (o->via.f64 == floor(o->via.f64) && fabs(o->via.f64) < 9.2e18) {
+            f.kind = V_INT;
+            f.i = (int64_t)o->via.f64;
+        }
+        break;
+    default:
+        break;
+    }
+    return f;
+}
+
+static gw_err parse_msgpack(const char *data, size_t len, gw_request *req, char *msg, size_t msglen)
+{
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    gw_err rc;
+    /* MSGPACK_UNPACK_SUCCESS is 2, not 0; trailing bytes are refused. */
+    if (msgpack_unpack_next(&up, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len) {
+        snprintf(msg, msglen, "binary frame is not one msgpack object");
+        rc = GW_E_BAD_REQUEST;
+        goto done;
+    }
+    if (up.data.type != MSGPACK_OBJECT_MAP) {
+        snprintf(msg, msglen, "message must be a map");
+        rc = GW_E_BAD_REQUEST;
+        goto done;
+    }
+    req_fields rf;
+    memset(&rf, 0, sizeof(rf));
+    for (uint32_t i = 0; i < up.data.via.map.size; i++) {
+        const msgpack_object_kv *kv = &up.data.via.map.ptr[i];
+        if (kv->key.type != MSGPACK_OBJECT_STR)
+            continue;
+        field v = mp_field(&kv->val);
+        note_field(&rf, kv->key.via.str.ptr, kv->key.via.str.size, &v);
+    }
+    rc = finish_request(&rf, req, msg, msglen);
+done:
+    msgpack_unpacked_destroy(&up);
+    return rc;
+}
+
+/* A strict reader of one JSON object. Strings are returned raw (escapes left
+ * in): op and sym values are plain ASCII, and an escaped one simply does not
+ * match an op or an instrument. */
+typedef struct jreader {
+    const char *p, *end;
+} jreader;
+
+static void j_ws(jreader *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+        r->p++;
+}
+
+static int j_string(jreader *r, const char **s, size_t *n)
+{
+    if (r->p >= r->end || *r->p != '"')
+        return -1;
+    const char *start = ++r->p;
+    while (r->p < r->end && *r->p != '"') {
+        if ((unsigned char)*r->p < 0x20)
+            return -1;
+        if (*r->p == '\\') {
+            if (++r->p >= r->end)
+                return -1;
+        }
+        r->p++;
+    }
+    if (r->p >= r->end)
+        return -1;
+    *s = start;
+    *n = (size_t)(r->p - start);
+    r->p++;
+    return 0;
+}
+
+static int j_value(jreader *r, field *f, int depth);
+
+static int j_container(jreader *r, char close, int depth)
+{
+    r->p++;
+    j_ws(r);
+    if (r->p < r->end && *r->p == close) {
+        r->p++;
+        return 0;
+    }
+    for (;;) {
+        field ignored;
+        j_ws(r);
+        if (close == '}') {
+            const char *k;
+            size_t kn;
+            if (j_string(r, &k, &kn) != 0)
+                return -1;
+            j_ws(r);
+            if (r->p >= r->end || *r->p++ != ':')
+                return -1;
+        }
+        if (j_value(r, &ignored, depth + 1) != 0)
+            return -1;
+        j_ws(r);
+        if (r->p >= r->end)
+            return -1;
+        if (*r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (*r->p++ != close)
+            return -1;
+        return 0;
+    }
+}
+
+static int j_number(jreader *r, field *f)
+{
+    const char *s = r->p;
+    int integral = 1;
+    if (r->p < r->end && *r->p == '-')
+        r->p++;
+    const char *digits = r->p;
+    while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+        r->p++;
+    if (r->p == digits || (r->p - digits > 1 && *digits == '0'))
+        return -1;
+    if (r->p < r->end && *r->p == '.') {
+        integral = 0;
+        const char *d = ++r->p;
+        while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+            r->p++;
+        if (r->p == d)
+            return -1;
+    }
+    if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+        integral = 0;
+        r->p++;
+        if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+            r->p++;
+        const char *d = r->p;
+        while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+            r->p++;
+        if (r->p == d)
+            return -1;
+    }
+    f->kind = V_NUM;
+    if (integral && r->p - digits <= 18) {
+        int64_t v = 0;
+        for (const char *q = digits; q < r->p; q++)
+            v = v * 10 + (*q - '0');
+        f->kind = V_INT;
+        f->i = *s == '-' ? -v : v;
+    }
+    return 0;
+}
+
+static int j_literal(jreader *r, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(r->end - r->p) < n || memcmp(r->p, lit, n) != 0)
+        return -1;
+    r->p += n;
+    return 0;
+}
+
+static int j_value(jreader *r, field *f, int depth)
+{
+    f->kind = V_OTHER;
+    j_ws(r);
+    if (r->p >= r->end || depth > 16)
+        return -1;
+    switch (*r->p) {
+    case '"':
+        f->kind = V_STR;
+        return j_string(r, &f->s, &f->slen);
+    case '{':
+        return j_container(r, '}', depth);
+    case '[':
+        return j_container(r, ']', depth);
+    case 't':
+        return j_literal(r, "true");
+    case 'f':
+        return j_literal(r, "false");
+    case 'n':
+        return j_literal(r, "null");
+    default:
+        return j_number(r, f);
+    }
+}
+
+static gw_err parse_json(const char *data, size_t len, gw_request *req, char *msg, size_t msglen)
+{
+    jreader r = {data, data + len};
+    req_fields rf;
+    memset(&rf, 0, sizeof(rf));
+    j_ws(&r);
+    if (r.p >= r.end || *r.p != '{') {
+        snprintf(msg, msglen, "message must be a JSON object");
+        return GW_E_BAD_JSON;
+    }
+    r.p++;
+    j_ws(&r);
+    if (r.p < r.end && *r.p == '}') {
+        r.p++;
+    } else {
+        for (;;) {
+            const char *k;
+            size_t kn;
+            field v;
+            j_ws(&r);
+            if (j_string(&r, &k, &kn) != 0)
+                goto bad;
+            j_ws(&r);
+            if (r.p >= r.end || *r.p++ != ':')
+                goto bad;
+            if (j_value(&r, &v, 1) != 0)
+                goto bad;
+            note_field(&rf, k, kn, &v);
+            j_ws(&r);
+            if (r.p >= r.end)
+                goto bad;
+            if (*r.p == ',') {
+                r.p++;
+                continue;
+            }
+            if (*r.p++ != '}')
+                goto bad;
+            break;
+        }
+    }
+    j_ws(&r);
+    if (r.p != r.end)
+        goto bad;
+    return finish_request(&rf, req, msg, msglen);
+bad:
+    snprintf(msg, msglen, "invalid JSON at byte %zu", (size_t)(r.p - data));
+    return GW_E_BAD_JSON;
+}
+
+gw_err gw_parse_request(const char *data, size_t len, int is_text, gw_request *req, char *msg, size_t msglen)
+{
+    memset(req, 0, sizeof(*req));
+    msg[0] = '\0';
+    return is_text ? parse_json(data, len, req, msg, msglen) : parse_msgpack(data, len, req, msg, msglen);
+}

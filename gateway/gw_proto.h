@@ -1,0 +1,70 @@
+/* gw_proto.h — the gateway's wire protocol (docs/PROTOCOL.md), without I/O.
+ *
+ * The client-message parser and the msgpack/JSON encoders take bytes and
+ * return bytes, so tests/gw/test_proto.c checks them without sockets. Every
+ * gateway → client message exists in both formats with the same keys: a
+ * connection opened with ?format=json gets text frames, others msgpack. */
+#ifndef GW_PROTO_H
+#define GW_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer; oom is sticky so a sequence of puts is checked once. */
+typedef struct gw_buf {
+    char *data;
+    size_t len, cap;
+    int oom;
+} gw_buf;
+
+void gw_buf_put(gw_buf *b, const void *p, size_t n);
+void gw_buf_free(gw_buf *b);
+
+typedef enum { GW_FMT_MSGPACK = 0, GW_FMT_JSON = 1 } gw_fmt;
+
+typedef enum { GW_OP_SUB = 1, GW_OP_UNSUB = 2 } gw_op;
+
+/* Error codes of {"op":"err"}; gw_err_name gives the wire string. */
+typedef enum {
+    GW_OK = 0,
+    GW_E_BAD_REQUEST,
+    GW_E_BAD_JSON,
+    GW_E_UNKNOWN_SYM,
+    GW_E_BAD_SINCE,
+    GW_E_TOO_MANY_SUBS,
+    GW_E_NOT_SUBSCRIBED,
+    GW_E_INTERNAL,
+    GW_E_COUNT
+} gw_err;
+
+const char *gw_err_name(gw_err e);
+
+#define GW_SYM_MAX 64
+/* Largest accepted since: 2^53, the last integer a JS number holds exactly,
+ * and far from int64 overflow when the gateway adds intervals to it. */
+#define GW_SINCE_MAX 9007199254740992LL
+
+typedef struct gw_request {
+    gw_op op;
+    char sym[GW_SYM_MAX]; /* NUL-terminated; "" when absent */
+    int sym_too_long;     /* the given sym did not fit: unknown_sym */
+    int64_t since;
+} gw_request;
+
+/* Parses one client message: JSON when is_text, else msgpack. Returns GW_OK
+ * or the error code to send back, with a one-line reason in msg. When the
+ * request could be read far enough to know its sym, req->sym holds it. */
+gw_err gw_parse_request(const char *data, size_t len, int is_text, gw_request *req, char *msg, size_t msglen);
+
+/* Encoders append one complete message to b. */
+void gw_enc_tick(gw_buf *b, gw_fmt f, const char *sym, int64_t t, int32_t p);
+void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0, int64_t dt, const int32_t *p,
+                 size_t n, int64_t last, int more);
+/* sym may be NULL (the error is not about one instrument). */
+void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym);
+
+/* JSON helpers shared with the HTTP API. */
+void gw_json_str(gw_buf *b, const char *s, size_t n);
+void gw_json_int(gw_buf *b, int64_t v);
+
+#endif
