@@ -4,8 +4,9 @@
 # configured from the same deploy/haproxy/haproxy.cfg as docker-compose.
 # `make run-cluster` runs it after building; Ctrl-C stops all of it.
 #
-# Like compose's `restart:` policy, a gateway that dies is started again
-# after a second (the cluster test kills one to check its clients move).
+# Like compose's `restart:` policy and systemd's Restart=on-failure, a gateway
+# that crashes is started again after a second (the cluster test SIGKILLs one
+# to check that its clients move and that it takes clients again).
 #
 # Settings (environment; the defaults are the contract's ports):
 #   BUILD                   where the binaries are (build)
@@ -36,6 +37,7 @@ command -v redis-server >/dev/null || die "redis-server is missing: run \`make d
 command -v haproxy >/dev/null || die "haproxy is missing: run \`make deps\`"
 
 mkdir -p "$VAR/redis" "$VAR/cluster"
+VAR=$(cd "$VAR" && pwd)
 
 # Every process we start, by PID; stopped in reverse order on exit.
 PIDS=()
@@ -66,12 +68,14 @@ trap 'exit 143' TERM
 
 started() { PIDS+=("$1"); NAMES+=("$2"); say "$2 pid $1"; }
 
-# wait_until WHAT SECONDS CMD… — polls CMD every 100 ms, bounded.
+# wait_until PID WHAT SECONDS CMD… — polls CMD every 100 ms, bounded, and
+# gives up at once if process PID (the one being waited for) has exited.
 wait_until() {
-    local what=$1 secs=$2
-    shift 2
+    local pid=$1 what=$2 secs=$3
+    shift 3
     local n=$((secs * 10))
     while ! "$@" >/dev/null 2>&1; do
+        kill -0 "$pid" 2>/dev/null || die "exited while waiting for $what"
         n=$((n - 1))
         [ "$n" -gt 0 ] || die "timed out after ${secs} s waiting for $what"
         sleep 0.1
@@ -86,16 +90,16 @@ for p in "$REDIS_PORT" $GW_PORTS "$LB_PORT"; do
 done
 
 # 1. Redis, AOF on, data under var/ so history survives a restart.
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$ROOT/$VAR/redis" \
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$VAR/redis" \
     --appendonly yes --save "" --daemonize no --protected-mode yes \
-    --loglevel warning &
-started $! "redis-server :$REDIS_PORT"
-wait_until "redis on :$REDIS_PORT" 10 redis-cli -p "$REDIS_PORT" ping
+    --logfile "$VAR/cluster/redis.log" &
+started $! "redis-server :$REDIS_PORT (log $VAR/cluster/redis.log)"
+wait_until $! "redis on :$REDIS_PORT (see $VAR/cluster/redis.log)" 10 redis-cli -p "$REDIS_PORT" ping
 
 # 2. The generator.
 "$BUILD/tickgen" --redis "$REDIS_URL" &
 started $! "tickgen"
-wait_until "the generator to write ts:meta" 10 \
+wait_until $! "the generator to write ts:meta" 10 \
     bash -c "redis-cli -p $REDIS_PORT hexists ts:meta interval_ms | grep -qx 1"
 
 # 3. The gateways, each restarted when it dies (compose's restart policy).
@@ -113,16 +117,21 @@ supervise() {
         local rc=0
         wait "$child" || rc=$?
         [ "$stopping" = 0 ] || exit 0
+        # Like systemd's Restart=on-failure: a clean exit (e.g. its own
+        # handling of Ctrl-C) is not a crash.
+        if [ "$rc" = 0 ]; then say "$name exited cleanly"; exit 0; fi
         say "$name exited (status $rc), restarting in 1 s"
         sleep 1
     done
 }
+declare -A SUPERVISOR
 for p in $GW_PORTS; do
     supervise "tickgw :$p" "$BUILD/tickgw" --listen "127.0.0.1:$p" --redis "$REDIS_URL" &
+    SUPERVISOR[$p]=$!
     started $! "supervisor of tickgw :$p"
 done
 for p in $GW_PORTS; do
-    wait_until "tickgw :$p to be ready (/readyz)" 15 http_ok "$p"
+    wait_until "${SUPERVISOR[$p]}" "tickgw :$p to be ready (/readyz)" 15 http_ok "$p"
 done
 
 # 4. HAProxy with the shared config, the server list filled in for our ports.
@@ -132,7 +141,7 @@ for p in $GW_PORTS; do servers+=("127.0.0.1:$p"); done
 haproxy -q -c -f "$VAR/cluster/haproxy.cfg" || die "haproxy rejected $VAR/cluster/haproxy.cfg"
 haproxy -db -f "$VAR/cluster/haproxy.cfg" &
 started $! "haproxy :$LB_PORT"
-wait_until "haproxy on :$LB_PORT" 10 http_ok "$LB_PORT"
+wait_until $! "haproxy on :$LB_PORT" 10 http_ok "$LB_PORT"
 
 say "ready: http://127.0.0.1:$LB_PORT/ (gateways on ${GW_PORTS// /, }, redis on $REDIS_PORT); Ctrl-C stops all"
 
