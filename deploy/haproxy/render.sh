@@ -1,13 +1,16 @@
 #!/bin/sh
 # deploy/haproxy/render.sh — the native variant of deploy/haproxy/haproxy.cfg.
 #
-#   render.sh [-b BIND] [-c CONFIG] HOST:PORT...   > haproxy.cfg
+#   render.sh [-b BIND] [-u USER] [-c CONFIG] HOST:PORT...   > haproxy.cfg
 #
 # Prints CONFIG (default: haproxy.cfg beside this script) with its
 # `#@docker-begin NAME` … `#@docker-end` regions replaced:
 #   resolvers  dropped (no Docker DNS outside containers)
 #   bind       `bind BIND` (default 127.0.0.1:8080)
 #   servers    one `server gatewayN HOST:PORT` per argument
+# -u USER adds `user`/`group` to the global section: for a HAProxy started
+# as root (Debian's haproxy.service) to drop its privileges. The containers'
+# HAProxy already runs as an unprivileged user, and run-cluster as yours.
 # Everything else is the shared file, so the compose and the native load
 # balancer cannot drift apart.
 set -eu
@@ -15,20 +18,23 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cfg="$here/haproxy.cfg"
 bind="127.0.0.1:8080"
-while getopts b:c: opt; do
+user=""
+usage="usage: $0 [-b BIND] [-u USER] [-c CONFIG] HOST:PORT..."
+while getopts b:c:u: opt; do
     case "$opt" in
         b) bind=$OPTARG ;;
+        u) user=$OPTARG ;;
         c) cfg=$OPTARG ;;
-        *) echo "usage: $0 [-b BIND] [-c CONFIG] HOST:PORT..." >&2; exit 2 ;;
+        *) echo "$usage" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 if [ $# -eq 0 ]; then
-    echo "usage: $0 [-b BIND] [-c CONFIG] HOST:PORT..." >&2
+    echo "$usage" >&2
     exit 2
 fi
 
-awk -v bind="$bind" -v servers="$*" '
+awk -v bind="$bind" -v user="$user" -v servers="$*" '
     /^#@docker-begin / {
         region = $2; seen[region] = 1
         if (region == "bind") print "    bind " bind
@@ -42,6 +48,7 @@ awk -v bind="$bind" -v servers="$*" '
     }
     /^#@docker-end/ { skip = 0; next }
     !skip { print }
+    /^global$/ && user != "" { print "    user " user; print "    group " user }
     END {
         if (!seen["bind"] || !seen["servers"] || !seen["resolvers"]) {
             print "render.sh: a #@docker region is missing" > "/dev/stderr"; bad = 1

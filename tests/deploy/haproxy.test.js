@@ -69,6 +69,14 @@ test('the default native bind is loopback 8080, for make run-cluster', () => {
   assert.match(r.stdout, /^\s*bind 127\.0\.0\.1:8080$/m);
 });
 
+test('render.sh -u adds user and group to the global section (for a HAProxy started as root)', () => {
+  const r = render(['-u', 'haproxy', '127.0.0.1:8081']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^global\n    user haproxy\n    group haproxy\n/m);
+  const c = haproxyCheck(r.stdout);
+  assert.equal(c.code, 0, c.stdout + c.stderr);
+});
+
 test('render.sh refuses no servers, and a config without its regions', () => {
   assert.equal(render([]).code, 2);
   const t = tempFile('plain.cfg', shared(CFG).join('\n'));
