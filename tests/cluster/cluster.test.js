@@ -10,12 +10,13 @@
 //   - SIGINT to run-cluster.sh (Ctrl-C) stops every process it started.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { BUILD, Proc, ROOT, freePort, waitFor } from '../lib/procs.js';
-import { readStream, checkSeries } from '../lib/redis.js';
+import { readStream, checkSeries, waitStreamLength } from '../lib/redis.js';
 import { ResumingClient } from './client.js';
 
 const INTERVAL = 100;
@@ -46,6 +47,12 @@ async function metric(port, name) {
 }
 const conns = (port) => metric(port, 'tickgw_connections');
 
+/** The containers' HEALTHCHECK (deploy/healthcheck.sh) against a real gateway. */
+function healthcheck(port) {
+  const r = spawnSync(path.join(ROOT, 'deploy/healthcheck.sh'), ['gateway', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 10000 });
+  return { code: r.status, out: r.stdout };
+}
+
 function alive(pid) {
   try {
     process.kill(pid, 0);
@@ -72,9 +79,9 @@ async function assertComplete(c, epoch) {
 
 /** Wraps a test body: on failure, shows what the cluster printed. */
 function withOutput(fn) {
-  return async () => {
+  return async (t) => {
     try {
-      await fn();
+      await fn(t);
     } catch (e) {
       console.error(`run-cluster output (tail):\n${cluster?.tail(8000)}`);
       throw e;
@@ -109,10 +116,12 @@ after(async () => {
   if (varDir) fs.rmSync(varDir, { recursive: true, force: true });
 });
 
-test('cluster: 50 clients over both gateways, one SIGKILLed, all series complete, it comes back', { skip, timeout: 120000 }, withOutput(async () => {
+test('cluster: 50 clients over both gateways, one SIGKILLed, all series complete, it comes back', { skip, timeout: 120000 }, withOutput(async (t) => {
   const epoch = Number(await redis.hget('ts:meta', 'epoch'));
   assert.ok(epoch > 0);
   const url = `ws://127.0.0.1:${ports.lb}/ws?format=json`;
+  // Some history first, so each client's catch-up (since 0) is a real one.
+  await waitStreamLength(redis, SYMS[SYMS.length - 1], 30, 10000);
 
   // 1. 50 clients through HAProxy; leastconn spreads them.
   for (let i = 0; i < NCLIENTS; i++) clients.push(new ResumingClient(url, SYMS[i % SYMS.length]));
@@ -125,9 +134,11 @@ test('cluster: 50 clients over both gateways, one SIGKILLed, all series complete
   // 2. SIGKILL gateway 2: no goodbye frame, its sockets just die.
   const killed = gwPid(ports.gw2);
   assert.ok(killed && alive(killed));
+  assert.deepEqual(healthcheck(ports.gw2), { code: 0, out: 'healthy: HTTP/1.1 200 OK\n' });
   const closesBefore = clients.map((c) => c.closes.length);
   process.kill(killed, 'SIGKILL');
   const tKill = Date.now();
+  assert.equal(healthcheck(ports.gw2).code, 1, 'the health check sees a dead gateway');
 
   // 3. Its clients (and only they) are cut off, reconnect through HAProxy
   //    with since = their last tick, and go live again.
@@ -135,8 +146,10 @@ test('cluster: 50 clients over both gateways, one SIGKILLed, all series complete
     const m = clients.filter((c, i) => c.closes.length > closesBefore[i]);
     return m.length === before[1] && m;
   }, { timeout: 10000 });
-  await waitFor('every client live again after the kill', () => allAt(clients, tKill + 5 * INTERVAL), { timeout: 20000 });
+  await waitFor('every client live again after the kill', () => allAt(clients, tKill + 15 * INTERVAL), { timeout: 20000 });
   for (const c of moved) assert.ok(c.connects >= 2, 'a moved client connected again');
+  t.diagnostic(`before the kill ${before.join(' + ')} connections; ${moved.length} moved in ${Date.now() - tKill} ms; ` +
+    `the surviving gateway has ${await conns(ports.gw1)}`);
   assert.equal(clients.filter((c, i) => c.closes.length > closesBefore[i]).length, before[1],
     'clients of the surviving gateway stayed connected');
 
@@ -160,12 +173,16 @@ test('cluster: 50 clients over both gateways, one SIGKILLed, all series complete
   // 5. Every series — moved, stayed, new — is exactly the stream.
   for (const c of clients) c.stop();
   for (const c of clients) await assertComplete(c, epoch);
+  const lens = clients.map((c) => c.series.length);
+  t.diagnostic(`${clients.length} series complete, ${Math.min(...lens)}..${Math.max(...lens)} ticks each; ` +
+    `${fresh.length} new client(s) until one reached the restarted gateway`);
   await waitFor('both gateways to count the closes', async () => (await conns(ports.gw1)) + (await conns(ports.gw2)) === 0, { timeout: 5000 });
 }));
 
 test('cluster: Ctrl-C (SIGINT) to run-cluster.sh stops everything it started', { skip, timeout: 30000 }, withOutput(async () => {
   const started = Object.values(pids());
   assert.ok(started.length >= 6, `run-cluster reported ${started.length} processes`);
+  redis.disconnect();
   await cluster.stop('SIGINT', 15000);
   assert.equal(cluster.signal, null, 'run-cluster.sh exited by itself, not by the fallback SIGKILL');
   await waitFor('every process of the cluster to be gone', () => started.every((p) => !alive(p)), { timeout: 5000 });
