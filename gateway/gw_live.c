@@ -29,8 +29,10 @@
 
 #define REPAIR_ROWS 2000       /* rows per repair chunk and instrument */
 #define PENDING_MAX 100000     /* live messages held during a repair */
+#define PREFILL_MAX 12000      /* rows read into an empty ring at start */
 
 static void process(gw_worker *w, ts_live_msg *m);
+static void repair_finish_chunk_empty(gw_worker *w);
 
 /* Ring capacity in rows for this interval: --ring worth, at most --ring-max. */
 static uint32_t ring_rows(const gw_worker *w)
@@ -135,6 +137,14 @@ static void repair_finish_chunk(gw_worker *w)
     }
     memmove(w->pending, w->pending + i, (w->npending - i) * sizeof(*w->pending));
     w->npending -= i;
+}
+
+/* No rows to read: replay the held messages at once. */
+static void repair_finish_chunk_empty(gw_worker *w)
+{
+    w->repair_rows = 0;
+    w->repair_bound = w->repair_from;
+    repair_finish_chunk(w);
 }
 
 static void on_repair(redisAsyncContext *ac, void *r, void *priv)
@@ -243,7 +253,23 @@ static void process(gw_worker *w, ts_live_msg *m)
     }
     int64_t dt = w->meta.interval_ms;
     int64_t last = w->ring.count ? gw_ring_last(&w->ring) : 0;
-    if (!w->synced || w->ring.count == 0 || m->t == last + dt) {
+    if (w->ring.count == 0) {
+        /* First tick since start or reset: fill the ring from the streams
+         * first, so catch-ups inside its window need no XRANGE right away. */
+        int64_t rows = w->ring.cap - 1 < PREFILL_MAX ? w->ring.cap - 1 : PREFILL_MAX;
+        w->repair_from = m->t - (rows + 1) * dt;
+        w->repair_to = m->t;
+        hold(w, m);
+        if (rows > 0) {
+            ts_info("worker %d: filling the ring with %lld ticks from the streams", w->id, (long long)rows);
+            repair_issue(w);
+        } else {
+            w->repair_from = m->t - dt;
+            repair_finish_chunk_empty(w);
+        }
+        return;
+    }
+    if (m->t == last + dt) {
         append_row(w, m->t, m->prices);
     } else if (m->t > last) {
         /* Ticks between last and m->t were published while we did not listen. */

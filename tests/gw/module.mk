@@ -1,0 +1,14 @@
+# tests/gw/module.mk — gateway tests: cmocka units of the pure parts (protocol,
+# ring) and node:test integration against real redis-server, tickgen, tickgw.
+NODE_TESTS += $(wildcard tests/gw/*.test.js)
+
+GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring
+UNIT_TESTS += $(GW_UNIT)
+
+$(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/gw_proto.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
+
+$(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/gw_ring.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/gw/%.o: CFLAGS += -Igateway

@@ -1,0 +1,225 @@
+/* test_proto.c — gw_proto: the client-message parser (JSON and msgpack, every
+ * error code) and the encoders (exact JSON, msgpack decoded back). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <msgpack.h>
+
+#include "gw_proto.h"
+
+static gw_err parse_json(const char *s, gw_request *r)
+{
+    char msg[192];
+    gw_err e = gw_parse_request(s, strlen(s), 1, r, msg, sizeof(msg));
+    if (e != GW_OK)
+        assert_true(strlen(msg) > 0); /* every error says why */
+    return e;
+}
+
+static void test_json_ok(void **state)
+{
+    (void)state;
+    gw_request r;
+    assert_int_equal(parse_json("{\"op\":\"sub\",\"sym\":\"ticker_07\",\"since\":1732350000000}", &r), GW_OK);
+    assert_int_equal(r.op, GW_OP_SUB);
+    assert_string_equal(r.sym, "ticker_07");
+    assert_int_equal(r.since, 1732350000000LL);
+    assert_int_equal(parse_json(" { \"since\" : 0 , \"sym\":\"a\", \"x\":[1,{\"y\":null}], \"op\":\"sub\" } ", &r), GW_OK);
+    assert_int_equal(r.since, 0);
+    assert_int_equal(parse_json("{\"op\":\"unsub\",\"sym\":\"ticker_07\"}", &r), GW_OK);
+    assert_int_equal(r.op, GW_OP_UNSUB);
+    assert_int_equal(parse_json("{\"op\":\"sub\",\"sym\":\"s\",\"since\":9007199254740992}", &r), GW_OK);
+}
+
+static void test_json_errors(void **state)
+{
+    (void)state;
+    gw_request r;
+    const char *bad_json[] = {"", "{", "[]", "nope", "{\"op\":\"sub\",}", "{\"op\" \"sub\"}", "{\"op\":\"sub\"} x",
+                              "{\"op\":tru}", "{\"op\":\"s\nb\"}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":-}"};
+    for (size_t i = 0; i < sizeof(bad_json) / sizeof(*bad_json); i++)
+        assert_int_equal(parse_json(bad_json[i], &r), GW_E_BAD_JSON);
+    assert_int_equal(parse_json("{}", &r), GW_E_BAD_REQUEST);
+    assert_int_equal(parse_json("{\"op\":1}", &r), GW_E_BAD_REQUEST);
+    assert_int_equal(parse_json("{\"op\":\"buy\",\"sym\":\"a\"}", &r), GW_E_BAD_REQUEST);
+    assert_int_equal(parse_json("{\"op\":\"sub\",\"since\":0}", &r), GW_E_BAD_REQUEST);
+    assert_int_equal(parse_json("{\"op\":\"sub\",\"sym\":7,\"since\":0}", &r), GW_E_BAD_REQUEST);
+    const char *bad_since[] = {"{\"op\":\"sub\",\"sym\":\"a\"}", "{\"op\":\"sub\",\"sym\":\"a\",\"since\":-1}",
+                               "{\"op\":\"sub\",\"sym\":\"a\",\"since\":1.5}", "{\"op\":\"sub\",\"sym\":\"a\",\"since\":\"0\"}",
+                               "{\"op\":\"sub\",\"sym\":\"a\",\"since\":1e3}",
+                               "{\"op\":\"sub\",\"sym\":\"a\",\"since\":9007199254740993}",
+                               "{\"op\":\"sub\",\"sym\":\"a\",\"since\":99999999999999999999999}"};
+    for (size_t i = 0; i < sizeof(bad_since) / sizeof(*bad_since); i++) {
+        assert_int_equal(parse_json(bad_since[i], &r), GW_E_BAD_SINCE);
+        assert_string_equal(r.sym, "a"); /* known, so the err can name it */
+    }
+    char longsym[200];
+    snprintf(longsym, sizeof(longsym), "{\"op\":\"sub\",\"sym\":\"%0100d\",\"since\":0}", 0);
+    assert_int_equal(parse_json(longsym, &r), GW_OK);
+    assert_true(r.sym_too_long);
+}
+
+static gw_err parse_mp(msgpack_sbuffer *sb, gw_request *r)
+{
+    char msg[192];
+    return gw_parse_request(sb->data, sb->size, 0, r, msg, sizeof(msg));
+}
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+    msgpack_pack_str(pk, strlen(s));
+    msgpack_pack_str_body(pk, s, strlen(s));
+}
+
+static void test_msgpack(void **state)
+{
+    (void)state;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    gw_request r;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    pack_str(&pk, "op");
+    pack_str(&pk, "sub");
+    pack_str(&pk, "sym");
+    pack_str(&pk, "ticker_01");
+    pack_str(&pk, "since");
+    msgpack_pack_uint64(&pk, 1795436530600ULL);
+    assert_int_equal(parse_mp(&sb, &r), GW_OK);
+    assert_int_equal(r.since, 1795436530600LL);
+    /* trailing bytes */
+    msgpack_pack_nil(&pk);
+    assert_int_equal(parse_mp(&sb, &r), GW_E_BAD_REQUEST);
+
+    /* since as an integral double is fine, 1.5 is not */
+    double vals[] = {42.0, 1.5, -3.0};
+    gw_err want[] = {GW_OK, GW_E_BAD_SINCE, GW_E_BAD_SINCE};
+    for (int i = 0; i < 3; i++) {
+        msgpack_sbuffer_clear(&sb);
+        msgpack_pack_map(&pk, 3);
+        pack_str(&pk, "op");
+        pack_str(&pk, "sub");
+        pack_str(&pk, "sym");
+        pack_str(&pk, "x");
+        pack_str(&pk, "since");
+        msgpack_pack_double(&pk, vals[i]);
+        assert_int_equal(parse_mp(&sb, &r), want[i]);
+    }
+    msgpack_sbuffer_clear(&sb);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_int(&pk, 1);
+    assert_int_equal(parse_mp(&sb, &r), GW_E_BAD_REQUEST);
+    char msg[64];
+    assert_int_equal(gw_parse_request("\xc1", 1, 0, &r, msg, sizeof(msg)), GW_E_BAD_REQUEST);
+    assert_int_equal(gw_parse_request("", 0, 0, &r, msg, sizeof(msg)), GW_E_BAD_REQUEST);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void assert_buf(gw_buf *b, const char *want)
+{
+    assert_false(b->oom);
+    assert_int_equal(b->len, strlen(want));
+    assert_memory_equal(b->data, want, b->len);
+    b->len = 0;
+}
+
+static void test_json_encoders(void **state)
+{
+    (void)state;
+    gw_buf b = {0};
+    gw_enc_tick(&b, GW_FMT_JSON, "ticker_07", 1795436530600LL, -12);
+    assert_buf(&b, "{\"op\":\"tick\",\"sym\":\"ticker_07\",\"t\":1795436530600,\"p\":-12}");
+    int32_t p[] = {1, -2, INT32_MIN, INT32_MAX};
+    gw_enc_hist(&b, GW_FMT_JSON, "s", 9007199254740991LL, 100, 10, p, 4, 130, 1);
+    assert_buf(&b, "{\"op\":\"hist\",\"sym\":\"s\",\"epoch\":9007199254740991,\"t0\":100,\"dt\":10,"
+                   "\"p\":[1,-2,-2147483648,2147483647],\"last\":130,\"more\":true}");
+    gw_enc_hist(&b, GW_FMT_JSON, "s", 1, 500, 10, NULL, 0, 500, 0);
+    assert_buf(&b, "{\"op\":\"hist\",\"sym\":\"s\",\"epoch\":1,\"t0\":500,\"dt\":10,\"p\":[],\"last\":500,\"more\":false}");
+    gw_enc_err(&b, GW_FMT_JSON, GW_E_UNKNOWN_SYM, "no \"such\"\n", "a\\b");
+    assert_buf(&b, "{\"op\":\"err\",\"code\":\"unknown_sym\",\"msg\":\"no \\\"such\\\"\\u000a\",\"sym\":\"a\\\\b\"}");
+    gw_enc_err(&b, GW_FMT_JSON, GW_E_BAD_JSON, "x", NULL);
+    assert_buf(&b, "{\"op\":\"err\",\"code\":\"bad_json\",\"msg\":\"x\"}");
+    gw_buf_free(&b);
+}
+
+/* Finds key in a decoded msgpack map. */
+static const msgpack_object *get(const msgpack_object *map, const char *key)
+{
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object_kv *kv = &map->via.map.ptr[i];
+        if (kv->key.via.str.size == strlen(key) && !memcmp(kv->key.via.str.ptr, key, strlen(key)))
+            return &kv->val;
+    }
+    fail_msg("key %s missing", key);
+    return NULL;
+}
+
+static int64_t ival(const msgpack_object *o)
+{
+    return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)o->via.u64 : o->via.i64;
+}
+
+static void test_msgpack_hist(void **state)
+{
+    (void)state;
+    /* every integer width the writer has */
+    int32_t p[] = {0, 1, 127, 128, 255, 256, 65535, 65536, -1, -32, -33, -128, -129, -32768, -32769, INT32_MIN, INT32_MAX};
+    size_t n = sizeof(p) / sizeof(*p);
+    int32_t many[70000];
+    for (size_t i = 0; i < 70000; i++)
+        many[i] = (int32_t)i - 35000;
+    gw_buf b = {0};
+    for (int round = 0; round < 2; round++) {
+        const int32_t *src = round ? many : p;
+        size_t cnt = round ? 70000 : n;
+        b.len = 0;
+        gw_enc_hist(&b, GW_FMT_MSGPACK, "ticker_07", 9007199254740991LL, 1795436530600LL, 10, src, cnt,
+                    1795436530600LL + 10 * (int64_t)(cnt - 1), round == 0);
+        msgpack_unpacked up;
+        msgpack_unpacked_init(&up);
+        size_t off = 0;
+        assert_int_equal(msgpack_unpack_next(&up, b.data, b.len, &off), MSGPACK_UNPACK_SUCCESS);
+        assert_int_equal(off, b.len);
+        assert_int_equal(up.data.type, MSGPACK_OBJECT_MAP);
+        assert_memory_equal(get(&up.data, "op")->via.str.ptr, "hist", 4);
+        assert_int_equal(ival(get(&up.data, "epoch")), 9007199254740991LL);
+        assert_int_equal(ival(get(&up.data, "t0")), 1795436530600LL);
+        assert_int_equal(ival(get(&up.data, "dt")), 10);
+        const msgpack_object *arr = get(&up.data, "p");
+        assert_int_equal(arr->via.array.size, cnt);
+        for (size_t i = 0; i < cnt; i++)
+            assert_int_equal(ival(&arr->via.array.ptr[i]), src[i]);
+        assert_int_equal(get(&up.data, "more")->via.boolean, round == 0);
+        msgpack_unpacked_destroy(&up);
+    }
+    /* tick and err decode too */
+    b.len = 0;
+    gw_enc_tick(&b, GW_FMT_MSGPACK, "ticker_07", 1795436530600LL, -40000);
+    gw_enc_err(&b, GW_FMT_MSGPACK, GW_E_TOO_MANY_SUBS, "at most 3", "ticker_09");
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    assert_int_equal(msgpack_unpack_next(&up, b.data, b.len, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(ival(get(&up.data, "p")), -40000);
+    assert_int_equal(msgpack_unpack_next(&up, b.data, b.len, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_memory_equal(get(&up.data, "code")->via.str.ptr, "too_many_subs", 13);
+    assert_memory_equal(get(&up.data, "sym")->via.str.ptr, "ticker_09", 9);
+    assert_int_equal(off, b.len);
+    msgpack_unpacked_destroy(&up);
+    gw_buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_ok),    cmocka_unit_test(test_json_errors),   cmocka_unit_test(test_msgpack),
+        cmocka_unit_test(test_json_encoders), cmocka_unit_test(test_msgpack_hist),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
