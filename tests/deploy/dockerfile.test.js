@@ -79,30 +79,53 @@ test('every runtime package exists in Debian 12', () => {
 });
 
 // What the daemons load must come from the runtime packages or their
-// dependencies; checked on the binaries `make` built here, on Debian 12.
-for (const bin of ['tickgen', 'tickgw']) {
+// dependencies, and every runtime library package must be loaded by one of
+// them; checked on the binaries `make` built here, on Debian 12.
+const BINS = ['tickgen', 'tickgw'];
+const loaded = {}; // bin -> Set of packages, filled by the tests below
+
+/** The Debian packages owning the shared libraries `file` loads, or null for a sanitizer build. */
+function loadedPackages(file) {
+  const ldd = run('ldd', [file]);
+  assert.equal(ldd.code, 0, ldd.stderr);
+  // A SAN=1 build loads the sanitizer runtimes, which no image ships.
+  if (/lib(asan|ubsan)\.so/.test(ldd.stdout)) return null;
+  const libs = [...ldd.stdout.matchAll(/=>\s+(\/\S+)/g)].map((m) => m[1]);
+  assert.ok(libs.length > 0);
+  const out = new Map();
+  for (const lib of libs) {
+    // dpkg knows the path under /lib or /usr/lib (merged /usr): try both.
+    const real = fs.realpathSync(lib);
+    const cands = [lib, real, real.replace(/^\/usr\//, '/'), real.replace(/^\/lib/, '/usr/lib')];
+    let pkg;
+    for (const c of cands) {
+      const r = run('dpkg', ['-S', c]);
+      if (r.code === 0) { pkg = r.stdout.split(':')[0]; break; }
+    }
+    assert.ok(pkg, `no package owns ${lib}`);
+    out.set(pkg, lib);
+  }
+  return out;
+}
+
+for (const bin of BINS) {
   const file = path.join(BUILD, bin);
   test(`the runtime packages provide every library ${bin} loads`, { skip: !fs.existsSync(file) && `${file} not built` }, (t) => {
-    const ldd = run('ldd', [file]);
-    assert.equal(ldd.code, 0, ldd.stderr);
-    // A SAN=1 build loads the sanitizer runtimes, which no image ships.
-    if (/lib(asan|ubsan)\.so/.test(ldd.stdout)) return t.skip('sanitizer build');
-    const libs = [...ldd.stdout.matchAll(/=>\s+(\/\S+)/g)].map((m) => m[1]);
-    assert.ok(libs.length > 0);
+    const pkgs = loadedPackages(file);
+    if (!pkgs) return t.skip('sanitizer build');
+    loaded[bin] = pkgs;
     const closure = new Set(run('apt-cache', ['depends', '--recurse', '--no-recommends', '--no-suggests',
       '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...aptPackages('runtime')])
       .stdout.split('\n').filter((l) => l && !l.startsWith(' ')).map((l) => l.trim()));
-    for (const lib of libs) {
-      // dpkg knows the path under /lib or /usr/lib (merged /usr): try both.
-      const real = fs.realpathSync(lib);
-      const cands = [lib, real, real.replace(/^\/usr\//, '/'), real.replace(/^\/lib/, '/usr/lib')];
-      let pkg;
-      for (const c of cands) {
-        const r = run('dpkg', ['-S', c]);
-        if (r.code === 0) { pkg = r.stdout.split(':')[0]; break; }
-      }
-      assert.ok(pkg, `no package owns ${lib}`);
+    for (const [pkg, lib] of pkgs) {
       assert.ok(closure.has(pkg), `${bin} loads ${lib} from ${pkg}, which the runtime stage does not install`);
     }
   });
 }
+
+test('the runtime stage installs no library that neither daemon loads', (t) => {
+  if (!BINS.every((b) => loaded[b])) return t.skip('needs both binaries, built without sanitizers');
+  const used = new Set(BINS.flatMap((b) => [...loaded[b].keys()]));
+  const unused = aptPackages('runtime').filter((p) => p !== 'tini' && !used.has(p));
+  assert.deepEqual(unused, [], 'runtime packages nothing loads');
+});
