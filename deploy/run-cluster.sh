@@ -149,5 +149,8 @@ say "ready: http://127.0.0.1:$LB_PORT/ (gateways on ${GW_PORTS// /, }, redis on 
 set +e
 wait -n "${PIDS[@]}"
 rc=$?
-[ "$stopping" = 1 ] || say "a process exited (status $rc): stopping the cluster"
+# On a terminal's Ctrl-C the daemons get SIGINT too and may exit first: give
+# our own SIGINT trap a moment to run, so that is reported as a Ctrl-C.
+sleep 0.3
+say "a process exited (status $rc): stopping the cluster"
 exit 1
