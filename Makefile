@@ -60,7 +60,7 @@ unit-test: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 node-test: $(BINS)
-	TS_BUILD=$(BUILD) node --test --test-concurrency=1 $(NODE_TESTS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp TS_BUILD=$(BUILD) node --test --test-concurrency=1 $(NODE_TESTS)
 
 clean:
 	rm -rf build
