@@ -11,6 +11,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { RedisServer, readStream, checkSeries } from '../lib/redis.js';
 import { ROOT, BUILD, Proc, freePort, waitFor, startGenerator } from '../lib/procs.js';
+import { waitReady } from '../lib/gateway.js';
 import { fillHistory } from './fill.js';
 
 const INTERVAL = 100;
@@ -23,18 +24,15 @@ const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
 let redis, client, gen, gw, gwPort, browser, page;
 const pageLog = [];
 
-function startGateway() {
-  return new Proc('tickgw', path.join(BUILD, 'tickgw'), [
+// Not tests/lib/gateway.js startGateway(): the restart must reuse the port,
+// as a browser reconnects to the same URL.
+async function startGateway() {
+  const proc = new Proc('tickgw', path.join(BUILD, 'tickgw'), [
     '--listen', `127.0.0.1:${gwPort}`, '--redis', redis.url, '--webui', path.join(ROOT, 'webui'), '--threads', '1',
   ]);
-}
-
-async function gatewayReady(proc) {
-  await waitFor('tickgw /readyz', async () => {
-    if (!proc.running) throw new Error(`tickgw exited: ${proc.tail()}`);
-    const r = await fetch(`http://127.0.0.1:${gwPort}/readyz`);
-    return r.status === 200;
-  }, { timeout: 10000 });
+  proc.http = `http://127.0.0.1:${gwPort}`;
+  await waitReady(proc);
+  return proc;
 }
 
 /** Waits for a condition in the page; `what` names it in the failure. */
@@ -72,8 +70,7 @@ before(async () => {
   gen = startGenerator(redis.url, ['--interval-ms', String(INTERVAL), '--instruments', String(INSTRUMENTS)]);
   await gen.waitOutput(/resuming after tick/);
   gwPort = await freePort();
-  gw = startGateway();
-  await gatewayReady(gw);
+  gw = await startGateway();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -193,8 +190,7 @@ test('gateway killed and restarted: reconnecting, then live, no hole and no dupl
     const [[id]] = await client.xrevrange('ts:tick:{ticker_05}', '+', '-', 'COUNT', 1);
     return Number(id.split('-')[0]) >= before_ + 10 * INTERVAL;
   }, { timeout: 5000 });
-  gw = startGateway();
-  await gatewayReady(gw);
+  gw = await startGateway();
   await until('live again', () => tickstream.state === 'live', undefined, 20000);
   const [[id]] = await client.xrevrange('ts:tick:{ticker_05}', '+', '-', 'COUNT', 1);
   await until('caught up past the outage', (t) => tickstream.lastT > t, Number(id.split('-')[0]));
