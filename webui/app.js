@@ -140,12 +140,11 @@ function subscribe() {
   renderLoading();
 }
 
+// A name missing from the config is still asked for: the list may be older
+// than the gateway's, and for a mistyped link the gateway's unknown_sym
+// error is shown where the chart would be.
 function switchTo(sym) {
-  if (!app.cfg.instruments.includes(sym)) {
-    notice('error', `Unknown instrument "${sym}"; showing ${app.cfg.instruments[0]}.`);
-    sym = app.cfg.instruments[0];
-    history.replaceState(null, '', '#' + sym);
-  }
+  if (!sym) return;
   app.picker.show(sym);
   if (sym === app.sym) return;
   if (app.sym && app.conn.open) app.conn.send({ op: 'unsub', sym: app.sym });
@@ -210,6 +209,7 @@ function onMessage(m) {
     notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
     if (m.sym && m.sym === app.sym && (m.code === 'unknown_sym' || m.code === 'bad_since' || m.code === 'too_many_subs')) {
       app.phase = 'error';
+      setState('live'); // the connection is fine; the overlay says what is not
       $('loading-text').textContent = `Cannot show ${m.sym}: ${m.msg}`;
       renderLoading();
     }

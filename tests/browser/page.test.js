@@ -179,6 +179,14 @@ test('switching instrument switches the data completely, even when switching fas
   assert.ok(light.length < DAY_POINTS, `ticker_01 holds ${light.length} points`);
 });
 
+test('a gateway error is shown to the user (a link to an unknown instrument)', async () => {
+  await page.evaluate(() => (location.hash = '#ticker_99'));
+  await until('error shown', () => tickstream.phase === 'error' && tickstream.notices.some((n) => /unknown_sym/.test(n.text)));
+  assert.equal(await page.isVisible('#notices li.error'), true);
+  assert.match(await page.textContent('#loading'), /Cannot show ticker_99/);
+  assert.equal(await page.evaluate(() => tickstream.length), 0);
+});
+
 test('gateway killed and restarted: reconnecting, then live, no hole and no duplicate', async () => {
   await page.evaluate(() => (location.hash = '#ticker_05'));
   await until('ticker_05 live', () => tickstream.sym === 'ticker_05' && tickstream.state === 'live' && tickstream.length > 86400, undefined, 15000);
