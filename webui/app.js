@@ -106,6 +106,13 @@ function renderHeader(view) {
   }
 }
 
+// Also runs per tick, not per frame: a hidden tab gets no animation frames,
+// and its title is then the only thing the user sees.
+function renderTitle() {
+  const s = app.series;
+  document.title = (s.length ? `${fmtNum(s.lastP)} · ` : '') + `${app.sym} · tickstream`;
+}
+
 function renderLoading() {
   const el = $('loading');
   if (app.phase === 'loading' || app.phase === 'idle') {
@@ -149,8 +156,8 @@ function switchTo(sym) {
   if (sym === app.sym) return;
   if (app.sym && app.conn.open) app.conn.send({ op: 'unsub', sym: app.sym });
   app.sym = sym;
-  document.title = `${sym} · tickstream`;
   app.series.clear();
+  renderTitle();
   app.phase = 'idle';
   app.chart.update({ reset: true });
   renderHeader(null);
@@ -189,6 +196,7 @@ function onHist(m) {
   if (!m.more) setState('live');
   app.chart.update({ reset });
   renderLoading();
+  renderTitle();
 }
 
 function onTick(m) {
@@ -200,6 +208,7 @@ function onTick(m) {
   const keep = app.cfg.retention_ms;
   if (keep > 0 && s.lastT - s.firstT > keep * 1.02 + 10 * app.cfg.interval_ms) s.trimBefore(s.lastT - keep);
   app.chart.update();
+  renderTitle();
 }
 
 function onMessage(m) {
