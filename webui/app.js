@@ -246,9 +246,7 @@ function watch() {
 /** After an epoch change: new instrument list and interval, if they changed. */
 async function refreshConfig() {
   try {
-    const r = await fetch('api/config', { cache: 'no-store' });
-    const cfg = r.ok ? await r.json() : null;
-    if (!cfg || !Array.isArray(cfg.instruments) || cfg.instruments.length === 0) return;
+    const cfg = await fetchConfig();
     app.cfg = cfg;
     app.chart.interval = cfg.interval_ms || 1000;
     app.picker.setNames(cfg.instruments);
@@ -264,14 +262,19 @@ function renderInterval() {
   $('interval').textContent = `every ${iv < 1000 ? iv + ' ms' : fmtSpan(iv)}`;
 }
 
+async function fetchConfig() {
+  const r = await fetch('api/config', { cache: 'no-store' });
+  if (!r.ok) throw new Error(`HTTP ${r.status}`);
+  const cfg = await r.json();
+  if (!Array.isArray(cfg.instruments) || cfg.instruments.length === 0) throw new Error('no instruments');
+  return cfg;
+}
+
+/** The first config, retried with backoff: nothing works without it. */
 async function loadConfig() {
   for (let attempt = 0; ; attempt++) {
     try {
-      const r = await fetch('api/config', { cache: 'no-store' });
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      const cfg = await r.json();
-      if (!Array.isArray(cfg.instruments) || cfg.instruments.length === 0) throw new Error('no instruments');
-      return cfg;
+      return await fetchConfig();
     } catch (e) {
       const delay = Math.min(15000, 500 * 2 ** attempt);
       setState('reconnecting', { code: 0, reason: `config: ${e.message}`, retryAt: Date.now() + delay, attempt: attempt + 1 });
