@@ -329,6 +329,9 @@ async function main() {
     onMessage,
     onDown: (d) => setState('reconnecting', d),
   });
+  // Background tabs get their timers throttled to once a minute: when the
+  // user comes back, reconnect now rather than when the countdown fires.
+  document.addEventListener('visibilitychange', () => !document.hidden && app.conn.retryNow());
   window.addEventListener('hashchange', () => switchTo(decodeURIComponent(location.hash.slice(1))));
   const first = decodeURIComponent(location.hash.slice(1)) || app.cfg.instruments[0];
   if (!location.hash) history.replaceState(null, '', '#' + first);
