@@ -170,6 +170,8 @@ struct gw_global {
     int stopping;      /* atomic */
     int64_t ws_conns;  /* atomic */
     pthread_mutex_t mu;
+    pthread_cond_t stopped_cond; /* workers signal it when they have stopped */
+    int stopped;                 /* guarded by mu */
 };
 
 static inline gw_worker *gw_worker_of(h2o_context_t *ctx)

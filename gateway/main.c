@@ -127,6 +127,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     pthread_mutex_init(&G.mu, NULL);
+    pthread_cond_init(&G.stopped_cond, NULL);
     h2o_config_init(&G.h2o);
     h2o_hostconf_t *host = h2o_config_register_host(&G.h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     gw_http_register(&G, host);
@@ -157,8 +158,11 @@ int main(int argc, char **argv)
         ts_info("%s: closing connections and stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }
     __atomic_store_n(&G.stopping, 1, __ATOMIC_RELAXED);
-    for (int i = 0; i < started; i++)
-        pthread_join(G.workers[i].thread, NULL);
+    /* Workers park once stopped (see gw_worker.c); wait for all of them. */
+    pthread_mutex_lock(&G.mu);
+    while (G.stopped < started)
+        pthread_cond_wait(&G.stopped_cond, &G.mu);
+    pthread_mutex_unlock(&G.mu);
     close(G.listen_fd);
     ts_info("stopped");
     return status;

@@ -149,7 +149,10 @@ function closeFrame(sock) {
   });
 }
 
-test('a client that stops reading is closed 1008 and the gateway stays under 64 MB', { timeout: 40000 }, async () => {
+// ASan's quarantine keeps freed memory for a while: a looser bound there.
+const RSS_BOUND_MB = /san/.test(process.env.TS_BUILD || '') ? 256 : 64;
+
+test(`a client that stops reading is closed 1008 and the gateway stays under ${RSS_BOUND_MB} MB`, { timeout: 40000 }, async () => {
   // Its own gateway: 100 subs per connection, a 256 KB send queue.
   const g = await startGateway(redis.url, ['--max-subs', '100', '--send-queue', '262144']);
   try {
@@ -171,7 +174,7 @@ test('a client that stops reading is closed 1008 and the gateway stays under 64 
     assert.equal(close.code, 1008);
     assert.match(close.reason, /slow client: send queue over 262144 bytes/);
     await ok.waitLive('ticker_50', 100);
-    assert.ok(peak < 64 * 1024 * 1024, `gateway RSS peaked at ${(peak / 1048576).toFixed(1)} MB (start ${(rss0 / 1048576).toFixed(1)} MB)`);
+    assert.ok(peak < RSS_BOUND_MB * 1024 * 1024, `gateway RSS peaked at ${(peak / 1048576).toFixed(1)} MB (start ${(rss0 / 1048576).toFixed(1)} MB)`);
     console.log(`# slow clients: RSS ${(rss0 / 1048576).toFixed(1)} MB at start, peak ${(peak / 1048576).toFixed(1)} MB`);
     // They never read their close frame: --close-timeout (2 s) drops the sockets.
     await waitFor('the slow sockets to be dropped', async () => (await metrics(g)).tickgw_connections === 1, { timeout: 10000 });
