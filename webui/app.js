@@ -191,9 +191,10 @@ function onHist(m) {
     s.pushRun(m.t0, m.dt, p);
     app.lastDataAt = Date.now();
   }
-  if (!m.more) app.phase = 'live';
-  else if (reset || app.phase !== 'catchup') app.phase = 'loading';
-  if (!m.more) setState('live');
+  if (!m.more) {
+    app.phase = 'live';
+    setState('live');
+  } else if (reset || app.phase !== 'catchup') app.phase = 'loading';
   app.chart.update({ reset });
   renderLoading();
   renderTitle();

@@ -233,11 +233,6 @@ export class Chart {
     const i0 = s.lowerBound(min), i1 = s.lowerBound(max + 0.5) - 1;
     return i1 >= i0 ? [i0, i1] : null;
   }
-
-  /** Whether the plot holds any drawn pixels (tests, and a blank-chart guard). */
-  canvas() {
-    return this.u.ctx.canvas;
-  }
 }
 
 function padRange(min, max) {
