@@ -229,6 +229,12 @@ static void on_meta(redisAsyncContext *c, void *r, void *privdata)
     (void)privdata;
     if (reply == NULL)
         return;
+    if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "LOADING", 7) == 0) {
+        /* A restarted Redis replays its AOF before it answers: wait for it. */
+        ts_info("redis is still loading its data");
+        gen_redis_lost(g, "redis loading");
+        return;
+    }
     if (reply->type != REDIS_REPLY_ARRAY) {
         ts_error("HGETALL " TS_KEY_META ": %s", reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
         gen_redis_lost(g, "meta read failed");

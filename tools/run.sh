@@ -28,7 +28,8 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$PWD/var/redis" --appe
     --save "" --daemonize no --logfile "$PWD/var/redis.log" &
 redis_pid=$!
 i=0
-until redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; do
+# PING answers LOADING while the AOF is replayed: wait for PONG.
+until [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; do
     i=$((i + 1))
     if [ $i -gt 100 ]; then echo "run: redis-server did not start; see var/redis.log" >&2; exit 1; fi
     sleep 0.1
