@@ -1,0 +1,18 @@
+# bench/module.mk — `make bench-gateway`: tickgw under 100 / 1,000 / 5,000
+# WebSocket clients at 1 Hz and a stress rate, and the 86,400-tick catch-up
+# (bench/gateway.sh writes the table for docs/PERFORMANCE.md).
+# Guarded: the top Makefile's include list can name this file twice.
+ifndef BENCH_GATEWAY_MK
+BENCH_GATEWAY_MK := 1
+
+WSLOAD := $(BUILD)/bench/wsload
+
+$(WSLOAD): $(BUILD)/bench/wsload.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent 2>/dev/null) $(MSGPACK_LIBS) -lm
+
+.PHONY: bench-gateway
+bench-gateway: deps
+	@$(MAKE) --no-print-directory $(BINS) $(WSLOAD)
+	BUILD=$(BUILD) bench/gateway.sh
+
+endif
