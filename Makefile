@@ -32,7 +32,7 @@ NODE_TESTS :=
 .PHONY: all deps run run-cluster test unit-test node-test bench bench-generator clean
 all:
 
-include $(wildcard */module.mk tests/*/module.mk bench/module.mk)
+include $(wildcard */module.mk tests/*/module.mk)
 
 all: $(BINS)
 
