@@ -44,6 +44,19 @@ export async function waitFor(what, cond, { timeout = 10000, every = 20 } = {}) 
   }
 }
 
+// Every process a test file started, so none outlives it: if a test fails
+// before stopping one, it is killed when the test file's process exits.
+const live = new Set();
+process.on('exit', () => {
+  for (const p of live) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 /** A child process with its combined output and an exit promise. */
 export class Proc {
   constructor(name, cmd, args, { env = {}, cwd = ROOT } = {}) {
@@ -59,8 +72,10 @@ export class Proc {
     };
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);
+    live.add(this);
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
+        live.delete(this);
         this.exitCode = code;
         this.signal = signal;
         resolve({ code, signal });
