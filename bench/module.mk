@@ -8,7 +8,7 @@ BENCH_GATEWAY_MK := 1
 WSLOAD := $(BUILD)/bench/wsload
 
 $(WSLOAD): $(BUILD)/bench/wsload.o $(LIBTS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent 2>/dev/null) $(MSGPACK_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lm
 
 .PHONY: bench-gateway
 bench-gateway: deps

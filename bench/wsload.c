@@ -1,60 +1,91 @@
-/* wsload.c — WebSocket load client for tickgw benchmarks (libevent, one thread).
+/* wsload.c — WebSocket load client for tickgw benchmarks (libevent).
  *
- * live mode: opens --conns connections, each subscribed to one instrument
- * (connection i → ticker_(i mod --instruments)) with since = now, so only live
- * ticks flow; after --warmup s it counts messages and bytes for --seconds s
- * and records each tick's latency = this machine's wall clock on arrival −
- * the tick's time t (the generator's schedule: so it includes the
- * generator's write and Redis' publish, not only the gateway).
+ * live mode: opens --conns connections spread over --threads event-loop
+ * threads, each connection subscribed to one instrument (connection i →
+ * ticker_(i mod --instruments)) with since = now, so only live ticks flow.
+ * After --warmup s it counts messages and bytes for --seconds s and records
+ * two latencies per tick:
+ *   tick-to-client  = wall clock on arrival − the tick's time t (includes the
+ *                     generator's write and Redis' publish);
+ *   redis-to-client = arrival − the arrival of the same ts:live message at
+ *                     this program's own direct Redis subscriber (--redis):
+ *                     what the gateway (and this client's reading) adds.
  *
  * catchup mode: --repeat times, a fresh connection subscribes to --sym with
- * since = 0 and waits for the final hist (more: false): reports the time
- * from sending sub to that message, the ticks received and the bytes read
- * from the socket (WebSocket headers included).
+ * since = 0 and waits for the final hist (more: false); it reports the time
+ * from sending sub to that message, the ticks received and the bytes of the
+ * WebSocket frames.
  *
- * It prints one JSON line. Its own CPU time is in it: with the client well
- * under one core, the numbers measure the gateway, not the client. Parsing
- * is msgpack-c's unpacker on each frame; frames are read straight from
- * libevent's buffers. */
+ * It prints one JSON line, with its own CPU time over the window: with every
+ * client thread well under a core, the figures measure the gateway. */
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/thread.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
 #include <msgpack.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/time.h>
 #include <time.h>
 
+#include "ts_codec.h"
 #include "ts_names.h"
+#include "ts_redis_url.h"
 #include "ts_time.h"
+#include "ts_walk.h"
 
 #define LAT_BUCKETS 1000000 /* 10 µs each: up to 10 s */
+#define REF_SLOTS 65536
+
+typedef struct worker worker;
 
 typedef struct conn {
+    worker *wk;
     struct bufferevent *bev;
     int open, idx;
     int64_t sent_us;
-    uint64_t bytes;
-    uint64_t ticks;
+    uint64_t bytes, ticks;
 } conn;
 
-static struct {
-    const char *host, *mode, *sym;
-    int port, conns, instruments, seconds, warmup, repeat;
+typedef struct hist {
+    uint64_t n, max_us;
+    uint32_t *b;
+} hist;
+
+/* One event-loop thread and its connections; results are summed at the end. */
+struct worker {
+    pthread_t th;
     struct event_base *base;
+    msgpack_unpacked up;
+    int first, count; /* its connections: L.c[first .. first+count) */
+    int opened, failed, closed;
+    uint64_t msgs, bytes;
+    hist tick, gw;
+    double cpu_s;
+};
+
+/* Arrival of each ts:live message at the direct subscriber, by t. Written by
+ * the main thread, read by workers: us is stored before t (release), so a
+ * reader that sees t (acquire) sees its us. */
+static struct {
+    int64_t t, us;
+} ref[REF_SLOTS];
+
+static struct {
+    const char *host, *mode, *sym, *redis;
+    int port, conns, instruments, seconds, warmup, repeat, threads;
     struct sockaddr_in addr;
     conn *c;
-    int opened, failed, closed;
-    int measuring;
-    int64_t t_start_us, t_end_us;
-    uint64_t msgs, bytes, lat_n, lat_max_us;
-    uint32_t *lat;
-    msgpack_unpacked up;
+    worker *wk;
+    int measuring; /* atomic */
+    struct event_base *base; /* main thread: timers, Redis, catch-up */
     /* catchup */
     int rounds;
     double *catchup_ms;
@@ -68,26 +99,50 @@ static int64_t wall_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static void hist_add(hist *h, int64_t us)
+{
+    if (us < 0)
+        us = 0;
+    h->n++;
+    if ((uint64_t)us > h->max_us)
+        h->max_us = (uint64_t)us;
+    h->b[us / 10 < LAT_BUCKETS ? us / 10 : LAT_BUCKETS - 1]++;
+}
+
+static double hist_pct(const hist *h, double q)
+{
+    uint64_t want = (uint64_t)(q * (double)h->n), seen = 0;
+    for (int i = 0; i < LAT_BUCKETS; i++) {
+        seen += h->b[i];
+        if (seen > want)
+            return (i * 10 + 5) / 1000.0;
+    }
+    return (double)h->max_us / 1000.0;
+}
+
+static void hist_merge(hist *into, const hist *from)
+{
+    into->n += from->n;
+    if (from->max_us > into->max_us)
+        into->max_us = from->max_us;
+    for (int i = 0; i < LAT_BUCKETS; i++)
+        into->b[i] += from->b[i];
+}
+
 static void send_frame(conn *c, const char *data, size_t len)
 {
-    uint8_t hdr[14];
-    size_t h = 0;
-    hdr[h++] = 0x82;
-    if (len < 126) {
-        hdr[h++] = 0x80 | (uint8_t)len;
-    } else {
-        hdr[h++] = 0x80 | 126;
-        hdr[h++] = (uint8_t)(len >> 8);
-        hdr[h++] = (uint8_t)len;
-    }
+    uint8_t frame[256];
     uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
-    memcpy(hdr + h, mask, 4);
+    size_t h = 0;
+    if (len > 120)
+        return; /* our requests are small */
+    frame[h++] = 0x82;
+    frame[h++] = 0x80 | (uint8_t)len;
+    memcpy(frame + h, mask, 4);
     h += 4;
-    char body[512];
-    for (size_t i = 0; i < len && i < sizeof(body); i++)
-        body[i] = (char)(data[i] ^ mask[i % 4]);
-    bufferevent_write(c->bev, hdr, h);
-    bufferevent_write(c->bev, body, len);
+    for (size_t i = 0; i < len; i++)
+        frame[h + i] = (uint8_t)data[i] ^ mask[i % 4];
+    bufferevent_write(c->bev, frame, h + len);
 }
 
 static void send_sub(conn *c, const char *sym, int64_t since)
@@ -119,7 +174,7 @@ static const msgpack_object *get(const msgpack_object *m, const char *k)
     return NULL;
 }
 
-static void open_conn(int idx);
+static void open_conn(worker *wk, int idx);
 
 static void finish_catchup_round(conn *c)
 {
@@ -129,14 +184,15 @@ static void finish_catchup_round(conn *c)
     bufferevent_free(c->bev);
     c->bev = NULL;
     if (L.rounds < L.repeat)
-        open_conn(0);
+        open_conn(c->wk, 0);
     else
-        event_base_loopexit(L.base, NULL);
+        event_base_loopexit(c->wk->base, NULL);
 }
 
 /* One complete server frame. */
 static void on_frame(conn *c, const char *p, size_t len, int opcode)
 {
+    worker *wk = c->wk;
     if (opcode == 8) {
         fprintf(stderr, "wsload: connection %d closed by the gateway (%u)\n", c->idx,
                 len >= 2 ? (unsigned)((uint8_t)p[0] << 8 | (uint8_t)p[1]) : 0);
@@ -144,32 +200,32 @@ static void on_frame(conn *c, const char *p, size_t len, int opcode)
     }
     if (opcode != 2)
         return;
-    if (msgpack_unpack_next(&L.up, p, len, NULL) != MSGPACK_UNPACK_SUCCESS || L.up.data.type != MSGPACK_OBJECT_MAP)
+    if (msgpack_unpack_next(&wk->up, p, len, NULL) != MSGPACK_UNPACK_SUCCESS || wk->up.data.type != MSGPACK_OBJECT_MAP)
         return;
-    const msgpack_object *op = get(&L.up.data, "op");
+    const msgpack_object *op = get(&wk->up.data, "op");
     if (op == NULL || op->type != MSGPACK_OBJECT_STR)
         return;
     if (op->via.str.size == 4 && !memcmp(op->via.str.ptr, "tick", 4)) {
-        if (!L.measuring)
+        if (!__atomic_load_n(&L.measuring, __ATOMIC_RELAXED))
             return;
-        const msgpack_object *t = get(&L.up.data, "t");
-        int64_t lat = wall_us() - (int64_t)t->via.u64 * 1000;
-        if (lat < 0)
-            lat = 0;
-        L.msgs++;
-        L.bytes += len;
-        L.lat_n++;
-        if ((uint64_t)lat > L.lat_max_us)
-            L.lat_max_us = (uint64_t)lat;
-        L.lat[lat / 10 < LAT_BUCKETS ? lat / 10 : LAT_BUCKETS - 1]++;
+        int64_t now = wall_us();
+        int64_t t = (int64_t)get(&wk->up.data, "t")->via.u64;
+        wk->msgs++;
+        wk->bytes += len;
+        hist_add(&wk->tick, now - t * 1000);
+        size_t slot = ts_splitmix64((uint64_t)t) % REF_SLOTS;
+        if (__atomic_load_n(&ref[slot].t, __ATOMIC_ACQUIRE) == t)
+            hist_add(&wk->gw, now - ref[slot].us);
     } else if (op->via.str.size == 4 && !memcmp(op->via.str.ptr, "hist", 4)) {
-        const msgpack_object *pp = get(&L.up.data, "p"), *more = get(&L.up.data, "more");
+        const msgpack_object *pp = get(&wk->up.data, "p"), *more = get(&wk->up.data, "more");
         c->ticks += pp ? pp->via.array.size : 0;
-        L.catchup_hists++;
-        if (!strcmp(L.mode, "catchup") && more != NULL && !more->via.boolean)
-            finish_catchup_round(c);
+        if (!strcmp(L.mode, "catchup")) {
+            L.catchup_hists++;
+            if (more != NULL && !more->via.boolean)
+                finish_catchup_round(c);
+        }
     } else if (op->via.str.size == 3 && !memcmp(op->via.str.ptr, "err", 3)) {
-        const msgpack_object *m = get(&L.up.data, "msg");
+        const msgpack_object *m = get(&wk->up.data, "msg");
         fprintf(stderr, "wsload: err: %.*s\n", m ? (int)m->via.str.size : 0, m ? m->via.str.ptr : "");
     }
 }
@@ -177,6 +233,7 @@ static void on_frame(conn *c, const char *p, size_t len, int opcode)
 static void on_read(struct bufferevent *bev, void *arg)
 {
     conn *c = arg;
+    worker *wk = c->wk;
     struct evbuffer *in = bufferevent_get_input(bev);
     if (!c->open) {
         struct evbuffer_ptr e = evbuffer_search(in, "\r\n\r\n", 4, NULL);
@@ -186,17 +243,15 @@ static void on_read(struct bufferevent *bev, void *arg)
         evbuffer_copyout(in, line, 12);
         if (strncmp(line, "HTTP/1.1 101", 12) != 0) {
             fprintf(stderr, "wsload: upgrade refused: %.12s\n", line);
-            L.failed++;
+            wk->failed++;
             bufferevent_free(bev);
             c->bev = NULL;
             return;
         }
         evbuffer_drain(in, (size_t)e.pos + 4);
         c->open = 1;
-        L.opened++;
+        wk->opened++;
         if (!strcmp(L.mode, "catchup")) {
-            c->bytes = 0;
-            c->ticks = 0;
             send_sub(c, L.sym, 0);
         } else {
             char sym[TS_NAME_MAX];
@@ -226,15 +281,11 @@ static void on_read(struct bufferevent *bev, void *arg)
         }
         if (avail < hl + len)
             return;
-        if (c->bev == NULL)
-            return;
         const char *p = (const char *)evbuffer_pullup(in, (ssize_t)(hl + len));
-        struct bufferevent *keep = c->bev;
-        if (!strcmp(L.mode, "catchup"))
-            c->bytes += hl + len;
+        c->bytes += hl + len;
         on_frame(c, p + hl, len, h[0] & 0x0f);
-        if (c->bev != keep)
-            return; /* the round ended and freed it */
+        if (c->bev != bev)
+            return; /* the catch-up round ended and freed it */
         evbuffer_drain(in, hl + len);
     }
 }
@@ -255,26 +306,92 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
         if (!c->open)
-            L.failed++;
-        L.closed++;
+            c->wk->failed++;
+        c->wk->closed++;
         bufferevent_free(bev);
         c->bev = NULL;
     }
 }
 
-static void open_conn(int idx)
+static void open_conn(worker *wk, int idx)
 {
     conn *c = &L.c[idx];
     memset(c, 0, sizeof(*c));
+    c->wk = wk;
     c->idx = idx;
-    c->bev = bufferevent_socket_new(L.base, -1, BEV_OPT_CLOSE_ON_FREE);
+    c->bev = bufferevent_socket_new(wk->base, -1, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&L.addr, sizeof(L.addr)) != 0) {
-        L.failed++;
+        wk->failed++;
         bufferevent_free(c->bev);
         c->bev = NULL;
     }
+}
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg; /* only wakes the loop so it sees the window start */
+}
+
+static void *run_worker(void *arg)
+{
+    worker *wk = arg;
+    struct timeval tick = {0, 50000};
+    struct event *wake = event_new(wk->base, -1, EV_PERSIST, on_wake, NULL);
+    event_add(wake, &tick);
+    for (int i = wk->first; i < wk->first + wk->count; i++)
+        open_conn(wk, i);
+    while (!__atomic_load_n(&L.measuring, __ATOMIC_ACQUIRE))
+        event_base_loop(wk->base, EVLOOP_ONCE);
+    double c0 = thread_cpu_s();
+    event_base_dispatch(wk->base); /* until the main thread ends the window */
+    wk->cpu_s = thread_cpu_s() - c0;
+    event_free(wake);
+    return NULL;
+}
+
+/* ---- the reference subscriber ---- */
+
+static void on_live(redisAsyncContext *ac, void *r, void *priv)
+{
+    redisReply *reply = r;
+    (void)ac;
+    (void)priv;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+        reply->element[2]->type != REDIS_REPLY_STRING)
+        return;
+    int64_t now = wall_us();
+    ts_live_msg m;
+    char err[64];
+    if (ts_live_decode(reply->element[2]->str, reply->element[2]->len, &m, err, sizeof(err)) != 0)
+        return;
+    size_t slot = ts_splitmix64((uint64_t)m.t) % REF_SLOTS;
+    ref[slot].us = now;
+    __atomic_store_n(&ref[slot].t, m.t, __ATOMIC_RELEASE);
+    ts_live_msg_free(&m);
+}
+
+static void start_reference(void)
+{
+    ts_redis_url u;
+    char err[128];
+    if (L.redis == NULL || ts_redis_url_parse(L.redis, &u, err, sizeof(err)) != 0)
+        return;
+    redisAsyncContext *ac = redisAsyncConnect(u.host, u.port);
+    if (ac == NULL || ac->err)
+        return;
+    redisLibeventAttach(ac, L.base);
+    redisAsyncCommand(ac, on_live, NULL, "SUBSCRIBE " TS_CHANNEL_LIVE);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -282,26 +399,14 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     (void)arg;
-    if (!L.measuring) {
-        L.measuring = 1;
-        L.t_start_us = ts_mono_us();
-        struct timeval tv = {L.seconds, 0};
-        event_base_once(L.base, -1, EV_TIMEOUT, on_timer, NULL, &tv);
-    } else {
-        L.t_end_us = ts_mono_us();
-        event_base_loopexit(L.base, NULL);
-    }
+    event_base_loopbreak(L.base);
 }
 
-static double pct(double q)
+static void sleep_on_base(int seconds)
 {
-    uint64_t want = (uint64_t)(q * (double)L.lat_n), seen = 0;
-    for (int i = 0; i < LAT_BUCKETS; i++) {
-        seen += L.lat[i];
-        if (seen > want)
-            return (i * 10 + 5) / 1000.0;
-    }
-    return (double)L.lat_max_us / 1000.0;
+    struct timeval tv = {seconds, 0};
+    event_base_once(L.base, -1, EV_TIMEOUT, on_timer, NULL, &tv);
+    event_base_dispatch(L.base);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -310,11 +415,11 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double cpu_s(void)
+static int usage(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    fprintf(stderr, "usage: wsload [--host H] [--port P] [--mode live|catchup] [--conns N] [--threads T]\n"
+                    "              [--instruments M] [--seconds S] [--warmup W] [--redis URL] [--sym SYM] [--repeat K]\n");
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -328,59 +433,98 @@ int main(int argc, char **argv)
     L.seconds = 10;
     L.warmup = 2;
     L.repeat = 10;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    L.threads = 1;
+    for (int i = 1; i < argc; i += 2) {
+        if (i + 1 >= argc)
+            return usage();
         const char *k = argv[i], *v = argv[i + 1];
         if (!strcmp(k, "--port")) L.port = atoi(v);
         else if (!strcmp(k, "--host")) L.host = v;
         else if (!strcmp(k, "--conns")) L.conns = atoi(v);
+        else if (!strcmp(k, "--threads")) L.threads = atoi(v);
         else if (!strcmp(k, "--instruments")) L.instruments = atoi(v);
         else if (!strcmp(k, "--seconds")) L.seconds = atoi(v);
         else if (!strcmp(k, "--warmup")) L.warmup = atoi(v);
+        else if (!strcmp(k, "--redis")) L.redis = v;
         else if (!strcmp(k, "--mode")) L.mode = v;
         else if (!strcmp(k, "--sym")) L.sym = v;
         else if (!strcmp(k, "--repeat")) L.repeat = atoi(v);
-        else {
-            fprintf(stderr, "usage: wsload [--host H] [--port P] [--mode live|catchup] [--conns N] [--instruments M]\n"
-                            "              [--seconds S] [--warmup W] [--sym SYM] [--repeat K]\n");
-            return 2;
-        }
+        else return usage();
     }
-    L.base = event_base_new();
+    if (L.threads < 1 || L.conns < 1 || L.instruments < 1)
+        return usage();
     L.addr.sin_family = AF_INET;
     L.addr.sin_port = htons((uint16_t)L.port);
     inet_pton(AF_INET, L.host, &L.addr.sin_addr);
-    msgpack_unpacked_init(&L.up);
-    L.lat = calloc(LAT_BUCKETS, sizeof(uint32_t));
+    evthread_use_pthreads(); /* the main thread ends the workers' loops */
+    L.base = event_base_new();
+
     if (!strcmp(L.mode, "catchup")) {
+        worker wk = {0};
+        wk.base = L.base;
+        msgpack_unpacked_init(&wk.up);
         L.c = calloc(1, sizeof(conn));
         L.catchup_ms = calloc((size_t)L.repeat, sizeof(double));
-        double c0 = cpu_s();
-        open_conn(0);
+        double c0 = thread_cpu_s();
+        open_conn(&wk, 0);
         event_base_dispatch(L.base);
         qsort(L.catchup_ms, (size_t)L.rounds, sizeof(double), cmp_double);
         printf("{\"mode\":\"catchup\",\"sym\":\"%s\",\"rounds\":%d,\"ticks\":%llu,\"bytes\":%llu,\"hists_per_round\":%.1f,"
                "\"ms_min\":%.2f,\"ms_median\":%.2f,\"ms_max\":%.2f,\"client_cpu_s\":%.3f}\n",
                L.sym, L.rounds, (unsigned long long)L.catchup_ticks, (unsigned long long)L.catchup_bytes,
                L.rounds ? (double)L.catchup_hists / L.rounds : 0, L.rounds ? L.catchup_ms[0] : 0,
-               L.rounds ? L.catchup_ms[L.rounds / 2] : 0, L.rounds ? L.catchup_ms[L.rounds - 1] : 0, cpu_s() - c0);
+               L.rounds ? L.catchup_ms[L.rounds / 2] : 0, L.rounds ? L.catchup_ms[L.rounds - 1] : 0,
+               thread_cpu_s() - c0);
         return L.rounds == L.repeat ? 0 : 1;
     }
+
+    start_reference();
     L.c = calloc((size_t)L.conns, sizeof(conn));
-    for (int i = 0; i < L.conns; i++)
-        open_conn(i);
-    struct timeval tv = {L.warmup, 0};
-    event_base_once(L.base, -1, EV_TIMEOUT, on_timer, NULL, &tv);
-    /* CPU is measured over the window only: connecting is not load. */
-    while (!L.measuring && event_base_loop(L.base, EVLOOP_ONCE) == 0)
-        ;
-    double c0 = cpu_s();
-    event_base_dispatch(L.base);
-    double secs = (double)(L.t_end_us - L.t_start_us) / 1e6;
-    printf("{\"mode\":\"live\",\"conns\":%d,\"open\":%d,\"failed\":%d,\"closed\":%d,\"seconds\":%.2f,\"msgs\":%llu,"
-           "\"msgs_per_s\":%.0f,\"bytes_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,"
-           "\"client_cpu_pct\":%.1f}\n",
-           L.conns, L.opened, L.failed, L.closed, secs, (unsigned long long)L.msgs, (double)L.msgs / secs,
-           (double)L.bytes / secs, pct(0.5), pct(0.99), (double)L.lat_max_us / 1000.0,
-           100.0 * (cpu_s() - c0) / secs);
-    return L.failed ? 1 : 0;
+    L.wk = calloc((size_t)L.threads, sizeof(worker));
+    for (int t = 0, first = 0; t < L.threads; t++) {
+        worker *wk = &L.wk[t];
+        wk->first = first;
+        wk->count = L.conns / L.threads + (t < L.conns % L.threads);
+        first += wk->count;
+        wk->base = event_base_new();
+        msgpack_unpacked_init(&wk->up);
+        wk->tick.b = calloc(LAT_BUCKETS, sizeof(uint32_t));
+        wk->gw.b = calloc(LAT_BUCKETS, sizeof(uint32_t));
+        pthread_create(&wk->th, NULL, run_worker, wk);
+    }
+    sleep_on_base(L.warmup);
+    __atomic_store_n(&L.measuring, 1, __ATOMIC_RELEASE);
+    int64_t t0 = ts_mono_us();
+    sleep_on_base(L.seconds);
+    __atomic_store_n(&L.measuring, 0, __ATOMIC_RELEASE);
+    double secs = (double)(ts_mono_us() - t0) / 1e6;
+    hist tick = {0, 0, calloc(LAT_BUCKETS, sizeof(uint32_t))}, gw = {0, 0, calloc(LAT_BUCKETS, sizeof(uint32_t))};
+    uint64_t msgs = 0, bytes = 0;
+    int opened = 0, failed = 0, closed = 0;
+    double cpu = 0, cpu_max = 0;
+    for (int t = 0; t < L.threads; t++) {
+        worker *wk = &L.wk[t];
+        event_base_loopexit(wk->base, NULL);
+        pthread_join(wk->th, NULL);
+        hist_merge(&tick, &wk->tick);
+        hist_merge(&gw, &wk->gw);
+        msgs += wk->msgs;
+        bytes += wk->bytes;
+        opened += wk->opened;
+        failed += wk->failed;
+        closed += wk->closed;
+        cpu += wk->cpu_s;
+        if (wk->cpu_s > cpu_max)
+            cpu_max = wk->cpu_s;
+    }
+    printf("{\"mode\":\"live\",\"conns\":%d,\"threads\":%d,\"open\":%d,\"failed\":%d,\"closed\":%d,\"seconds\":%.2f,"
+           "\"msgs\":%llu,\"msgs_per_s\":%.0f,\"bytes_per_s\":%.0f,"
+           "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,"
+           "\"gw_n\":%llu,\"gw_p50_ms\":%.2f,\"gw_p99_ms\":%.2f,\"gw_max_ms\":%.2f,"
+           "\"client_cpu_pct\":%.1f,\"client_busiest_thread_pct\":%.1f}\n",
+           L.conns, L.threads, opened, failed, closed, secs, (unsigned long long)msgs, (double)msgs / secs,
+           (double)bytes / secs, hist_pct(&tick, 0.5), hist_pct(&tick, 0.99), (double)tick.max_us / 1000.0,
+           (unsigned long long)gw.n, hist_pct(&gw, 0.5), hist_pct(&gw, 0.99), (double)gw.max_us / 1000.0,
+           100.0 * cpu / secs, 100.0 * cpu_max / secs);
+    return failed ? 1 : 0;
 }

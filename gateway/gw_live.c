@@ -307,8 +307,10 @@ void gw_live_on_message(gw_worker *w, const char *data, size_t len)
             gw_redis_load_meta(w);
         return;
     }
+    int64_t t0 = ts_mono_us();
     process(w, &m);
     gw_ws_flush(w);
+    gw_metrics_observe(w->m.fanout_bucket, &w->m.fanout_sum_us, &w->m.fanout_total, ts_mono_us() - t0);
 }
 
 void gw_live_tick(gw_worker *w)

@@ -2,22 +2,28 @@
  * tickgw_ prefix, _total for counters, base units (seconds) for latencies. */
 #include "gw_metrics.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gw_proto.h"
 
-const double gw_lat_bounds_s[GW_LAT_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                0.1,   0.25,   0.5,   1,    2.5,   10};
+const double gw_lat_bounds_s[GW_LAT_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                0.025,  0.05,    0.1,    0.25,  0.5,    1,     10};
 
-void gw_metrics_catchup_done(gw_wmetrics *m, int64_t us)
+void gw_metrics_observe(uint64_t *bucket, uint64_t *sum_us, uint64_t *count, int64_t us)
 {
     int i = 0;
     while (i < GW_LAT_BUCKETS && (double)us / 1e6 > gw_lat_bounds_s[i])
         i++;
-    GW_ADD(m->catchup_bucket[i], 1);
-    GW_ADD(m->catchup_sum_us, (uint64_t)us);
-    GW_ADD(m->catchup_total, 1);
+    GW_ADD(bucket[i], 1);
+    GW_ADD(*sum_us, (uint64_t)us);
+    GW_ADD(*count, 1);
+}
+
+void gw_metrics_catchup_done(gw_wmetrics *m, int64_t us)
+{
+    gw_metrics_observe(m->catchup_bucket, &m->catchup_sum_us, &m->catchup_total, us);
 }
 
 static void line(gw_buf *b, const char *name, const char *type, const char *help, uint64_t v)
@@ -36,9 +42,37 @@ static void line(gw_buf *b, const char *name, const char *type, const char *help
         s_;                                                                                                        \
     })
 
+static uint64_t field_sum(const gw_wmetrics *const *ms, size_t n, size_t off)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += __atomic_load_n((const uint64_t *)((const char *)ms[i] + off), __ATOMIC_RELAXED);
+    return s;
+}
+
+static void histogram(gw_buf *b, const gw_wmetrics *const *ms, size_t n, const char *name, const char *help,
+                      size_t buckets, size_t sum_us, size_t count)
+{
+    char tmp[512];
+    int len = snprintf(tmp, sizeof(tmp), "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    gw_buf_put(b, tmp, (size_t)len);
+    uint64_t cum = 0;
+    for (int k = 0; k <= GW_LAT_BUCKETS; k++) {
+        cum += field_sum(ms, n, buckets + (size_t)k * sizeof(uint64_t));
+        if (k < GW_LAT_BUCKETS)
+            len = snprintf(tmp, sizeof(tmp), "%s_bucket{le=\"%g\"} %llu\n", name, gw_lat_bounds_s[k],
+                           (unsigned long long)cum);
+        else
+            len = snprintf(tmp, sizeof(tmp), "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+        gw_buf_put(b, tmp, (size_t)len);
+    }
+    len = snprintf(tmp, sizeof(tmp), "%s_sum %.6f\n%s_count %llu\n", name, (double)field_sum(ms, n, sum_us) / 1e6,
+                   name, (unsigned long long)field_sum(ms, n, count));
+    gw_buf_put(b, tmp, (size_t)len);
+}
+
 void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int ready)
 {
-    char tmp[256];
     line(b, "tickgw_ready", "gauge", "1 when Redis is reachable and ts:live is subscribed on every worker",
          (uint64_t)ready);
     line(b, "tickgw_connections", "gauge", "open WebSocket connections", SUM(connections));
@@ -70,22 +104,10 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
     line(b, "tickgw_live_lag_ms", "gauge", "ms from a tick's time to its arrival on ts:live (worst worker, last tick)",
          (uint64_t)(lag < 0 ? 0 : lag));
 
-    static const char hdr[] = "# HELP tickgw_catchup_seconds time from a sub to its final hist\n"
-                              "# TYPE tickgw_catchup_seconds histogram\n";
-    gw_buf_put(b, hdr, sizeof(hdr) - 1);
-    uint64_t cum = 0;
-    for (int k = 0; k <= GW_LAT_BUCKETS; k++) {
-        cum += SUM(catchup_bucket[k]);
-        int len;
-        if (k < GW_LAT_BUCKETS)
-            len = snprintf(tmp, sizeof(tmp), "tickgw_catchup_seconds_bucket{le=\"%g\"} %llu\n", gw_lat_bounds_s[k],
-                           (unsigned long long)cum);
-        else
-            len = snprintf(tmp, sizeof(tmp), "tickgw_catchup_seconds_bucket{le=\"+Inf\"} %llu\n",
-                           (unsigned long long)cum);
-        gw_buf_put(b, tmp, (size_t)len);
-    }
-    int len = snprintf(tmp, sizeof(tmp), "tickgw_catchup_seconds_sum %.6f\ntickgw_catchup_seconds_count %llu\n",
-                       (double)SUM(catchup_sum_us) / 1e6, (unsigned long long)SUM(catchup_total));
-    gw_buf_put(b, tmp, (size_t)len);
+    histogram(b, ms, n, "tickgw_catchup_seconds", "time from a sub to its final hist", offsetof(gw_wmetrics, catchup_bucket),
+              offsetof(gw_wmetrics, catchup_sum_us), offsetof(gw_wmetrics, catchup_total));
+    histogram(b, ms, n, "tickgw_fanout_seconds",
+              "time from a ts:live message's arrival to its ticks handed to every live client's socket",
+              offsetof(gw_wmetrics, fanout_bucket), offsetof(gw_wmetrics, fanout_sum_us),
+              offsetof(gw_wmetrics, fanout_total));
 }

@@ -10,7 +10,7 @@
 
 struct gw_buf;
 
-#define GW_LAT_BUCKETS 12
+#define GW_LAT_BUCKETS 14
 extern const double gw_lat_bounds_s[GW_LAT_BUCKETS];
 
 typedef struct gw_wmetrics {
@@ -30,6 +30,8 @@ typedef struct gw_wmetrics {
     uint64_t catchup_xrange_total; /* XRANGE calls made for catch-ups */
     uint64_t catchup_bucket[GW_LAT_BUCKETS + 1];
     uint64_t catchup_sum_us;
+    uint64_t fanout_bucket[GW_LAT_BUCKETS + 1];
+    uint64_t fanout_sum_us, fanout_total;
     int64_t live_lag_ms;         /* gauge: now - t of the last live tick received */
 } gw_wmetrics;
 
@@ -38,6 +40,8 @@ typedef struct gw_wmetrics {
 #define GW_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
 #define GW_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
+/* Adds one observation of us microseconds to a latency histogram. */
+void gw_metrics_observe(uint64_t *bucket, uint64_t *sum_us, uint64_t *count, int64_t us);
 void gw_metrics_catchup_done(gw_wmetrics *m, int64_t us);
 /* Appends the Prometheus text of the sum of n workers' metrics (stride bytes apart). */
 void gw_metrics_render(struct gw_buf *b, const gw_wmetrics *const *ms, size_t n, int ready);
