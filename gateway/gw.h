@@ -107,6 +107,7 @@ struct gw_client {
     int64_t close_deadline;
     h2o_linklist_t link;       /* w->clients */
     h2o_linklist_t dirty_link; /* w->dirty */
+    h2o_linklist_t closing_link; /* w->closing, once closing */
     h2o_linklist_t subs;
 };
 
@@ -148,7 +149,7 @@ typedef struct gw_worker {
     h2o_linklist_t *live;       /* per instrument: its SUB_LIVE subscriptions */
 
     /* Clients and catch-up. */
-    h2o_linklist_t clients, dirty, queued, wait_sync, wait_drain;
+    h2o_linklist_t clients, dirty, closing, queued, wait_sync, wait_drain;
     uint32_t xrange_inflight;
     gw_buf enc[2];              /* scratch for one message, per gw_fmt */
     int32_t *run;               /* scratch for one hist run */

@@ -106,6 +106,7 @@ int gw_worker_start(gw_worker *w)
 {
     h2o_linklist_init_anchor(&w->clients);
     h2o_linklist_init_anchor(&w->dirty);
+    h2o_linklist_init_anchor(&w->closing);
     h2o_linklist_init_anchor(&w->queued);
     h2o_linklist_init_anchor(&w->wait_sync);
     h2o_linklist_init_anchor(&w->wait_drain);

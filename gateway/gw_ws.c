@@ -35,6 +35,8 @@ static void client_free(gw_client *c)
     h2o_linklist_unlink(&c->link);
     if (c->dirty)
         h2o_linklist_unlink(&c->dirty_link);
+    if (h2o_linklist_is_linked(&c->closing_link))
+        h2o_linklist_unlink(&c->closing_link);
     GW_SUB(w->m.connections, 1);
     __atomic_fetch_sub(&w->g->ws_conns, 1, __ATOMIC_RELAXED);
     free(c);
@@ -51,6 +53,7 @@ void gw_client_close(gw_client *c, uint16_t code, const char *reason)
         return;
     c->closing = 1;
     c->close_deadline = ts_mono_ms() + c->w->g->cfg.close_timeout;
+    h2o_linklist_insert(&c->w->closing, &c->closing_link);
     /* No more sends to it: take its subscriptions off every worker list. */
     for (h2o_linklist_t *l = c->subs.next; l != &c->subs; l = l->next) {
         gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, client_link, l);
@@ -229,10 +232,10 @@ void gw_ws_close_all(gw_worker *w, uint16_t code, const char *reason)
 void gw_ws_tick(gw_worker *w, int64_t now)
 {
     h2o_linklist_t *next;
-    for (h2o_linklist_t *l = w->clients.next; l != &w->clients; l = next) {
+    for (h2o_linklist_t *l = w->closing.next; l != &w->closing; l = next) {
         next = l->next;
-        gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, link, l);
-        if (c->closing && now > c->close_deadline && c->ws->sock != NULL) {
+        gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, closing_link, l);
+        if (now > c->close_deadline && c->ws->sock != NULL) {
             /* It did not take its close frame in time: drop the socket and its queue. */
             h2o_websocket_conn_t *conn = c->ws;
             client_free(c);
