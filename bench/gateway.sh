@@ -1,0 +1,89 @@
+#!/bin/bash
+# bench/gateway.sh — `make bench-gateway`: tickgw under 100 / 1,000 / 5,000
+# WebSocket clients (one instrument each) at 100 instruments × 1 Hz and at a
+# stress rate, and the time and bytes of a 86,400-tick catch-up.
+#
+# Placement on a small machine: the gateway runs alone on CPU 0 (--threads 1),
+# redis-server, tickgen and the load client (build/bench/wsload) share CPU 1,
+# so the client's reading never preempts the gateway's writing. Latency is
+# printed twice: from the tick's time t, and from the arrival of the same
+# ts:live message at wsload's own Redis subscriber (what the gateway adds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+SECONDS_RUN=${SECONDS_RUN:-8}
+CONNS=${CONNS:-"100 1000 5000"}
+TMP=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+hz=$(getconf CLK_TCK)
+CPU_GW="taskset -c 0"; CPU_REST="taskset -c 1"
+[ "$(nproc)" -ge 2 ] || { CPU_GW=""; CPU_REST=""; }
+
+start() { # $1 = interval ms; starts redis, tickgen, tickgw; sets RPORT GPORT GW_PID
+    RPORT=$(free_port); GPORT=$(free_port)
+    $CPU_REST redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" --daemonize no --logfile "$TMP/redis.log" &
+    pids+=($!)
+    until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.05; done
+    if [ -n "${PREPARE:-}" ]; then $PREPARE; fi
+    $CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --interval-ms "$1" --log-level warn 2>"$TMP/gen.log" &
+    pids+=($!)
+    sleep 1
+    $CPU_GW "$BUILD/tickgw" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads 1 --log-level warn 2>"$TMP/gw.log" &
+    GW_PID=$!; pids+=($GW_PID)
+    until curl -sf "http://127.0.0.1:$GPORT/readyz" >/dev/null; do sleep 0.05; done
+}
+stop() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
+
+echo "| interval | clients | msgs/s | p50 / p99 / max from t (ms) | p50 / p99 / max from Redis (ms) | gateway CPU | client CPU | gateway RSS / client |"
+echo "|---|---|---|---|---|---|---|---|"
+for iv in 1000 ${STRESS_MS:-10}; do
+    for n in $CONNS; do
+        start "$iv"
+        rss0=$(rss_kb "$GW_PID")
+        $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --conns "$n" --seconds "$SECONDS_RUN" --warmup 3 \
+            --redis "redis://127.0.0.1:$RPORT" > "$TMP/out.json" &
+        lp=$!
+        sleep 3.5
+        c0=$(cpu_ticks "$GW_PID"); t0=$(date +%s.%N)
+        sleep $((SECONDS_RUN - 1))
+        c1=$(cpu_ticks "$GW_PID"); t1=$(date +%s.%N); rss1=$(rss_kb "$GW_PID")
+        wait "$lp" || true
+        python3 - "$TMP/out.json" "$iv" "$n" "$c0" "$c1" "$t0" "$t1" "$hz" "$rss0" "$rss1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); iv, n = sys.argv[2], int(sys.argv[3])
+c0, c1, t0, t1, hz, rss0, rss1 = map(float, sys.argv[4:])
+gw = 100 * (c1 - c0) / hz / (t1 - t0)
+print(f"| {iv} ms | {n} | {r['msgs_per_s']:.0f} | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.1f} | "
+      f"{r['gw_p50_ms']:.1f} / {r['gw_p99_ms']:.1f} / {r['gw_max_ms']:.1f} | {gw:.0f}% | {r['client_cpu_pct']:.0f}% | "
+      f"{(rss1 - rss0) / n:.1f} KB |" + ("" if r['failed'] == 0 else f" ({r['failed']} failed)"))
+PY
+        stop
+    done
+done
+
+# 86,400 ticks (a day at 1 Hz) of ticker_00, written before tickgen starts;
+# tickgen then continues that stream from its last entry.
+fill_day() {
+    python3 - "$RPORT" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
+import random, sys, time
+now = int(time.time()) * 1000 - 1000
+p = 0
+out = sys.stdout
+for i in range(86400):
+    t = now - (86399 - i) * 1000
+    p += random.choice((-1, 1))
+    k, v, tid = "ts:tick:{ticker_00}", str(p), f"{t}-0"
+    out.write(f"*5\r\n$4\r\nXADD\r\n${len(k)}\r\n{k}\r\n${len(tid)}\r\n{tid}\r\n$1\r\np\r\n${len(v)}\r\n{v}\r\n")
+PY
+}
+fill() { fill_day "$RPORT"; }
+PREPARE=fill start 1000
+echo
+echo "86,400-tick catch-up of ticker_00 (msgpack, sub since=0, 20 rounds):"
+$CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 20
+stop
