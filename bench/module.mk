@@ -11,6 +11,7 @@ $(WSLOAD): $(BUILD)/bench/wsload.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lm
 
 .PHONY: bench-gateway
+bench: bench-gateway
 bench-gateway: deps
 	@$(MAKE) --no-print-directory $(BINS) $(WSLOAD)
 	BUILD=$(BUILD) bench/gateway.sh
