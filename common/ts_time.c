@@ -13,9 +13,14 @@
 
 int64_t ts_now_ms(void)
 {
+    return ts_now_us() / 1000;
+}
+
+int64_t ts_now_us(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 int64_t ts_mono_ms(void)

@@ -7,6 +7,8 @@
 
 /* Wall-clock time in ms since the Unix epoch: tick times are on this clock. */
 int64_t ts_now_ms(void);
+/* The same clock in µs: to wake up right on a tick time, not up to 1 ms after. */
+int64_t ts_now_us(void);
 /* Monotonic time in ms, for latencies and timeouts. */
 int64_t ts_mono_ms(void);
 /* Monotonic time in µs. */

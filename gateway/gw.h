@@ -14,7 +14,6 @@
 #define H2O_USE_LIBUV 0
 #endif
 #include <h2o.h>
-#include <h2o/websocket.h>
 #include <hiredis/async.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -22,6 +21,7 @@
 #include "gw_metrics.h"
 #include "gw_proto.h"
 #include "gw_ring.h"
+#include "gw_wsconn.h"
 #include "ts_codec.h"
 #include "ts_opts.h"
 #include "ts_time.h"
@@ -42,6 +42,7 @@ typedef struct gw_config {
     int64_t max_xrange;     /* catch-up XRANGEs in flight per worker */
     int64_t history_max;    /* ticks in one /api/history answer */
     int64_t close_timeout;  /* ms a closing client gets to take its close frame */
+    int64_t ping_interval;  /* ms of client silence before a ping; twice that drops it */
     int64_t redis_timeout;  /* ms to connect to Redis */
 } gw_config;
 
@@ -99,10 +100,11 @@ typedef struct gw_sub {
 
 struct gw_client {
     struct gw_worker *w;
-    h2o_websocket_conn_t *ws;
+    gw_wsconn ws;
     gw_fmt fmt;
     int closing;
     int dirty;
+    int64_t ping_sent_ms;  /* last keepalive ping; answered once ws.last_rx_ms passes it */
     uint32_t nsubs;
     int64_t close_deadline;
     h2o_linklist_t link;       /* w->clients */
@@ -125,6 +127,7 @@ typedef struct gw_worker {
     h2o_timeout_entry_t tick_entry;
     int stopping, done;
     int in_ws_cb;               /* inside a client's message callback */
+    int64_t ping_scan_at;       /* mono ms of the next keepalive scan */
     int64_t stop_deadline;
 
     gw_rconn sub, cmd;

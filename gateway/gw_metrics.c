@@ -85,6 +85,8 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
     line(b, "tickgw_bytes_sent_total", "counter", "payload bytes of those messages", SUM(bytes_sent_total));
     line(b, "tickgw_slow_client_closes_total", "counter", "connections closed 1008 for a send queue over the cap",
          SUM(slow_closes_total));
+    line(b, "tickgw_ping_timeouts_total", "counter", "connections dropped for silence past twice --ping-interval",
+         SUM(ping_timeouts_total));
     line(b, "tickgw_client_errors_total", "counter", "err messages sent for bad requests", SUM(client_errors_total));
     line(b, "tickgw_redis_reconnects_total", "counter", "Redis connections re-established after a loss",
          SUM(redis_reconnects_total));

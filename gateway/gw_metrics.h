@@ -21,6 +21,7 @@ typedef struct gw_wmetrics {
     uint64_t messages_sent_total;
     uint64_t bytes_sent_total;
     uint64_t slow_closes_total;
+    uint64_t ping_timeouts_total; /* clients dropped for not answering pings */
     uint64_t client_errors_total;
     uint64_t redis_reconnects_total;
     uint64_t live_messages_total;

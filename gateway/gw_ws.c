@@ -1,10 +1,15 @@
 /* gw_ws.c — WebSocket connections: upgrade, requests, sends, closes.
  *
  * Sending: gw_client_send queues a copy into wslay and marks the client
- * dirty; gw_ws_flush runs h2o_websocket_proceed once per dirty client after a
+ * dirty; gw_ws_flush runs gw_wsconn_proceed once per dirty client after a
  * batch (a Redis reply, a timer), so a broadcast costs one write per client,
- * not one per message. Inside a client's own message callback nothing is
- * flushed: h2o is already in proceed for it and sends what was queued.
+ * not one per message (gw_wsconn.c puts all queued frames in one write).
+ * Inside a client's own message callback nothing is flushed: its proceed is
+ * on the stack and sends what was queued when the callback returns.
+ *
+ * Keepalive: a client that has sent nothing for --ping-interval gets a ping;
+ * one silent for twice that is dropped (its peer is gone: a pulled cable or
+ * a NAT that forgot it never shows up as a socket error).
  *
  * Memory bound: a client whose wslay queue passes --send-queue bytes is
  * closed 1008 and counted; catch-up pauses at a quarter of the cap until the
@@ -16,6 +21,7 @@
 #include <string.h>
 
 #include "gw.h"
+#include <h2o/websocket.h> /* h2o_is_websocket_handshake */
 #include "ts_log.h"
 #include "ts_names.h"
 
@@ -30,6 +36,7 @@ static void mark_dirty(gw_client *c)
 static void client_free(gw_client *c)
 {
     gw_worker *w = c->w;
+    gw_wsconn_dispose(&c->ws);
     while (!h2o_linklist_is_empty(&c->subs))
         gw_sub_remove(H2O_STRUCT_FROM_MEMBER(gw_sub, client_link, c->subs.next));
     h2o_linklist_unlink(&c->link);
@@ -44,7 +51,7 @@ static void client_free(gw_client *c)
 
 size_t gw_client_queued(gw_client *c)
 {
-    return c->ws != NULL ? wslay_event_get_queued_msg_length(c->ws->ws_ctx) : 0;
+    return gw_wsconn_queued(&c->ws);
 }
 
 void gw_client_close(gw_client *c, uint16_t code, const char *reason)
@@ -60,7 +67,7 @@ void gw_client_close(gw_client *c, uint16_t code, const char *reason)
         if (h2o_linklist_is_linked(&s->link))
             h2o_linklist_unlink(&s->link);
     }
-    wslay_event_queue_close(c->ws->ws_ctx, code, (const uint8_t *)reason, strlen(reason));
+    wslay_event_queue_close(c->ws.ctx, code, (const uint8_t *)reason, strlen(reason));
     mark_dirty(c);
 }
 
@@ -70,14 +77,14 @@ int gw_client_send(gw_client *c, const char *data, size_t len)
         return -1;
     struct wslay_event_msg m = {c->fmt == GW_FMT_JSON ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME,
                                 (const uint8_t *)data, len};
-    if (wslay_event_queue_msg(c->ws->ws_ctx, &m) != 0) {
+    if (wslay_event_queue_msg(c->ws.ctx, &m) != 0) {
         gw_client_close(c, 1011, "internal error");
         return -1;
     }
     GW_ADD(c->w->m.messages_sent_total, 1);
     GW_ADD(c->w->m.bytes_sent_total, len);
     mark_dirty(c);
-    size_t queued = wslay_event_get_queued_msg_length(c->ws->ws_ctx);
+    size_t queued = gw_wsconn_queued(&c->ws);
     if (queued > (size_t)c->w->g->cfg.send_queue) {
         char reason[96];
         snprintf(reason, sizeof(reason), "slow client: send queue over %lld bytes",
@@ -98,8 +105,7 @@ void gw_ws_flush(gw_worker *w)
         gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, dirty_link, w->dirty.next);
         h2o_linklist_unlink(&c->dirty_link);
         c->dirty = 0;
-        if (c->ws->sock != NULL)
-            h2o_websocket_proceed(c->ws); /* may free c */
+        gw_wsconn_proceed(&c->ws); /* may free c */
     }
 }
 
@@ -152,12 +158,11 @@ static void handle_request(gw_client *c, const char *data, size_t len, int is_te
         send_err(c, e, msg, req.sym[0] ? req.sym : NULL);
 }
 
-static void on_ws_msg(h2o_websocket_conn_t *conn, const struct wslay_event_on_msg_recv_arg *arg)
+static void on_ws_msg(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg *arg)
 {
-    gw_client *c = conn->data;
+    gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, ws, conn);
     if (arg == NULL) {
         client_free(c);
-        h2o_websocket_close(conn);
         return;
     }
     if (wslay_is_ctrl_frame(arg->opcode) || c->closing)
@@ -217,8 +222,10 @@ int gw_ws_handle(h2o_req_t *req, gw_worker *w)
     h2o_linklist_insert(&w->clients, &c->link);
     GW_ADD(w->m.connections, 1);
     GW_ADD(w->m.accepted_total, 1);
-    c->ws = h2o_upgrade_to_websocket(req, key, c, on_ws_msg);
-    wslay_event_config_set_max_recv_msg_length(c->ws->ws_ctx, (uint64_t)w->g->cfg.max_msg);
+    if (gw_wsconn_upgrade(&c->ws, req, key, on_ws_msg, (uint64_t)w->g->cfg.max_msg) != 0) {
+        client_free(c);
+        h2o_send_error_503(req, "Service Unavailable", "out of memory\n", 0);
+    }
     return 0;
 }
 
@@ -229,18 +236,43 @@ void gw_ws_close_all(gw_worker *w, uint16_t code, const char *reason)
     gw_ws_flush(w);
 }
 
+/* Once a second at most: ping the silent, drop the ones silent for two intervals. */
+static void keepalive(gw_worker *w, int64_t now)
+{
+    int64_t iv = w->g->cfg.ping_interval;
+    if (now < w->ping_scan_at || w->stopping)
+        return;
+    w->ping_scan_at = now + (iv / 4 < 1000 ? iv / 4 : 1000);
+    h2o_linklist_t *next;
+    for (h2o_linklist_t *l = w->clients.next; l != &w->clients; l = next) {
+        next = l->next;
+        gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, link, l);
+        if (c->closing || c->ws.sock == NULL)
+            continue;
+        int64_t idle = now - c->ws.last_rx_ms;
+        if (idle >= 2 * iv) {
+            ts_info("worker %d: dropping a client silent for %lld ms", w->id, (long long)idle);
+            GW_ADD(w->m.ping_timeouts_total, 1);
+            client_free(c);
+        } else if (idle >= iv && c->ping_sent_ms <= c->ws.last_rx_ms) {
+            struct wslay_event_msg m = {WSLAY_PING, NULL, 0};
+            if (wslay_event_queue_msg(c->ws.ctx, &m) == 0) {
+                c->ping_sent_ms = now;
+                mark_dirty(c);
+            }
+        }
+    }
+}
+
 void gw_ws_tick(gw_worker *w, int64_t now)
 {
     h2o_linklist_t *next;
     for (h2o_linklist_t *l = w->closing.next; l != &w->closing; l = next) {
         next = l->next;
         gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, closing_link, l);
-        if (now > c->close_deadline && c->ws->sock != NULL) {
-            /* It did not take its close frame in time: drop the socket and its queue. */
-            h2o_websocket_conn_t *conn = c->ws;
-            client_free(c);
-            h2o_websocket_close(conn);
-        }
+        if (now > c->close_deadline && c->ws.sock != NULL)
+            client_free(c); /* it did not take its close frame in time: drop socket and queue */
     }
+    keepalive(w, now);
     gw_ws_flush(w);
 }

@@ -90,6 +90,8 @@ int main(int argc, char **argv)
          "ticks in one /api/history answer (more: true when cut)"},
         {"close-timeout", "TS_CLOSE_TIMEOUT", TS_OPT_DURATION, &c->close_timeout, "2s", 10, 600000,
          "time a closing client gets to take its close frame"},
+        {"ping-interval", "TS_PING_INTERVAL", TS_OPT_DURATION, &c->ping_interval, "30s", 100, 3600000,
+         "client silence before a WebSocket ping; silence for twice this drops the client"},
         {"redis-timeout", "TS_REDIS_TIMEOUT", TS_OPT_DURATION, &c->redis_timeout, "2s", 10, 600000,
          "time to connect to Redis before retrying"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &c->log_level, "info", 0, 0, "debug, info, warn or error"},

@@ -33,11 +33,13 @@
 
 static void pump(gen *g);
 
+/* Wakes at the next tick time to the µs (the base has a precise timer,
+ * main.c): each ms of wake-up delay is a ms of latency for every client. */
 static void arm_timer(gen *g)
 {
-    int64_t now = ts_now_ms(), iv = g->cfg->interval_ms;
+    int64_t now = ts_now_us(), iv = g->cfg->interval_ms * 1000;
     int64_t delay = (now / iv + 1) * iv - now;
-    struct timeval tv = {.tv_sec = delay / 1000, .tv_usec = (delay % 1000) * 1000};
+    struct timeval tv = {.tv_sec = delay / 1000000, .tv_usec = delay % 1000000};
     evtimer_add(g->timer_ev, &tv);
 }
 

@@ -108,7 +108,14 @@ int main(int argc, char **argv)
     memset(&g, 0, sizeof(g));
     g.cfg = &cfg;
     g.reset_pending = cfg.reset;
-    g.base = event_base_new();
+    /* Precise timer: libevent then sleeps on a timerfd with µs resolution
+     * instead of epoll_wait's ms, which woke us up to 1 ms after a tick time. */
+    struct event_config *ecfg = event_config_new();
+    if (ecfg != NULL) {
+        event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+        g.base = event_base_new_with_config(ecfg);
+        event_config_free(ecfg);
+    }
     struct event *sigint = g.base ? evsignal_new(g.base, SIGINT, on_signal, &g) : NULL;
     struct event *sigterm = g.base ? evsignal_new(g.base, SIGTERM, on_signal, &g) : NULL;
     if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL) || gen_ticker_init(&g) ||

@@ -1,0 +1,207 @@
+/* gw_wsconn.c — WebSocket transport: wslay framing over an h2o socket, one
+ * write per flush (why: gw_wsconn.h).
+ *
+ * wslay does the protocol (framing, masking checks, control frames, the
+ * closing handshake, the message size limit); this file only moves bytes:
+ * the socket's input buffer into wslay, wslay's frames into `out`, and `out`
+ * to the socket. Two buffers alternate so wslay can keep queueing while the
+ * socket still holds the previous write. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_wsconn.h"
+#include <h2o/http1.h>
+#include <openssl/sha.h>
+
+#include "ts_time.h"
+
+static void on_write_done(h2o_socket_t *sock, const char *err);
+
+/* Reports the end once; the owner frees conn from inside the callback. */
+static void fail(gw_wsconn *conn)
+{
+    if (conn->failed)
+        return;
+    conn->failed = 1;
+    conn->cb(conn, NULL);
+}
+
+static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *user)
+{
+    (void)flags;
+    gw_wsconn *conn = user;
+    h2o_buffer_t *in = conn->sock->input;
+    if (in->size == 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
+    if (len > in->size)
+        len = in->size;
+    memcpy(buf, in->bytes, len);
+    h2o_buffer_consume(&conn->sock->input, len);
+    return (ssize_t)len;
+}
+
+/* Never blocks: the caller bounds what a client may queue (gw_client_send). */
+static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *user)
+{
+    (void)flags;
+    gw_wsconn *conn = user;
+    if (conn->out_len + len > conn->out_cap) {
+        size_t cap = conn->out_cap ? conn->out_cap : 1024;
+        while (cap < conn->out_len + len)
+            cap *= 2;
+        char *p = realloc(conn->out, cap);
+        if (p == NULL) {
+            wslay_event_set_error(ctx, WSLAY_ERR_NOMEM);
+            return -1;
+        }
+        conn->out = p;
+        conn->out_cap = cap;
+    }
+    memcpy(conn->out + conn->out_len, data, len);
+    conn->out_len += len;
+    return (ssize_t)len;
+}
+
+static void on_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg, void *user)
+{
+    (void)ctx;
+    gw_wsconn *conn = user;
+    conn->cb(conn, arg);
+}
+
+/* RFC 6455 4.2.2: base64(SHA-1(key + GUID)). h2o 2.2.5 keeps its own copy static. */
+static void accept_key(char dst[29], const char *client_key)
+{
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    uint8_t src[24 + sizeof(guid) - 1], sha[SHA_DIGEST_LENGTH];
+    memcpy(src, client_key, 24); /* h2o_is_websocket_handshake checked: 24 bytes */
+    memcpy(src + 24, guid, sizeof(guid) - 1);
+    SHA1(src, sizeof(src), sha);
+    h2o_base64_encode(dst, sha, sizeof(sha), 0);
+}
+
+static const struct wslay_event_callbacks callbacks = {
+    .recv_callback = recv_cb,
+    .send_callback = send_cb,
+    .on_msg_recv_callback = on_msg_cb,
+};
+
+static void on_read(h2o_socket_t *sock, const char *err)
+{
+    gw_wsconn *conn = sock->data;
+    if (err != NULL) {
+        fail(conn);
+        return;
+    }
+    conn->last_rx_ms = ts_mono_ms();
+    gw_wsconn_proceed(conn);
+}
+
+static void on_upgraded(void *user, h2o_socket_t *sock, size_t reqsize)
+{
+    gw_wsconn *conn = user;
+    if (sock == NULL) {
+        fail(conn);
+        return;
+    }
+    conn->sock = sock;
+    sock->data = conn;
+    h2o_buffer_consume(&sock->input, reqsize);
+    gw_wsconn_proceed(conn);
+}
+
+int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, gw_wsconn_cb cb,
+                      uint64_t max_msg)
+{
+    conn->cb = cb;
+    conn->last_rx_ms = ts_mono_ms();
+    if (wslay_event_context_server_init(&conn->ctx, &callbacks, conn) != 0)
+        return -1;
+    wslay_event_config_set_max_recv_msg_length(conn->ctx, max_msg);
+    char key[29];
+    accept_key(key, client_key);
+    req->res.status = 101;
+    req->res.reason = "Switching Protocols";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_UPGRADE, NULL, H2O_STRLIT("websocket"));
+    h2o_iovec_t v = h2o_strdup(&req->pool, key, strlen(key));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("sec-websocket-accept"), 0, NULL, v.base, v.len);
+    h2o_http1_upgrade(req, NULL, 0, on_upgraded, conn);
+    return 0;
+}
+
+static void start_write(gw_wsconn *conn)
+{
+    /* Swap: the socket takes `out`, wslay fills the other buffer meanwhile. */
+    char *p = conn->wr;
+    size_t cap = conn->wr_cap;
+    conn->wr = conn->out;
+    conn->wr_cap = conn->out_cap;
+    conn->wr_len = conn->out_len;
+    conn->out = p;
+    conn->out_cap = cap;
+    conn->out_len = 0;
+    h2o_iovec_t b = h2o_iovec_init(conn->wr, conn->wr_len);
+    h2o_socket_write(conn->sock, &b, 1, on_write_done);
+}
+
+static void on_write_done(h2o_socket_t *sock, const char *err)
+{
+    gw_wsconn *conn = sock->data;
+    conn->wr_len = 0;
+    if (err != NULL) {
+        fail(conn);
+        return;
+    }
+    gw_wsconn_proceed(conn);
+}
+
+void gw_wsconn_proceed(gw_wsconn *conn)
+{
+    if (conn->sock == NULL || conn->failed)
+        return; /* before the 101 is out: on_upgraded proceeds */
+    while (conn->sock->input->size != 0 && wslay_event_want_read(conn->ctx)) {
+        if (wslay_event_recv(conn->ctx) != 0) {
+            fail(conn);
+            return;
+        }
+    }
+    if (wslay_event_want_write(conn->ctx) && wslay_event_send(conn->ctx) != 0) {
+        fail(conn);
+        return;
+    }
+    int writing = h2o_socket_is_writing(conn->sock);
+    if (!writing && conn->out_len != 0) {
+        start_write(conn);
+        writing = 1;
+    }
+    if (wslay_event_want_read(conn->ctx))
+        h2o_socket_read_start(conn->sock, on_read);
+    else if (writing)
+        h2o_socket_read_stop(conn->sock);
+    else
+        fail(conn); /* closing handshake done and the close frame written */
+}
+
+size_t gw_wsconn_queued(const gw_wsconn *conn)
+{
+    size_t n = conn->out_len + conn->wr_len;
+    if (conn->ctx != NULL)
+        n += wslay_event_get_queued_msg_length(conn->ctx);
+    return n;
+}
+
+void gw_wsconn_dispose(gw_wsconn *conn)
+{
+    if (conn->sock != NULL) {
+        h2o_socket_close(conn->sock);
+        conn->sock = NULL;
+    }
+    if (conn->ctx != NULL)
+        wslay_event_context_free(conn->ctx);
+    conn->ctx = NULL;
+    free(conn->out);
+    free(conn->wr);
+    conn->out = conn->wr = NULL;
+}

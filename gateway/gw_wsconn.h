@@ -1,0 +1,49 @@
+/* gw_wsconn.h — WebSocket transport: wslay framing over an h2o socket.
+ *
+ * Why not h2o's own h2o_upgrade_to_websocket: its wslay send callback writes
+ * each piece wslay hands it as its own socket write and refuses the next one
+ * until that write completes. wslay hands over a frame's header and its
+ * payload separately, so every message cost two writes in two loop turns,
+ * and a burst of N messages 2N. The fan-out of one tick to 1,000 clients was
+ * dominated by those writes (docs/PERFORMANCE.md). Here wslay's frames are
+ * appended to a per-connection buffer, and a flush hands everything queued
+ * since the last one to the socket in one write. */
+#ifndef GW_WSCONN_H
+#define GW_WSCONN_H
+
+#ifndef H2O_USE_LIBUV
+#define H2O_USE_LIBUV 0
+#endif
+#include <h2o.h>
+#include <stdint.h>
+#include <wslay/wslay.h>
+
+typedef struct gw_wsconn gw_wsconn;
+
+/* arg is NULL once the connection is gone (peer closed, I/O error, closing
+ * handshake done): the owner must then call gw_wsconn_dispose. */
+typedef void (*gw_wsconn_cb)(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg *arg);
+
+struct gw_wsconn {
+    h2o_socket_t *sock;          /* NULL until the 101 response is out */
+    wslay_event_context_ptr ctx;
+    gw_wsconn_cb cb;
+    char *out;                   /* frames made by wslay, not yet given to the socket */
+    size_t out_len, out_cap;
+    char *wr;                    /* the buffer the socket is writing (h2o holds it until done) */
+    size_t wr_len, wr_cap;
+    int64_t last_rx_ms;          /* monotonic time the peer last sent us bytes */
+    int failed;                  /* cb(NULL) has been called */
+};
+
+/* Sends the 101 response; frames may be queued at once, they go out after it. */
+int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, gw_wsconn_cb cb,
+                      uint64_t max_msg);
+/* Reads what the peer sent, then writes every queued frame in one write. */
+void gw_wsconn_proceed(gw_wsconn *conn);
+/* Bytes queued for the peer: in wslay, in our buffer and in the socket's write. */
+size_t gw_wsconn_queued(const gw_wsconn *conn);
+/* Closes the socket at once (no close frame) and frees everything. */
+void gw_wsconn_dispose(gw_wsconn *conn);
+
+#endif
