@@ -6,6 +6,10 @@ ifndef BENCH_GATEWAY_MK
 BENCH_GATEWAY_MK := 1
 
 WSLOAD := $(BUILD)/bench/wsload
+SOCKFLOOR := $(BUILD)/bench/sockfloor
+
+$(SOCKFLOOR): $(BUILD)/bench/sockfloor.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(WSLOAD): $(BUILD)/bench/wsload.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lm
@@ -13,7 +17,7 @@ $(WSLOAD): $(BUILD)/bench/wsload.o $(LIBTS)
 .PHONY: bench-gateway
 bench: bench-gateway
 bench-gateway: deps
-	@$(MAKE) --no-print-directory $(BINS) $(WSLOAD)
+	@$(MAKE) --no-print-directory $(BINS) $(WSLOAD) $(SOCKFLOOR)
 	BUILD=$(BUILD) bench/gateway.sh
 
 endif
