@@ -39,8 +39,11 @@ start() { # $1 = interval ms; starts redis, tickgen, tickgw; sets RPORT GPORT GW
 }
 stop() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 
-echo "| interval | clients | msgs/s | p50 / p99 / max from t (ms) | p50 / p99 / max from Redis (ms) | gateway CPU | client CPU | gateway RSS / client |"
-echo "|---|---|---|---|---|---|---|---|"
+# Mean of tickgw_fanout_seconds (sum, count) from /metrics.
+fanout() { curl -sf "http://127.0.0.1:$GPORT/metrics" | awk '/^tickgw_fanout_seconds_sum/ {s=$2} /^tickgw_fanout_seconds_count/ {c=$2} END {print s, c}'; }
+
+echo "| interval | clients | msgs/s | p50 / p99 / max from t (ms) | p50 / p99 / max from Redis (ms) | fan-out mean (ms) | kernel floor (ms) | gateway CPU | client CPU | gateway RSS / client |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for iv in 1000 ${STRESS_MS:-10}; do
     for n in $CONNS; do
         start "$iv"
@@ -49,20 +52,29 @@ for iv in 1000 ${STRESS_MS:-10}; do
             --redis "redis://127.0.0.1:$RPORT" > "$TMP/out.json" &
         lp=$!
         sleep 3.5
-        c0=$(cpu_ticks "$GW_PID"); t0=$(date +%s.%N)
+        c0=$(cpu_ticks "$GW_PID"); t0=$(date +%s.%N); f0=$(fanout)
         sleep $((SECONDS_RUN - 1))
-        c1=$(cpu_ticks "$GW_PID"); t1=$(date +%s.%N); rss1=$(rss_kb "$GW_PID")
+        c1=$(cpu_ticks "$GW_PID"); t1=$(date +%s.%N); rss1=$(rss_kb "$GW_PID"); f1=$(fanout)
         wait "$lp" || true
-        python3 - "$TMP/out.json" "$iv" "$n" "$c0" "$c1" "$t0" "$t1" "$hz" "$rss0" "$rss1" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1])); iv, n = sys.argv[2], int(sys.argv[3])
-c0, c1, t0, t1, hz, rss0, rss1 = map(float, sys.argv[4:])
-gw = 100 * (c1 - c0) / hz / (t1 - t0)
-print(f"| {iv} ms | {n} | {r['msgs_per_s']:.0f} | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.1f} | "
-      f"{r['gw_p50_ms']:.1f} / {r['gw_p99_ms']:.1f} / {r['gw_max_ms']:.1f} | {gw:.0f}% | {r['client_cpu_pct']:.0f}% | "
-      f"{(rss1 - rss0) / n:.1f} KB |" + ("" if r['failed'] == 0 else f" ({r['failed']} failed)"))
-PY
         stop
+        # The same N loopback writes with nothing but the kernel in the way
+        # (bench/sockfloor.c), placed like tickgw and wsload.
+        if [ "$iv" = 1000 ]; then
+            $CPU_REST "$BUILD/bench/sockfloor" "$n" 20 ${CPU_GW:+0} > "$TMP/floor.json"
+        else
+            echo '{"median_ms": null}' > "$TMP/floor.json"
+        fi
+        python3 - "$TMP/out.json" "$TMP/floor.json" "$iv" "$n" "$c0" "$c1" "$t0" "$t1" "$hz" "$rss0" "$rss1" $f0 $f1 <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); fl = json.load(open(sys.argv[2])); iv, n = sys.argv[3], int(sys.argv[4])
+c0, c1, t0, t1, hz, rss0, rss1, s0, k0, s1, k1 = map(float, sys.argv[5:])
+gw = 100 * (c1 - c0) / hz / (t1 - t0)
+fan = 1e3 * (s1 - s0) / (k1 - k0) if k1 > k0 else float('nan')
+floor = "–" if fl['median_ms'] is None else f"{fl['median_ms']:.1f}"
+print(f"| {iv} ms | {n} | {r['msgs_per_s']:.0f} | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.1f} | "
+      f"{r['gw_p50_ms']:.1f} / {r['gw_p99_ms']:.1f} / {r['gw_max_ms']:.1f} | {fan:.1f} | {floor} | {gw:.0f}% | "
+      f"{r['client_cpu_pct']:.0f}% | {(rss1 - rss0) / n:.1f} KB |" + ("" if r['failed'] == 0 else f" ({r['failed']} failed)"))
+PY
     done
 done
 

@@ -4,8 +4,8 @@
  * wslay does the protocol (framing, masking checks, control frames, the
  * closing handshake, the message size limit); this file only moves bytes:
  * the socket's input buffer into wslay, wslay's frames into `out`, and `out`
- * to the socket. Two buffers alternate so wslay can keep queueing while the
- * socket still holds the previous write. */
+ * to the socket. While the socket holds one buffer, wslay fills another;
+ * an idle connection keeps one small buffer at most. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +48,7 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
     (void)flags;
     gw_wsconn *conn = user;
     if (conn->out_len + len > conn->out_cap) {
-        size_t cap = conn->out_cap ? conn->out_cap : 1024;
+        size_t cap = conn->out_cap ? conn->out_cap : 256;
         while (cap < conn->out_len + len)
             cap *= 2;
         char *p = realloc(conn->out, cap);
@@ -131,17 +131,18 @@ int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, g
     return 0;
 }
 
+/* A written buffer up to this size is kept for the next frames; a bigger one
+ * (a catch-up burst) is freed, so an idle connection holds at most this. */
+#define KEEP_CAP 4096
+
 static void start_write(gw_wsconn *conn)
 {
-    /* Swap: the socket takes `out`, wslay fills the other buffer meanwhile. */
-    char *p = conn->wr;
-    size_t cap = conn->wr_cap;
+    /* The socket takes `out`; wslay starts a new one while it is written. */
     conn->wr = conn->out;
     conn->wr_cap = conn->out_cap;
     conn->wr_len = conn->out_len;
-    conn->out = p;
-    conn->out_cap = cap;
-    conn->out_len = 0;
+    conn->out = NULL;
+    conn->out_cap = conn->out_len = 0;
     h2o_iovec_t b = h2o_iovec_init(conn->wr, conn->wr_len);
     h2o_socket_write(conn->sock, &b, 1, on_write_done);
 }
@@ -149,7 +150,14 @@ static void start_write(gw_wsconn *conn)
 static void on_write_done(h2o_socket_t *sock, const char *err)
 {
     gw_wsconn *conn = sock->data;
-    conn->wr_len = 0;
+    if (conn->out == NULL && conn->wr_cap <= KEEP_CAP) {
+        conn->out = conn->wr;
+        conn->out_cap = conn->wr_cap;
+    } else {
+        free(conn->wr);
+    }
+    conn->wr = NULL;
+    conn->wr_cap = conn->wr_len = 0;
     if (err != NULL) {
         fail(conn);
         return;
