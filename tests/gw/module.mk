@@ -5,7 +5,7 @@ NODE_TESTS += $(wildcard tests/gw/*.test.js)
 GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring
 UNIT_TESTS += $(GW_UNIT)
 
-$(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/gw_proto.o $(LIBTS)
+$(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/gw_proto.o $(BUILD)/gateway/gw_enc.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
 
 $(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/gw_ring.o

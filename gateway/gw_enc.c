@@ -1,0 +1,262 @@
+/* gw_enc.c — the gateway's messages to clients, msgpack and JSON (gw_proto.h).
+ *
+ * msgpack is written by hand (a dozen byte patterns) rather than through
+ * msgpack_packer: the encoders run once per tick per subscribed instrument
+ * and once per 10,000-price history chunk, and a direct append into one
+ * reusable buffer is the cheapest shape. */
+#include "gw_proto.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const err_names[GW_E_COUNT] = {
+    "ok", "bad_request", "bad_json", "unknown_sym", "bad_since", "too_many_subs", "not_subscribed", "internal",
+};
+
+const char *gw_err_name(gw_err e)
+{
+    return e < GW_E_COUNT ? err_names[e] : "internal";
+}
+
+/* ---- buffer ---- */
+
+void gw_buf_put(gw_buf *b, const void *p, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (d == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void gw_buf_free(gw_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+static void put_byte(gw_buf *b, uint8_t c)
+{
+    gw_buf_put(b, &c, 1);
+}
+
+static void put_be(gw_buf *b, uint8_t tag, uint64_t v, int bytes)
+{
+    uint8_t tmp[9];
+    tmp[0] = tag;
+    for (int i = 0; i < bytes; i++)
+        tmp[1 + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    gw_buf_put(b, tmp, (size_t)bytes + 1);
+}
+
+/* ---- msgpack writers ---- */
+
+static void mp_map(gw_buf *b, uint32_t n)
+{
+    put_byte(b, (uint8_t)(0x80 | n)); /* our maps have < 16 keys */
+}
+
+static void mp_array(gw_buf *b, size_t n)
+{
+    if (n < 16)
+        put_byte(b, (uint8_t)(0x90 | n));
+    else if (n < 65536)
+        put_be(b, 0xdc, n, 2);
+    else
+        put_be(b, 0xdd, n, 4);
+}
+
+static void mp_str(gw_buf *b, const char *s, size_t n)
+{
+    if (n < 32)
+        put_byte(b, (uint8_t)(0xa0 | n));
+    else if (n < 256)
+        put_be(b, 0xd9, n, 1);
+    else if (n < 65536)
+        put_be(b, 0xda, n, 2);
+    else
+        put_be(b, 0xdb, n, 4);
+    gw_buf_put(b, s, n);
+}
+
+static void mp_cstr(gw_buf *b, const char *s)
+{
+    mp_str(b, s, strlen(s));
+}
+
+static void mp_int(gw_buf *b, int64_t v)
+{
+    if (v >= 0) {
+        if (v < 128)
+            put_byte(b, (uint8_t)v);
+        else if (v < 256)
+            put_be(b, 0xcc, (uint64_t)v, 1);
+        else if (v < 65536)
+            put_be(b, 0xcd, (uint64_t)v, 2);
+        else if (v <= 0xffffffffLL)
+            put_be(b, 0xce, (uint64_t)v, 4);
+        else
+            put_be(b, 0xcf, (uint64_t)v, 8);
+    } else {
+        if (v >= -32)
+            put_byte(b, (uint8_t)(int8_t)v);
+        else if (v >= -128)
+            put_be(b, 0xd0, (uint64_t)v & 0xff, 1);
+        else if (v >= -32768)
+            put_be(b, 0xd1, (uint64_t)v & 0xffff, 2);
+        else if (v >= INT32_MIN)
+            put_be(b, 0xd2, (uint64_t)v & 0xffffffff, 4);
+        else
+            put_be(b, 0xd3, (uint64_t)v, 8);
+    }
+}
+
+/* ---- JSON writers ---- */
+
+void gw_json_int(gw_buf *b, int64_t v)
+{
+    char tmp[24], *e = tmp + sizeof(tmp), *p = e;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    gw_buf_put(b, p, (size_t)(e - p));
+}
+
+void gw_json_str(gw_buf *b, const char *s, size_t n)
+{
+    put_byte(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            gw_buf_put(b, esc, 2);
+        } else if (c < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            gw_buf_put(b, esc, 6);
+        } else {
+            put_byte(b, c);
+        }
+    }
+    put_byte(b, '"');
+}
+
+#define PUT_LIT(b, s) gw_buf_put((b), (s), sizeof(s) - 1)
+
+/* ---- encoders ---- */
+
+void gw_enc_tick(gw_buf *b, gw_fmt f, const char *sym, int64_t t, int32_t p)
+{
+    size_t sl = strlen(sym);
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"tick\",\"sym\":");
+        gw_json_str(b, sym, sl);
+        PUT_LIT(b, ",\"t\":");
+        gw_json_int(b, t);
+        PUT_LIT(b, ",\"p\":");
+        gw_json_int(b, p);
+        put_byte(b, '}');
+        return;
+    }
+    mp_map(b, 4);
+    mp_cstr(b, "op");
+    mp_cstr(b, "tick");
+    mp_cstr(b, "sym");
+    mp_str(b, sym, sl);
+    mp_cstr(b, "t");
+    mp_int(b, t);
+    mp_cstr(b, "p");
+    mp_int(b, p);
+}
+
+void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0, int64_t dt, const int32_t *p,
+                 size_t n, int64_t last, int more)
+{
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"hist\",\"sym\":");
+        gw_json_str(b, sym, strlen(sym));
+        PUT_LIT(b, ",\"epoch\":");
+        gw_json_int(b, epoch);
+        PUT_LIT(b, ",\"t0\":");
+        gw_json_int(b, t0);
+        PUT_LIT(b, ",\"dt\":");
+        gw_json_int(b, dt);
+        PUT_LIT(b, ",\"p\":[");
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                put_byte(b, ',');
+            gw_json_int(b, p[i]);
+        }
+        PUT_LIT(b, "],\"last\":");
+        gw_json_int(b, last);
+        if (more)
+            PUT_LIT(b, ",\"more\":true}");
+        else
+            PUT_LIT(b, ",\"more\":false}");
+        return;
+    }
+    mp_map(b, 8);
+    mp_cstr(b, "op");
+    mp_cstr(b, "hist");
+    mp_cstr(b, "sym");
+    mp_cstr(b, sym);
+    mp_cstr(b, "epoch");
+    mp_int(b, epoch);
+    mp_cstr(b, "t0");
+    mp_int(b, t0);
+    mp_cstr(b, "dt");
+    mp_int(b, dt);
+    mp_cstr(b, "p");
+    mp_array(b, n);
+    for (size_t i = 0; i < n; i++)
+        mp_int(b, p[i]);
+    mp_cstr(b, "last");
+    mp_int(b, last);
+    mp_cstr(b, "more");
+    put_byte(b, more ? 0xc3 : 0xc2);
+}
+
+void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym)
+{
+    const char *name = gw_err_name(code);
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"err\",\"code\":");
+        gw_json_str(b, name, strlen(name));
+        PUT_LIT(b, ",\"msg\":");
+        gw_json_str(b, msg, strlen(msg));
+        if (sym != NULL) {
+            PUT_LIT(b, ",\"sym\":");
+            gw_json_str(b, sym, strlen(sym));
+        }
+        put_byte(b, '}');
+        return;
+    }
+    mp_map(b, sym != NULL ? 4 : 3);
+    mp_cstr(b, "op");
+    mp_cstr(b, "err");
+    mp_cstr(b, "code");
+    mp_cstr(b, name);
+    mp_cstr(b, "msg");
+    mp_cstr(b, msg);
+    if (sym != NULL) {
+        mp_cstr(b, "sym");
+        mp_cstr(b, sym);
+    }
+}
