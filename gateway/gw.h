@@ -22,6 +22,7 @@
 #include "gw_metrics.h"
 #include "gw_proto.h"
 #include "gw_ring.h"
+#include "gw_xreply.h"
 #include "ts_codec.h"
 #include "ts_opts.h"
 #include "ts_time.h"
@@ -151,6 +152,7 @@ typedef struct gw_worker {
     /* Clients and catch-up. */
     h2o_linklist_t clients, dirty, closing, queued, wait_sync, wait_drain;
     uint32_t xrange_inflight;
+    gw_xreader xreader;         /* parses the catch-up XRANGE replies on cmd (gw_xreply.h) */
     gw_buf enc[2];              /* scratch for one message, per gw_fmt */
     int32_t *run;               /* scratch for one hist run */
     size_t run_n, run_cap;

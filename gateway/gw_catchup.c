@@ -177,7 +177,8 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
         h2o_linklist_insert(w->queued.next, &s->link);
         return;
     }
-    if (reply->type != REDIS_REPLY_ARRAY) {
+    const gw_xreply *x = gw_xreply_of(reply);
+    if (x == NULL) {
         ts_warn("worker %d: catch-up XRANGE failed: %s", w->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
         gw_buf *b = &w->enc[s->c->fmt];
         gw_enc_err(b, s->c->fmt, GW_E_INTERNAL, "reading history failed; subscribe again", w->meta.names[s->inst]);
@@ -189,17 +190,12 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
         return;
     }
     int64_t dt = w->meta.interval_ms;
-    size_t n = reply->elements;
+    size_t n = x->n;
     for (size_t k = 0; k < n && !s->c->closing; k++) {
-        const redisReply *e = reply->element[k];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || e->element[0]->type != REDIS_REPLY_STRING)
-            continue;
-        int64_t t = strtoll(e->element[0]->str, NULL, 10);
-        const redisReply *f = e->element[1];
-        if (t <= s->cursor || f->type != REDIS_REPLY_ARRAY || f->elements < 2 || f->element[1]->str == NULL)
-            continue;
-        run_add(s, t, (int32_t)strtol(f->element[1]->str, NULL, 10));
-        s->cursor = t;
+        if (x->t[k] <= s->cursor || x->p[k] == GW_MISSING)
+            continue; /* already sent, or an entry without a readable ID or p */
+        run_add(s, x->t[k], x->p[k]);
+        s->cursor = x->t[k];
     }
     int full = n >= (size_t)w->g->cfg.chunk;
     if (full)
@@ -246,6 +242,7 @@ void gw_catchup_pump(gw_worker *w)
         }
         char key[64];
         ts_tick_key(key, sizeof(key), w->meta.names[s->inst]);
+        gw_xreader_install(&w->xreader, w->cmd.ac, on_xrange);
         if (redisAsyncCommand(w->cmd.ac, on_xrange, s, "XRANGE %s %lld + COUNT %lld", key,
                               (long long)(s->cursor + 1), (long long)w->g->cfg.chunk) != REDIS_OK) {
             h2o_linklist_insert(w->queued.next, &s->link);
