@@ -8,6 +8,10 @@
 # so the client's reading never preempts the gateway's writing. Latency is
 # printed twice: from the tick's time t, and from the arrival of the same
 # ts:live message at wsload's own Redis subscriber (what the gateway adds).
+#
+# Catch-up only, before/after: CATCHUP_ONLY=1 CATCHUP_GW="old/tickgw build/tickgw"
+# CATCHUP_TIMES=4 bench/gateway.sh runs the 20 rounds with each binary in
+# turn, 4 times, against one Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -33,12 +37,20 @@ start() { # $1 = interval ms; starts redis, tickgen, tickgw; sets RPORT GPORT GW
     $CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --interval-ms "$1" --log-level warn 2>"$TMP/gen.log" &
     pids+=($!)
     sleep 1
-    $CPU_GW "$BUILD/tickgw" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads 1 --log-level warn 2>"$TMP/gw.log" &
+    start_gw "$BUILD/tickgw"
+}
+start_gw() { # $1 = tickgw binary; sets GW_PID
+    $CPU_GW "$1" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads 1 --log-level warn 2>"$TMP/gw.log" &
     GW_PID=$!; pids+=($GW_PID)
     until curl -sf "http://127.0.0.1:$GPORT/readyz" >/dev/null; do sleep 0.05; done
 }
+stop_gw() { # stops GW_PID and forgets it
+    kill -TERM "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true
+    local keep=() p; for p in "${pids[@]}"; do [ "$p" = "$GW_PID" ] || keep+=("$p"); done; pids=("${keep[@]}")
+}
 stop() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 
+[ -n "${CATCHUP_ONLY:-}" ] || {
 echo "| interval | clients | msgs/s | p50 / p99 / max from t (ms) | p50 / p99 / max from Redis (ms) | gateway CPU | client CPU | gateway RSS / client |"
 echo "|---|---|---|---|---|---|---|---|"
 for iv in 1000 ${STRESS_MS:-10}; do
@@ -65,6 +77,7 @@ PY
         stop
     done
 done
+}
 
 # 86,400 ticks (a day at 1 Hz) of ticker_00, written before tickgen starts;
 # tickgen then continues that stream from its last entry.
@@ -85,5 +98,17 @@ fill() { fill_day "$RPORT"; }
 PREPARE=fill start 1000
 echo
 echo "86,400-tick catch-up of ticker_00 (msgpack, sub since=0, 20 rounds):"
-$CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 20
+run_catchup() {
+    # Until the first live tick the ring is empty and a catch-up ends by
+    # waiting for it (WAIT_SYNC, up to 1 s): measure once the ring has begun.
+    until curl -sf "http://127.0.0.1:$GPORT/metrics" | grep -q '^tickgw_live_messages_total [1-9]'; do sleep 0.05; done
+    $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 20
+}
+if [ -z "${CATCHUP_GW:-}" ]; then
+    run_catchup
+else
+    for _ in $(seq "${CATCHUP_TIMES:-1}"); do
+        for gw in $CATCHUP_GW; do stop_gw; start_gw "$gw"; echo -n "$gw: "; run_catchup; done
+    done
+fi
 stop
