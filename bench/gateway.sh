@@ -1,18 +1,27 @@
 #!/bin/bash
 # bench/gateway.sh — `make bench-gateway`: tickgw under 100 / 1,000 / 5,000
-# WebSocket clients (one instrument each) at 100 instruments × 1 Hz and at a
-# stress rate, and the time and bytes of a 86,400-tick catch-up.
+# WebSocket clients (one instrument each) at 100 instruments × 1 Hz and at
+# stress rates (10 ms × 1,000 clients, 1 ms × 100), and the time and bytes of
+# a 86,400-tick catch-up. RUNS="interval_ms:clients ..." and SECONDS_RUN
+# override the runs. At 1 Hz each row also gets the kernel's floor for the
+# same number of loopback writes (bench/sockfloor.c) and tickgw's mean
+# fan-out time (tickgw_fanout_seconds), so their ratio comes from one run.
 #
 # Placement on a small machine: the gateway runs alone on CPU 0 (--threads 1),
 # redis-server, tickgen and the load client (build/bench/wsload) share CPU 1,
 # so the client's reading never preempts the gateway's writing. Latency is
 # printed twice: from the tick's time t, and from the arrival of the same
 # ts:live message at wsload's own Redis subscriber (what the gateway adds).
+#
+# Catch-up only, before/after: CATCHUP_ONLY=1 CATCHUP_GW="old/tickgw build/tickgw"
+# CATCHUP_TIMES=4 bench/gateway.sh runs the 20 rounds with each binary in
+# turn, 4 times, against one Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 SECONDS_RUN=${SECONDS_RUN:-8}
-CONNS=${CONNS:-"100 1000 5000"}
+# interval_ms:clients pairs: 1 Hz at three sizes, then two stress rates.
+RUNS=${RUNS:-"1000:100 1000:1000 1000:5000 10:1000 1:100"}
 TMP=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
@@ -33,19 +42,28 @@ start() { # $1 = interval ms; starts redis, tickgen, tickgw; sets RPORT GPORT GW
     $CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --interval-ms "$1" --log-level warn 2>"$TMP/gen.log" &
     pids+=($!)
     sleep 1
-    $CPU_GW "$BUILD/tickgw" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads 1 --log-level warn 2>"$TMP/gw.log" &
+    start_gw "$BUILD/tickgw"
+}
+start_gw() { # $1 = tickgw binary; sets GW_PID
+    $CPU_GW "$1" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads 1 --log-level warn 2>"$TMP/gw.log" &
     GW_PID=$!; pids+=($GW_PID)
     until curl -sf "http://127.0.0.1:$GPORT/readyz" >/dev/null; do sleep 0.05; done
+}
+stop_gw() { # stops GW_PID and forgets it
+    kill -TERM "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true
+    local keep=() p; for p in "${pids[@]}"; do [ "$p" = "$GW_PID" ] || keep+=("$p"); done; pids=("${keep[@]}")
 }
 stop() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 
 # Mean of tickgw_fanout_seconds (sum, count) from /metrics.
 fanout() { curl -sf "http://127.0.0.1:$GPORT/metrics" | awk '/^tickgw_fanout_seconds_sum/ {s=$2} /^tickgw_fanout_seconds_count/ {c=$2} END {print s, c}'; }
 
+[ -n "${CATCHUP_ONLY:-}" ] || {
 echo "| interval | clients | msgs/s | p50 / p99 / max from t (ms) | p50 / p99 / max from Redis (ms) | fan-out mean (ms) | kernel floor (ms) | gateway CPU | client CPU | gateway RSS / client |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
-for iv in 1000 ${STRESS_MS:-10}; do
-    for n in $CONNS; do
+for run in $RUNS; do
+    iv=${run%%:*}; n=${run##*:}
+    {
         start "$iv"
         rss0=$(rss_kb "$GW_PID")
         $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --conns "$n" --seconds "$SECONDS_RUN" --warmup 3 \
@@ -75,8 +93,9 @@ print(f"| {iv} ms | {n} | {r['msgs_per_s']:.0f} | {r['p50_ms']:.1f} / {r['p99_ms
       f"{r['gw_p50_ms']:.1f} / {r['gw_p99_ms']:.1f} / {r['gw_max_ms']:.1f} | {fan:.1f} | {floor} | {gw:.0f}% | "
       f"{r['client_cpu_pct']:.0f}% | {(rss1 - rss0) / n:.1f} KB |" + ("" if r['failed'] == 0 else f" ({r['failed']} failed)"))
 PY
-    done
+    }
 done
+}
 
 # 86,400 ticks (a day at 1 Hz) of ticker_00, written before tickgen starts;
 # tickgen then continues that stream from its last entry.
@@ -97,5 +116,17 @@ fill() { fill_day "$RPORT"; }
 PREPARE=fill start 1000
 echo
 echo "86,400-tick catch-up of ticker_00 (msgpack, sub since=0, 20 rounds):"
-$CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 20
+run_catchup() {
+    # Until the first live tick the ring is empty and a catch-up ends by
+    # waiting for it (WAIT_SYNC, up to 1 s): measure once the ring has begun.
+    until curl -sf "http://127.0.0.1:$GPORT/metrics" | grep -q '^tickgw_live_messages_total [1-9]'; do sleep 0.05; done
+    $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 20
+}
+if [ -z "${CATCHUP_GW:-}" ]; then
+    run_catchup
+else
+    for _ in $(seq "${CATCHUP_TIMES:-1}"); do
+        for gw in $CATCHUP_GW; do stop_gw; start_gw "$gw"; echo -n "$gw: "; run_catchup; done
+    done
+fi
 stop

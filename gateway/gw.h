@@ -22,6 +22,7 @@
 #include "gw_proto.h"
 #include "gw_ring.h"
 #include "gw_wsconn.h"
+#include "gw_xreply.h"
 #include "ts_codec.h"
 #include "ts_opts.h"
 #include "ts_time.h"
@@ -75,7 +76,7 @@ typedef struct gw_meta {
 
 typedef enum {
     SUB_QUEUED,     /* waits for an XRANGE slot or for the command connection */
-    SUB_XRANGE,     /* an XRANGE is in flight */
+    SUB_XRANGE,     /* reading the streams: XRANGEs in flight */
     SUB_WAIT_SYNC,  /* streams read to their end, the ring is not started yet */
     SUB_WAIT_DRAIN, /* the client's send queue must shrink before the next chunk */
     SUB_LIVE,
@@ -86,13 +87,17 @@ typedef struct gw_client gw_client;
 /* One subscription of one connection to one instrument (gw_catchup.c). */
 typedef struct gw_sub {
     struct gw_worker *w;
-    gw_client *c;        /* NULL once orphaned: the in-flight XRANGE frees it */
+    gw_client *c;        /* NULL once orphaned: the last XRANGE reply in flight frees it */
     uint32_t inst;
     gw_sub_state state;
     int64_t cursor;      /* every tick with t <= cursor has been sent, or does not exist */
     int64_t last_sent;   /* time of the last tick sent */
     int run_open;        /* a tick at last_sent + dt continues the client's run */
     int retried;         /* a short XRANGE before the ring was re-read once */
+    int seeking;         /* a seek XRANGE (cursor, +] is in flight, behind any windows */
+    uint32_t nwin;       /* window XRANGEs in flight (gw_catchup.c: pipelining) */
+    int64_t win_lo;      /* the oldest window in flight covers (win_lo, its end] */
+    int64_t win_end;     /* the newest window in flight ends here */
     int64_t started_us;
     h2o_linklist_t link;        /* in w->live[inst] or one of the worker's wait lists */
     h2o_linklist_t client_link; /* in c->subs */
@@ -154,6 +159,7 @@ typedef struct gw_worker {
     /* Clients and catch-up. */
     h2o_linklist_t clients, dirty, closing, queued, wait_sync, wait_drain;
     uint32_t xrange_inflight;
+    gw_xreader xreader;         /* parses the catch-up XRANGE replies on cmd (gw_xreply.h) */
     gw_buf enc[2];              /* scratch for one message, per gw_fmt */
     int32_t *run;               /* scratch for one hist run */
     size_t run_n, run_cap;

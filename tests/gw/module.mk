@@ -1,8 +1,8 @@
 # tests/gw/module.mk — gateway tests: cmocka units of the pure parts (protocol,
-# ring) and node:test integration against real redis-server, tickgen, tickgw.
+# ring, XRANGE reply reader) and node:test integration against real redis-server, tickgen, tickgw.
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
-GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring
+GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/gw_proto.o $(BUILD)/gateway/gw_enc.o $(LIBTS)
@@ -10,5 +10,8 @@ $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/gw
 
 $(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/gw_ring.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/gw/test_xreply: $(BUILD)/tests/gw/test_xreply.o $(BUILD)/gateway/gw_xreply.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
 
 $(BUILD)/tests/gw/%.o: CFLAGS += -Igateway
