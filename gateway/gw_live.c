@@ -133,7 +133,10 @@ static void repair_finish_chunk(gw_worker *w)
     size_t i = 0;
     while (i < w->npending && !w->repairing && !w->repair_wanted) {
         ts_live_msg m = w->pending[i++];
+        size_t n = w->npending;
         process(w, &m);
+        if (w->npending == n + 1) /* held again behind a new hole: it stays first */
+            w->pending[--i] = w->pending[--w->npending];
     }
     memmove(w->pending, w->pending + i, (w->npending - i) * sizeof(*w->pending));
     w->npending -= i;
@@ -212,9 +215,13 @@ static void repair_issue(gw_worker *w)
     for (uint32_t i = 0; i < w->meta.count; i++) {
         char key[64];
         ts_tick_key(key, sizeof(key), w->meta.names[i]);
-        if (redisAsyncCommand(w->cmd.ac, on_repair, (void *)(uintptr_t)(((uint64_t)w->repair_gen << 32) | i), "XRANGE %s %lld %lld COUNT %lld", key,
-                              (long long)(w->repair_from + 1), (long long)(w->repair_to - 1),
-                              (long long)rows) != REDIS_OK) {
+        /* The range ends at this chunk's last row, not at the hole's end: a
+         * stream whose entries start after the chunk would otherwise fill
+         * a full reply with rows past it, all skipped, and the same chunk
+         * would be read again forever. */
+        if (redisAsyncCommand(w->cmd.ac, on_repair, (void *)(uintptr_t)(((uint64_t)w->repair_gen << 32) | i),
+                              "XRANGE %s %lld %lld COUNT %lld", key, (long long)(w->repair_from + 1),
+                              (long long)w->repair_bound, (long long)rows) != REDIS_OK) {
             gw_rconn_lost(&w->cmd, "command refused");
             w->repairing = 0;
             w->repair_wanted = 1;
@@ -253,6 +260,14 @@ static void process(gw_worker *w, ts_live_msg *m)
     }
     int64_t dt = w->meta.interval_ms;
     int64_t last = w->ring.count ? gw_ring_last(&w->ring) : 0;
+    if (m->t % dt != 0) {
+        /* Tick times are multiples of the interval (docs/REDIS.md). Another
+         * would look like a hole with no rows to read, over and over. */
+        ts_warn("worker %d: ts:live message with t %lld off the %lld ms grid, dropped", w->id, (long long)m->t,
+                (long long)dt);
+        ts_live_msg_free(m);
+        return;
+    }
     if (w->ring.count == 0) {
         /* First tick since start or reset: fill the ring from the streams
          * first, so catch-ups inside its window need no XRANGE right away. */
