@@ -61,6 +61,8 @@ typedef struct gw_rconn {
     int64_t deadline;       /* mono ms by which the connect must have succeeded */
     ts_backoff backoff;
     int connects;           /* successful connects so far */
+    int64_t ping_sent;      /* mono ms of the PING awaiting its reply; 0: none */
+    int64_t next_ping;      /* mono ms of the next liveness PING */
     char why[160];          /* why it is down */
     void (*on_up)(struct gw_rconn *rc);
     void (*on_down)(struct gw_rconn *rc);
@@ -152,6 +154,8 @@ typedef struct gw_worker {
     int64_t repair_bound;       /* lowest last-t of a full reply in this chunk */
     uint32_t repair_rows;
     int32_t *repair_m;          /* repair_rows x count prices */
+    int64_t live_rx_ms;         /* mono ms the last ts:live message arrived */
+    int64_t probe_at;           /* mono ms of the next check of a silent feed; 0: one in flight */
     ts_live_msg *pending;       /* live messages held back while repairing */
     size_t npending, cap_pending;
     h2o_linklist_t *live;       /* per instrument: its SUB_LIVE subscriptions */
@@ -196,6 +200,8 @@ void gw_rconn_init(gw_rconn *rc, gw_worker *w, const char *name, void (*on_up)(g
 void gw_rconn_tick(gw_rconn *rc, int64_t now_ms);
 /* Marks the connection lost (a NULL reply arrived); idempotent. */
 void gw_rconn_lost(gw_rconn *rc, const char *why);
+/* Closes a connection that stopped answering; it is redone with backoff. */
+void gw_rconn_drop(gw_rconn *rc, const char *why);
 void gw_rconn_close(gw_rconn *rc);
 /* Loads ts:meta on the command connection; calls gw_live_meta_loaded. */
 void gw_redis_load_meta(gw_worker *w);

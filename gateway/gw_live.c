@@ -306,11 +306,12 @@ void gw_live_on_message(gw_worker *w, const char *data, size_t len)
     ts_live_msg m;
     char err[128];
     GW_ADD(w->m.live_messages_total, 1);
+    w->live_rx_ms = ts_mono_ms();
     if (ts_live_decode(data, len, &m, err, sizeof(err)) != 0) {
         ts_warn("worker %d: bad ts:live message: %s", w->id, err);
         return;
     }
-    GW_SET(w->m.live_lag_ms, ts_now_ms() - m.t);
+    GW_SET(w->m.live_last_t, m.t);
     if (!w->meta.ok) {
         ts_live_msg_free(&m);
         return;
@@ -328,8 +329,49 @@ void gw_live_on_message(gw_worker *w, const char *data, size_t len)
     gw_metrics_observe(w->m.fanout_bucket, &w->m.fanout_sum_us, &w->m.fanout_total, ts_mono_us() - t0);
 }
 
+/* ---- a silent feed ---- */
+
+/* How long ts:live may be quiet before the streams are asked whether the
+ * generator is quiet too (then all is well) or the subscriber is deaf. */
+static int64_t silent_ms(const gw_worker *w)
+{
+    int64_t ms = 3 * w->meta.interval_ms;
+    return ms > 3000 ? ms : 3000;
+}
+
+static void on_probe(redisAsyncContext *ac, void *r, void *priv)
+{
+    gw_worker *w = ac->data ? ((gw_rconn *)ac->data)->w : NULL;
+    const redisReply *reply = r;
+    (void)priv;
+    if (w == NULL)
+        return;
+    w->probe_at = ts_mono_ms() + silent_ms(w);
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 || !w->meta.ok)
+        return;
+    const redisReply *e = reply->element[0];
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 || e->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    int64_t t = strtoll(e->element[0]->str, NULL, 10);
+    if (w->sub.up && w->ring.count != 0 && t > gw_ring_last(&w->ring))
+        gw_rconn_drop(&w->sub, "no ts:live message while the streams moved on");
+}
+
+static void check_silence(gw_worker *w)
+{
+    int64_t now = ts_mono_ms();
+    if (!w->sub.up || !w->subscribed || !w->cmd.up || !w->meta.ok || w->ring.count == 0 || w->repairing ||
+        w->probe_at == 0 || now < w->probe_at || now - w->live_rx_ms < silent_ms(w))
+        return;
+    char key[64];
+    ts_tick_key(key, sizeof(key), w->meta.names[0]);
+    if (redisAsyncCommand(w->cmd.ac, on_probe, NULL, "XREVRANGE %s + - COUNT 1", key) == REDIS_OK)
+        w->probe_at = 0;
+}
+
 void gw_live_tick(gw_worker *w)
 {
     if (w->repair_wanted && !w->repairing && w->cmd.up && w->meta.ok)
         repair_issue(w);
+    check_silence(w);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gw_proto.h"
+#include "ts_time.h"
 
 const double gw_lat_bounds_s[GW_LAT_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                 0.025,  0.05,    0.1,    0.25,  0.5,    1,     10};
@@ -97,13 +98,16 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
          SUM(repaired_ticks_total));
     line(b, "tickgw_catchup_xrange_total", "counter", "XRANGE calls made for catch-ups", SUM(catchup_xrange_total));
 
-    int64_t lag = 0;
+    /* At scrape time, so a feed that went quiet shows a growing lag. */
+    int64_t oldest = 0, lag = 0;
     for (size_t i = 0; i < n; i++) {
-        int64_t l = GW_GET(ms[i]->live_lag_ms);
-        if (l > lag)
-            lag = l;
+        int64_t t = GW_GET(ms[i]->live_last_t);
+        if (t != 0 && (oldest == 0 || t < oldest))
+            oldest = t;
     }
-    line(b, "tickgw_live_lag_ms", "gauge", "ms from a tick's time to its arrival on ts:live (worst worker, last tick)",
+    if (oldest != 0)
+        lag = ts_now_ms() - oldest;
+    line(b, "tickgw_live_lag_ms", "gauge", "ms from the time of the last live tick received to now (worst worker)",
          (uint64_t)(lag < 0 ? 0 : lag));
 
     histogram(b, ms, n, "tickgw_catchup_seconds", "time from a sub to its final hist", offsetof(gw_wmetrics, catchup_bucket),

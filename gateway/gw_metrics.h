@@ -33,7 +33,7 @@ typedef struct gw_wmetrics {
     uint64_t catchup_sum_us;
     uint64_t fanout_bucket[GW_LAT_BUCKETS + 1];
     uint64_t fanout_sum_us, fanout_total;
-    int64_t live_lag_ms;         /* gauge: now - t of the last live tick received */
+    int64_t live_last_t;         /* t of the last live tick received (lag = now - it, at scrape) */
 } gw_wmetrics;
 
 #define GW_ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)

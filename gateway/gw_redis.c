@@ -9,7 +9,15 @@
  * gw_rconn_tick, which connects when a retry is due (ts_backoff: 100 ms
  * doubling to 5 s) and drops a connect that takes longer than --redis-timeout.
  * A NULL reply means the connection is going away; whoever sees it first
- * marks the connection down so nothing more is sent on it. */
+ * marks the connection down so nothing more is sent on it.
+ *
+ * A peer that stops answering without closing (a hung Redis, a proxy or
+ * firewall that drops the path) shows no error at all. TCP keepalive finds a
+ * dead host; a PING every second on the command connection finds a live
+ * host that does not answer: unanswered for max(3 × --redis-timeout, 5 s),
+ * the connection is dropped and redone. The subscriber cannot PING (its
+ * replies would be taken for messages by hiredis 0.14), so gw_live.c checks
+ * a silent feed against the streams instead. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +137,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     }
     rc->up = 1;
     rc->deadline = 0;
+    rc->ping_sent = 0;
+    rc->next_ping = ts_mono_ms() + 1000;
     ts_backoff_reset(&rc->backoff);
     if (rc->connects++ > 0)
         GW_ADD(rc->w->m.redis_reconnects_total, 1);
@@ -170,6 +180,7 @@ static void connect_now(gw_rconn *rc)
         went_down(rc, why);
         return;
     }
+    redisEnableKeepAlive(&ac->c); /* TCP probes after 15 s idle: a vanished host is noticed */
     int dupfd = dup(ac->c.fd);
     if (dupfd < 0) {
         redisAsyncFree(ac);
@@ -201,8 +212,41 @@ static void connect_now(gw_rconn *rc)
     ev_add_write(rc); /* the first writable event completes the connect */
 }
 
+static void on_pong(redisAsyncContext *ac, void *r, void *priv)
+{
+    gw_rconn *rc = ac->data;
+    (void)priv;
+    if (rc == NULL || r == NULL)
+        return;
+    rc->ping_sent = 0;
+    rc->next_ping = ts_mono_ms() + 1000;
+}
+
+void gw_rconn_drop(gw_rconn *rc, const char *why)
+{
+    if (rc->ac == NULL)
+        return;
+    ts_warn("worker %d: redis %s connection: %s; reconnecting", rc->w->id, rc->name, why);
+    gw_rconn_lost(rc, why);
+    /* Pending callbacks get a NULL reply, then on_disconnect schedules the retry. */
+    redisAsyncFree(rc->ac);
+    snprintf(rc->why, sizeof(rc->why), "redis %s connection: %.100s", rc->name, why);
+    gw_worker_set_ready(rc->w);
+}
+
 void gw_rconn_tick(gw_rconn *rc, int64_t now)
 {
+    if (rc->up && rc->ping_sent != 0) {
+        int64_t limit = 3 * rc->w->g->cfg.redis_timeout > 5000 ? 3 * rc->w->g->cfg.redis_timeout : 5000;
+        if (now - rc->ping_sent > limit) {
+            char why[96];
+            snprintf(why, sizeof(why), "no reply to PING for %lld ms", (long long)(now - rc->ping_sent));
+            gw_rconn_drop(rc, why);
+        }
+    } else if (rc->up && rc == &rc->w->cmd && now >= rc->next_ping) {
+        if (redisAsyncCommand(rc->ac, on_pong, NULL, "PING") == REDIS_OK)
+            rc->ping_sent = now;
+    }
     if (rc->ac == NULL && rc->retry_at != 0 && now >= rc->retry_at) {
         connect_now(rc);
     } else if (rc->ac != NULL && !rc->up && rc->deadline != 0 && now > rc->deadline) {
@@ -268,7 +312,9 @@ static void on_meta(redisAsyncContext *ac, void *r, void *priv)
         }
     }
     if (m.interval_ms <= 0 || m.epoch <= 0 || count <= 0 || count > TS_INSTRUMENTS_MAX) {
+        pthread_mutex_lock(&w->g->mu); /* /readyz on other threads reads it */
         snprintf(w->reason, sizeof(w->reason), "ts:meta is missing or incomplete (is the generator running?)");
+        pthread_mutex_unlock(&w->g->mu);
         w->meta_retry_at = ts_mono_ms() + 500;
         gw_worker_set_ready(w);
         return;
@@ -311,6 +357,8 @@ static void on_live(redisAsyncContext *ac, void *r, void *priv)
         gw_live_on_message(w, reply->element[2]->str, reply->element[2]->len);
     } else if (!strcmp(kind->str, "subscribe")) {
         w->subscribed = 1;
+        w->live_rx_ms = ts_mono_ms(); /* the silence check counts from here */
+        w->probe_at = w->live_rx_ms;
         ts_info("worker %d: subscribed to " TS_CHANNEL_LIVE, w->id);
         gw_worker_set_ready(w);
     }

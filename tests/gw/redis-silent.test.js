@@ -1,0 +1,68 @@
+// tests/gw/redis-silent.test.js — Redis connections that go silent without
+// closing (a hung peer, a path that drops packets). A relay (tests/lib/proxy.js)
+// between tickgw and a real redis-server freezes one connection:
+//  - the subscriber: ts:live stops while the streams move on; the gateway
+//    notices, resubscribes and repairs the hole: the client sees no gap;
+//  - the command connection: its PINGs go unanswered; /readyz turns 503 with
+//    the reason, the connection is redone, /readyz is 200 again.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { RedisServer, checkSeries, waitStreamLength } from '../lib/redis.js';
+import { startGenerator, waitFor } from '../lib/procs.js';
+import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { SilenceProxy } from '../lib/proxy.js';
+
+const DT = 50;
+let redis, client, gen, gw, proxy;
+const clients = [];
+
+before(async () => {
+  redis = await RedisServer.start();
+  client = redis.client();
+  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--reset']);
+  await waitStreamLength(client, 'ticker_00', 5, 15000);
+  proxy = await SilenceProxy.start(redis.port);
+  gw = await startGateway(proxy.url, ['--threads', '1', '--redis-timeout', '500ms']);
+});
+
+after(async () => {
+  for (const c of clients) c.ws.terminate();
+  for (const p of [gw, gen]) if (p?.running) await p.stop();
+  await proxy?.stop();
+  await client?.quit();
+  await redis?.stop();
+});
+
+test('a deaf subscriber is noticed and replaced; the client sees no hole', { timeout: 40000 }, async () => {
+  const c = await WsClient.open(gw.ws);
+  clients.push(c);
+  c.sub('ticker_07', Date.now() - 2000);
+  await c.waitLive('ticker_07', 10);
+  const before = await metrics(gw);
+  const subs = proxy.matching(/SUBSCRIBE/i);
+  assert.equal(subs.length, 1, 'one subscriber connection through the relay');
+  proxy.freeze(subs[0]);
+  // Silence is judged after max(3 intervals, 3 s); then the streams are checked.
+  await waitFor('a new subscriber connection', () => proxy.matching(/SUBSCRIBE/i).some((x) => !x.frozen), { timeout: 15000 });
+  const n = c.series('ticker_07').live;
+  await c.waitLive('ticker_07', n + 20, 15000);
+  assert.equal(checkSeries(c.series('ticker_07'), DT), null, 'no hole, no duplicate across the resubscribe');
+  const after = await metrics(gw);
+  assert.ok(after.tickgw_redis_reconnects_total > before.tickgw_redis_reconnects_total, 'counted as a reconnect');
+  assert.ok(after.tickgw_live_gaps_total > before.tickgw_live_gaps_total, 'the hole was repaired from the streams');
+});
+
+test('an unanswered command connection: /readyz 503 with the reason, then redone and 200', { timeout: 40000 }, async () => {
+  const cmd = proxy.matching(/./).filter((x) => !x.frozen && !/SUBSCRIBE/i.test(x.sent));
+  assert.equal(cmd.length, 1, 'one command connection through the relay');
+  proxy.freeze(cmd[0]);
+  const down = await waitFor('/readyz 503', async () => {
+    const r = await fetch(`${gw.http}/readyz`);
+    return r.status === 503 ? r.text() : false;
+  }, { timeout: 15000, every: 50 });
+  assert.match(down, /command connection: no reply to PING/);
+  await waitFor('/readyz 200 again', async () => (await fetch(`${gw.http}/readyz`)).status === 200, { timeout: 15000 });
+  // The history API needs the command connection: it answers again.
+  const r = await fetch(`${gw.http}/api/history?sym=ticker_01&since=${Date.now() - 1000}`);
+  assert.equal(r.status, 200);
+});
