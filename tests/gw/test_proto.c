@@ -118,6 +118,51 @@ static void test_msgpack(void **state)
     char msg[64];
     assert_int_equal(gw_parse_request("\xc1", 1, 0, &r, msg, sizeof(msg)), GW_E_BAD_REQUEST);
     assert_int_equal(gw_parse_request("", 0, 0, &r, msg, sizeof(msg)), GW_E_BAD_REQUEST);
+
+    /* Counts and lengths past the end are refused before msgpack-c would
+     * allocate for them (an ASan build aborts on a 64 GiB request). */
+    static const struct {
+        const char *p;
+        size_t n;
+    } lies[] = {
+        {"\xdd\xff\xff\xff\xff", 5},             /* array32 of 2^32 - 1 */
+        {"\xdf\xff\xff\xff\xff", 5},             /* map32 */
+        {"\x81\xa2op\xdd\xff\xff\xff\xff", 9}, /* {op: array32} */
+        {"\x81\xa2op\xdb\xff\xff\xff\xff", 9}, /* {op: str32} */
+        {"\x82\xa2op\xa3sub", 8},                  /* a map short of a pair */
+        {"\xc7\x05\x01\x00", 4},                  /* ext8 longer than the frame */
+    };
+    for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++)
+        assert_int_equal(gw_parse_request(lies[i].p, lies[i].n, 0, &r, msg, sizeof(msg)), GW_E_BAD_REQUEST);
+
+    /* Every other msgpack type, under a key the gateway ignores, still parses. */
+    msgpack_sbuffer_clear(&sb);
+    msgpack_pack_map(&pk, 4);
+    pack_str(&pk, "op");
+    pack_str(&pk, "sub");
+    pack_str(&pk, "sym");
+    pack_str(&pk, "x");
+    pack_str(&pk, "since");
+    msgpack_pack_int64(&pk, 7);
+    pack_str(&pk, "extra");
+    msgpack_pack_array(&pk, 9);
+    msgpack_pack_bin(&pk, 3);
+    msgpack_pack_bin_body(&pk, "abc", 3);
+    msgpack_pack_ext(&pk, 4, 1);
+    msgpack_pack_ext_body(&pk, "wxyz", 4);
+    msgpack_pack_ext(&pk, 5, 2);
+    msgpack_pack_ext_body(&pk, "vwxyz", 5);
+    msgpack_pack_float(&pk, 1.5f);
+    msgpack_pack_int64(&pk, -5000000000LL);
+    msgpack_pack_uint16(&pk, 60000);
+    msgpack_pack_true(&pk);
+    msgpack_pack_map(&pk, 1);
+    msgpack_pack_nil(&pk);
+    msgpack_pack_array(&pk, 0);
+    msgpack_pack_str(&pk, 40);
+    msgpack_pack_str_body(&pk, "0123456789012345678901234567890123456789", 40);
+    assert_int_equal(parse_mp(&sb, &r), GW_OK);
+    assert_int_equal(r.since, 7);
     msgpack_sbuffer_destroy(&sb);
 }
 
