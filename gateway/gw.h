@@ -163,6 +163,7 @@ typedef struct gw_worker {
     /* Clients and catch-up. */
     h2o_linklist_t clients, dirty, closing, queued, wait_sync, wait_drain;
     uint32_t xrange_inflight;
+    uint32_t history_inflight;  /* /api/history XRANGEs awaiting their reply */
     gw_xreader xreader;         /* parses the catch-up XRANGE replies on cmd (gw_xreply.h) */
     gw_buf enc[2];              /* scratch for one message, per gw_fmt */
     int32_t *run;               /* scratch for one hist run */

@@ -129,6 +129,12 @@ static int on_config(h2o_handler_t *self, h2o_req_t *req)
 
 /* ---- /api/history ---- */
 
+/* History reads in flight per worker. Each is an XRANGE of up to
+ * --history-max entries on the command connection that catch-ups and live
+ * repairs share; Redis answers them in order, so a flood of them would put
+ * seconds of work ahead of every catch-up. Past this, 503 and retry. */
+#define HISTORY_INFLIGHT_MAX 8
+
 /* Lives until both the XRANGE reply and the request's pool are done with it:
  * the client may hang up while Redis answers. */
 typedef struct history_req {
@@ -157,6 +163,7 @@ static void on_history_reply(redisAsyncContext *ac, void *r, void *priv)
     history_req *h = priv;
     redisReply *reply = r;
     (void)ac;
+    h->w->history_inflight--;
     if (h->req == NULL) {
         history_unref(h);
         return;
@@ -263,6 +270,10 @@ static int on_history(h2o_handler_t *self, h2o_req_t *req)
         respond_json_error(req, 400, "Bad Request", "until must be a whole number of ms");
         return 0;
     }
+    if (w->history_inflight >= HISTORY_INFLIGHT_MAX) {
+        respond_json_error(req, 503, "Service Unavailable", "too many history reads in flight; retry");
+        return 0;
+    }
     history_req *h = calloc(1, sizeof(*h));
     if (h == NULL) {
         respond_json_error(req, 503, "Service Unavailable", "out of memory");
@@ -285,7 +296,9 @@ static int on_history(h2o_handler_t *self, h2o_req_t *req)
                           to, (long long)w->g->cfg.history_max) != REDIS_OK) {
         history_unref(h);
         respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+        return 0;
     }
+    w->history_inflight++;
     return 0;
 }
 
