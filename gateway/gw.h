@@ -93,9 +93,8 @@ typedef struct gw_sub {
     uint32_t inst;
     gw_sub_state state;
     int64_t cursor;      /* every tick with t <= cursor has been sent, or does not exist */
-    int64_t last_sent;   /* time of the last tick sent */
-    int run_open;        /* a tick at last_sent + dt continues the client's run */
-    int retried;         /* a short XRANGE before the ring was re-read once */
+    int64_t last_sent;   /* the last tick time the client was told of (since, when nothing was sent) */
+    int64_t seek_ring_last; /* the ring's last row when the seek in flight was sent (INT64_MIN: no ring) */
     int seeking;         /* a seek XRANGE (cursor, +] is in flight, behind any windows */
     uint32_t nwin;       /* window XRANGEs in flight (gw_catchup.c: pipelining) */
     int64_t win_lo;      /* the oldest window in flight covers (win_lo, its end] */

@@ -37,13 +37,29 @@
  *    Windows are a guess that the stream is dense (one entry per dt); a
  *    wrong guess costs a round trip, never a tick.
  *  - A short seek reply means the stream ended at cursor when Redis ran it.
- *    If the ring still starts later, the missing ticks were published after
- *    the XRANGE ran; a second XRANGE finds them (every ring row was XADDed
- *    before it was published). If that one is short too, the stream truly
- *    lacks them (lost with Redis): the client gets a new hist run after the
- *    hole instead of a silent jump.
+ *    If the ring still starts later, the ticks in (cursor, first) are either
+ *    not in the stream at all or were XADDed after the XRANGE ran. The ring
+ *    as it was when the seek was sent tells which: each of its rows, up to
+ *    seek_ring_last, had been published before the seek was sent — and
+ *    a tick is XADDed before it is published, oldest first — so every tick
+ *    <= seek_ring_last there will ever be was in the stream when Redis ran
+ *    the seek. If first - dt <= seek_ring_last, the missing ticks are all
+ *    among those: the stream truly lacks them (lost with Redis), and the
+ *    cursor skips to the ring. Otherwise the ring moved on while the reply
+ *    was in flight (a generator backfill publishes thousands of ticks in one
+ *    round trip), the reply says nothing about the ticks after
+ *    seek_ring_last, and the seek is sent again from cursor — as often as
+ *    needed: each round reads on to where the ring was when it was sent, and
+ *    ends it once the ring no longer outruns a round trip. (A fixed count of
+ *    retries skipped ticks Redis holds when two rounds ran during one
+ *    backfill.)
  * A run is flushed as one hist message when it reaches --chunk prices, when
- * the next tick is not t0 + n*dt (a hole), and at the end of each step. */
+ * the next tick is not t0 + n*dt (a hole), and at the end of each step.
+ * Live ticks then continue the client's series: a tick is sent as `tick` only
+ * when it is last_sent + dt, where last_sent is what the client was last told
+ * (the final hist's last; since when it was empty) — not cursor, which may
+ * have skipped ring rows this instrument lacks. Any other tick starts a new
+ * one-price hist run, so a hole is never a silent jump. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,14 +118,15 @@ static void run_flush(gw_sub *s, int more)
     if (w->run_n == 0) {
         if (more)
             return;
-        /* Nothing (more) to catch up: the final hist is empty, last = cursor. */
-        gw_enc_hist(b, s->c->fmt, w->meta.names[s->inst], w->meta.epoch, s->cursor, dt, NULL, 0, s->cursor, 0);
+        /* Nothing (more) to catch up: the final hist is empty and repeats the
+         * last time the client was told of (PROTOCOL.md), not cursor. */
+        gw_enc_hist(b, s->c->fmt, w->meta.names[s->inst], w->meta.epoch, s->last_sent, dt, NULL, 0, s->last_sent,
+                    0);
     } else {
         int64_t last = w->run_t0 + (int64_t)(w->run_n - 1) * dt;
         gw_enc_hist(b, s->c->fmt, w->meta.names[s->inst], w->meta.epoch, w->run_t0, dt, w->run, w->run_n, last,
                     more);
         s->last_sent = last;
-        s->run_open = 1;
         w->run_n = 0;
     }
     send_enc(s);
@@ -210,9 +227,10 @@ static int send_xrange(gw_sub *s, int window)
         gw_rconn_lost(&w->cmd, "command refused");
         return -1;
     }
-    if (!window)
+    if (!window) {
         s->seeking = 1;
-    else if (s->nwin++ == 0)
+        s->seek_ring_last = w->ring.count > 0 ? gw_ring_last(&w->ring) : INT64_MIN;
+    } else if (s->nwin++ == 0)
         s->win_lo = from;
     if (window)
         s->win_end = to;
@@ -317,8 +335,6 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
     }
     /* Complete: the stream goes on after this reply, as far as it tells. */
     int complete = window ? s->cursor >= hi : x->n >= (size_t)w->g->cfg.chunk;
-    if (complete)
-        s->retried = 0;
     if (s->c->closing) {
         w->run_n = 0;
     } else if (reached_ring(s)) {
@@ -335,12 +351,13 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
         run_flush(s, 1);
         s->state = SUB_WAIT_SYNC;
         h2o_linklist_insert(&w->wait_sync, &s->link);
-    } else if (!s->retried) {
-        s->retried = 1;
+    } else if (w->ring.first - w->meta.interval_ms > s->seek_ring_last) {
+        /* The ring moved past what it held when the seek was sent: the ticks
+         * before it may have been XADDed after the seek ran. Read on. */
         run_flush(s, 1);
         queue_xrange(s);
     } else {
-        /* The stream lacks ticks the ring starts after: skip the hole. */
+        /* The stream lacks ticks the ring held before the seek: skip the hole. */
         s->cursor = w->ring.first - w->meta.interval_ms;
         go_live(s);
     }
@@ -404,9 +421,8 @@ void gw_catchup_broadcast_row(gw_worker *w, int64_t t, const int32_t *prices)
                 continue;
             gw_fmt f = s->c->fmt;
             gw_buf *b = &w->enc[f];
-            int hole = s->run_open && t != s->last_sent + dt;
+            int hole = t != s->last_sent + dt;
             s->cursor = s->last_sent = t;
-            s->run_open = 1;
             if (hole) {
                 /* The client's run ends before a hole: this tick starts a new one. */
                 gw_buf one = {0};
