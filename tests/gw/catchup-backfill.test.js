@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
 import { startGenerator, waitFor } from '../lib/procs.js';
-import { startGateway, WsClient } from '../lib/gateway.js';
+import { startGateway, WsClient, stopStack } from '../lib/gateway.js';
 
 const DT = 100;
 const N = 10;
@@ -36,13 +36,7 @@ before(async () => {
   gw = await startGateway(redis.url, ['--ring', '2s', '--chunk', '1000']);
 });
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  for (const p of [gw, gen]) if (p) await p.stop();
-  if (gw) assert.equal(gw.exitCode, 0, `gateway exit: ${gw.tail()}`);
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gw], procs: [gen], client, redis }));
 
 function sym(i) {
   return `ticker_${String(i).padStart(2, '0')}`;

@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
 import { startGenerator } from '../lib/procs.js';
-import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 5;
 const SYM = 'ticker_01';
@@ -33,13 +33,7 @@ before(async () => {
   gw = await startGateway(redis.url, ['--ring', '1s', '--chunk', '100']);
 });
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  for (const p of [gw, gen]) if (p) await p.stop();
-  if (gw) assert.equal(gw.exitCode, 0, `gateway exit: ${gw.tail()}`);
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gw], procs: [gen], client, redis }));
 
 function range(a, b) {
   return Array.from({ length: b - a }, (_, i) => a + i);

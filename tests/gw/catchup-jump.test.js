@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { encode } from '@msgpack/msgpack';
 import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
 import { startGenerator, waitFor } from '../lib/procs.js';
-import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 100;
 const N = 4;
@@ -40,13 +40,7 @@ before(async () => {
   gw = await startGateway(redis.url, ['--ring', '10s']);
 });
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  if (gw) await gw.stop();
-  if (gw) assert.equal(gw.exitCode, 0, `gateway exit: ${gw.tail()}`);
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gw], client, redis }));
 
 function sym(i) {
   return `ticker_${String(i).padStart(2, '0')}`;

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
 import { startGenerator } from '../lib/procs.js';
-import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 2;
 const SYM = 'ticker_01';
@@ -27,13 +27,7 @@ before(async () => {
   gw = await startGateway(redis.url, ['--ring', '4s', '--chunk', '100', '--send-queue', '4096', '--close-timeout', '200ms']);
 });
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  for (const p of [gw, gen]) if (p) await p.stop();
-  if (gw) assert.equal(gw.exitCode, 0, `gateway exit: ${gw.tail()}`);
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gw], procs: [gen], client, redis }));
 
 test('clients closed as slow by the last send of their catch-up: closed 1008, nothing leaks', { timeout: 60000 }, async () => {
   const s0 = (await metrics(gw)).tickgw_slow_client_closes_total;

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisServer, readStream, checkSeries, waitStreamLength } from '../lib/redis.js';
 import { startGenerator } from '../lib/procs.js';
-import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 10;
 const LIVE = 300;
@@ -49,13 +49,7 @@ before(async () => {
   gwB = await startGateway(redis.url);
 });
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  for (const p of [gwA, gwB, gen]) if (p) await p.stop();
-  if (gwA) assert.equal(gwA.exitCode, 0, `gateway A exit: ${gwA.tail()}`);
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gwA, gwB], procs: [gen], client, redis }));
 
 async function open(gw, json) {
   const c = await WsClient.open(gw.ws, { json });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { RedisServer, waitStreamLength } from '../lib/redis.js';
 import { startGenerator, waitFor } from '../lib/procs.js';
-import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const PING_MS = 300;
 let redis, client, gen, gw;
@@ -19,11 +19,7 @@ before(async () => {
   gw = await startGateway(redis.url, ['--ping-interval', `${PING_MS}ms`]);
 });
 
-after(async () => {
-  for (const p of [gw, gen]) if (p?.running) await p.stop();
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ gateways: [gw], procs: [gen], client, redis }));
 
 test('a listening client that answers pings stays; a silent one is dropped', { timeout: 30000 }, async () => {
   const good = await WsClient.open(gw.ws);

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import { encode } from '@msgpack/msgpack';
 import { RedisServer, waitStreamLength } from '../lib/redis.js';
 import { BUILD, startGenerator, waitFor } from '../lib/procs.js';
-import { startGateway, WsClient, metrics, rssBytes } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, rssBytes, stopStack } from '../lib/gateway.js';
 
 const DT = 10;
 let redis, client, gen, gw;
@@ -25,12 +25,7 @@ before(async () => {
   gw = await startGateway(redis.url, ['--max-subs', '3', '--max-msg', '512', '--max-conns', '6', '--send-queue', '65536']);
 });
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  for (const p of [gw, gen]) if (p?.running) await p.stop();
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gw], procs: [gen], client, redis }));
 
 async function open(json) {
   const c = await WsClient.open(gw.ws, { json });

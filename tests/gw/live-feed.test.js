@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { encode } from '@msgpack/msgpack';
 import { RedisServer, readStream, checkSeries, waitStreamLength } from '../lib/redis.js';
 import { startGenerator } from '../lib/procs.js';
-import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 1;
 let redis, client, gen, gw;
@@ -24,12 +24,7 @@ before(async () => {
   gw = await startGateway(redis.url, ['--ring', '10s']);
 });
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  for (const p of [gw, gen]) if (p?.running) await p.stop();
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gw], procs: [gen], client, redis }));
 
 test('ring fill over a history shorter than the ring: the gateway goes live, series = XRANGE', { timeout: 40000 }, async () => {
   const c = await WsClient.open(gw.ws);

@@ -6,18 +6,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisServer, readStream, checkSeries, waitStreamLength } from '../lib/redis.js';
 import { startGenerator, waitFor } from '../lib/procs.js';
-import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 10;
 let redis, client, gen, gw;
 const clients = [];
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  for (const p of [gw, gen]) if (p) await p.stop();
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gw], procs: [gen], client, redis }));
 
 test('Redis killed and restarted: 503 then 200, no hole, no duplicate', { timeout: 60000 }, async () => {
   redis = await RedisServer.start();

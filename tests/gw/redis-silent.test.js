@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisServer, checkSeries, waitStreamLength } from '../lib/redis.js';
 import { startGenerator, waitFor } from '../lib/procs.js';
-import { startGateway, WsClient, metrics } from '../lib/gateway.js';
+import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 import { SilenceProxy } from '../lib/proxy.js';
 
 const DT = 50;
@@ -25,13 +25,7 @@ before(async () => {
   gw = await startGateway(proxy.url, ['--threads', '1', '--redis-timeout', '500ms']);
 });
 
-after(async () => {
-  for (const c of clients) c.ws.terminate();
-  for (const p of [gw, gen]) if (p?.running) await p.stop();
-  await proxy?.stop();
-  await client?.quit();
-  await redis?.stop();
-});
+after(() => stopStack({ clients, gateways: [gw], procs: [gen], others: [proxy], client, redis }));
 
 test('a deaf subscriber is noticed and replaced; the client sees no hole', { timeout: 40000 }, async () => {
   const c = await WsClient.open(gw.ws);

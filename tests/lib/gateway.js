@@ -27,6 +27,26 @@ export async function waitReady(gw, timeout = 10000) {
   }, { timeout });
 }
 
+/**
+ * Tears down what a test file started: its WebSocket clients, its gateways
+ * (each still running must exit 0 on SIGTERM), its other processes, then
+ * `others` (e.g. a relay), the Redis client and the server.
+ */
+export async function stopStack({ clients = [], gateways = [], procs = [], others = [], client, redis }) {
+  for (const c of clients) c.ws.terminate();
+  const bad = [];
+  for (const g of gateways) {
+    if (!g?.running) continue;
+    await g.stop();
+    if (g.exitCode !== 0) bad.push(`${g.name} pid ${g.pid} exited ${g.exitCode} (${g.signal}): ${g.tail()}`);
+  }
+  for (const p of procs) if (p?.running) await p.stop();
+  for (const o of others) await o?.stop();
+  await client?.quit();
+  await redis?.stop();
+  if (bad.length) throw new Error(`gateway did not exit cleanly:\n${bad.join('\n')}`);
+}
+
 /** Resident set size of a process in bytes (Linux /proc). */
 export function rssBytes(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
