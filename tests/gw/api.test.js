@@ -71,6 +71,29 @@ test('/api/history equals XRANGE, in the hist shape', async () => {
   assert.deepEqual([none.p, none.last, none.more], [[], future, false]);
 });
 
+test('/api/history: at most 8 reads in flight per worker thread, the rest get 503 at once', { timeout: 20000 }, async () => {
+  // CLIENT PAUSE holds every other client's commands in Redis: the
+  // gateway's XRANGEs stay in flight until it ends. Its OK means the pause
+  // is in effect, so no timing guess is needed.
+  const admin = redis.client();
+  await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+  const N = 40; // over 2 worker threads: at least 40 - 2 × 8 get 503
+  const replies = await Promise.all(Array.from({ length: N }, async () => {
+    const r = await get('/api/history?sym=ticker_04&since=0');
+    return { status: r.status, body: await r.text() };
+  }));
+  await admin.quit();
+  const busy = replies.filter((r) => r.status === 503);
+  const ok = replies.filter((r) => r.status === 200);
+  assert.equal(busy.length + ok.length, N, `statuses: ${replies.map((r) => r.status)}`);
+  assert.ok(busy.length >= N - 16, `${busy.length} refused, want >= ${N - 16}`);
+  assert.ok(ok.length >= 1 && ok.length <= 16, `${ok.length} served`);
+  for (const r of busy) assert.match(r.body, /too many history reads in flight/);
+  for (const r of ok) assert.equal(JSON.parse(r.body).p.length, 100, 'the held reads are answered in full');
+  // The slots are given back: a read after the pause is served.
+  assert.equal((await get('/api/history?sym=ticker_04&since=0')).status, 200);
+});
+
 test('/api/history refuses bad parameters', async () => {
   for (const [q, status] of [['', 400], ['?sym=ticker_99', 404], ['?sym=nope&since=0', 404],
     ['?sym=ticker_01&since=-1', 400], ['?sym=ticker_01&since=abc', 400], ['?sym=ticker_01&until=1.5', 400]]) {
