@@ -62,6 +62,7 @@ typedef struct gw_rconn {
     ts_backoff backoff;
     int connects;           /* successful connects so far */
     int64_t ping_sent;      /* mono ms of the PING awaiting its reply; 0: none */
+    int64_t lost_at;        /* mono ms gw_rconn_lost marked it down; 0: not lost */
     int64_t next_ping;      /* mono ms of the next liveness PING */
     char why[160];          /* why it is down */
     void (*on_up)(struct gw_rconn *rc);
@@ -155,6 +156,8 @@ typedef struct gw_worker {
     int32_t *repair_m;          /* repair_rows x count prices */
     int64_t live_rx_ms;         /* mono ms the last ts:live message arrived */
     int64_t probe_at;           /* mono ms of the next check of a silent feed; 0: one in flight */
+    int64_t probe_rx_ms;        /* live_rx_ms when that check was sent */
+    int probe_strikes;          /* checks in a row that found the streams ahead of a silent feed */
     ts_live_msg *pending;       /* live messages held back while repairing */
     size_t npending, cap_pending;
     h2o_linklist_t *live;       /* per instrument: its SUB_LIVE subscriptions */

@@ -328,9 +328,13 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
         return;
     }
     for (size_t k = 0; k < x->n && !s->c->closing; k++) {
-        if (x->t[k] <= s->cursor || x->p[k] == GW_MISSING)
-            continue; /* already sent, or an entry without a readable ID or p */
-        run_add(s, x->t[k], x->p[k]);
+        if (x->t[k] <= s->cursor)
+            continue; /* already sent (or an entry without a readable ID) */
+        /* An entry without a readable p is passed over like a hole; the
+         * cursor still moves past it, or a chunk of them would be read again
+         * and again. */
+        if (x->p[k] != GW_MISSING)
+            run_add(s, x->t[k], x->p[k]);
         s->cursor = x->t[k];
     }
     /* Complete: the stream goes on after this reply, as far as it tells. */

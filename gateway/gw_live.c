@@ -346,27 +346,42 @@ static void on_probe(redisAsyncContext *ac, void *r, void *priv)
     (void)priv;
     if (w == NULL)
         return;
-    w->probe_at = ts_mono_ms() + silent_ms(w);
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 || !w->meta.ok)
+    w->probe_at = ts_mono_ms() + 1000; /* while the feed stays quiet, look again soon */
+    int ahead = 0;
+    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 && w->meta.ok) {
+        const redisReply *e = reply->element[0];
+        if (e->type == REDIS_REPLY_ARRAY && e->elements >= 1 && e->element[0]->type == REDIS_REPLY_STRING)
+            ahead = w->ring.count != 0 && strtoll(e->element[0]->str, NULL, 10) > gw_ring_last(&w->ring);
+    }
+    /* Two looks in a row, with no message between: the first may just have
+     * overtaken a message still unread on the subscriber's socket (a
+     * generator that resumed a moment ago). */
+    if (!ahead || w->live_rx_ms != w->probe_rx_ms) {
+        w->probe_strikes = 0;
         return;
-    const redisReply *e = reply->element[0];
-    if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 || e->element[0]->type != REDIS_REPLY_STRING)
-        return;
-    int64_t t = strtoll(e->element[0]->str, NULL, 10);
-    if (w->sub.up && w->ring.count != 0 && t > gw_ring_last(&w->ring))
+    }
+    if (++w->probe_strikes >= 2 && w->sub.up) {
+        w->probe_strikes = 0;
         gw_rconn_drop(&w->sub, "no ts:live message while the streams moved on");
+    }
 }
 
 static void check_silence(gw_worker *w)
 {
     int64_t now = ts_mono_ms();
+    if (now - w->live_rx_ms < silent_ms(w)) {
+        w->probe_strikes = 0; /* the feed speaks */
+        return;
+    }
     if (!w->sub.up || !w->subscribed || !w->cmd.up || !w->meta.ok || w->ring.count == 0 || w->repairing ||
-        w->probe_at == 0 || now < w->probe_at || now - w->live_rx_ms < silent_ms(w))
+        w->probe_at == 0 || now < w->probe_at)
         return;
     char key[64];
     ts_tick_key(key, sizeof(key), w->meta.names[0]);
-    if (redisAsyncCommand(w->cmd.ac, on_probe, NULL, "XREVRANGE %s + - COUNT 1", key) == REDIS_OK)
+    if (redisAsyncCommand(w->cmd.ac, on_probe, NULL, "XREVRANGE %s + - COUNT 1", key) == REDIS_OK) {
         w->probe_at = 0;
+        w->probe_rx_ms = w->live_rx_ms;
+    }
 }
 
 void gw_live_tick(gw_worker *w)

@@ -119,6 +119,7 @@ void gw_rconn_lost(gw_rconn *rc, const char *why)
     if (!rc->up)
         return;
     rc->up = 0;
+    rc->lost_at = ts_mono_ms();
     char tmp[sizeof(rc->why)];
     snprintf(tmp, sizeof(tmp), "redis %s connection: %.100s", rc->name, why);
     memcpy(rc->why, tmp, sizeof(tmp));
@@ -137,6 +138,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
     }
     rc->up = 1;
     rc->deadline = 0;
+    rc->lost_at = 0;
     rc->ping_sent = 0;
     rc->next_ping = ts_mono_ms() + 1000;
     ts_backoff_reset(&rc->backoff);
@@ -246,6 +248,12 @@ void gw_rconn_tick(gw_rconn *rc, int64_t now)
     } else if (rc->up && rc == &rc->w->cmd && now >= rc->next_ping) {
         if (redisAsyncCommand(rc->ac, on_pong, NULL, "PING") == REDIS_OK)
             rc->ping_sent = now;
+    }
+    if (rc->ac != NULL && !rc->up && rc->deadline == 0 && rc->lost_at != 0 && now - rc->lost_at > 2000) {
+        /* Marked lost, yet hiredis never reported the disconnect (the loss
+         * was ours, e.g. a refused command): free it so it is redone. */
+        rc->lost_at = 0;
+        redisAsyncFree(rc->ac);
     }
     if (rc->ac == NULL && rc->retry_at != 0 && now >= rc->retry_at) {
         connect_now(rc);

@@ -117,8 +117,10 @@ int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, g
 {
     conn->cb = cb;
     conn->last_rx_ms = ts_mono_ms();
-    if (wslay_event_context_server_init(&conn->ctx, &callbacks, conn) != 0)
+    if (wslay_event_context_server_init(&conn->ctx, &callbacks, conn) != 0) {
+        conn->ctx = NULL; /* wslay 1.1.1 frees it on failure but leaves the pointer */
         return -1;
+    }
     wslay_event_config_set_max_recv_msg_length(conn->ctx, max_msg);
     char key[29];
     accept_key(key, client_key);
@@ -165,20 +167,16 @@ static void on_write_done(h2o_socket_t *sock, const char *err)
     gw_wsconn_proceed(conn);
 }
 
-void gw_wsconn_proceed(gw_wsconn *conn)
+/* One pass: read what came, send what is queued. Returns -1 once conn has
+ * been reported gone (its owner has freed it), else 0. */
+static int proceed_once(gw_wsconn *conn)
 {
-    if (conn->sock == NULL || conn->failed)
-        return; /* before the 101 is out: on_upgraded proceeds */
     while (conn->sock->input->size != 0 && wslay_event_want_read(conn->ctx)) {
-        if (wslay_event_recv(conn->ctx) != 0) {
-            fail(conn);
-            return;
-        }
+        if (wslay_event_recv(conn->ctx) != 0)
+            goto gone;
     }
-    if (wslay_event_want_write(conn->ctx) && wslay_event_send(conn->ctx) != 0) {
-        fail(conn);
-        return;
-    }
+    if (wslay_event_want_write(conn->ctx) && wslay_event_send(conn->ctx) != 0)
+        goto gone;
     int writing = h2o_socket_is_writing(conn->sock);
     if (!writing && conn->out_len != 0) {
         start_write(conn);
@@ -189,7 +187,24 @@ void gw_wsconn_proceed(gw_wsconn *conn)
     else if (writing)
         h2o_socket_read_stop(conn->sock);
     else
-        fail(conn); /* closing handshake done and the close frame written */
+        goto gone; /* closing handshake done and the close frame written */
+    return 0;
+gone:
+    fail(conn);
+    return -1;
+}
+
+void gw_wsconn_proceed(gw_wsconn *conn)
+{
+    if (conn->sock == NULL || conn->failed)
+        return; /* before the 101 is out: on_upgraded proceeds */
+    /* A flush from inside our own message callback (wslay_event_recv is on
+     * the stack): the outer pass sends what was queued when it returns. */
+    if (conn->in_proceed)
+        return;
+    conn->in_proceed = 1;
+    if (proceed_once(conn) == 0)
+        conn->in_proceed = 0;
 }
 
 size_t gw_wsconn_queued(const gw_wsconn *conn)

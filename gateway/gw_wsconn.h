@@ -34,6 +34,7 @@ struct gw_wsconn {
     size_t wr_len, wr_cap;
     int64_t last_rx_ms;          /* monotonic time the peer last sent us bytes */
     int failed;                  /* cb(NULL) has been called */
+    int in_proceed;              /* gw_wsconn_proceed is on the stack */
 };
 
 /* Sends the 101 response; frames may be queued at once, they go out after it. */

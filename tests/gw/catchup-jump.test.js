@@ -101,3 +101,28 @@ test('nothing to catch up, then a hole: the next tick is a new hist run, not a s
     assert.deepEqual(s.map(({ t, p }) => ({ t, p })), await readStream(client, name, String(T + 1), String(T + 7 * DT)));
   }
 });
+
+test('more unreadable entries than a chunk: the catch-up passes them over and ends', { timeout: 30000 }, async () => {
+  // ticker_02's stream is rewritten with 10,050 entries whose p is not a
+  // number (a chunk is 10,000) before its history, older than the ring
+  // (10 s), so the catch-up has to read through them with XRANGE.
+  const name = 'ticker_02';
+  const key = `ts:tick:{${name}}`;
+  const history = await client.xrange(key, '-', '+');
+  const w = client.multi().del(key);
+  for (let k = 0; k < 10050; k++) w.xadd(key, `${T - 200 * DT}-${k}`, 'p', 'not-a-number');
+  for (const [id, f] of history) w.xadd(key, id, ...f);
+  await w.exec();
+  const c = await WsClient.open(gw.ws);
+  clients.push(c);
+  c.sub(name, 0);
+  await publish(T + 8 * DT);
+  // Before the fix the cursor never passed them: the seek was re-read forever.
+  await c.next((m) => m.sym === name && m.op === 'hist' && !m.more, { what: `${name}'s final hist`, timeout: 15000 });
+  await c.next((m) => m.sym === name && (m.t === T + 8 * DT || (m.op === 'hist' && m.last === T + 8 * DT)),
+    { what: `${name} at T+8dt`, timeout: 10000 });
+  const rows = await client.xrange(key, '-', String(T + 8 * DT));
+  const good = rows.filter(([, f]) => /^-?\d+$/.test(f[1])).map(([id, f]) => ({ t: Number(id.split('-')[0]), p: Number(f[1]) }));
+  const got = c.series(name).map(({ t, p }) => ({ t, p }));
+  assert.deepEqual(got, good, 'every readable tick, once, in order');
+});
