@@ -6,7 +6,6 @@
  * the socket's input buffer into wslay, wslay's frames into `out`, and `out`
  * to the socket. While the socket holds one buffer, wslay fills another;
  * an idle connection keeps one small buffer at most. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "gw_wsconn.h"
@@ -47,20 +46,11 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 {
     (void)flags;
     gw_wsconn *conn = user;
-    if (conn->out_len + len > conn->out_cap) {
-        size_t cap = conn->out_cap ? conn->out_cap : 256;
-        while (cap < conn->out_len + len)
-            cap *= 2;
-        char *p = realloc(conn->out, cap);
-        if (p == NULL) {
-            wslay_event_set_error(ctx, WSLAY_ERR_NOMEM);
-            return -1;
-        }
-        conn->out = p;
-        conn->out_cap = cap;
+    gw_buf_put(&conn->out, data, len);
+    if (conn->out.oom) {
+        wslay_event_set_error(ctx, WSLAY_ERR_NOMEM);
+        return -1;
     }
-    memcpy(conn->out + conn->out_len, data, len);
-    conn->out_len += len;
     return (ssize_t)len;
 }
 
@@ -141,25 +131,21 @@ static void start_write(gw_wsconn *conn)
 {
     /* The socket takes `out`; wslay starts a new one while it is written. */
     conn->wr = conn->out;
-    conn->wr_cap = conn->out_cap;
-    conn->wr_len = conn->out_len;
-    conn->out = NULL;
-    conn->out_cap = conn->out_len = 0;
-    h2o_iovec_t b = h2o_iovec_init(conn->wr, conn->wr_len);
+    memset(&conn->out, 0, sizeof(conn->out));
+    h2o_iovec_t b = h2o_iovec_init(conn->wr.data, conn->wr.len);
     h2o_socket_write(conn->sock, &b, 1, on_write_done);
 }
 
 static void on_write_done(h2o_socket_t *sock, const char *err)
 {
     gw_wsconn *conn = sock->data;
-    if (conn->out == NULL && conn->wr_cap <= KEEP_CAP) {
+    if (conn->out.data == NULL && conn->wr.cap <= KEEP_CAP) {
         conn->out = conn->wr;
-        conn->out_cap = conn->wr_cap;
+        conn->out.len = 0;
+        memset(&conn->wr, 0, sizeof(conn->wr));
     } else {
-        free(conn->wr);
+        gw_buf_free(&conn->wr);
     }
-    conn->wr = NULL;
-    conn->wr_cap = conn->wr_len = 0;
     if (err != NULL) {
         fail(conn);
         return;
@@ -178,7 +164,7 @@ static int proceed_once(gw_wsconn *conn)
     if (wslay_event_want_write(conn->ctx) && wslay_event_send(conn->ctx) != 0)
         goto gone;
     int writing = h2o_socket_is_writing(conn->sock);
-    if (!writing && conn->out_len != 0) {
+    if (!writing && conn->out.len != 0) {
         start_write(conn);
         writing = 1;
     }
@@ -209,7 +195,7 @@ void gw_wsconn_proceed(gw_wsconn *conn)
 
 size_t gw_wsconn_queued(const gw_wsconn *conn)
 {
-    size_t n = conn->out_len + conn->wr_len;
+    size_t n = conn->out.len + conn->wr.len;
     if (conn->ctx != NULL)
         n += wslay_event_get_queued_msg_length(conn->ctx);
     return n;
@@ -224,7 +210,6 @@ void gw_wsconn_dispose(gw_wsconn *conn)
     if (conn->ctx != NULL)
         wslay_event_context_free(conn->ctx);
     conn->ctx = NULL;
-    free(conn->out);
-    free(conn->wr);
-    conn->out = conn->wr = NULL;
+    gw_buf_free(&conn->out);
+    gw_buf_free(&conn->wr);
 }

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <wslay/wslay.h>
 
+#include "gw_proto.h" /* gw_buf */
+
 typedef struct gw_wsconn gw_wsconn;
 
 /* arg is NULL once the connection is gone (peer closed, I/O error, closing
@@ -28,10 +30,8 @@ struct gw_wsconn {
     h2o_socket_t *sock;          /* NULL until the 101 response is out */
     wslay_event_context_ptr ctx;
     gw_wsconn_cb cb;
-    char *out;                   /* frames made by wslay, not yet given to the socket */
-    size_t out_len, out_cap;
-    char *wr;                    /* the buffer the socket is writing (h2o holds it until done) */
-    size_t wr_len, wr_cap;
+    gw_buf out;                  /* frames made by wslay, not yet given to the socket */
+    gw_buf wr;                   /* the buffer the socket is writing (h2o holds it until done) */
     int64_t last_rx_ms;          /* monotonic time the peer last sent us bytes */
     int failed;                  /* cb(NULL) has been called */
     int in_proceed;              /* gw_wsconn_proceed is on the stack */
