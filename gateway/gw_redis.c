@@ -99,6 +99,15 @@ void gw_rconn_init(gw_rconn *rc, gw_worker *w, const char *name, void (*on_up)(g
     snprintf(rc->why, sizeof(rc->why), "not connected yet");
 }
 
+/* The reason /readyz shows while the connection is down. `why` may point
+ * into rc->why (an earlier reason), hence the copy. */
+static void set_why(gw_rconn *rc, const char *why)
+{
+    char tmp[sizeof(rc->why)];
+    snprintf(tmp, sizeof(tmp), "redis %s connection: %.100s", rc->name, why);
+    memcpy(rc->why, tmp, sizeof(tmp));
+}
+
 /* The connection is gone (or never came): schedule the next attempt. */
 static void went_down(gw_rconn *rc, const char *why)
 {
@@ -108,7 +117,7 @@ static void went_down(gw_rconn *rc, const char *why)
     if (rc->retry_at == 0)
         rc->retry_at = ts_mono_ms() + ts_backoff_next(&rc->backoff);
     if (why != NULL)
-        snprintf(rc->why, sizeof(rc->why), "redis %s connection: %.100s", rc->name, why);
+        set_why(rc, why);
     if (was_up)
         ts_warn("worker %d: %s", rc->w->id, rc->why);
     rc->on_down(rc);
@@ -120,9 +129,7 @@ void gw_rconn_lost(gw_rconn *rc, const char *why)
         return;
     rc->up = 0;
     rc->lost_at = ts_mono_ms();
-    char tmp[sizeof(rc->why)];
-    snprintf(tmp, sizeof(tmp), "redis %s connection: %.100s", rc->name, why);
-    memcpy(rc->why, tmp, sizeof(tmp));
+    set_why(rc, why);
     GW_SET(rc->w->ready, 0);
 }
 
@@ -232,7 +239,7 @@ void gw_rconn_drop(gw_rconn *rc, const char *why)
     gw_rconn_lost(rc, why);
     /* Pending callbacks get a NULL reply, then on_disconnect schedules the retry. */
     redisAsyncFree(rc->ac);
-    snprintf(rc->why, sizeof(rc->why), "redis %s connection: %.100s", rc->name, why);
+    set_why(rc, why); /* on_disconnect put hiredis' "connection closed" there */
     gw_worker_set_ready(rc->w);
 }
 
