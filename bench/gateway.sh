@@ -26,10 +26,7 @@ TMP=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-hz=$(getconf CLK_TCK)
+source bench/lib.sh
 CPU_GW="taskset -c 0"; CPU_REST="taskset -c 1"
 [ "$(nproc)" -ge 2 ] || { CPU_GW=""; CPU_REST=""; }
 

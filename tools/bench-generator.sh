@@ -24,10 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+source bench/lib.sh
 xadd_calls() { redis-cli -p "$PORT" INFO commandstats | tr -d '\r' | awk -F'[=,:]' '/^cmdstat_xadd:/ {print $3}'; }
-hz=$(getconf CLK_TCK)
 
 start_redis() {
     PORT=$(free_port)
