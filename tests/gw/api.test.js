@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
-import { startGenerator, waitFor } from '../lib/procs.js';
+import { readStream, startTicking } from '../lib/redis.js';
+import { waitFor } from '../lib/procs.js';
 import { startGateway, WsClient, metrics } from '../lib/gateway.js';
 
 const DT = 10;
@@ -16,10 +16,7 @@ before(async () => {
   webui = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-webui-'));
   fs.writeFileSync(path.join(webui, 'index.html'), '<!doctype html><title>tickstream test page</title>\n');
   fs.writeFileSync(path.join(webui, 'app.js'), 'export const x = 1;\n');
-  redis = await RedisServer.start();
-  client = redis.client();
-  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--instruments', '12', '--reset']);
-  await waitStreamLength(client, 'ticker_11', 200, 15000);
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--instruments', '12', '--reset'], 'ticker_11', 200, 15000));
   gw = await startGateway(redis.url, ['--webui', webui, '--history-max', '100']);
 });
 

@@ -11,8 +11,7 @@
 // subscription is freed by its last reply; `make test SAN=1` checks that).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
-import { startGenerator } from '../lib/procs.js';
+import { readStream, startTicking } from '../lib/redis.js';
 import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 5;
@@ -21,10 +20,7 @@ let redis, client, gen, gw;
 const clients = [];
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--instruments', '4', '--reset']);
-  await waitStreamLength(client, SYM, 1100, 20000);
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--instruments', '4', '--reset'], SYM, 1100, 20000));
   // Holes by entry index, counted from the first entry: the seek reads 0..99,
   // so the windows are 100..199, 200..299, … while the stream is dense.
   const ids = (await client.xrange(`ts:tick:{${SYM}}`, '-', '+', 'COUNT', 1000)).map(([id]) => id);

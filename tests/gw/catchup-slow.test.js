@@ -9,8 +9,7 @@
 // sanitizers the test still checks the closes and that the gateway serves on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
-import { startGenerator } from '../lib/procs.js';
+import { readStream, startTicking } from '../lib/redis.js';
 import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 2;
@@ -19,11 +18,8 @@ let redis, client, gen, gw;
 const clients = [];
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--instruments', '4', '--reset']);
   // More than the ring (4 s = 2000 ticks), so since=0 begins with XRANGEs.
-  await waitStreamLength(client, SYM, 3000, 30000);
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--instruments', '4', '--reset'], SYM, 3000, 30000));
   gw = await startGateway(redis.url, ['--ring', '4s', '--chunk', '100', '--send-queue', '4096', '--close-timeout', '200ms']);
 });
 

@@ -9,8 +9,7 @@
 // Gateway B runs the defaults; the same sub on both must give the same series.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisServer, readStream, checkSeries, waitStreamLength } from '../lib/redis.js';
-import { startGenerator } from '../lib/procs.js';
+import { readStream, checkSeries, startTicking } from '../lib/redis.js';
 import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 10;
@@ -40,10 +39,7 @@ async function assertMatchesStream(c, sym, since) {
 }
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--reset']);
-  await waitStreamLength(client, 'ticker_99', 350, 15000);
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--reset'], 'ticker_99', 350, 15000));
   epoch = Number(await client.hget('ts:meta', 'epoch'));
   gwA = await startGateway(redis.url, ['--ring', '1s', '--chunk', '100']);
   gwB = await startGateway(redis.url);

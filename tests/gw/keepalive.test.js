@@ -4,18 +4,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { RedisServer, waitStreamLength } from '../lib/redis.js';
-import { startGenerator, waitFor } from '../lib/procs.js';
+import { startTicking } from '../lib/redis.js';
+import { waitFor } from '../lib/procs.js';
 import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const PING_MS = 300;
 let redis, client, gen, gw;
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  gen = startGenerator(redis.url, ['--interval-ms', '50', '--reset']);
-  await waitStreamLength(client, 'ticker_00', 5, 15000);
+  ({ redis, client, gen } = await startTicking(['--interval-ms', '50', '--reset'], 'ticker_00', 5, 15000));
   gw = await startGateway(redis.url, ['--ping-interval', `${PING_MS}ms`]);
 });
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import net from 'node:net';
 import crypto from 'node:crypto';
 import { encode } from '@msgpack/msgpack';
-import { RedisServer, waitStreamLength } from '../lib/redis.js';
-import { BUILD, startGenerator, waitFor } from '../lib/procs.js';
+import { startTicking } from '../lib/redis.js';
+import { BUILD, waitFor } from '../lib/procs.js';
 import { startGateway, WsClient, metrics, rssBytes, stopStack } from '../lib/gateway.js';
 
 const DT = 10;
@@ -18,10 +18,7 @@ let redis, client, gen, gw;
 const clients = [];
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--reset']);
-  await waitStreamLength(client, 'ticker_99', 50, 15000);
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--reset'], 'ticker_99', 50, 15000));
   gw = await startGateway(redis.url, ['--max-subs', '3', '--max-msg', '512', '--max-conns', '6', '--send-queue', '65536']);
 });
 

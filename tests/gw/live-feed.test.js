@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode } from '@msgpack/msgpack';
-import { RedisServer, readStream, checkSeries, waitStreamLength } from '../lib/redis.js';
+import { readStream, checkSeries, startTicking } from '../lib/redis.js';
 import { startGenerator } from '../lib/procs.js';
 import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
@@ -15,12 +15,9 @@ let redis, client, gen, gw;
 const clients = [];
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
   // 1 ms ticks: a few thousand rows of history in a few seconds.
-  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--instruments', '10', '--reset']);
   // More than one repair chunk (2,000 rows), less than the ring (10,000).
-  await waitStreamLength(client, 'ticker_00', 3000, 20000);
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--instruments', '10', '--reset'], 'ticker_00', 3000, 20000));
   gw = await startGateway(redis.url, ['--ring', '10s']);
 });
 

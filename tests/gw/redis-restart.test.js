@@ -4,8 +4,8 @@
 // (the gateway repairs the live hole from the streams).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisServer, readStream, checkSeries, waitStreamLength } from '../lib/redis.js';
-import { startGenerator, waitFor } from '../lib/procs.js';
+import { readStream, checkSeries, startTicking } from '../lib/redis.js';
+import { waitFor } from '../lib/procs.js';
 import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 
 const DT = 10;
@@ -15,11 +15,9 @@ const clients = [];
 after(() => stopStack({ clients, gateways: [gw], procs: [gen], client, redis }));
 
 test('Redis killed and restarted: 503 then 200, no hole, no duplicate', { timeout: 60000 }, async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  client.on('error', () => {}); // it reconnects by itself after the restart
-  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--reset']);
-  await waitStreamLength(client, 'ticker_00', 100, 15000);
+  // The client reconnects by itself after the restart (RedisServer.client
+  // keeps its retry errors quiet).
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--reset'], 'ticker_00', 100, 15000));
   gw = await startGateway(redis.url);
   const syms = ['ticker_10', 'ticker_11', 'ticker_12', 'ticker_13'];
   for (const [i, sym] of syms.entries()) {

@@ -7,8 +7,8 @@
 //    the reason, the connection is redone, /readyz is 200 again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisServer, checkSeries, waitStreamLength } from '../lib/redis.js';
-import { startGenerator, waitFor } from '../lib/procs.js';
+import { checkSeries, startTicking } from '../lib/redis.js';
+import { waitFor } from '../lib/procs.js';
 import { startGateway, WsClient, metrics, stopStack } from '../lib/gateway.js';
 import { SilenceProxy } from '../lib/proxy.js';
 
@@ -17,10 +17,7 @@ let redis, client, gen, gw, proxy;
 const clients = [];
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  gen = startGenerator(redis.url, ['--interval-ms', String(DT), '--reset']);
-  await waitStreamLength(client, 'ticker_00', 5, 15000);
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--reset'], 'ticker_00', 5, 15000));
   proxy = await SilenceProxy.start(redis.port);
   gw = await startGateway(proxy.url, ['--threads', '1', '--redis-timeout', '500ms']);
 });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { Proc, freePort, waitFor } from './procs.js';
+import { Proc, freePort, startGenerator, waitFor } from './procs.js';
 
 /** A real redis-server on a free loopback port, data in a temp dir. */
 export class RedisServer {
@@ -76,4 +76,16 @@ export function checkSeries(series, dt, { steps = true } = {}) {
 
 export async function waitStreamLength(client, name, n, timeout = 10000) {
   return waitFor(`${name} to hold ${n} entries`, async () => (await client.xlen(`ts:tick:{${name}}`)) >= n, { timeout });
+}
+
+/**
+ * A fresh redis-server, a client of it, and tickgen started with `genArgs`;
+ * resolves once `sym`'s stream holds n entries.
+ */
+export async function startTicking(genArgs, sym, n, timeout = 15000) {
+  const redis = await RedisServer.start();
+  const client = redis.client();
+  const gen = startGenerator(redis.url, genArgs);
+  await waitStreamLength(client, sym, n, timeout);
+  return { redis, client, gen };
 }
