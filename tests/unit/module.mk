@@ -3,4 +3,4 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS += $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBTS)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis) $(MSGPACK_LIBS) -lm
