@@ -71,11 +71,10 @@ int ts_entry_from_reply(const struct redisReply *e, int64_t *t, int32_t *p)
     if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element == NULL ||
         !is_string(e->element[0]))
         return -1;
-    uint64_t seq;
-    if (ts_entry_parse_id_seq(e->element[0]->str, e->element[0]->len, t, &seq) != 0)
+    if (ts_entry_parse_id(e->element[0]->str, e->element[0]->len, t) != 0)
         return -1;
     const redisReply *f = e->element[1];
-    if (seq != 0 || f == NULL || f->type != REDIS_REPLY_ARRAY || f->elements % 2 != 0 ||
+    if (f == NULL || f->type != REDIS_REPLY_ARRAY || f->elements % 2 != 0 ||
         (f->elements > 0 && f->element == NULL))
         return -1;
     for (size_t i = 0; i < f->elements; i++)

@@ -25,8 +25,9 @@ int ts_entry_parse_id_seq(const char *s, size_t len, int64_t *ms, uint64_t *seq)
  * as TS_PRICE_MISSING). Returns 0 or -1 (then *p = TS_PRICE_MISSING). */
 int ts_entry_parse_price(const char *s, size_t len, int32_t *p);
 /* One XRANGE/XREVRANGE entry as hiredis gives it: [ID, [field, value, ...]].
- * Returns 0 with *t and *p when it is a well-formed tick: a readable ID with
- * sequence 0, and a field "p" (the first one, when there are several) whose
+ * Returns 0 with *t and *p when it is a well-formed tick: a readable ID (its
+ * ms is the tick time; the sequence is not looked at: a second entry in the
+ * same ms is a repeat of that time, which readers pass over), and a field "p" (the first one, when there are several) whose
  * value parses as above; other fields are ignored. Returns -1 when malformed:
  * then *t is the ID's ms if the ID alone is readable (so a reader can move
  * past it), else -1, and *p = TS_PRICE_MISSING. Every field and value must

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gw.h"
+#include "gw_proto.h"
+#include "gw_worker.h"
+#include "ts_entry.h"
 #include "ts_log.h"
 #include "ts_names.h"
 
@@ -39,7 +41,7 @@ static void respond_json_error(h2o_req_t *req, int status, const char *reason, c
 static int on_ws(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
-    return gw_ws_handle(req, gw_worker_of(req->conn->ctx));
+    return gw_session_upgrade(req, gw_worker_of(req->conn->ctx));
 }
 
 static int on_healthz(h2o_handler_t *self, h2o_req_t *req)
@@ -135,6 +137,23 @@ static int on_config(h2o_handler_t *self, h2o_req_t *req)
  * seconds of work ahead of every catch-up. Past this, 503 and retry. */
 #define HISTORY_INFLIGHT_MAX 8
 
+/* This file's state of one worker. */
+struct gw_http_worker {
+    uint32_t history_inflight; /* /api/history XRANGEs awaiting their reply */
+};
+
+int gw_http_worker_init(gw_worker *w)
+{
+    w->http = calloc(1, sizeof(*w->http));
+    return w->http != NULL ? 0 : -1;
+}
+
+void gw_http_worker_free(gw_worker *w)
+{
+    free(w->http);
+    w->http = NULL;
+}
+
 /* Lives until both the XRANGE reply and the request's pool are done with it:
  * the client may hang up while Redis answers. */
 typedef struct history_req {
@@ -163,7 +182,7 @@ static void on_history_reply(redisAsyncContext *ac, void *r, void *priv)
     history_req *h = priv;
     redisReply *reply = r;
     (void)ac;
-    h->w->history_inflight--;
+    h->w->http->history_inflight--;
     if (h->req == NULL) {
         history_unref(h);
         return;
@@ -182,18 +201,24 @@ static void on_history_reply(redisAsyncContext *ac, void *r, void *priv)
     int32_t *p = malloc(cap * sizeof(int32_t));
     int more = reply->elements >= (size_t)w->g->cfg.history_max;
     for (size_t k = 0; p != NULL && k < reply->elements; k++) {
-        const redisReply *e = reply->element[k];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || e->element[1]->type != REDIS_REPLY_ARRAY ||
-            e->element[1]->elements < 2)
+        int64_t t;
+        int32_t price;
+        if (ts_entry_from_reply(reply->element[k], &t, &price) != 0) {
+            /* Unreadable: skipped like a hole, which ends the run. */
+            gw_metrics_malformed(&w->m, w->id, w->meta.names[h->inst], t);
+            if (n > 0) {
+                more = 1;
+                break;
+            }
             continue;
-        int64_t t = strtoll(e->element[0]->str, NULL, 10);
+        }
         if (n > 0 && t != t0 + (int64_t)n * dt) {
             more = 1;
             break;
         }
         if (n == 0)
             t0 = t;
-        p[n++] = (int32_t)strtol(e->element[1]->element[1]->str, NULL, 10);
+        p[n++] = price;
         last = t;
     }
     gw_buf b = {0};
@@ -205,25 +230,6 @@ static void on_history_reply(redisAsyncContext *ac, void *r, void *priv)
     free(p);
     respond(h->req, 200, "OK", "application/json", &b);
     history_unref(h);
-}
-
-/* Finds name=value in the query string; returns 0 and the value, or -1. */
-static int query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out)
-{
-    if (req->query_at == SIZE_MAX)
-        return -1;
-    const char *q = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
-    size_t nl = strlen(name);
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp ? amp : end;
-        if ((size_t)(stop - q) > nl && memcmp(q, name, nl) == 0 && q[nl] == '=') {
-            *out = h2o_iovec_init(q + nl + 1, (size_t)(stop - q - nl - 1));
-            return 0;
-        }
-        q = stop + 1;
-    }
-    return -1;
 }
 
 static int parse_ms(h2o_iovec_t v, int64_t *out)
@@ -251,7 +257,7 @@ static int on_history(h2o_handler_t *self, h2o_req_t *req)
         respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
         return 0;
     }
-    if (query_param(req, "sym", &v) != 0 || v.len >= sizeof(sym)) {
+    if (gw_http_query(req, "sym", &v) != 0 || v.len >= sizeof(sym)) {
         respond_json_error(req, 400, "Bad Request", "sym is required (see /api/config)");
         return 0;
     }
@@ -262,15 +268,15 @@ static int on_history(h2o_handler_t *self, h2o_req_t *req)
         respond_json_error(req, 404, "Not Found", "unknown instrument (see /api/config)");
         return 0;
     }
-    if (query_param(req, "since", &v) == 0 && parse_ms(v, &since) != 0) {
+    if (gw_http_query(req, "since", &v) == 0 && parse_ms(v, &since) != 0) {
         respond_json_error(req, 400, "Bad Request", "since must be a whole number of ms (0 = all history)");
         return 0;
     }
-    if (query_param(req, "until", &v) == 0 && parse_ms(v, &until) != 0) {
+    if (gw_http_query(req, "until", &v) == 0 && parse_ms(v, &until) != 0) {
         respond_json_error(req, 400, "Bad Request", "until must be a whole number of ms");
         return 0;
     }
-    if (w->history_inflight >= HISTORY_INFLIGHT_MAX) {
+    if (w->http->history_inflight >= HISTORY_INFLIGHT_MAX) {
         respond_json_error(req, 503, "Service Unavailable", "too many history reads in flight; retry");
         return 0;
     }
@@ -298,7 +304,7 @@ static int on_history(h2o_handler_t *self, h2o_req_t *req)
         respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
         return 0;
     }
-    w->history_inflight++;
+    w->http->history_inflight++;
     return 0;
 }
 

@@ -1,21 +1,176 @@
-/* gw_worker.c — one worker thread: its loop, its listener, its 20 ms tick.
+/* gw_worker.c — one worker thread: it makes the parts and wires them.
  *
- * The tick drives everything time-based, since hiredis has no timers and h2o
- * 2.2's timeouts have one fixed delay each: Redis reconnects with backoff and
- * connect timeouts, ts:meta retries, live-repair restarts, catch-ups waiting
- * for a client to drain, closing clients that do not take their close frame,
- * and the shutdown sequence (SIGTERM: close every WebSocket with 1001, wait
- * up to --close-timeout for them, then stop). */
+ * Each part reports up through hooks installed here, never by calling a
+ * part above it (docs/ARCHITECTURE.md):
+ *
+ *   Redis connections (net/gw_rconn)  up/down   → ts:meta, SUBSCRIBE, catch-up pump, /readyz
+ *   the live feed (core/gw_feed)      hooks     → ring started, ts:meta stale, /readyz
+ *   the clients (net/gw_client)       hooks     → gw_session.c
+ *
+ * The 20 ms tick drives everything time-based, since hiredis has no timers
+ * and h2o 2.2's timeouts have one fixed delay each: Redis reconnects with
+ * backoff and connect timeouts, ts:meta retries, live-repair restarts,
+ * catch-ups waiting for a client to drain, closing clients that do not take
+ * their close frame, and the shutdown sequence (SIGTERM: close every
+ * WebSocket with 1001, wait up to --close-timeout for them, then stop).
+ * Frames reach the sockets once per loop turn (gw_client.h). */
 #include <errno.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "gw.h"
+#include "gw_worker.h"
+#include "gw_xreply.h"
 #include "ts_log.h"
+#include "ts_names.h"
 
 #define TICK_MS 20
+
+void gw_worker_set_reason(gw_worker *w, const char *reason)
+{
+    pthread_mutex_lock(&w->g->mu); /* /readyz on other threads reads it */
+    snprintf(w->reason, sizeof(w->reason), "%s", reason);
+    pthread_mutex_unlock(&w->g->mu);
+}
+
+/* Ready when the worker has its three Redis connections, its subscription
+ * and ts:meta; otherwise the first thing missing is the reason. */
+static void set_ready(gw_worker *w)
+{
+    int subscribed = w->sub.up && w->feed != NULL && gw_feed_subscribed(w->feed);
+    int ready = subscribed && w->cmd.up && w->cu.up && w->meta.ok;
+    pthread_mutex_lock(&w->g->mu);
+    if (!w->cmd.up)
+        snprintf(w->reason, sizeof(w->reason), "%s", w->cmd.why);
+    else if (!w->cu.up)
+        snprintf(w->reason, sizeof(w->reason), "%s", w->cu.why);
+    else if (!subscribed)
+        snprintf(w->reason, sizeof(w->reason), "%s", w->sub.up ? "subscribing to " TS_CHANNEL_LIVE : w->sub.why);
+    else if (!w->meta.ok && strstr(w->reason, "ts:meta") == NULL)
+        snprintf(w->reason, sizeof(w->reason), "reading ts:meta");
+    else if (ready)
+        snprintf(w->reason, sizeof(w->reason), "ok");
+    pthread_mutex_unlock(&w->g->mu);
+    GW_SET(w->ready, ready);
+}
+
+/* ---- ts:meta ---- */
+
+static void meta_apply(gw_worker *w, const ts_meta *m)
+{
+    if (gw_meta_same(&w->meta, m)) {
+        w->meta.retention_ms = m->retention_ms;
+        set_ready(w);
+        return;
+    }
+    if (w->meta.count != 0) {
+        /* New history (epoch) or a new shape: what clients hold is void. They
+         * reconnect, resubscribe and get hist with the new epoch. */
+        ts_warn("worker %d: ts:meta changed (epoch %lld -> %lld); closing clients", w->id, (long long)w->meta.epoch,
+                (long long)m->epoch);
+        gw_clients_close_all(w->clients, 1012, "history changed (new epoch); reconnect");
+    }
+    if (gw_meta_set(&w->meta, m) != 0 || gw_feed_configure(w->feed) != 0) {
+        ts_error("worker %d: out of memory for %lld instruments", w->id, (long long)m->instruments);
+        gw_meta_free(&w->meta);
+        w->meta_retry_at = ts_mono_ms() + 5000;
+        set_ready(w);
+        return;
+    }
+    ts_info("worker %d: %u instruments every %lld ms, epoch %lld, ring %u rows", w->id, w->meta.count,
+            (long long)w->meta.interval_ms, (long long)w->meta.epoch, gw_feed_ring(w->feed)->cap);
+    set_ready(w);
+}
+
+static void on_meta(redisAsyncContext *ac, void *r, void *priv)
+{
+    gw_worker *w = priv;
+    (void)ac;
+    w->meta_loading = 0;
+    if (r == NULL) {
+        gw_rconn_lost(&w->cmd, "lost while reading ts:meta");
+        return;
+    }
+    ts_meta m;
+    char why[128];
+    if (ts_meta_read(r, &m) != 0 || !ts_meta_valid(&m, why, sizeof(why))) {
+        gw_worker_set_reason(w, "ts:meta is missing or incomplete (is the generator running?)");
+        w->meta_retry_at = ts_mono_ms() + 500;
+        set_ready(w);
+        return;
+    }
+    meta_apply(w, &m);
+}
+
+static void load_meta(gw_worker *w)
+{
+    if (!w->cmd.up || w->meta_loading)
+        return;
+    w->meta_loading = 1;
+    w->meta_retry_at = 0;
+    if (redisAsyncCommand(w->cmd.ac, on_meta, w, "HGETALL " TS_KEY_META) != REDIS_OK) {
+        w->meta_loading = 0;
+        gw_rconn_lost(&w->cmd, "command refused");
+    }
+}
+
+/* ---- hooks ---- */
+
+static void cmd_up(gw_rconn *rc)
+{
+    load_meta(rc->o.data);
+}
+
+static void cmd_down(gw_rconn *rc)
+{
+    gw_worker *w = rc->o.data;
+    w->meta_loading = 0;
+    set_ready(w);
+}
+
+static void sub_up(gw_rconn *rc)
+{
+    gw_worker *w = rc->o.data;
+    gw_feed_sub_up(w->feed);
+}
+
+static void sub_down(gw_rconn *rc)
+{
+    gw_worker *w = rc->o.data;
+    gw_feed_sub_down(w->feed);
+    set_ready(w);
+}
+
+static void cu_up(gw_rconn *rc)
+{
+    gw_worker *w = rc->o.data;
+    gw_catchup_pump(w->catchup);
+    set_ready(w);
+}
+
+static void cu_down(gw_rconn *rc)
+{
+    set_ready(rc->o.data);
+}
+
+static void feed_ring_started(void *arg)
+{
+    gw_worker *w = arg;
+    gw_catchup_ring_started(w->catchup);
+}
+
+static void feed_meta_stale(void *arg)
+{
+    load_meta(arg);
+}
+
+static void feed_ready_changed(void *arg)
+{
+    set_ready(arg);
+}
+
+/* ---- the loop ---- */
 
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
@@ -40,7 +195,7 @@ static void begin_stop(gw_worker *w, int64_t now)
         h2o_socket_close(w->listener);
         w->listener = NULL;
     }
-    gw_ws_close_all(w, 1001, "server shutting down");
+    gw_clients_close_all(w->clients, 1001, "server shutting down");
 }
 
 static void on_tick(h2o_timeout_entry_t *entry)
@@ -50,8 +205,8 @@ static void on_tick(h2o_timeout_entry_t *entry)
     if (!w->stopping && __atomic_load_n(&w->g->stopping, __ATOMIC_RELAXED))
         begin_stop(w, now);
     if (w->stopping) {
-        gw_ws_tick(w, now);
-        if (h2o_linklist_is_empty(&w->clients) || now > w->stop_deadline + 500) {
+        gw_clients_tick(w->clients, now, 1);
+        if (gw_clients_empty(w->clients) || now > w->stop_deadline + 500) {
             w->done = 1;
             return;
         }
@@ -60,12 +215,45 @@ static void on_tick(h2o_timeout_entry_t *entry)
     }
     gw_rconn_tick(&w->cmd, now);
     gw_rconn_tick(&w->sub, now);
+    gw_rconn_tick(&w->cu, now);
     if (w->cmd.up && !w->meta_loading && w->meta_retry_at != 0 && now >= w->meta_retry_at)
-        gw_redis_load_meta(w);
-    gw_live_tick(w);
-    gw_catchup_tick(w);
-    gw_ws_tick(w, now);
+        load_meta(w);
+    gw_feed_tick(w->feed);
+    gw_catchup_tick(w->catchup);
+    gw_clients_tick(w->clients, now, 0);
     h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
+}
+
+static void rconn_start(gw_worker *w, gw_rconn *rc, const char *name, int ping, int (*setup)(redisContext *),
+                        void (*up)(gw_rconn *), void (*down)(gw_rconn *))
+{
+    gw_rconn_opts o = {.name = name,
+                       .url = &w->g->cfg.redis,
+                       .timeout_ms = w->g->cfg.redis_timeout,
+                       .ping = ping,
+                       .setup = setup,
+                       .on_up = up,
+                       .on_down = down,
+                       .data = w,
+                       .reconnects = &w->m.redis_reconnects_total};
+    gw_rconn_init(rc, w->loop, w->id, &o);
+}
+
+/* Makes the parts, bottom up; -1 when out of memory. */
+static int make_parts(gw_worker *w)
+{
+    const gw_config *cfg = &w->g->cfg;
+    gw_client_limits lim = {cfg->max_msg, cfg->send_queue, cfg->close_timeout, cfg->ping_interval};
+    gw_feed_hooks fh = {feed_ring_started, feed_meta_stale, feed_ready_changed, w};
+    w->clients = gw_clients_new(w->loop, w->id, &lim, &w->m, gw_session_hooks());
+    w->feed = gw_feed_new(w->id, cfg, &w->meta, &w->cmd, &w->sub, &w->m, &fh);
+    w->catchup = gw_catchup_new(w->id, cfg, &w->meta, w->feed, &w->cu, &w->m);
+    if (w->clients == NULL || w->feed == NULL || w->catchup == NULL || gw_http_worker_init(w) != 0)
+        return -1;
+    rconn_start(w, &w->cmd, "command", 1, NULL, cmd_up, cmd_down);
+    rconn_start(w, &w->sub, "subscriber", 0, NULL, sub_up, sub_down);
+    rconn_start(w, &w->cu, "catch-up", 1, gw_xreader_attach, cu_up, cu_down);
+    return 0;
 }
 
 static void *run(void *arg)
@@ -74,19 +262,34 @@ static void *run(void *arg)
     h2o_context_init(&w->ctx, w->loop, &w->g->h2o);
     w->accept.ctx = &w->ctx;
     w->accept.hosts = w->g->h2o.hosts;
-    gw_redis_start(w);
     h2o_timeout_init(w->loop, &w->tick_timeout, TICK_MS);
     w->tick_entry.cb = on_tick;
-    h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
-    h2o_socket_read_start(w->listener, on_accept);
+    if (make_parts(w) != 0) {
+        ts_error("worker %d: out of memory at start", w->id);
+        __atomic_store_n(&w->g->stopping, 1, __ATOMIC_RELAXED);
+        w->done = 1;
+    } else {
+        int64_t now = ts_mono_ms(); /* connect to Redis now, not at the first tick */
+        gw_rconn_tick(&w->cmd, now);
+        gw_rconn_tick(&w->sub, now);
+        gw_rconn_tick(&w->cu, now);
+        h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
+        h2o_socket_read_start(w->listener, on_accept);
+    }
 
     while (!w->done)
         h2o_evloop_run(w->loop, INT32_MAX);
 
-    /* Leave nothing behind for the sanitizers: Redis first (its replies may touch clients). */
+    /* Leave nothing behind for the sanitizers: Redis first (its NULL replies
+     * reach subscriptions), then the clients, then the parts they use. */
     gw_rconn_close(&w->cmd);
     gw_rconn_close(&w->sub);
-    gw_ws_tick(w, INT64_MAX);
+    gw_rconn_close(&w->cu);
+    gw_clients_free(w->clients);
+    gw_catchup_free(w->catchup);
+    gw_feed_free(w->feed);
+    gw_meta_free(&w->meta);
+    gw_http_worker_free(w);
     if (h2o_timeout_is_linked(&w->tick_entry))
         h2o_timeout_unlink(&w->tick_entry);
     /* Report done and park rather than return: h2o keeps per-thread free
@@ -104,12 +307,6 @@ static void *run(void *arg)
 
 int gw_worker_start(gw_worker *w)
 {
-    h2o_linklist_init_anchor(&w->clients);
-    h2o_linklist_init_anchor(&w->dirty);
-    h2o_linklist_init_anchor(&w->closing);
-    h2o_linklist_init_anchor(&w->queued);
-    h2o_linklist_init_anchor(&w->wait_sync);
-    h2o_linklist_init_anchor(&w->wait_drain);
     w->loop = h2o_evloop_create();
     int fd = dup(w->g->listen_fd);
     if (fd < 0) {

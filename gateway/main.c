@@ -16,8 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "gw.h"
+#include "gw_worker.h"
 #include "ts_log.h"
+#include "ts_opts.h"
 
 static gw_global G;
 

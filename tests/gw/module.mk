@@ -1,17 +1,21 @@
 # tests/gw/module.mk — gateway tests: cmocka units of the pure parts (protocol,
-# ring, XRANGE reply reader) and node:test integration against real redis-server, tickgen, tickgw.
+# ring, catch-up decisions, XRANGE reply reader) and node:test integration
+# against real redis-server, tickgen, tickgw.
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
-GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply
+GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu
 UNIT_TESTS += $(GW_UNIT)
 
-$(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/gw_proto.o $(BUILD)/gateway/gw_enc.o $(LIBTS)
+$(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
 
-$(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/gw_ring.o
+$(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/core/gw_ring.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
-$(BUILD)/tests/gw/test_xreply: $(BUILD)/tests/gw/test_xreply.o $(BUILD)/gateway/gw_xreply.o
+$(BUILD)/tests/gw/test_cu: $(BUILD)/tests/gw/test_cu.o $(BUILD)/gateway/core/gw_cu.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/gw/test_xreply: $(BUILD)/tests/gw/test_xreply.o $(BUILD)/gateway/net/gw_xreply.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
 
-$(BUILD)/tests/gw/%.o: CFLAGS += -Igateway
+$(BUILD)/tests/gw/%.o: CFLAGS += $(GW_INC)

@@ -4,7 +4,9 @@
 //  - the subscriber: ts:live stops while the streams move on; the gateway
 //    notices, resubscribes and repairs the hole: the client sees no gap;
 //  - the command connection: its PINGs go unanswered; /readyz turns 503 with
-//    the reason, the connection is redone, /readyz is 200 again.
+//    the reason, the connection is redone, /readyz is 200 again;
+//  - the catch-up connection (XRANGEs of catch-ups only): the same, and
+//    catch-ups that need the streams work again afterwards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkSeries, startTicking } from '../lib/redis.js';
@@ -15,6 +17,7 @@ import { SilenceProxy } from '../lib/proxy.js';
 const DT = 50;
 let redis, client, gen, gw, proxy;
 const clients = [];
+const more = [];
 
 before(async () => {
   ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--reset'], 'ticker_00', 5, 15000));
@@ -22,7 +25,7 @@ before(async () => {
   gw = await startGateway(proxy.url, ['--threads', '1', '--redis-timeout', '500ms']);
 });
 
-after(() => stopStack({ clients, gateways: [gw], procs: [gen], others: [proxy], client, redis }));
+after(() => stopStack({ clients, gateways: [gw, ...more], procs: [gen], others: [proxy], client, redis }));
 
 test('a deaf subscriber is noticed and replaced; the client sees no hole', { timeout: 40000 }, async () => {
   const c = await WsClient.open(gw.ws);
@@ -44,7 +47,9 @@ test('a deaf subscriber is noticed and replaced; the client sees no hole', { tim
 });
 
 test('an unanswered command connection: /readyz 503 with the reason, then redone and 200', { timeout: 40000 }, async () => {
-  const cmd = proxy.matching(/./).filter((x) => !x.frozen && !/SUBSCRIBE/i.test(x.sent));
+  // The command connection is the one that read ts:meta (the catch-up
+  // connection carries only XRANGEs and PINGs; the subscriber SUBSCRIBEs).
+  const cmd = proxy.matching(/HGETALL/i).filter((x) => !x.frozen);
   assert.equal(cmd.length, 1, 'one command connection through the relay');
   proxy.freeze(cmd[0]);
   const down = await waitFor('/readyz 503', async () => {
@@ -56,4 +61,32 @@ test('an unanswered command connection: /readyz 503 with the reason, then redone
   // The history API needs the command connection: it answers again.
   const r = await fetch(`${gw.http}/api/history?sym=ticker_01&since=${Date.now() - 1000}`);
   assert.equal(r.status, 200);
+});
+
+test('an unanswered catch-up connection: /readyz 503 with the reason, then redone; catch-ups read the streams again', { timeout: 60000 }, async () => {
+  const known = new Set(proxy.conns);
+  // A ring of 20 ticks: a catch-up from 5 s ago must XRANGE the stream.
+  const gw2 = await startGateway(proxy.url, ['--threads', '1', '--redis-timeout', '500ms', '--ring', '1s']);
+  more.push(gw2);
+  const c = await WsClient.open(gw2.ws);
+  clients.push(c);
+  c.sub('ticker_03', Date.now() - 5000);
+  await c.waitLive('ticker_03', 5);
+  assert.equal(checkSeries(c.series('ticker_03'), DT), null, 'catch-up through the catch-up connection');
+  const cu = proxy.conns.filter((x) => !known.has(x) && !x.closed && /XRANGE/i.test(x.sent) && !/HGETALL|SUBSCRIBE/i.test(x.sent));
+  assert.equal(cu.length, 1, 'one catch-up connection through the relay');
+  proxy.freeze(cu[0]);
+  const down = await waitFor('/readyz 503', async () => {
+    const r = await fetch(`${gw2.http}/readyz`);
+    return r.status === 503 ? r.text() : false;
+  }, { timeout: 15000, every: 50 });
+  assert.match(down, /catch-up connection: no reply to PING/);
+  await waitFor('/readyz 200 again', async () => (await fetch(`${gw2.http}/readyz`)).status === 200, { timeout: 15000 });
+  const c2 = await WsClient.open(gw2.ws);
+  clients.push(c2);
+  c2.sub('ticker_04', Date.now() - 5000);
+  await c2.waitLive('ticker_04', 5, 15000);
+  const s = c2.series('ticker_04');
+  assert.equal(checkSeries(s, DT), null, 'no hole, no duplicate');
+  assert.ok(s.length >= 90, `the streams were read again (${s.length} ticks)`);
 });

@@ -1,11 +1,12 @@
-/* test_xreply.c — gw_xreader on a bare hiredis reader, no socket: XRANGE
- * replies of the chosen callback become gw_xreply (whole or fed byte by
- * byte), every other reply stays a redisReply tree, odd entries are marked
- * unreadable, and installing while another reply is half read is safe. */
+/* test_xreply.c — gw_xreader_attach on a bare hiredis reader, no socket:
+ * XRANGE replies become gw_xreply (whole or fed byte by byte), every reply
+ * that is not an array stays a redisReply, odd entries are marked
+ * unreadable, and replies of both kinds follow each other on one reader. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -14,36 +15,22 @@
 #include "gw_ring.h"
 #include "gw_xreply.h"
 
-static void target(redisAsyncContext *ac, void *r, void *priv)
-{
-    (void)ac, (void)r, (void)priv;
-}
-
-static void other(redisAsyncContext *ac, void *r, void *priv)
-{
-    (void)ac, (void)r, (void)priv;
-}
-
-/* An async context with only what the reader functions look at. */
+/* A context with only what the reader functions look at: its reader. */
 typedef struct fake {
-    redisAsyncContext ac;
-    redisCallback cb;
-    gw_xreader xr;
+    redisContext c;
 } fake;
 
-static void fake_init(fake *f, redisCallbackFn *owner)
+static void fake_init(fake *f)
 {
     memset(f, 0, sizeof(*f));
-    f->ac.c.reader = redisReaderCreate();
-    assert_non_null(f->ac.c.reader);
-    f->cb.fn = owner;
-    f->ac.replies.head = &f->cb;
-    gw_xreader_install(&f->xr, &f->ac, target);
+    f->c.reader = redisReaderCreate();
+    assert_non_null(f->c.reader);
+    assert_int_equal(gw_xreader_attach(&f->c), 0);
 }
 
 static void fake_free(fake *f)
 {
-    redisReaderFree(f->ac.c.reader);
+    redisReaderFree(f->c.reader);
 }
 
 /* Feeds s in pieces of `step` bytes; returns the one reply it makes. */
@@ -54,8 +41,8 @@ static void *feed(fake *f, const char *s, size_t step)
     for (size_t i = 0; i < len; i += step) {
         assert_null(reply);
         size_t n = len - i < step ? len - i : step;
-        assert_int_equal(redisReaderFeed(f->ac.c.reader, s + i, n), REDIS_OK);
-        assert_int_equal(redisReaderGetReply(f->ac.c.reader, &reply), REDIS_OK);
+        assert_int_equal(redisReaderFeed(f->c.reader, s + i, n), REDIS_OK);
+        assert_int_equal(redisReaderGetReply(f->c.reader, &reply), REDIS_OK);
     }
     assert_non_null(reply);
     return reply;
@@ -63,7 +50,7 @@ static void *feed(fake *f, const char *s, size_t step)
 
 static void drop(fake *f, void *reply)
 {
-    f->ac.c.reader->fn->freeObject(reply);
+    f->c.reader->fn->freeObject(reply);
 }
 
 /* Entries: plain; p after another field; no p; sequence 5; p not a number. */
@@ -90,7 +77,7 @@ static void test_xrange_whole_and_bytewise(void **state)
 {
     (void)state;
     fake f;
-    fake_init(&f, target);
+    fake_init(&f);
     for (size_t step = sizeof(XR); step >= 1; step = step > 7 ? step / 2 : step - 1) {
         void *r = feed(&f, XR, step);
         check_xr(gw_xreply_of(r));
@@ -106,22 +93,24 @@ static void test_other_replies_stay_trees(void **state)
 {
     (void)state;
     fake f;
-    fake_init(&f, other);
-    redisReply *r = feed(&f, XR, 3);
+    fake_init(&f);
+    /* Errors and nil are redisReplies: the catch-up tells them apart. */
+    redisReply *r = feed(&f, "-ERR wrong type\r\n", 5);
     assert_null(gw_xreply_of(r));
-    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
-    assert_int_equal(r->elements, 5);
-    assert_string_equal(r->element[3]->element[0]->str, "1700000003000-5");
-    assert_string_equal(r->element[1]->element[1]->element[3]->str, "7");
-    drop(&f, r);
-    /* The target's own error and nil replies are redisReplies too. */
-    f.cb.fn = target;
-    r = feed(&f, "-ERR wrong type\r\n", 5);
     assert_int_equal(r->type, REDIS_REPLY_ERROR);
     assert_string_equal(r->str, "ERR wrong type");
     drop(&f, r);
     r = feed(&f, "*-1\r\n", 1);
     assert_int_equal(r->type, REDIS_REPLY_NIL);
+    drop(&f, r);
+    /* So are the replies to AUTH, SELECT and the liveness PING. */
+    r = feed(&f, "+PONG\r\n", 2);
+    assert_int_equal(r->type, REDIS_REPLY_STATUS);
+    assert_string_equal(r->str, "PONG");
+    drop(&f, r);
+    r = feed(&f, ":7\r\n", 1);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->integer, 7);
     drop(&f, r);
     fake_free(&f);
 }
@@ -130,7 +119,7 @@ static void test_odd_shapes(void **state)
 {
     (void)state;
     fake f;
-    fake_init(&f, target);
+    fake_init(&f);
     /* Not entries: a string, an integer, a nil entry, an entry with a nil
      * field list, an ID that is not a number, out-of-range prices. */
     const gw_xreply *x;
@@ -154,32 +143,36 @@ static void test_odd_shapes(void **state)
     fake_free(&f);
 }
 
-/* The reader may be in the middle of another reply when the gateway installs
- * the functions (a repair or ts:meta reply arriving in pieces). */
-static void test_install_mid_reply(void **state)
+/* Replies of both kinds follow each other on one reader, whole or in
+ * pieces that split them anywhere. */
+static void test_mixed_sequence(void **state)
 {
     (void)state;
     fake f;
-    memset(&f, 0, sizeof(f));
-    f.ac.c.reader = redisReaderCreate();
-    f.cb.fn = other;
-    f.ac.replies.head = &f.cb;
-    static const char HASH[] = "*4\r\n$11\r\ninterval_ms\r\n$4\r\n1000\r\n$5\r\nepoch\r\n$1\r\n7\r\n";
-    void *r = NULL;
-    assert_int_equal(redisReaderFeed(f.ac.c.reader, HASH, 30), REDIS_OK);
-    assert_int_equal(redisReaderGetReply(f.ac.c.reader, &r), REDIS_OK);
-    assert_null(r);
-    gw_xreader_install(&f.xr, &f.ac, target);
-    gw_xreader_install(&f.xr, &f.ac, target); /* idempotent */
-    redisReply *h = feed(&f, HASH + 30, 1);
-    assert_int_equal(h->type, REDIS_REPLY_ARRAY);
-    assert_int_equal(h->elements, 4);
-    assert_string_equal(h->element[3]->str, "7");
-    drop(&f, h);
-    f.cb.fn = target;
-    r = feed(&f, XR, 64);
-    check_xr(gw_xreply_of(r));
-    drop(&f, r);
+    fake_init(&f);
+    char all[1024];
+    snprintf(all, sizeof(all), "+OK\r\n%s-ERR x\r\n%s", XR, XR);
+    size_t len = strlen(all);
+    for (size_t step = 1; step <= len; step = step * 3 + 1) {
+        void *got[4] = {0};
+        int n = 0;
+        for (size_t i = 0; i < len; i += step) {
+            size_t k = len - i < step ? len - i : step;
+            assert_int_equal(redisReaderFeed(f.c.reader, all + i, k), REDIS_OK);
+            void *r;
+            while (redisReaderGetReply(f.c.reader, &r) == REDIS_OK && r != NULL) {
+                assert_true(n < 4);
+                got[n++] = r;
+            }
+        }
+        assert_int_equal(n, 4);
+        assert_int_equal(((redisReply *)got[0])->type, REDIS_REPLY_STATUS);
+        check_xr(gw_xreply_of(got[1]));
+        assert_int_equal(((redisReply *)got[2])->type, REDIS_REPLY_ERROR);
+        check_xr(gw_xreply_of(got[3]));
+        for (int i = 0; i < 4; i++)
+            drop(&f, got[i]);
+    }
     fake_free(&f);
 }
 
@@ -189,7 +182,7 @@ int main(void)
         cmocka_unit_test(test_xrange_whole_and_bytewise),
         cmocka_unit_test(test_other_replies_stay_trees),
         cmocka_unit_test(test_odd_shapes),
-        cmocka_unit_test(test_install_mid_reply),
+        cmocka_unit_test(test_mixed_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,15 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A growable byte buffer; oom is sticky so a sequence of puts is checked once. */
-typedef struct gw_buf {
-    char *data;
-    size_t len, cap;
-    int oom;
-} gw_buf;
-
-void gw_buf_put(gw_buf *b, const void *p, size_t n);
-void gw_buf_free(gw_buf *b);
+#include "gw_buf.h"
 
 typedef enum { GW_FMT_MSGPACK = 0, GW_FMT_JSON = 1 } gw_fmt;
 
@@ -55,6 +47,10 @@ typedef struct gw_request {
  * or the error code to send back, with a one-line reason in msg. When the
  * request could be read far enough to know its sym, req->sym holds it. */
 gw_err gw_parse_request(const char *data, size_t len, int is_text, gw_request *req, char *msg, size_t msglen);
+
+/* Finds name=value among the &-separated pairs of a URL query string (the
+ * bytes after '?'); returns 0 with the value (not decoded), or -1. */
+int gw_query_param(const char *q, size_t len, const char *name, const char **val, size_t *vlen);
 
 /* Encoders append one complete message to b. */
 void gw_enc_tick(gw_buf *b, gw_fmt f, const char *sym, int64_t t, int32_t p);

@@ -433,3 +433,22 @@ gw_err gw_parse_request(const char *data, size_t len, int is_text, gw_request *r
     msg[0] = '\0';
     return is_text ? parse_json(data, len, req, msg, msglen) : parse_msgpack(data, len, req, msg, msglen);
 }
+
+/* ---- URL query strings ---- */
+
+int gw_query_param(const char *q, size_t len, const char *name, const char **val, size_t *vlen)
+{
+    const char *end = q + len;
+    size_t nl = strlen(name);
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *stop = amp ? amp : end;
+        if ((size_t)(stop - q) > nl && memcmp(q, name, nl) == 0 && q[nl] == '=') {
+            *val = q + nl + 1;
+            *vlen = (size_t)(stop - q - nl - 1);
+            return 0;
+        }
+        q = stop + 1;
+    }
+    return -1;
+}

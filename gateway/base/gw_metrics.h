@@ -27,6 +27,7 @@ typedef struct gw_wmetrics {
     uint64_t live_messages_total;
     uint64_t live_gaps_total;
     uint64_t repaired_ticks_total;
+    uint64_t malformed_entries_total; /* stream entries skipped as unreadable (ts_entry.h) */
     uint64_t catchup_total;
     uint64_t catchup_xrange_total; /* XRANGE calls made for catch-ups */
     uint64_t catchup_bucket[GW_LAT_BUCKETS + 1];
@@ -34,6 +35,7 @@ typedef struct gw_wmetrics {
     uint64_t fanout_bucket[GW_LAT_BUCKETS + 1];
     uint64_t fanout_sum_us, fanout_total;
     int64_t live_last_t;         /* t of the last live tick received (lag = now - it, at scrape) */
+    int64_t fanout_t0_us;        /* the worker's own: mono us a fan-out began, 0 when none is pending */
 } gw_wmetrics;
 
 #define GW_ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
@@ -44,6 +46,13 @@ typedef struct gw_wmetrics {
 /* Adds one observation of us microseconds to a latency histogram. */
 void gw_metrics_observe(uint64_t *bucket, uint64_t *sum_us, uint64_t *count, int64_t us);
 void gw_metrics_catchup_done(gw_wmetrics *m, int64_t us);
+/* A fan-out began (a live message arrived): timed until the flush that
+ * hands its frames to the sockets calls gw_metrics_fanout_flushed. */
+void gw_metrics_fanout_begin(gw_wmetrics *m);
+void gw_metrics_fanout_flushed(gw_wmetrics *m);
+/* Counts a stream entry skipped as unreadable (ts_entry.h); the first one
+ * of a worker is logged, the rest only counted. */
+void gw_metrics_malformed(gw_wmetrics *m, int worker_id, const char *sym, int64_t t);
 /* Appends the Prometheus text of the sum of n workers' metrics (stride bytes apart). */
 void gw_metrics_render(struct gw_buf *b, const gw_wmetrics *const *ms, size_t n, int ready);
 

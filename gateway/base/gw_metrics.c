@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gw_proto.h"
+#include "gw_buf.h"
+#include "ts_log.h"
 #include "ts_time.h"
 
 const double gw_lat_bounds_s[GW_LAT_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -25,6 +26,28 @@ void gw_metrics_observe(uint64_t *bucket, uint64_t *sum_us, uint64_t *count, int
 void gw_metrics_catchup_done(gw_wmetrics *m, int64_t us)
 {
     gw_metrics_observe(m->catchup_bucket, &m->catchup_sum_us, &m->catchup_total, us);
+}
+
+void gw_metrics_fanout_begin(gw_wmetrics *m)
+{
+    if (m->fanout_t0_us == 0)
+        m->fanout_t0_us = ts_mono_us();
+}
+
+void gw_metrics_fanout_flushed(gw_wmetrics *m)
+{
+    if (m->fanout_t0_us == 0)
+        return;
+    gw_metrics_observe(m->fanout_bucket, &m->fanout_sum_us, &m->fanout_total, ts_mono_us() - m->fanout_t0_us);
+    m->fanout_t0_us = 0;
+}
+
+void gw_metrics_malformed(gw_wmetrics *m, int worker_id, const char *sym, int64_t t)
+{
+    if (GW_ADD(m->malformed_entries_total, 1) == 0)
+        ts_warn("worker %d: skipped an unreadable entry of %s (ID ms %lld): no whole int32 price p or a bad ID; "
+                "later ones are only counted (tickgw_malformed_entries_total)",
+                worker_id, sym, (long long)t);
 }
 
 static void line(gw_buf *b, const char *name, const char *type, const char *help, uint64_t v)
@@ -96,6 +119,8 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
          SUM(live_gaps_total));
     line(b, "tickgw_repaired_ticks_total", "counter", "tick rows read from the streams to fill live holes",
          SUM(repaired_ticks_total));
+    line(b, "tickgw_malformed_entries_total", "counter",
+         "stream entries skipped because their ID or price p was unreadable", SUM(malformed_entries_total));
     line(b, "tickgw_catchup_xrange_total", "counter", "XRANGE calls made for catch-ups", SUM(catchup_xrange_total));
 
     /* At scrape time, so a feed that went quiet shows a growing lag. */

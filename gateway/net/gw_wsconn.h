@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <wslay/wslay.h>
 
-#include "gw_proto.h" /* gw_buf */
+#include "gw_buf.h"
 
 typedef struct gw_wsconn gw_wsconn;
 

@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ts_entry.h"
+
 /* A price the ring does not know (a hole in the source data). */
-#define GW_MISSING INT32_MIN
+#define GW_MISSING TS_PRICE_MISSING
 
 typedef struct gw_ring {
     uint32_t n;    /* instruments: prices per row */

@@ -1,0 +1,29 @@
+/* gw_config.h — tickgw's options, as main.c parsed them; read-only after. */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stdint.h>
+
+#include "ts_redis_url.h"
+
+typedef struct gw_config {
+    const char *listen;
+    ts_redis_url redis;
+    const char *webui;
+    const char *log_level;
+    int64_t threads;
+    int64_t max_conns;
+    int64_t max_subs;       /* per connection */
+    int64_t max_msg;        /* bytes of one client message */
+    int64_t send_queue;     /* bytes queued for one client before it is closed 1008 */
+    int64_t ring_ms;        /* time the ring covers */
+    int64_t ring_max;       /* rows the ring may hold, whatever ring_ms says */
+    int64_t chunk;          /* XRANGE COUNT of a catch-up step */
+    int64_t max_xrange;     /* catch-up XRANGEs in flight per worker */
+    int64_t history_max;    /* ticks in one /api/history answer */
+    int64_t close_timeout;  /* ms a closing client gets to take its close frame */
+    int64_t ping_interval;  /* ms of client silence before a ping; twice that drops it */
+    int64_t redis_timeout;  /* ms to connect to Redis */
+} gw_config;
+
+#endif

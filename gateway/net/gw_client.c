@@ -1,0 +1,226 @@
+/* gw_client.c — see gw_client.h.
+ *
+ * Keepalive: a client that has sent nothing for --ping-interval gets a ping;
+ * one silent for twice that is dropped (its peer is gone: a pulled cable or
+ * a NAT that forgot it never shows up as a socket error).
+ *
+ * Memory bound: a client whose wslay queue passes --send-queue bytes is
+ * closed 1008 and counted; catch-up pauses at a quarter of the cap until the
+ * client drains (gw_catchup.c), so only a client that does not read hits it.
+ * A closing client gets --close-timeout ms to take its close frame, then its
+ * socket is dropped, which frees its queue. */
+#include "gw_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ts_log.h"
+#include "ts_time.h"
+
+struct gw_clients {
+    h2o_loop_t *loop;
+    int worker_id;
+    gw_client_limits lim;
+    gw_wmetrics *m;
+    gw_client_hooks hooks;
+    h2o_linklist_t all, dirty, closing;
+    h2o_timeout_t flush_timeout; /* zero: fires at the end of the turn that armed it */
+    h2o_timeout_entry_t flush_entry;
+    int64_t ping_scan_at; /* mono ms of the next keepalive scan */
+};
+
+static void on_flush(h2o_timeout_entry_t *entry);
+
+gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limits *lim, gw_wmetrics *m,
+                           const gw_client_hooks *hooks)
+{
+    gw_clients *set = calloc(1, sizeof(*set));
+    if (set == NULL)
+        return NULL;
+    set->loop = loop;
+    set->worker_id = worker_id;
+    set->lim = *lim;
+    set->m = m;
+    set->hooks = *hooks;
+    h2o_linklist_init_anchor(&set->all);
+    h2o_linklist_init_anchor(&set->dirty);
+    h2o_linklist_init_anchor(&set->closing);
+    /* Initialised after every other timeout of the loop, so it runs last in a turn. */
+    h2o_timeout_init(loop, &set->flush_timeout, 0);
+    set->flush_entry.cb = on_flush;
+    return set;
+}
+
+static void mark_dirty(gw_client *c)
+{
+    if (c->dirty)
+        return;
+    c->dirty = 1;
+    h2o_linklist_insert(&c->set->dirty, &c->dirty_link);
+    if (!h2o_timeout_is_linked(&c->set->flush_entry))
+        h2o_timeout_link(c->set->loop, &c->set->flush_timeout, &c->set->flush_entry);
+}
+
+static void client_free(gw_client *c)
+{
+    gw_clients *set = c->set;
+    set->hooks.on_free(c);
+    gw_wsconn_dispose(&c->ws);
+    h2o_linklist_unlink(&c->link);
+    if (c->dirty)
+        h2o_linklist_unlink(&c->dirty_link);
+    if (h2o_linklist_is_linked(&c->closing_link))
+        h2o_linklist_unlink(&c->closing_link);
+    GW_SUB(set->m->connections, 1);
+    free(c);
+}
+
+/* The only flush: every dirty client's queued frames go out in one write each. */
+static void on_flush(h2o_timeout_entry_t *entry)
+{
+    gw_clients *set = H2O_STRUCT_FROM_MEMBER(gw_clients, flush_entry, entry);
+    while (!h2o_linklist_is_empty(&set->dirty)) {
+        gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, dirty_link, set->dirty.next);
+        h2o_linklist_unlink(&c->dirty_link);
+        c->dirty = 0;
+        gw_wsconn_proceed(&c->ws); /* may free c */
+    }
+    gw_metrics_fanout_flushed(set->m);
+}
+
+size_t gw_client_queued(const gw_client *c)
+{
+    return gw_wsconn_queued(&c->ws);
+}
+
+void gw_client_close(gw_client *c, uint16_t code, const char *reason)
+{
+    if (c->closing)
+        return;
+    c->closing = 1;
+    c->close_deadline = ts_mono_ms() + c->set->lim.close_timeout;
+    h2o_linklist_insert(&c->set->closing, &c->closing_link);
+    c->set->hooks.on_closing(c);
+    wslay_event_queue_close(c->ws.ctx, code, (const uint8_t *)reason, strlen(reason));
+    mark_dirty(c);
+}
+
+int gw_client_send(gw_client *c, const char *data, size_t len)
+{
+    if (c->closing)
+        return -1;
+    struct wslay_event_msg m = {c->text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, (const uint8_t *)data, len};
+    if (wslay_event_queue_msg(c->ws.ctx, &m) != 0) {
+        gw_client_close(c, 1011, "internal error");
+        return -1;
+    }
+    gw_clients *set = c->set;
+    GW_ADD(set->m->messages_sent_total, 1);
+    GW_ADD(set->m->bytes_sent_total, len);
+    mark_dirty(c);
+    size_t queued = gw_wsconn_queued(&c->ws);
+    if (queued > (size_t)set->lim.send_queue) {
+        char reason[96];
+        snprintf(reason, sizeof(reason), "slow client: send queue over %lld bytes", (long long)set->lim.send_queue);
+        GW_ADD(set->m->slow_closes_total, 1);
+        ts_info("worker %d: closing a slow client (%zu bytes queued)", set->worker_id, queued);
+        gw_client_close(c, 1008, reason);
+        return -1;
+    }
+    return 0;
+}
+
+static void on_ws_msg(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg *arg)
+{
+    gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, ws, conn);
+    if (arg == NULL) {
+        client_free(c);
+        return;
+    }
+    if (wslay_is_ctrl_frame(arg->opcode) || c->closing)
+        return;
+    c->set->hooks.on_msg(c, (const char *)arg->msg, arg->msg_length, arg->opcode == WSLAY_TEXT_FRAME);
+}
+
+gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, size_t size)
+{
+    gw_client *c = calloc(1, size < sizeof(gw_client) ? sizeof(gw_client) : size);
+    if (c == NULL)
+        return NULL;
+    c->set = set;
+    c->text = text;
+    if (gw_wsconn_upgrade(&c->ws, req, key, on_ws_msg, (uint64_t)set->lim.max_msg) != 0) {
+        gw_wsconn_dispose(&c->ws);
+        free(c);
+        return NULL;
+    }
+    h2o_linklist_insert(&set->all, &c->link);
+    GW_ADD(set->m->connections, 1);
+    GW_ADD(set->m->accepted_total, 1);
+    return c;
+}
+
+void gw_clients_close_all(gw_clients *set, uint16_t code, const char *reason)
+{
+    for (h2o_linklist_t *l = set->all.next; l != &set->all; l = l->next)
+        gw_client_close(H2O_STRUCT_FROM_MEMBER(gw_client, link, l), code, reason);
+}
+
+/* Once a second at most: ping the silent, drop the ones silent for two intervals. */
+static void keepalive(gw_clients *set, int64_t now)
+{
+    int64_t iv = set->lim.ping_interval;
+    if (now < set->ping_scan_at)
+        return;
+    set->ping_scan_at = now + (iv / 4 < 1000 ? iv / 4 : 1000);
+    h2o_linklist_t *next;
+    for (h2o_linklist_t *l = set->all.next; l != &set->all; l = next) {
+        next = l->next;
+        gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, link, l);
+        if (c->closing || c->ws.sock == NULL)
+            continue;
+        int64_t idle = now - c->ws.last_rx_ms;
+        if (idle >= 2 * iv) {
+            ts_info("worker %d: dropping a client silent for %lld ms", set->worker_id, (long long)idle);
+            GW_ADD(set->m->ping_timeouts_total, 1);
+            client_free(c);
+        } else if (idle >= iv && c->ping_sent_ms <= c->ws.last_rx_ms) {
+            struct wslay_event_msg m = {WSLAY_PING, NULL, 0};
+            if (wslay_event_queue_msg(c->ws.ctx, &m) == 0) {
+                c->ping_sent_ms = now;
+                mark_dirty(c);
+            }
+        }
+    }
+}
+
+void gw_clients_tick(gw_clients *set, int64_t now, int stopping)
+{
+    h2o_linklist_t *next;
+    for (h2o_linklist_t *l = set->closing.next; l != &set->closing; l = next) {
+        next = l->next;
+        gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, closing_link, l);
+        if (now > c->close_deadline && c->ws.sock != NULL)
+            client_free(c); /* it did not take its close frame in time: drop socket and queue */
+    }
+    if (!stopping)
+        keepalive(set, now);
+}
+
+int gw_clients_empty(gw_clients *set)
+{
+    return h2o_linklist_is_empty(&set->all);
+}
+
+void gw_clients_free(gw_clients *set)
+{
+    if (set == NULL)
+        return;
+    while (!h2o_linklist_is_empty(&set->all))
+        client_free(H2O_STRUCT_FROM_MEMBER(gw_client, link, set->all.next));
+    if (h2o_timeout_is_linked(&set->flush_entry))
+        h2o_timeout_unlink(&set->flush_entry);
+    h2o_timeout_dispose(set->loop, &set->flush_timeout);
+    free(set);
+}

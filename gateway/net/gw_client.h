@@ -1,0 +1,85 @@
+/* gw_client.h — one worker's WebSocket clients: send queues, closes,
+ * keepalive, and the one flush per loop turn.
+ *
+ * Sending: gw_client_send queues a copy into wslay and marks the client
+ * dirty; once per loop turn, after every event of the turn has run, the
+ * flush hands each dirty client's frames to its socket in one write (as
+ * Redis writes its clients' replies in beforeSleep). A broadcast therefore
+ * costs one write per client, not one per message, and no caller flushes.
+ *
+ * The flush is a zero h2o timeout, armed when a client turns dirty: h2o 2.2
+ * runs due timeouts after the turn's socket events, and runs the write
+ * completions of a timeout callback before the turn ends — a flush after
+ * h2o_evloop_run would leave them until the next wake-up.
+ *
+ * Events go up through the hooks the owner installs: a message, the start
+ * of a close (no more sends), the end. A client is freed only by a hook's
+ * caller here — from socket events, the tick and the flush, never from
+ * inside gw_client_send — so the layers above may keep pointers to it
+ * across a send. */
+#ifndef GW_CLIENT_H
+#define GW_CLIENT_H
+
+#ifndef H2O_USE_LIBUV
+#define H2O_USE_LIBUV 0
+#endif
+#include <h2o.h>
+#include <stdint.h>
+
+#include "gw_metrics.h"
+#include "gw_wsconn.h"
+
+typedef struct gw_clients gw_clients;
+typedef struct gw_client gw_client;
+
+struct gw_client {
+    gw_clients *set;
+    gw_wsconn ws;
+    int text;             /* text frames (JSON) rather than binary (msgpack) */
+    int closing;          /* read-only above: no more sends */
+    int dirty;
+    int64_t ping_sent_ms; /* last keepalive ping; answered once ws.last_rx_ms passes it */
+    int64_t close_deadline;
+    h2o_linklist_t link;         /* set->all */
+    h2o_linklist_t dirty_link;   /* set->dirty */
+    h2o_linklist_t closing_link; /* set->closing, once closing */
+};
+
+typedef struct gw_client_hooks {
+    /* A data message from the peer. */
+    void (*on_msg)(gw_client *c, const char *data, size_t len, int is_text);
+    /* The client started closing: nothing more will be sent to it. */
+    void (*on_closing)(gw_client *c);
+    /* The client is about to be freed. */
+    void (*on_free)(gw_client *c);
+} gw_client_hooks;
+
+typedef struct gw_client_limits {
+    int64_t max_msg;       /* bytes of one message from the peer */
+    int64_t send_queue;    /* bytes queued before the client is closed 1008 */
+    int64_t close_timeout; /* ms a closing client gets to take its close frame */
+    int64_t ping_interval; /* ms of silence before a ping; twice that drops it */
+} gw_client_limits;
+
+gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limits *lim, gw_wmetrics *m,
+                           const gw_client_hooks *hooks);
+/* Frees every client (no close handshake), then the set. */
+void gw_clients_free(gw_clients *set);
+
+/* Answers the upgrade request and makes a client of `size` bytes (at least
+ * sizeof(gw_client); the owner's struct starts with one). NULL when out of
+ * memory; then the caller answers the request. */
+gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, size_t size);
+
+/* Queues one message; -1 when the client is closing or was just closed as slow. */
+int gw_client_send(gw_client *c, const char *data, size_t len);
+void gw_client_close(gw_client *c, uint16_t code, const char *reason);
+size_t gw_client_queued(const gw_client *c);
+
+void gw_clients_close_all(gw_clients *set, uint16_t code, const char *reason);
+/* Drops closing clients past their deadline and pings or drops the silent
+ * ones (keepalive off while stopping). */
+void gw_clients_tick(gw_clients *set, int64_t now_ms, int stopping);
+int gw_clients_empty(gw_clients *set);
+
+#endif

@@ -1,0 +1,62 @@
+/* gw_rconn.h — one Redis connection on a worker's h2o loop: connect with a
+ * timeout, AUTH/SELECT, notice a loss or a silent peer, reconnect with
+ * backoff. It knows nothing of what is sent on it: its owner installs hooks
+ * and is told when the connection comes up and goes down. */
+#ifndef GW_RCONN_H
+#define GW_RCONN_H
+
+#ifndef H2O_USE_LIBUV
+#define H2O_USE_LIBUV 0
+#endif
+#include <h2o.h>
+#include <hiredis/async.h>
+#include <stdint.h>
+
+#include "ts_redis_url.h"
+#include "ts_time.h"
+
+typedef struct gw_rconn gw_rconn;
+
+typedef struct gw_rconn_opts {
+    const char *name;             /* "command", "subscriber", "catch-up": for logs and /readyz */
+    const ts_redis_url *url;
+    int64_t timeout_ms;           /* to connect; a PING unanswered for max(3x, 5 s) drops it */
+    int ping;                     /* send liveness PINGs (not on a subscriber: hiredis 0.14 takes their replies for messages) */
+    /* Called right after the context is made, before any byte is read
+     * (e.g. to give it another reply reader); non-zero fails the connect. */
+    int (*setup)(redisContext *c);
+    void (*on_up)(gw_rconn *rc);   /* commands may be sent */
+    void (*on_down)(gw_rconn *rc); /* lost or closed; nothing may be sent */
+    void *data;                    /* the owner's */
+    uint64_t *reconnects;          /* a counter to add reconnects to, or NULL */
+} gw_rconn_opts;
+
+struct gw_rconn {
+    gw_rconn_opts o;
+    h2o_loop_t *loop;
+    int worker_id;
+    redisAsyncContext *ac;
+    h2o_socket_t *sock;
+    int notify_pending, want_write;
+    int up;                 /* connected; commands may be sent */
+    int64_t retry_at;       /* mono ms of the next connect attempt; 0: none scheduled */
+    int64_t deadline;       /* mono ms by which the connect must have succeeded */
+    ts_backoff backoff;
+    int connects;           /* successful connects so far */
+    int64_t ping_sent;      /* mono ms of the PING awaiting its reply; 0: none */
+    int64_t lost_at;        /* mono ms gw_rconn_lost marked it down; 0: not lost */
+    int64_t next_ping;      /* mono ms of the next liveness PING */
+    char why[160];          /* why it is down */
+};
+
+void gw_rconn_init(gw_rconn *rc, h2o_loop_t *loop, int worker_id, const gw_rconn_opts *o);
+/* Connects when down and due; enforces the connect timeout and the PING. */
+void gw_rconn_tick(gw_rconn *rc, int64_t now_ms);
+/* Marks the connection lost (a NULL reply arrived, a command was refused); idempotent. */
+void gw_rconn_lost(gw_rconn *rc, const char *why);
+/* Closes a connection that stopped answering; it is redone with backoff. */
+void gw_rconn_drop(gw_rconn *rc, const char *why);
+/* For good (shutdown): pending callbacks get a NULL reply. */
+void gw_rconn_close(gw_rconn *rc);
+
+#endif
