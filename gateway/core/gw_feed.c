@@ -26,6 +26,7 @@
  * tick starts a new one-price hist run, so a hole is never a silent jump.
  * The message is encoded once per instrument and format, not per client. */
 #include "gw_feed.h"
+#include "gw_probe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,11 +73,7 @@ struct gw_feed {
     ts_live_msg *pending;       /* live messages held back while repairing */
     size_t npending, cap_pending;
 
-    /* The silence probe. */
-    int64_t live_rx_ms;         /* mono ms the last ts:live message arrived */
-    int64_t probe_at;           /* mono ms of the next check of a silent feed; 0: one in flight */
-    int64_t probe_rx_ms;        /* live_rx_ms when that check was sent */
-    int probe_strikes;          /* checks in a row that found the streams ahead of a silent feed */
+    gw_probe *probe;            /* is a quiet feed a deaf subscriber? */
 };
 
 static void process(gw_feed *f, ts_live_msg *m);
@@ -94,6 +91,11 @@ gw_feed *gw_feed_new(int worker_id, const gw_config *cfg, const gw_meta *meta, g
     f->sub = sub;
     f->m = m;
     f->hooks = *hooks;
+    f->probe = gw_probe_new(cmd, sub);
+    if (f->probe == NULL) {
+        free(f);
+        return NULL;
+    }
     return f;
 }
 
@@ -150,6 +152,7 @@ void gw_feed_free(gw_feed *f)
     free(f->pending);
     gw_buf_free(&f->enc[0]);
     gw_buf_free(&f->enc[1]);
+    gw_probe_free(f->probe);
     free(f);
 }
 
@@ -431,7 +434,7 @@ static void on_message(gw_feed *f, const char *data, size_t len)
     ts_live_msg m;
     char err[128];
     GW_ADD(f->m->live_messages_total, 1);
-    f->live_rx_ms = ts_mono_ms();
+    gw_probe_heard(f->probe);
     if (ts_live_decode(data, len, &m, err, sizeof(err)) != 0) {
         ts_warn("worker %d: bad ts:live message: %s", f->id, err);
         return;
@@ -470,8 +473,7 @@ static void on_live(redisAsyncContext *ac, void *r, void *priv)
         on_message(f, reply->element[2]->str, reply->element[2]->len);
     } else if (!strcmp(kind->str, "subscribe")) {
         f->subscribed = 1;
-        f->live_rx_ms = ts_mono_ms(); /* the silence check counts from here */
-        f->probe_at = f->live_rx_ms;
+        gw_probe_heard(f->probe); /* the silence check counts from here */
         ts_info("worker %d: subscribed to " TS_CHANNEL_LIVE, f->id);
         f->hooks.ready_changed(f->hooks.arg);
     }
@@ -489,65 +491,15 @@ void gw_feed_sub_down(gw_feed *f)
     f->subscribed = 0;
 }
 
-/* ---- a silent feed ---- */
-
-/* How long ts:live may be quiet before the streams are asked whether the
- * generator is quiet too (then all is well) or the subscriber is deaf. */
-static int64_t silent_ms(const gw_feed *f)
-{
-    int64_t ms = 3 * f->meta->interval_ms;
-    return ms > 3000 ? ms : 3000;
-}
-
-static void on_probe(redisAsyncContext *ac, void *r, void *priv)
-{
-    gw_feed *f = priv;
-    const redisReply *reply = r;
-    (void)ac;
-    f->probe_at = ts_mono_ms() + 1000; /* while the feed stays quiet, look again soon */
-    int ahead = 0;
-    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 && f->meta->ok) {
-        int64_t t;
-        int32_t p;
-        ts_entry_from_reply(reply->element[0], &t, &p); /* only its time counts */
-        ahead = f->ring.count != 0 && t > gw_ring_last(&f->ring);
-    }
-    /* Two looks in a row, with no message between: the first may just have
-     * overtaken a message still unread on the subscriber's socket (a
-     * generator that resumed a moment ago). */
-    if (!ahead || f->live_rx_ms != f->probe_rx_ms) {
-        f->probe_strikes = 0;
-        return;
-    }
-    if (++f->probe_strikes >= 2 && f->sub->up) {
-        f->probe_strikes = 0;
-        gw_rconn_drop(f->sub, "no ts:live message while the streams moved on");
-    }
-}
-
-static void check_silence(gw_feed *f)
-{
-    int64_t now = ts_mono_ms();
-    if (now - f->live_rx_ms < silent_ms(f)) {
-        f->probe_strikes = 0; /* the feed speaks */
-        return;
-    }
-    if (!f->sub->up || !f->subscribed || !f->cmd->up || !f->meta->ok || f->ring.count == 0 || f->repairing ||
-        f->probe_at == 0 || now < f->probe_at)
-        return;
-    char key[64];
-    ts_tick_key(key, sizeof(key), f->meta->names[0]);
-    if (redisAsyncCommand(f->cmd->ac, on_probe, f, "XREVRANGE %s + - COUNT 1", key) == REDIS_OK) {
-        f->probe_at = 0;
-        f->probe_rx_ms = f->live_rx_ms;
-    }
-}
-
 void gw_feed_tick(gw_feed *f)
 {
     if (!f->meta->ok || f->live == NULL)
         return;
     if (f->repair_wanted && !f->repairing && f->cmd->up)
         repair_issue(f);
-    check_silence(f);
+    if (f->subscribed && f->ring.count > 0 && !f->repairing) {
+        char key[64];
+        ts_tick_key(key, sizeof(key), f->meta->names[0]);
+        gw_probe_tick(f->probe, key, gw_ring_last(&f->ring), f->meta->interval_ms);
+    }
 }

@@ -158,9 +158,13 @@ static void test_malformed_prices(void **state)
     assert_hole_at(entry("10-0", 2, "p", ""), 10);                      /* empty value */
     assert_hole_at(entry("10-0", 4, "x", "1", "p", " 5"), 10);          /* extra fields, bad p */
     assert_hole_at(entry("10-0", 4, "p", "x", "p", "5"), 10);           /* the first p counts */
-    assert_int_equal(from(entry("5-1", 2, "p", "5"), &t, &p), 0); /* the sequence is not looked at */
-    assert_int_equal(t, 5);
-    assert_int_equal(p, 5);
+    {
+        int64_t t;
+        int32_t p;
+        assert_int_equal(from(entry("5-1", 2, "p", "5"), &t, &p), 0); /* the sequence is not looked at */
+        assert_int_equal(t, 5);
+        assert_int_equal(p, 5);
+    }
     assert_hole_at(entry("10-0", 3, "x", "p", "5"), 10);                /* odd field count */
     assert_hole_at(entry("10-0", 1, "p"), 10);
     assert_hole_at(resp("*2\r\n$4\r\n10-0\r\n*2\r\n$1\r\np\r\n:5\r\n"), 10);        /* integer value */
