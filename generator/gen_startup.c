@@ -142,8 +142,10 @@ static void on_head(redisAsyncContext *c, void *r, void *priv);
  * is malformed, GEN_HEAD_SEARCH to find the newest well-formed. */
 static int ask_head(gen_startup *s, head *h)
 {
-    return redisAsyncCommand(gen_redis_ctx(s->conn), on_head, h, "XREVRANGE %s + - COUNT %d",
-                             s->walk->keys[h - s->heads], h->searched ? GEN_HEAD_SEARCH : 1);
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    return c == NULL ? REDIS_ERR
+                     : redisAsyncCommand(c, on_head, h, "XREVRANGE %s + - COUNT %d", s->walk->keys[h - s->heads],
+                                         h->searched ? GEN_HEAD_SEARCH : 1);
 }
 
 /* The head keeps the newest readable ID's time even when its price is
@@ -241,6 +243,8 @@ static void write_meta(gen_startup *s, int64_t epoch)
 {
     const gen_config *cfg = s->cfg;
     redisAsyncContext *c = gen_redis_ctx(s->conn);
+    if (c == NULL)
+        return; /* dropped meanwhile: the next connection starts again */
     redisAsyncCommand(c, NULL, NULL, "MULTI");
     redisAsyncCommand(c, NULL, NULL,
                       "HSET " TS_KEY_META " interval_ms %lld retention_ms %lld instruments %lld started_ms %lld "
@@ -312,7 +316,9 @@ static void on_meta(redisAsyncContext *c, void *r, void *priv)
 
 static void read_meta(gen_startup *s)
 {
-    redisAsyncCommand(gen_redis_ctx(s->conn), on_meta, s, "HGETALL " TS_KEY_META);
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    if (c != NULL)
+        redisAsyncCommand(c, on_meta, s, "HGETALL " TS_KEY_META);
 }
 
 gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_startup_hooks hooks)
@@ -330,8 +336,9 @@ gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *c
 
 void gen_startup_begin(gen_startup *s)
 {
-    if (s->reset_pending)
-        redisAsyncCommand(gen_redis_ctx(s->conn), on_scan, s, "SCAN 0 MATCH ts:* COUNT 1000");
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    if (c != NULL && s->reset_pending)
+        redisAsyncCommand(c, on_scan, s, "SCAN 0 MATCH ts:* COUNT 1000");
     else
         read_meta(s);
 }

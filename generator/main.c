@@ -207,7 +207,7 @@ int main(int argc, char **argv)
             (long long)cfg.interval_ms, (long long)cfg.retention_ms, cfg.redis.host, cfg.redis.port);
     event_base_dispatch(a.base);
 
-    gen_redis_free(a.conn); /* first: pending replies go to the parts below, still alive */
+    gen_redis_free(a.conn); /* first: pending callbacks (NULL replies) reach start-up and the ticker */
     gen_startup_free(a.startup);
     gen_ticker_free(a.ticker);
     walk_free(&a.walk);
