@@ -1,21 +1,39 @@
-/* gen_redis.c — the generator's one Redis connection.
+/* gen_redis.c — the generator's one Redis connection (gen_redis.h).
  *
  * hiredis 0.14 has no reconnect and no connect timeout, so both live here:
  * a lost or failed connection is logged once, and a libevent timer retries
  * with exponential backoff (ts_backoff). Nothing is lost meanwhile: the
  * ticker only advances its state when a batch is sent, and every (re)connect
  * re-reads where each stream stands (gen_startup.c), so the missed intervals
- * are backfilled from there. */
+ * are backfilled from there. That is the owner's business: this file only
+ * says "ready" and "down". */
+#include "gen_redis.h"
+
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/hiredis.h>
-#include <string.h>
+#include <stdlib.h>
 
-#include "gen.h"
 #include "ts_log.h"
+#include "ts_redis.h"
+#include "ts_time.h"
 
 #define GEN_CONNECT_TIMEOUT_MS 3000
 
-static void schedule_reconnect(gen *g);
+struct gen_redis {
+    struct event_base *base;
+    const ts_redis_url *url;
+    gen_redis_hooks hooks;
+    redisAsyncContext *ac; /* NULL while down */
+    int connected;         /* ac has connected (it may not be set up yet) */
+    int ready;             /* AUTH/SELECT answered: commands may be sent */
+    int setup_pending;     /* AUTH/SELECT replies still to come */
+    int closing;           /* gen_redis_close: no more retries */
+    int freeing;           /* gen_redis_free: no more callbacks up */
+    ts_backoff backoff;
+    struct event *reconnect_ev;
+    struct event *connect_timeout_ev;
+    uint64_t reconnects;
+};
 
 static void set_timer(struct event *ev, int64_t ms)
 {
@@ -23,83 +41,89 @@ static void set_timer(struct event *ev, int64_t ms)
     evtimer_add(ev, &tv);
 }
 
-static void on_disconnect(const redisAsyncContext *c, int status)
+static void schedule_reconnect(gen_redis *r)
 {
-    gen *g = c->data;
-    g->redis = NULL; /* hiredis frees the context after this returns */
-    evtimer_del(g->connect_timeout_ev);
-    if (g->stopping) {
-        gen_shutdown(g, g->exit_code);
+    if (r->closing)
         return;
-    }
-    if (g->phase != GEN_DOWN || status != REDIS_OK)
-        ts_warn("redis connection lost: %s", c->errstr[0] ? c->errstr : "closed");
-    g->phase = GEN_DOWN;
-    g->in_flight = 0;
-    gen_ticker_stop(g);
-    schedule_reconnect(g);
+    int64_t ms = ts_backoff_next(&r->backoff);
+    r->reconnects++;
+    ts_info("redis: retrying in %lld ms", (long long)ms);
+    set_timer(r->reconnect_ev, ms);
 }
 
-/* Replies to AUTH and SELECT: either is fatal for this connection only. */
-static void on_setup_reply(redisAsyncContext *c, void *r, void *privdata)
+static void on_disconnect(const redisAsyncContext *c, int status)
 {
-    gen *g = c->data;
-    redisReply *reply = r;
-    const char *what = privdata;
-    if (reply == NULL)
+    gen_redis *r = c->data;
+    (void)status;
+    r->ac = NULL; /* hiredis frees the context after this returns */
+    r->connected = r->ready = 0;
+    evtimer_del(r->connect_timeout_ev);
+    if (r->freeing)
+        return;
+    ts_warn("redis connection lost: %s", c->errstr[0] ? c->errstr : "closed");
+    schedule_reconnect(r);
+    r->hooks.on_down(r->hooks.owner);
+}
+
+static void set_ready(gen_redis *r)
+{
+    r->ready = 1;
+    r->hooks.on_ready(r->hooks.owner);
+}
+
+/* Replies to AUTH and SELECT: an error is fatal for this connection only. */
+static void on_setup_reply(redisAsyncContext *c, void *reply, void *priv)
+{
+    gen_redis *r = priv;
+    redisReply *rep = reply;
+    (void)c;
+    if (rep == NULL)
         return; /* the connection is going away; on_disconnect handles it */
-    if (reply->type == REDIS_REPLY_ERROR) {
-        ts_error("redis %s failed: %s", what, reply->str);
-        gen_redis_lost(g, what);
+    if (rep->type == REDIS_REPLY_ERROR) {
+        ts_error("redis AUTH/SELECT failed: %s", rep->str);
+        gen_redis_lost(r, "AUTH/SELECT failed");
         return;
     }
-    if (strcmp(what, "SELECT") == 0 || (strcmp(what, "AUTH") == 0 && g->cfg->redis.db == 0))
-        gen_startup_begin(g);
+    if (--r->setup_pending == 0)
+        set_ready(r);
 }
 
 static void on_connect(const redisAsyncContext *c, int status)
 {
-    gen *g = c->data;
-    evtimer_del(g->connect_timeout_ev);
+    gen_redis *r = c->data;
+    evtimer_del(r->connect_timeout_ev);
     if (status != REDIS_OK) {
-        g->redis = NULL; /* freed by hiredis after this callback */
-        ts_warn("redis %s:%d unreachable: %s", g->cfg->redis.host, g->cfg->redis.port, c->errstr);
-        schedule_reconnect(g);
+        r->ac = NULL; /* freed by hiredis after this callback */
+        ts_warn("redis %s:%d unreachable: %s", r->url->host, r->url->port, c->errstr);
+        schedule_reconnect(r);
         return;
     }
-    ts_info("redis %s:%d connected", g->cfg->redis.host, g->cfg->redis.port);
-    ts_backoff_reset(&g->backoff);
-    g->phase = GEN_STARTING;
-    redisAsyncContext *ac = (redisAsyncContext *)c;
-    const ts_redis_url *u = &g->cfg->redis;
-    if (u->password[0] != '\0') {
-        if (u->user[0] != '\0')
-            redisAsyncCommand(ac, on_setup_reply, "AUTH", "AUTH %s %s", u->user, u->password);
-        else
-            redisAsyncCommand(ac, on_setup_reply, "AUTH", "AUTH %s", u->password);
-    }
-    if (u->db != 0)
-        redisAsyncCommand(ac, on_setup_reply, "SELECT", "SELECT %d", u->db);
-    if (u->password[0] == '\0' && u->db == 0)
-        gen_startup_begin(g);
+    ts_info("redis %s:%d connected", r->url->host, r->url->port);
+    ts_backoff_reset(&r->backoff);
+    r->connected = 1;
+    r->setup_pending = ts_redis_send_setup(r->ac, r->url, on_setup_reply, r);
+    if (r->setup_pending < 0)
+        gen_redis_lost(r, "AUTH/SELECT refused by hiredis");
+    else if (r->setup_pending == 0)
+        set_ready(r);
 }
 
-static void connect_now(gen *g)
+static void connect_now(gen_redis *r)
 {
-    redisAsyncContext *ac = redisAsyncConnect(g->cfg->redis.host, g->cfg->redis.port);
+    redisAsyncContext *ac = redisAsyncConnect(r->url->host, r->url->port);
     if (ac == NULL || ac->err) {
         ts_warn("redis connect: %s", ac ? ac->errstr : "out of memory");
         if (ac)
             redisAsyncFree(ac);
-        schedule_reconnect(g);
+        schedule_reconnect(r);
         return;
     }
-    ac->data = g;
-    g->redis = ac;
-    redisLibeventAttach(ac, g->base);
+    ac->data = r;
+    r->ac = ac;
+    redisLibeventAttach(ac, r->base);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    set_timer(g->connect_timeout_ev, GEN_CONNECT_TIMEOUT_MS);
+    set_timer(r->connect_timeout_ev, GEN_CONNECT_TIMEOUT_MS);
 }
 
 static void on_reconnect_timer(evutil_socket_t fd, short what, void *arg)
@@ -110,46 +134,71 @@ static void on_reconnect_timer(evutil_socket_t fd, short what, void *arg)
 
 static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 {
+    gen_redis *r = arg;
     (void)fd, (void)what;
-    gen *g = arg;
-    if (g->redis == NULL || g->phase != GEN_DOWN)
+    if (r->ac == NULL || r->connected)
         return;
-    ts_warn("redis %s:%d: no answer in %d ms", g->cfg->redis.host, g->cfg->redis.port, GEN_CONNECT_TIMEOUT_MS);
-    redisAsyncContext *ac = g->redis;
-    g->redis = NULL;
+    ts_warn("redis %s:%d: no answer in %d ms", r->url->host, r->url->port, GEN_CONNECT_TIMEOUT_MS);
+    redisAsyncContext *ac = r->ac;
+    r->ac = NULL;
     redisAsyncFree(ac); /* not connected yet: no disconnect callback */
-    schedule_reconnect(g);
+    schedule_reconnect(r);
 }
 
-static void schedule_reconnect(gen *g)
+gen_redis *gen_redis_start(struct event_base *base, const ts_redis_url *url, gen_redis_hooks hooks)
 {
-    if (g->stopping) {
-        gen_shutdown(g, g->exit_code);
-        return;
+    gen_redis *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->base = base;
+    r->url = url;
+    r->hooks = hooks;
+    r->reconnect_ev = evtimer_new(base, on_reconnect_timer, r);
+    r->connect_timeout_ev = evtimer_new(base, on_connect_timeout, r);
+    if (r->reconnect_ev == NULL || r->connect_timeout_ev == NULL) {
+        gen_redis_free(r);
+        return NULL;
     }
-    int64_t ms = ts_backoff_next(&g->backoff);
-    g->stats.reconnects++;
-    ts_info("redis: retrying in %lld ms", (long long)ms);
-    set_timer(g->reconnect_ev, ms);
+    ts_backoff_reset(&r->backoff);
+    connect_now(r);
+    return r;
 }
 
-int gen_redis_start(gen *g)
+redisAsyncContext *gen_redis_ctx(const gen_redis *r)
 {
-    g->reconnect_ev = evtimer_new(g->base, on_reconnect_timer, g);
-    g->connect_timeout_ev = evtimer_new(g->base, on_connect_timeout, g);
-    if (g->reconnect_ev == NULL || g->connect_timeout_ev == NULL)
-        return -1;
-    ts_backoff_reset(&g->backoff);
-    g->phase = GEN_DOWN;
-    connect_now(g);
-    return 0;
+    return r->ready ? r->ac : NULL;
 }
 
-void gen_redis_lost(gen *g, const char *why)
+void gen_redis_lost(gen_redis *r, const char *why)
 {
-    if (g->redis == NULL)
+    if (r->ac == NULL || !r->connected)
         return;
     ts_warn("redis: dropping the connection (%s)", why);
+    r->ready = 0; /* no new commands from now on */
     /* Replies still pending get NULL; on_disconnect then schedules the retry. */
-    redisAsyncDisconnect(g->redis);
+    redisAsyncDisconnect(r->ac);
+}
+
+void gen_redis_close(gen_redis *r)
+{
+    r->closing = 1;
+}
+
+uint64_t gen_redis_reconnects(const gen_redis *r)
+{
+    return r->reconnects;
+}
+
+void gen_redis_free(gen_redis *r)
+{
+    if (r == NULL)
+        return;
+    r->freeing = 1;
+    if (r->ac != NULL)
+        redisAsyncFree(r->ac);
+    if (r->reconnect_ev)
+        event_free(r->reconnect_ev);
+    if (r->connect_timeout_ev)
+        event_free(r->connect_timeout_ev);
+    free(r);
 }

@@ -2,29 +2,62 @@
  * writes a tick:
  *
  *   1. --reset (first connect only): SCAN + UNLINK every ts:* key.
- *   2. HGETALL ts:meta: refuse to run if interval or instrument count differ
- *      from the flags — appending 10 ms ticks to a 1 s history, or 50 streams
- *      to a 100-instrument feed, would corrupt what clients read.
+ *   2. HGETALL ts:meta: refuse to run if it is not a history this generator
+ *      can continue — interval or instrument count differ from the flags
+ *      (appending 10 ms ticks to a 1 s history, or 50 streams to a
+ *      100-instrument feed, would corrupt what clients read), or it is not a
+ *      valid ts:meta (ts_meta_valid) at all. An empty one is a new history.
  *   3. Write ts:meta and ts:instruments; keep the epoch if there is one.
- *   4. XREVRANGE COUNT 1 of every stream: the price and time each stands at.
+ *   4. XREVRANGE COUNT 1 of every stream: the time and price each stands at.
  *
  * Step 4 runs on every reconnect, not only at start, because Redis is the
  * truth: a batch cut by a lost connection may or may not have been applied,
  * and a Redis restarted from its AOF may have lost the last second. */
+#include "gen_startup.h"
+
+#include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "gen.h"
+#include "ts_entry.h"
 #include "ts_log.h"
-#include "ts_names.h"
+#include "ts_meta.h"
+#include "ts_str.h"
 #include "ts_time.h"
 
 #define GEN_ARGV_CHUNK 1024
+/* How far back a stream whose newest entry is malformed is searched for
+ * the newest well-formed one. */
+#define GEN_HEAD_SEARCH 16
 
-static void read_meta(gen *g);
+/* One stream's head: the newest readable ID's time, which the next XADD
+ * must exceed. The price is the walk's (walk->prices[i]). */
+typedef struct head {
+    gen_startup *s;
+    int64_t t;
+    int searched; /* the newest entry was malformed: GEN_HEAD_SEARCH were read */
+} head;
+
+struct gen_startup {
+    const gen_config *cfg;
+    gen_walk *walk;
+    gen_redis *conn;
+    gen_startup_hooks hooks;
+    int reset_pending; /* --reset is done once, on the first successful connect */
+    head *heads;
+    uint32_t heads_pending;
+    uint32_t malformed; /* streams whose newest entry was malformed */
+};
+
+static void read_meta(gen_startup *s);
+
+static void fatal(gen_startup *s, int code)
+{
+    s->hooks.on_fatal(s->hooks.owner, code);
+}
 
 static int64_t new_epoch(void)
 {
@@ -37,16 +70,16 @@ static int64_t new_epoch(void)
 
 /* ---- 1. reset ------------------------------------------------------------ */
 
-static void on_scan(redisAsyncContext *c, void *r, void *privdata)
+static void on_scan(redisAsyncContext *c, void *r, void *priv)
 {
-    gen *g = c->data;
+    gen_startup *s = priv;
     redisReply *reply = r;
-    (void)privdata;
     if (reply == NULL)
         return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[1]->type != REDIS_REPLY_ARRAY) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY) {
         ts_error("reset: unexpected SCAN reply");
-        gen_shutdown(g, 1);
+        fatal(s, 1);
         return;
     }
     redisReply *keys = reply->element[1];
@@ -55,7 +88,8 @@ static void on_scan(redisAsyncContext *c, void *r, void *privdata)
         size_t *lens = malloc((keys->elements + 1) * sizeof(*lens));
         if (argv == NULL || lens == NULL) {
             free(argv), free(lens);
-            gen_shutdown(g, 1);
+            ts_error("out of memory in reset");
+            fatal(s, 1);
             return;
         }
         argv[0] = "UNLINK", lens[0] = 6;
@@ -65,131 +99,152 @@ static void on_scan(redisAsyncContext *c, void *r, void *privdata)
         free(argv), free(lens);
     }
     if (strcmp(reply->element[0]->str, "0") != 0) {
-        redisAsyncCommand(c, on_scan, NULL, "SCAN %s MATCH ts:* COUNT 1000", reply->element[0]->str);
+        redisAsyncCommand(c, on_scan, s, "SCAN %s MATCH ts:* COUNT 1000", reply->element[0]->str);
         return;
     }
     ts_warn("reset: deleted every ts:* key (history, meta, instruments)");
-    g->reset_pending = 0;
-    read_meta(g);
+    s->reset_pending = 0;
+    read_meta(s);
 }
 
 /* ---- 4. stream heads ----------------------------------------------------- */
 
-static int parse_entry(const redisReply *e, int64_t *t, int32_t *p)
+static void heads_done(gen_startup *s)
 {
-    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
-        return -1;
-    char *end;
-    *t = strtoll(e->element[0]->str, &end, 10);
-    const redisReply *f = e->element[1];
-    if (*end != '-' || f->type != REDIS_REPLY_ARRAY)
-        return -1;
-    for (size_t i = 0; i + 1 < f->elements; i += 2) {
-        if (strcmp(f->element[i]->str, "p") == 0) {
-            long long v = strtoll(f->element[i + 1]->str, &end, 10);
-            if (*end != '\0' || v < INT32_MIN || v > INT32_MAX)
-                return -1;
-            *p = (int32_t)v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static void heads_done(gen *g)
-{
-    int64_t n = g->cfg->instruments, last = 0, *heads = (int64_t *)g->startup_heads;
+    gen_walk *w = s->walk;
+    int64_t last = 0;
     uint32_t behind = 0;
-    for (int64_t i = 0; i < n; i++)
-        last = heads[i] > last ? heads[i] : last;
-    for (int64_t i = 0; i < n; i++)
-        behind += heads[i] < last;
+    for (uint32_t i = 0; i < w->n; i++)
+        last = s->heads[i].t > last ? s->heads[i].t : last;
+    for (uint32_t i = 0; i < w->n; i++)
+        behind += s->heads[i].t < last;
     /* Batches are MULTI/EXEC per tick time, so streams end at the same time
      * unless someone deleted or trimmed one by hand. Such a stream rejoins at
      * the common time from its own last price: a hole in it, never a fork. */
     if (behind > 0)
         ts_warn("%u stream(s) end before the others (%" PRId64 "); they continue from their last price", behind,
                 last);
-    free(g->startup_heads);
-    g->startup_heads = NULL;
-    g->last_t = last;
-    g->phase = GEN_RUNNING;
+    if (s->malformed > 1)
+        ts_warn("%u streams end in malformed entries (the first is logged above)", s->malformed);
+    free(s->heads);
+    s->heads = NULL;
+    w->last_t = last;
     if (last > 0)
-        ts_info("resuming after tick %" PRId64 " (epoch %" PRId64 ")", last, g->epoch);
+        ts_info("resuming after tick %" PRId64 " (epoch %" PRId64 ")", last, w->epoch);
     else
-        ts_info("no history: starting a new one (epoch %" PRId64 ")", g->epoch);
-    gen_ticker_resume(g);
+        ts_info("no history: starting a new one (epoch %" PRId64 ")", w->epoch);
+    s->hooks.on_done(s->hooks.owner);
 }
 
-static void on_head(redisAsyncContext *c, void *r, void *privdata)
+static void on_head(redisAsyncContext *c, void *r, void *priv);
+
+/* Reads the stream's newest entries, newest first: one, or when that one
+ * is malformed, GEN_HEAD_SEARCH to find the newest well-formed. */
+static int ask_head(gen_startup *s, head *h)
 {
-    gen *g = c->data;
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    return c == NULL ? REDIS_ERR
+                     : redisAsyncCommand(c, on_head, h, "XREVRANGE %s + - COUNT %d", s->walk->keys[h - s->heads],
+                                         h->searched ? GEN_HEAD_SEARCH : 1);
+}
+
+/* The head keeps the newest readable ID's time even when its price is
+ * malformed (XADD must exceed the stream's real last ID); the price comes
+ * from the newest well-formed entry, or stays --start-price if none. A
+ * malformed entry is a hole for every reader (docs/REDIS.md), so skipping
+ * it here keeps the generator's view the same as the gateway's. */
+static void on_head(redisAsyncContext *c, void *r, void *priv)
+{
+    head *h = priv;
+    gen_startup *s = h->s;
     redisReply *reply = r;
-    uint32_t i = (uint32_t)(uintptr_t)privdata;
-    if (reply == NULL || g->startup_heads == NULL)
+    size_t i = (size_t)(h - s->heads);
+    (void)c;
+    if (reply == NULL)
+        return; /* connection gone: the next start-up begins again */
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ts_error("%s: XREVRANGE failed: %s", s->walk->names[i], reply->str);
+        fatal(s, 1);
         return;
-    int64_t *heads = (int64_t *)g->startup_heads;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
+    }
+    int found = 0;
+    for (size_t k = 0; reply->type == REDIS_REPLY_ARRAY && k < reply->elements && !found; k++) {
         int64_t t;
         int32_t p;
-        if (parse_entry(reply->element[0], &t, &p) == 0) {
-            heads[i] = t;
-            g->prices[i] = p;
-        } else {
-            ts_warn("%s: last entry is malformed; restarting its walk", g->names[i]);
-        }
-    } else if (reply->type == REDIS_REPLY_ERROR) {
-        ts_error("%s: XREVRANGE failed: %s", g->names[i], reply->str);
-        gen_shutdown(g, 1);
-        return;
+        found = ts_entry_from_reply(reply->element[k], &t, &p) == 0;
+        if (t > h->t)
+            h->t = t;
+        if (found)
+            s->walk->prices[i] = p;
     }
-    if (--g->heads_pending == 0)
-        heads_done(g);
+    if (!found && !h->searched && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
+        if (s->malformed++ == 0)
+            ts_warn("%s: newest entry is malformed (docs/REDIS.md); continuing from the newest well-formed one",
+                    s->walk->names[i]);
+        h->searched = 1;
+        if (ask_head(s, h) == REDIS_OK)
+            return; /* this head is still pending */
+    } else if (!found && h->searched) {
+        ts_warn("%s: none of its newest %d entries is well-formed; restarting its walk at %" PRId64,
+                s->walk->names[i], GEN_HEAD_SEARCH, s->cfg->start_price);
+    }
+    if (--s->heads_pending == 0)
+        heads_done(s);
 }
 
-static void read_heads(gen *g)
+static void read_heads(gen_startup *s)
 {
-    int64_t n = g->cfg->instruments;
-    free(g->startup_heads);
-    g->startup_heads = calloc((size_t)n, sizeof(int64_t));
-    if (g->startup_heads == NULL) {
+    gen_walk *w = s->walk;
+    free(s->heads);
+    s->heads = calloc(w->n, sizeof(*s->heads));
+    if (s->heads == NULL) {
         ts_error("out of memory reading stream heads");
-        gen_shutdown(g, 1);
+        fatal(s, 1);
         return;
     }
-    g->heads_pending = (uint32_t)n;
-    for (int64_t i = 0; i < n; i++) {
-        g->prices[i] = (int32_t)g->cfg->start_price;
-        char key[64];
-        ts_tick_key(key, sizeof(key), g->names[i]);
-        redisAsyncCommand(g->redis, on_head, (void *)(uintptr_t)i, "XREVRANGE %s + - COUNT 1", key);
+    s->heads_pending = w->n;
+    s->malformed = 0;
+    for (uint32_t i = 0; i < w->n; i++) {
+        s->heads[i].s = s;
+        w->prices[i] = (int32_t)s->cfg->start_price;
+        ask_head(s, &s->heads[i]);
     }
 }
 
 /* ---- 3. write meta ------------------------------------------------------- */
 
-static void on_meta_written(redisAsyncContext *c, void *r, void *privdata)
+static void on_meta_written(redisAsyncContext *c, void *r, void *priv)
 {
-    gen *g = c->data;
+    gen_startup *s = priv;
     redisReply *reply = r;
-    (void)privdata;
+    (void)c;
     if (reply == NULL)
         return;
     /* EXEC's last element is HGET ts:meta epoch: whichever generator's HSETNX won. */
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 ||
-        reply->element[reply->elements - 1]->type != REDIS_REPLY_STRING) {
+    const redisReply *ep = reply->type == REDIS_REPLY_ARRAY && reply->elements > 0
+                               ? reply->element[reply->elements - 1]
+                               : NULL;
+    if (ep == NULL || ep->type != REDIS_REPLY_STRING) {
         ts_error("writing ts:meta failed: %s", reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
-        gen_redis_lost(g, "meta write failed");
+        gen_redis_lost(s->conn, "meta write failed");
         return;
     }
-    g->epoch = strtoll(reply->element[reply->elements - 1]->str, NULL, 10);
-    read_heads(g);
+    if (ts_parse_digits(ep->str, ep->len, INT64_MAX, &s->walk->epoch) != 0 || s->walk->epoch == 0) {
+        ts_error("refusing to start: ts:meta epoch '%s' is not a positive whole number; add --reset to delete "
+                 "the tickstream keys (ts:*) and start a new history",
+                 ep->str);
+        fatal(s, 1);
+        return;
+    }
+    read_heads(s);
 }
 
-static void write_meta(gen *g, int64_t epoch)
+static void write_meta(gen_startup *s, int64_t epoch)
 {
-    const gen_config *cfg = g->cfg;
-    redisAsyncContext *c = g->redis;
+    const gen_config *cfg = s->cfg;
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    if (c == NULL)
+        return; /* dropped meanwhile: the next connection starts again */
     redisAsyncCommand(c, NULL, NULL, "MULTI");
     redisAsyncCommand(c, NULL, NULL,
                       "HSET " TS_KEY_META " interval_ms %lld retention_ms %lld instruments %lld started_ms %lld "
@@ -200,71 +255,98 @@ static void write_meta(gen *g, int64_t epoch)
     redisAsyncCommand(c, NULL, NULL, "HSETNX " TS_KEY_META " epoch %lld", (long long)epoch);
     redisAsyncCommand(c, NULL, NULL, "DEL " TS_KEY_INSTRUMENTS);
     const char *argv[GEN_ARGV_CHUNK + 2];
-    for (int64_t i = 0; i < cfg->instruments; i += GEN_ARGV_CHUNK) {
+    for (uint32_t i = 0; i < s->walk->n; i += GEN_ARGV_CHUNK) {
         int argc = 0;
         argv[argc++] = "RPUSH";
         argv[argc++] = TS_KEY_INSTRUMENTS;
-        for (int64_t j = i; j < cfg->instruments && j < i + GEN_ARGV_CHUNK; j++)
-            argv[argc++] = g->names[j];
+        for (uint32_t j = i; j < s->walk->n && j < i + GEN_ARGV_CHUNK; j++)
+            argv[argc++] = s->walk->names[j];
         redisAsyncCommandArgv(c, NULL, NULL, argc, argv, NULL);
     }
     redisAsyncCommand(c, NULL, NULL, "HGET " TS_KEY_META " epoch");
-    redisAsyncCommand(c, on_meta_written, NULL, "EXEC");
+    redisAsyncCommand(c, on_meta_written, s, "EXEC");
 }
 
 /* ---- 2. check meta ------------------------------------------------------- */
 
-static const char *meta_field(const redisReply *r, const char *name)
+static void on_meta(redisAsyncContext *c, void *r, void *priv)
 {
-    for (size_t i = 0; i + 1 < r->elements; i += 2)
-        if (strcmp(r->element[i]->str, name) == 0)
-            return r->element[i + 1]->str;
-    return NULL;
-}
-
-static void on_meta(redisAsyncContext *c, void *r, void *privdata)
-{
-    gen *g = c->data;
+    gen_startup *s = priv;
+    const gen_config *cfg = s->cfg;
     redisReply *reply = r;
-    (void)privdata;
+    ts_meta m;
+    char why[160];
+    (void)c;
     if (reply == NULL)
         return;
     if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "LOADING", 7) == 0) {
         /* A restarted Redis replays its AOF before it answers: wait for it. */
         ts_info("redis is still loading its data");
-        gen_redis_lost(g, "redis loading");
+        gen_redis_lost(s->conn, "redis loading");
         return;
     }
-    if (reply->type != REDIS_REPLY_ARRAY) {
+    if (ts_meta_read(reply, &m) != 0) {
         ts_error("HGETALL " TS_KEY_META ": %s", reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
-        gen_redis_lost(g, "meta read failed");
+        gen_redis_lost(s->conn, "meta read failed");
         return;
     }
-    const char *iv = meta_field(reply, "interval_ms"), *n = meta_field(reply, "instruments");
-    const char *ep = meta_field(reply, "epoch");
-    long long have_iv = iv ? atoll(iv) : g->cfg->interval_ms, have_n = n ? atoll(n) : g->cfg->instruments;
-    if (have_iv != g->cfg->interval_ms || have_n != g->cfg->instruments) {
+    if (reply->elements == 0) { /* a new history (or one whose ts:meta was deleted) */
+        write_meta(s, new_epoch());
+        return;
+    }
+    if (!ts_meta_valid(&m, why, sizeof(why))) {
+        ts_error("refusing to start: %s, so it is no history this generator can continue. Add --reset to delete "
+                 "the tickstream keys (ts:*) and start a new history",
+                 why);
+        fatal(s, 1);
+        return;
+    }
+    if (m.interval_ms != cfg->interval_ms || m.instruments != cfg->instruments) {
         ts_error("refusing to start: the history in Redis was written with interval_ms=%lld instruments=%lld, "
                  "but this generator has interval_ms=%lld instruments=%lld. Run with --interval-ms %lld "
                  "--instruments %lld to continue it, or add --reset to delete the tickstream keys (ts:*) "
                  "and start a new history",
-                 have_iv, have_n, (long long)g->cfg->interval_ms, (long long)g->cfg->instruments, have_iv, have_n);
-        gen_shutdown(g, 1);
+                 (long long)m.interval_ms, (long long)m.instruments, (long long)cfg->interval_ms,
+                 (long long)cfg->instruments, (long long)m.interval_ms, (long long)m.instruments);
+        fatal(s, 1);
         return;
     }
-    write_meta(g, ep ? atoll(ep) : new_epoch());
+    write_meta(s, m.epoch);
 }
 
-static void read_meta(gen *g)
+static void read_meta(gen_startup *s)
 {
-    redisAsyncCommand(g->redis, on_meta, NULL, "HGETALL " TS_KEY_META);
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    if (c != NULL)
+        redisAsyncCommand(c, on_meta, s, "HGETALL " TS_KEY_META);
 }
 
-void gen_startup_begin(gen *g)
+gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_startup_hooks hooks)
 {
-    g->phase = GEN_STARTING;
-    if (g->reset_pending)
-        redisAsyncCommand(g->redis, on_scan, NULL, "SCAN 0 MATCH ts:* COUNT 1000");
+    gen_startup *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->cfg = cfg;
+    s->walk = walk;
+    s->conn = conn;
+    s->hooks = hooks;
+    s->reset_pending = cfg->reset;
+    return s;
+}
+
+void gen_startup_begin(gen_startup *s)
+{
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    if (c != NULL && s->reset_pending)
+        redisAsyncCommand(c, on_scan, s, "SCAN 0 MATCH ts:* COUNT 1000");
     else
-        read_meta(g);
+        read_meta(s);
+}
+
+void gen_startup_free(gen_startup *s)
+{
+    if (s == NULL)
+        return;
+    free(s->heads);
+    free(s);
 }

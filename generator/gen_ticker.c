@@ -15,15 +15,17 @@
  *
  * At most one batch is in flight: when Redis is slow, the next firing finds
  * more intervals due and writes them together. */
+#include "gen_ticker.h"
+
+#include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen.h"
 #include "ts_codec.h"
 #include "ts_log.h"
-#include "ts_names.h"
+#include "ts_time.h"
 #include "ts_walk.h"
 
 /* Commands per batch: bounds the pipeline's memory during a long backfill. */
@@ -31,11 +33,40 @@
 /* Commands queued before yielding to the loop so they are written (see fill). */
 #define GEN_SLICE_COMMANDS 4096
 
-static void pump(gen *g);
+typedef struct gen_stats {
+    uint64_t ticks;      /* tick times written (each for every instrument) */
+    uint64_t backfilled; /* of those, written after their interval had passed */
+    uint64_t entries;    /* stream entries added */
+    uint64_t duplicates; /* XADDs refused because the entry existed: already written */
+    uint64_t errors;     /* other failed commands */
+    uint64_t batches;
+    int64_t latency_us_sum, latency_us_max;
+    uint64_t reconnects;
+} gen_stats;
 
+struct gen_ticker {
+    const gen_config *cfg;
+    gen_walk *walk;
+    gen_redis *conn;
+    gen_ticker_hooks hooks;
+    struct event *timer_ev;
+    struct event *summary_ev;
+    int running;   /* between resume and stop */
+    int finishing; /* gen_ticker_finish: no new batch */
+    int in_flight; /* a batch has been sent and its replies are pending */
+    int64_t batch_sent_us;
+    /* The batch being queued (fill): tick times fill_t..fill_end, next
+     * instrument fill_i of tick fill_t. */
+    struct event *fill_ev;
+    int64_t fill_t, fill_end, fill_due, fill_minid, fill_i;
+    msgpack_sbuffer live_sb;
+    gen_stats stats, last_summary;
+};
+
+static void pump(gen_ticker *g);
 /* Wakes at the next tick time to the µs (the base has a precise timer,
  * main.c): each ms of wake-up delay is a ms of latency for every client. */
-static void arm_timer(gen *g)
+static void arm_timer(gen_ticker *g)
 {
     int64_t now = ts_now_us(), iv = g->cfg->interval_ms * 1000;
     int64_t delay = (now / iv + 1) * iv - now;
@@ -55,22 +86,20 @@ static int is_duplicate(const redisReply *r)
     return r->type == REDIS_REPLY_ERROR && strstr(r->str, "equal or smaller") != NULL;
 }
 
-/* Reply to one tick time's EXEC. privdata is non-NULL on the batch's last. */
-static void on_exec(redisAsyncContext *c, void *r, void *privdata)
+/* Reply to one tick time's EXEC; 0 when the batch cannot go on. */
+static int exec_reply(gen_ticker *g, const redisReply *reply)
 {
-    gen *g = c->data;
-    redisReply *reply = r;
     if (reply == NULL) {
         g->in_flight = 0; /* connection gone: the next start-up re-reads the heads */
-        return;
+        return 0;
     }
     if (reply->type != REDIS_REPLY_ARRAY) {
         /* The transaction did not run (EXECABORT, OOM…): our prices moved on but
          * Redis did not. Reconnecting re-reads the heads, so nothing is skipped. */
         ts_error("tick batch refused: %s", reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
         g->stats.errors++;
-        gen_redis_lost(g, "batch refused");
-        return;
+        gen_redis_lost(g->conn, "batch refused");
+        return 0;
     }
     for (size_t i = 0; i < reply->elements; i++) {
         const redisReply *e = reply->element[i];
@@ -82,15 +111,29 @@ static void on_exec(redisAsyncContext *c, void *r, void *privdata)
                 ts_error("command in tick batch failed: %s", e->str);
         }
     }
-    if (privdata == NULL)
+    return 1;
+}
+
+static void on_exec(redisAsyncContext *c, void *r, void *priv)
+{
+    (void)c;
+    exec_reply(priv, r);
+}
+
+/* The batch's last EXEC: the batch is done. */
+static void on_last_exec(redisAsyncContext *c, void *r, void *priv)
+{
+    gen_ticker *g = priv;
+    (void)c;
+    if (!exec_reply(g, r))
         return;
     int64_t lat = ts_mono_us() - g->batch_sent_us;
     g->stats.latency_us_sum += lat;
     g->stats.latency_us_max = lat > g->stats.latency_us_max ? lat : g->stats.latency_us_max;
     g->stats.batches++;
     g->in_flight = 0;
-    if (g->stopping) {
-        gen_shutdown(g, g->exit_code);
+    if (g->finishing) {
+        g->hooks.on_finished(g->hooks.owner);
         return;
     }
     pump(g);
@@ -101,11 +144,12 @@ static void on_exec(redisAsyncContext *c, void *r, void *privdata)
  * works on them while the next slice is built: without slicing, building a
  * 100,000-command tick and Redis executing it would take turns. The batch is
  * still one batch: its last EXEC alone ends it. */
-static void fill(gen *g)
+static void fill(gen_ticker *g)
 {
     const gen_config *cfg = g->cfg;
-    redisAsyncContext *c = g->redis;
-    int64_t budget = GEN_SLICE_COMMANDS, n = cfg->instruments;
+    gen_walk *w = g->walk;
+    redisAsyncContext *c = gen_redis_ctx(g->conn);
+    int64_t budget = GEN_SLICE_COMMANDS, n = w->n;
     if (!g->in_flight || c == NULL || g->fill_t > g->fill_end)
         return;
     while (budget > 0 && g->fill_t <= g->fill_end) {
@@ -117,23 +161,23 @@ static void fill(gen *g)
         }
         int64_t stop = g->fill_i + budget < n ? g->fill_i + budget : n;
         for (int64_t i = g->fill_i; i < stop; i++) {
-            g->prices[i] = ts_walk_next(cfg->seed, (uint32_t)i, index, g->prices[i], (int32_t)cfg->min_price,
+            w->prices[i] = ts_walk_next(cfg->seed, (uint32_t)i, index, w->prices[i], (int32_t)cfg->min_price,
                                         (int32_t)cfg->max_price);
-            redisAsyncCommand(c, NULL, NULL, "XADD %s MINID ~ %lld %lld-0 p %d", g->keys[i],
-                              (long long)g->fill_minid, (long long)t, g->prices[i]);
+            redisAsyncCommand(c, NULL, NULL, "XADD %s MINID ~ %lld %lld-0 p %d", w->keys[i],
+                              (long long)g->fill_minid, (long long)t, w->prices[i]);
         }
         budget -= stop - g->fill_i;
         g->fill_i = stop;
         if (g->fill_i < n)
             break;
         msgpack_sbuffer_clear(&g->live_sb);
-        if (ts_live_encode(&g->live_sb, g->epoch, t, g->prices, (uint32_t)n) == 0)
+        if (ts_live_encode(&g->live_sb, w->epoch, t, w->prices, (uint32_t)n) == 0)
             redisAsyncCommand(c, NULL, NULL, "PUBLISH " TS_CHANNEL_LIVE " %b", g->live_sb.data, g->live_sb.size);
         else
             ts_error("encoding the live message of tick %" PRId64 " failed", t);
-        redisAsyncCommand(c, on_exec, t == g->fill_end ? g : NULL, "EXEC");
+        redisAsyncCommand(c, t == g->fill_end ? on_last_exec : on_exec, g, "EXEC");
         budget -= 3;
-        g->last_t = t;
+        w->last_t = t;
         g->stats.entries += (uint64_t)n;
         g->stats.ticks++;
         g->stats.backfilled += t < g->fill_due;
@@ -153,24 +197,24 @@ static void on_fill(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Starts the next batch if one is due and none is in flight. */
-static void pump(gen *g)
+static void pump(gen_ticker *g)
 {
     const gen_config *cfg = g->cfg;
-    if (g->phase != GEN_RUNNING || g->in_flight || g->stopping || g->redis == NULL)
+    int64_t last_t = g->walk->last_t;
+    if (!g->running || g->in_flight || g->finishing || gen_redis_ctx(g->conn) == NULL)
         return;
     int64_t iv = cfg->interval_ms, now = ts_now_ms(), due = now / iv * iv;
-    if (g->last_t >= due) {
+    if (last_t >= due) {
         arm_timer(g);
         return;
     }
-    int64_t first = g->last_t > 0 ? g->last_t + iv : due;
+    int64_t first = last_t > 0 ? last_t + iv : due;
     int64_t oldest = (now - cfg->retention_ms + iv - 1) / iv * iv;
     if (first < oldest) {
-        ts_warn("last tick %" PRId64 " is older than the retention window: skipping to %" PRId64, g->last_t,
-                oldest);
+        ts_warn("last tick %" PRId64 " is older than the retention window: skipping to %" PRId64, last_t, oldest);
         first = oldest;
     }
-    int64_t count = (due - first) / iv + 1, max = GEN_BATCH_COMMANDS / (cfg->instruments + 3);
+    int64_t count = (due - first) / iv + 1, max = GEN_BATCH_COMMANDS / (g->walk->n + 3);
     if (max < 1)
         max = 1;
     if (count > max)
@@ -190,8 +234,9 @@ static void pump(gen *g)
 static void on_summary(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
-    gen *g = arg;
+    gen_ticker *g = arg;
     gen_stats *s = &g->stats, *p = &g->last_summary;
+    s->reconnects = gen_redis_reconnects(g->conn);
     uint64_t batches = s->batches - p->batches;
     ts_info("summary: %" PRIu64 " ticks (%" PRIu64 " entries), %" PRIu64 " backfilled, %" PRIu64
             " already written, %" PRIu64 " errors, %" PRIu64 " reconnects; redis batch latency avg %.1f ms "
@@ -204,41 +249,54 @@ static void on_summary(evutil_socket_t fd, short what, void *arg)
     s->latency_us_max = 0;
 }
 
-int gen_ticker_init(gen *g)
+gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_walk *walk, gen_redis *conn,
+                           gen_ticker_hooks hooks)
 {
-    int64_t n = g->cfg->instruments;
-    g->names = calloc((size_t)n, sizeof(*g->names));
-    g->keys = calloc((size_t)n, sizeof(*g->keys));
-    g->prices = calloc((size_t)n, sizeof(*g->prices));
-    g->timer_ev = evtimer_new(g->base, on_timer, g);
-    g->fill_ev = evtimer_new(g->base, on_fill, g);
+    gen_ticker *g = calloc(1, sizeof(*g));
+    if (g == NULL)
+        return NULL;
+    g->cfg = cfg;
+    g->walk = walk;
+    g->conn = conn;
+    g->hooks = hooks;
     msgpack_sbuffer_init(&g->live_sb);
-    g->summary_ev = event_new(g->base, -1, EV_PERSIST, on_summary, g);
-    if (!g->names || !g->keys || !g->prices || !g->timer_ev || !g->fill_ev || !g->summary_ev)
-        return -1;
-    for (int64_t i = 0; i < n; i++) {
-        ts_instrument_name(g->names[i], sizeof(g->names[i]), (uint32_t)i, (uint32_t)n);
-        ts_tick_key(g->keys[i], sizeof(g->keys[i]), g->names[i]);
-        g->prices[i] = (int32_t)g->cfg->start_price;
+    g->timer_ev = evtimer_new(base, on_timer, g);
+    g->fill_ev = evtimer_new(base, on_fill, g);
+    g->summary_ev = event_new(base, -1, EV_PERSIST, on_summary, g);
+    if (!g->timer_ev || !g->fill_ev || !g->summary_ev) {
+        gen_ticker_free(g);
+        return NULL;
     }
-    struct timeval tv = {.tv_sec = g->cfg->summary_ms / 1000, .tv_usec = (g->cfg->summary_ms % 1000) * 1000};
+    struct timeval tv = {.tv_sec = cfg->summary_ms / 1000, .tv_usec = (cfg->summary_ms % 1000) * 1000};
     evtimer_add(g->summary_ev, &tv);
-    return 0;
+    return g;
 }
 
-void gen_ticker_resume(gen *g)
+void gen_ticker_resume(gen_ticker *g)
 {
+    g->running = 1;
     pump(g);
 }
 
-void gen_ticker_stop(gen *g)
+void gen_ticker_stop(gen_ticker *g)
 {
+    g->running = 0;
+    g->in_flight = 0;
     evtimer_del(g->timer_ev);
     evtimer_del(g->fill_ev);
 }
 
-void gen_ticker_free(gen *g)
+int gen_ticker_finish(gen_ticker *g)
 {
+    g->finishing = 1;
+    evtimer_del(g->timer_ev);
+    return !g->in_flight;
+}
+
+void gen_ticker_free(gen_ticker *g)
+{
+    if (g == NULL)
+        return;
     if (g->timer_ev)
         event_free(g->timer_ev);
     if (g->summary_ev)
@@ -246,8 +304,5 @@ void gen_ticker_free(gen *g)
     if (g->fill_ev)
         event_free(g->fill_ev);
     msgpack_sbuffer_destroy(&g->live_sb);
-    free(g->names);
-    free(g->keys);
-    free(g->prices);
-    free(g->startup_heads);
+    free(g);
 }

@@ -8,28 +8,101 @@
 #include <string.h>
 
 #include "gen.h"
+#include "gen_redis.h"
+#include "gen_startup.h"
+#include "gen_ticker.h"
+#include "ts_entry.h"
 #include "ts_log.h"
 #include "ts_names.h"
 #include "ts_opts.h"
 #include "ts_walk.h"
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+/* The process: its parts and how they are wired. */
+typedef struct app {
+    struct event_base *base;
+    gen_walk walk;
+    gen_redis *conn;
+    gen_startup *startup;
+    gen_ticker *ticker;
+    int stopping; /* SIGINT/SIGTERM seen: exit once nothing is in flight */
+    int exit_code;
+} app;
+
+/* Stops the loop with an exit code: the only way the process ends. */
+static void app_exit(app *a, int code)
 {
-    (void)what;
-    gen *g = arg;
-    if (g->stopping)
-        return;
-    ts_info("%s: finishing the batch in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    g->stopping = 1;
-    if (!g->in_flight)
-        gen_shutdown(g, 0);
+    a->stopping = 1;
+    a->exit_code = code;
+    event_base_loopbreak(a->base);
 }
 
-void gen_shutdown(gen *g, int code)
+static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
-    g->stopping = 1;
-    g->exit_code = code;
-    event_base_loopbreak(g->base);
+    app *a = arg;
+    (void)what;
+    if (a->stopping)
+        return;
+    ts_info("%s: finishing the batch in flight, then exiting", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    a->stopping = 1;
+    gen_redis_close(a->conn);
+    if (gen_ticker_finish(a->ticker))
+        app_exit(a, 0);
+}
+
+/* ---- the wiring: each part's hooks ---- */
+
+static void on_redis_ready(void *owner)
+{
+    app *a = owner;
+    gen_startup_begin(a->startup);
+}
+
+static void on_redis_down(void *owner)
+{
+    app *a = owner;
+    gen_ticker_stop(a->ticker);
+    if (a->stopping)
+        app_exit(a, a->exit_code);
+}
+
+static void on_startup_done(void *owner)
+{
+    app *a = owner;
+    gen_ticker_resume(a->ticker);
+}
+
+static void on_startup_fatal(void *owner, int code)
+{
+    app_exit(owner, code);
+}
+
+static void on_ticker_finished(void *owner)
+{
+    app *a = owner;
+    app_exit(a, a->exit_code);
+}
+
+static int walk_init(gen_walk *w, const gen_config *cfg)
+{
+    w->n = (uint32_t)cfg->instruments;
+    w->names = calloc(w->n, sizeof(*w->names));
+    w->keys = calloc(w->n, sizeof(*w->keys));
+    w->prices = calloc(w->n, sizeof(*w->prices));
+    if (!w->names || !w->keys || !w->prices)
+        return -1;
+    for (uint32_t i = 0; i < w->n; i++) {
+        ts_instrument_name(w->names[i], sizeof(w->names[i]), i, w->n);
+        ts_tick_key(w->keys[i], sizeof(w->keys[i]), w->names[i]);
+        w->prices[i] = (int32_t)cfg->start_price;
+    }
+    return 0;
+}
+
+static void walk_free(gen_walk *w)
+{
+    free(w->names);
+    free(w->keys);
+    free(w->prices);
 }
 
 /* Checks what the option table cannot: relations between values. */
@@ -63,11 +136,11 @@ int main(int argc, char **argv)
          "history kept in Redis (e.g. 90s, 15m, 24h)"},
         {"seed", "TS_SEED", TS_OPT_U64, &cfg.seed, TS_DEFAULT_SEED_STR, 0, 0,
          "random-walk seed; the same seed writes the same ticks"},
-        {"start-price", "TS_START_PRICE", TS_OPT_INT, &cfg.start_price, "0", INT32_MIN, INT32_MAX,
+        {"start-price", "TS_START_PRICE", TS_OPT_INT, &cfg.start_price, "0", TS_PRICE_MISSING + 1, INT32_MAX,
          "price of a new instrument"},
-        {"min-price", "TS_MIN_PRICE", TS_OPT_INT, &cfg.min_price, "-2147483648", INT32_MIN, INT32_MAX,
-         "lower bound; the walk reflects there"},
-        {"max-price", "TS_MAX_PRICE", TS_OPT_INT, &cfg.max_price, "2147483647", INT32_MIN, INT32_MAX,
+        {"min-price", "TS_MIN_PRICE", TS_OPT_INT, &cfg.min_price, "-2147483647", TS_PRICE_MISSING + 1, INT32_MAX,
+         "lower bound; the walk reflects there (-2147483648 is reserved: 'no price')"},
+        {"max-price", "TS_MAX_PRICE", TS_OPT_INT, &cfg.max_price, "2147483647", TS_PRICE_MISSING + 1, INT32_MAX,
          "upper bound; the walk reflects there"},
         {"reset", "TS_RESET", TS_OPT_BOOL, &cfg.reset, NULL, 0, 0,
          "delete every tickstream key (ts:*) at start, then begin a new history"},
@@ -104,37 +177,43 @@ int main(int argc, char **argv)
     ts_log_init("tickgen", level);
     signal(SIGPIPE, SIG_IGN);
 
-    gen g;
-    memset(&g, 0, sizeof(g));
-    g.cfg = &cfg;
-    g.reset_pending = cfg.reset;
+    app a;
+    memset(&a, 0, sizeof(a));
     /* Precise timer: libevent then sleeps on a timerfd with µs resolution
      * instead of epoll_wait's ms, which woke us up to 1 ms after a tick time. */
     struct event_config *ecfg = event_config_new();
     if (ecfg != NULL) {
         event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-        g.base = event_base_new_with_config(ecfg);
+        a.base = event_base_new_with_config(ecfg);
         event_config_free(ecfg);
     }
-    struct event *sigint = g.base ? evsignal_new(g.base, SIGINT, on_signal, &g) : NULL;
-    struct event *sigterm = g.base ? evsignal_new(g.base, SIGTERM, on_signal, &g) : NULL;
-    if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL) || gen_ticker_init(&g) ||
-        gen_redis_start(&g)) {
+    struct event *sigint = a.base ? evsignal_new(a.base, SIGINT, on_signal, &a) : NULL;
+    struct event *sigterm = a.base ? evsignal_new(a.base, SIGTERM, on_signal, &a) : NULL;
+    if (sigint && sigterm && event_add(sigint, NULL) == 0 && event_add(sigterm, NULL) == 0 &&
+        walk_init(&a.walk, &cfg) == 0) {
+        /* Hooks run from the loop only, so the order of creation is free. */
+        a.conn = gen_redis_start(a.base, &cfg.redis, (gen_redis_hooks){&a, on_redis_ready, on_redis_down});
+        a.startup = a.conn ? gen_startup_new(&cfg, &a.walk, a.conn,
+                                             (gen_startup_hooks){&a, on_startup_done, on_startup_fatal})
+                           : NULL;
+        a.ticker = a.conn ? gen_ticker_new(a.base, &cfg, &a.walk, a.conn, (gen_ticker_hooks){&a, on_ticker_finished})
+                          : NULL;
+    }
+    if (a.ticker == NULL || a.startup == NULL) {
         ts_error("out of memory at start");
         return 1;
     }
     ts_info("%lld instruments every %lld ms, retention %lld ms, redis %s:%d", (long long)cfg.instruments,
             (long long)cfg.interval_ms, (long long)cfg.retention_ms, cfg.redis.host, cfg.redis.port);
-    event_base_dispatch(g.base);
+    event_base_dispatch(a.base);
 
-    if (g.redis != NULL)
-        redisAsyncFree(g.redis);
-    gen_ticker_free(&g);
-    event_free(g.reconnect_ev);
-    event_free(g.connect_timeout_ev);
+    gen_redis_free(a.conn); /* first: pending callbacks (NULL replies) reach start-up and the ticker */
+    gen_startup_free(a.startup);
+    gen_ticker_free(a.ticker);
+    walk_free(&a.walk);
     event_free(sigint);
     event_free(sigterm);
-    event_base_free(g.base);
-    ts_info("exit %d", g.exit_code);
-    return g.exit_code;
+    event_base_free(a.base);
+    ts_info("exit %d", a.exit_code);
+    return a.exit_code;
 }

@@ -3,7 +3,10 @@
 // Each test starts its own redis-server on a free loopback port and a real
 // tickgen at a 10 ms interval with 5 instruments, then checks the streams:
 // consecutive IDs exactly 10 ms apart (no hole, no duplicate) and every step
-// the move the walk prescribes for that time.
+// the move the walk prescribes for that time. The last tests are about what
+// tickgen finds in Redis when it starts: malformed newest entries
+// (docs/REDIS.md "Malformed entries"), a ts:meta it must not continue,
+// AUTH/SELECT from the URL, and the reserved price.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode } from '@msgpack/msgpack';
@@ -15,6 +18,7 @@ const IV = 10;
 const N = 5;
 const NAMES = Array.from({ length: N }, (_, i) => `ticker_0${i}`);
 const ARGS = ['--interval-ms', String(IV), '--instruments', String(N)];
+const key = (i) => `ts:tick:{${NAMES[i]}}`;
 
 /** Asserts every stream is one run of the walk; returns the series by name. */
 async function assertWalks(client, { minLength = 1 } = {}) {
@@ -194,5 +198,105 @@ describe('tickgen', () => {
       assert.ok(gen.output.includes(flag), `${args.join(' ')}: ${gen.output}`);
       assert.equal(gen.output.trim().split('\n').length, 1, gen.output);
     }
+  });
+
+  test('malformed newest entries: resume after their IDs, prices from the newest well-formed entry', async () => {
+    await client.flushall();
+    let gen = startGenerator(redis.url, ARGS);
+    await waitStreamLength(client, 'ticker_00', 20);
+    assert.deepEqual(await gen.stop(), { code: 0, signal: null }, gen.tail());
+    const last = (await readStream(client, 'ticker_00')).at(-1).t;
+    const before = [];
+    for (let i = 0; i < N; i++) {
+      const s = await readStream(client, `ticker_0${i}`);
+      assert.equal(s.at(-1).t, last, 'streams end together');
+      before.push(s.at(-1).p);
+    }
+    // ticker_00 untouched; 01: p not a number; 02: no p; 04: p = INT32_MIN
+    // (reserved); 03: 17 malformed entries, more than the 16 searched.
+    await client.xadd(key(1), `${last + IV}-0`, 'p', 'abc');
+    await client.xadd(key(2), `${last + IV}-0`, 'q', '5');
+    await client.xadd(key(4), `${last + IV}-0`, 'p', '-2147483648');
+    for (let k = 1; k <= 17; k++) await client.xadd(key(3), `${last + k * IV}-0`, 'p', '');
+    const head = last + 17 * IV;
+
+    gen = startGenerator(redis.url, ARGS);
+    try {
+      await gen.waitOutput(new RegExp(`resuming after tick ${head}\\b`));
+      await waitFor('20 new ticks', async () => (await readStream(client, 'ticker_00', String(head + 1))).length >= 20);
+    } finally {
+      assert.deepEqual(await gen.stop(), { code: 0, signal: null }, gen.tail());
+    }
+    assert.match(gen.output, /ticker_01: newest entry is malformed/);
+    assert.match(gen.output, /4 streams end in malformed entries/);
+    assert.match(gen.output, /ticker_03: none of its newest 16 entries is well-formed; restarting its walk at 0/);
+    for (let i = 0; i < N; i++) {
+      const s = await readStream(client, `ticker_0${i}`, String(head + 1));
+      assert.ok(s.length >= 20, `ticker_0${i}: ${s.length} new entries`);
+      assert.equal(s[0].t, head + IV, `ticker_0${i} resumes right after the newest ID`);
+      const from = i === 3 ? 0 : before[i];
+      assert.equal(s[0].p - from, move(DEFAULT_SEED, i, s[0].t / IV), `ticker_0${i}: first new price ${s[0].p} after ${from}`);
+      assert.equal(checkSeries(s, IV), null, `ticker_0${i}: ${checkSeries(s, IV)}`);
+      for (let k = 1; k < s.length; k++) assert.equal(s[k].p - s[k - 1].p, move(DEFAULT_SEED, i, s[k].t / IV));
+    }
+    // The malformed entries are still there, untouched.
+    assert.deepEqual((await client.xrange(key(1), last + IV, last + IV))[0][1], ['p', 'abc']);
+  });
+
+  test('a ts:meta that is not a complete layout-1 history is refused, naming the field', async () => {
+    for (const [fields, why] of [
+      [['interval_ms', '10', 'instruments', '5'], /retention_ms/],
+      [['interval_ms', '10', 'retention_ms', '86400000', 'instruments', '5', 'epoch', 'x', 'version', '1'], /epoch/],
+      [['interval_ms', '10', 'retention_ms', '86400000', 'instruments', '5', 'epoch', '7', 'version', '2'], /version is 2/],
+    ]) {
+      await client.flushall();
+      await client.hset('ts:meta', ...fields);
+      const gen = startGenerator(redis.url, ARGS);
+      const { code } = await gen.exited;
+      assert.equal(code, 1, gen.tail());
+      assert.match(gen.output, /refusing to start/);
+      assert.match(gen.output, why);
+      assert.match(gen.output, /--reset/);
+      assert.equal(await client.exists(key(0)), 0, 'wrote ticks into a history it refused');
+    }
+  });
+
+  test('a password and a database in the URL: AUTH and SELECT before anything else', async () => {
+    await client.flushall();
+    // Connections made before requirepass stay authenticated.
+    const authed = redis.client();
+    await authed.select(3);
+    await client.config('SET', 'requirepass', 'sekret');
+    try {
+      const bad = startGenerator(`redis://:wrong@127.0.0.1:${redis.port}/3`, ARGS);
+      await bad.waitOutput(/AUTH\/SELECT failed: WRONGPASS/);
+      await bad.waitOutput(/retrying in/);
+      assert.ok(bad.running, 'a refused AUTH must not end the process');
+      await bad.stop();
+      const gen = startGenerator(`redis://:sekret@127.0.0.1:${redis.port}/3`, ARGS);
+      try {
+        await waitStreamLength(authed, 'ticker_00', 10);
+      } finally {
+        await gen.stop();
+      }
+      assert.equal(await authed.hget('ts:meta', 'instruments'), String(N));
+      await authed.select(0);
+      assert.equal(await authed.exists('ts:meta'), 0, 'wrote into db 0');
+    } finally {
+      await client.config('SET', 'requirepass', '');
+      authed.disconnect();
+    }
+  });
+
+  test('-2147483648 is no price: --min-price and --start-price stop one above it', async () => {
+    for (const flag of ['--min-price', '--start-price']) {
+      const gen = startGenerator(redis.url, [flag, '-2147483648']);
+      const { code } = await gen.exited;
+      assert.equal(code, 2, gen.output);
+      assert.ok(gen.output.includes(flag), gen.output);
+    }
+    const help = startGenerator(redis.url, ['--help']);
+    assert.equal((await help.exited).code, 0);
+    assert.match(help.output, /--min-price[^\n]*\n[^\n]*default -2147483647\n/);
   });
 });
