@@ -245,6 +245,8 @@ static int make_parts(gw_worker *w)
     const gw_config *cfg = &w->g->cfg;
     gw_client_limits lim = {cfg->max_msg, cfg->send_queue, cfg->close_timeout, cfg->ping_interval};
     gw_feed_hooks fh = {feed_ring_started, feed_meta_stale, feed_ready_changed, w};
+    /* The clients' flush is a zero timeout that must run last in a turn:
+     * gw_clients_new is the worker's last h2o_timeout_init (gw_client.h). */
     w->clients = gw_clients_new(w->loop, w->id, &lim, &w->m, gw_session_hooks());
     w->feed = gw_feed_new(w->id, cfg, &w->meta, &w->cmd, &w->sub, &w->m, &fh);
     w->catchup = gw_catchup_new(w->id, cfg, &w->meta, w->feed, &w->cu, &w->m);

@@ -34,6 +34,11 @@ void gw_metrics_fanout_begin(gw_wmetrics *m)
         m->fanout_t0_us = ts_mono_us();
 }
 
+void gw_metrics_fanout_cancel(gw_wmetrics *m)
+{
+    m->fanout_t0_us = 0;
+}
+
 void gw_metrics_fanout_flushed(gw_wmetrics *m)
 {
     if (m->fanout_t0_us == 0)

@@ -47,8 +47,11 @@ typedef struct gw_wmetrics {
 void gw_metrics_observe(uint64_t *bucket, uint64_t *sum_us, uint64_t *count, int64_t us);
 void gw_metrics_catchup_done(gw_wmetrics *m, int64_t us);
 /* A fan-out began (a live message arrived): timed until the flush that
- * hands its frames to the sockets calls gw_metrics_fanout_flushed. */
+ * hands its frames to the sockets calls gw_metrics_fanout_flushed. Several
+ * messages of one loop turn make one observation, from the first. */
 void gw_metrics_fanout_begin(gw_wmetrics *m);
+/* The message queued nothing for any client: no observation for it. */
+void gw_metrics_fanout_cancel(gw_wmetrics *m);
 void gw_metrics_fanout_flushed(gw_wmetrics *m);
 /* Counts a stream entry skipped as unreadable (ts_entry.h); the first one
  * of a worker is logged, the rest only counted. */

@@ -234,6 +234,8 @@ static void go_live(gw_sub *s)
 
 static void queue_xrange(gw_sub *s)
 {
+    if (s->c->closing)
+        return; /* closed by the send just made: nothing more to read for it */
     s->state = GW_SUB_QUEUED;
     h2o_linklist_insert(&s->ct->queued, &s->link);
 }
@@ -288,6 +290,8 @@ static int send_xrange(gw_sub *s, int window)
 static void read_on(gw_sub *s)
 {
     gw_catchup *ct = s->ct;
+    if (s->c->closing)
+        return;
     size_t pace = (size_t)ct->cfg->send_queue / 4;
     size_t hist_max = (size_t)ct->cfg->chunk * (s->fmt == GW_FMT_JSON ? 12 : 5) + 256;
     size_t queued = gw_client_queued(s->c);
@@ -315,6 +319,8 @@ static void send_entries(gw_sub *s, const gw_xreply *x, int64_t after)
             continue; /* already sent */
         if (t < 0 || x->p[k] == GW_MISSING) {
             gw_metrics_malformed(s->ct->m, s->ct->id, s->ct->meta->names[s->inst], t);
+            if (t >= 0)
+                after = t; /* stepped past by its time, like a hole */
             continue;
         }
         run_add(s, t, x->p[k]);
@@ -359,7 +365,8 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
         return;
     case GW_CU_FAIL: {
         const redisReply *er = r;
-        ts_warn("worker %d: catch-up XRANGE failed: %s", ct->id, er->type == REDIS_REPLY_ERROR ? er->str : "?");
+        ts_warn("worker %d: catch-up XRANGE failed: %s", ct->id,
+                x != NULL ? "the history changed (new epoch)" : er->type == REDIS_REPLY_ERROR ? er->str : "?");
         gw_enc_err(&ct->enc[s->fmt], s->fmt, GW_E_INTERNAL, "reading history failed; subscribe again",
                    ct->meta->names[s->inst]);
         send_enc(s);
@@ -377,7 +384,9 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
         go_live(s); /* windows still in flight are stale now */
     } else {
         run_flush(s, 1);
-        if (next == GW_CU_READ_ON) {
+        if (s->c->closing) {
+            /* closed as slow by that send: no more reads for it */
+        } else if (next == GW_CU_READ_ON) {
             read_on(s);
         } else if (next == GW_CU_SEEK) {
             if (!slot_free(ct) || send_xrange(s, 0) != 0)

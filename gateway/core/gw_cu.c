@@ -67,9 +67,11 @@ gw_cu_step gw_cu_on_reply(gw_cu *cu, const gw_cu_env *e, gw_cu_where where, cons
     /* Unusable: the subscription went live or is closing, the history
      * changed, or a window behind one that came back short (the seek sent
      * then reads past it). */
-    if (where != GW_CU_READING || cu->epoch != e->epoch || lo > cu->cursor)
+    if (where != GW_CU_READING || lo > cu->cursor)
         return GW_CU_STALE;
-    if (r->status == GW_CU_REPLY_ERROR)
+    /* Refused, or the history changed under the read: the client is told and
+     * subscribes again (the worker closes clients on a new epoch anyway). */
+    if (r->status == GW_CU_REPLY_ERROR || cu->epoch != e->epoch)
         return GW_CU_FAIL;
     if (r->last_t != INT64_MIN && r->last_t > cu->cursor)
         cu->cursor = r->last_t;

@@ -62,7 +62,7 @@ typedef enum {
     GW_CU_STALE,      /* nothing to do with this reply */
     GW_CU_FREE,       /* an orphan's last reply: free the subscription */
     GW_CU_RETRY,      /* connection lost and nothing else in flight: queue again (first), read from cursor */
-    GW_CU_FAIL,       /* Redis refused: tell the client and end the subscription */
+    GW_CU_FAIL,       /* Redis refused, or the epoch changed: tell the client and end the subscription */
     GW_CU_QUEUE,      /* read the stream from cursor when a slot is free */
     GW_CU_LIVE,       /* the streams are read up to the ring: ring rows after cursor, then live */
     GW_CU_READ_ON,    /* the stream goes on: more windows, or wait for the client to drain */

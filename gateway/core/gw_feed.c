@@ -61,6 +61,7 @@ struct gw_feed {
     gw_ring ring;
     h2o_linklist_t *live;       /* per instrument: its GW_SUB_LIVE subscriptions */
     gw_buf enc[2];              /* one tick message per gw_fmt, shared by every client */
+    uint64_t sent;              /* messages fanned out so far */
 
     /* Repair of a hole (ticks with repair_from < t < repair_to). */
     int repairing;              /* a repair chunk is in flight */
@@ -198,6 +199,7 @@ static void fan_out(gw_feed *f, int64_t t, const int32_t *prices)
                 if (!one.oom)
                     gw_client_send(s->c, one.data, one.len);
                 gw_buf_free(&one);
+                f->sent++;
                 continue;
             }
             if (!encoded[s->fmt]) {
@@ -207,6 +209,7 @@ static void fan_out(gw_feed *f, int64_t t, const int32_t *prices)
             }
             if (!b->oom)
                 gw_client_send(s->c, b->data, b->len);
+            f->sent++;
         }
     }
 }
@@ -270,8 +273,8 @@ static void repair_read(gw_feed *f, uint32_t inst, const redisReply *reply)
         int ok = ts_entry_from_reply(reply->element[k], &t, &p) == 0;
         if (!ok)
             gw_metrics_malformed(f->m, f->id, f->meta->names[inst], t);
-        if (t < 0 || (t - f->repair_from) % dt != 0)
-            continue;
+        if (t <= last || (t - f->repair_from) % dt != 0)
+            continue; /* unreadable ID, or a repeat of a time already read: the first counts */
         int64_t row = (t - f->repair_from) / dt - 1;
         if (row < 0 || row >= f->repair_rows)
             continue;
@@ -450,8 +453,14 @@ static void on_message(gw_feed *f, const char *data, size_t len)
         f->hooks.meta_stale(f->hooks.arg);
         return;
     }
-    gw_metrics_fanout_begin(f->m); /* timed until the flush hands the frames to the sockets */
+    /* Timed until the flush hands the frames to the sockets; not timed when
+     * it sends nothing (no live subscriber, or held during a repair). */
+    int timing = f->m->fanout_t0_us == 0;
+    uint64_t sent = f->sent;
+    gw_metrics_fanout_begin(f->m);
     process(f, &m);
+    if (timing && f->sent == sent)
+        gw_metrics_fanout_cancel(f->m);
 }
 
 static void on_live(redisAsyncContext *ac, void *r, void *priv)

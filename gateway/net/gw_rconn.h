@@ -26,7 +26,11 @@ typedef struct gw_rconn_opts {
      * (e.g. to give it another reply reader); non-zero fails the connect. */
     int (*setup)(redisContext *c);
     void (*on_up)(gw_rconn *rc);   /* commands may be sent */
-    void (*on_down)(gw_rconn *rc); /* lost or closed; nothing may be sent */
+    /* Lost or closed; nothing may be sent. Called once or more per loss
+     * (when marked lost, when hiredis reports the disconnect, after a drop),
+     * sometimes from inside hiredis' NULL-reply callbacks: it must be
+     * idempotent and must not send. */
+    void (*on_down)(gw_rconn *rc);
     void *data;                    /* the owner's */
     uint64_t *reconnects;          /* a counter to add reconnects to, or NULL */
 } gw_rconn_opts;
