@@ -13,9 +13,14 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
     uint64_t v = 0;
     if (n == 0)
         return -1;
+    while (n > 1 && s[0] == '0')
+        s++, n--;
+    if (n > 20)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10)
+        /* Only a 20th digit can overflow: check then, not at every digit. */
+        if (d > 9 || (i == 19 && v > (UINT64_MAX - d) / 10))
             return -1;
         v = v * 10 + d;
     }
