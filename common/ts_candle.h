@@ -59,6 +59,10 @@ int ts_ladder_parse(const char *spec, int64_t interval_ms, ts_ladder *out, char 
 /* The spec back ("1m:30d,15m:365d,…", "off" for none), as ts:meta holds it. */
 void ts_ladder_format(const ts_ladder *l, char *buf, size_t len);
 
+/* The one way a candle is written (generator): key, MINID, bucket start,
+ * o, h, l, c (int), n (unsigned). */
+#define TS_CANDLE_XADD_FMT "XADD %s MINID ~ %lld %lld-0 o %d h %d l %d c %d n %u"
+
 /* "ts:candle:1m:{ticker_07}"; returns its length (as snprintf). */
 int ts_candle_key(char *buf, size_t len, const ts_level *lv, const char *name);
 
