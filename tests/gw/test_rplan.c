@@ -58,9 +58,15 @@ static void test_source_is_the_coarsest_that_fits(void **state)
     p = plan(&l, NOW - 30 * DAY, NOW, 1000); /* 43.2 min: 15m candles, 45 min */
     assert_int_equal(p.level, 1);
     assert_int_equal(p.width, 45 * MIN);
-    p = plan(&l, NOW - 365 * DAY, NOW, 300); /* 29.2 h: 4h candles, 32 h */
+    p = plan(&l, NOW - 30 * DAY + 1, NOW, 200); /* 3.6 h: 15m candles, 3.75 h */
+    assert_int_equal(p.level, 1);
+    assert_int_equal(p.width, 225 * MIN);
+    p = plan(&l, NOW - 365 * DAY + 1, NOW, 1000); /* 8.76 h: 4h candles, 12 h */
     assert_int_equal(p.level, 2);
-    assert_int_equal(p.width, 32 * HOUR);
+    assert_int_equal(p.width, 12 * HOUR);
+    p = plan(&l, NOW - 365 * DAY, NOW, 300); /* 29.2 h: 1d candles, 2 days */
+    assert_int_equal(p.level, 3);
+    assert_int_equal(p.width, 2 * DAY);
     p = plan(&l, NOW - 3000 * DAY, NOW, 100); /* 30 days: 1d */
     assert_int_equal(p.level, 3);
     assert_int_equal(p.width, 30 * DAY);
