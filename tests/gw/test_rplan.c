@@ -67,7 +67,7 @@ static void test_source_is_the_coarsest_that_fits(void **state)
     p = plan(&l, NOW - 365 * DAY, NOW, 300); /* 29.2 h: 1d candles, 2 days */
     assert_int_equal(p.level, 3);
     assert_int_equal(p.width, 2 * DAY);
-    p = plan(&l, NOW - 3000 * DAY, NOW, 100); /* 30 days: 1d */
+    p = plan(&l, NOW - 3000 * DAY + 1, NOW, 100); /* 30 days: 1d */
     assert_int_equal(p.level, 3);
     assert_int_equal(p.width, 30 * DAY);
     p = plan(&l, NOW - 5000, NOW, 1); /* one point */
