@@ -256,28 +256,37 @@ static int parse_ms(h2o_iovec_t v, int64_t *out)
     return x <= GW_SINCE_MAX ? 0 : -1;
 }
 
+/* The instrument index of ?sym= for a read on the command connection, or
+ * -1 when the request was answered (503 no Redis, 400 no sym, 404 unknown). */
+static int64_t sym_of(gw_worker *w, h2o_req_t *req)
+{
+    h2o_iovec_t v;
+    char sym[GW_SYM_MAX];
+    if (!w->meta.ok || !w->cmd.up) {
+        respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+        return -1;
+    }
+    if (gw_http_query(req, "sym", &v) != 0 || v.len >= sizeof(sym)) {
+        respond_json_error(req, 400, "Bad Request", "sym is required (see /api/config)");
+        return -1;
+    }
+    memcpy(sym, v.base, v.len);
+    sym[v.len] = '\0';
+    int64_t inst = ts_instrument_index(sym, w->meta.count);
+    if (inst < 0)
+        respond_json_error(req, 404, "Not Found", "unknown instrument (see /api/config)");
+    return inst;
+}
+
 static int on_history(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
     gw_worker *w = gw_worker_of(req->conn->ctx);
     h2o_iovec_t v;
-    char sym[GW_SYM_MAX];
     int64_t since = 0, until = -1;
-    if (!w->meta.ok || !w->cmd.up) {
-        respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+    int64_t inst = sym_of(w, req);
+    if (inst < 0)
         return 0;
-    }
-    if (gw_http_query(req, "sym", &v) != 0 || v.len >= sizeof(sym)) {
-        respond_json_error(req, 400, "Bad Request", "sym is required (see /api/config)");
-        return 0;
-    }
-    memcpy(sym, v.base, v.len);
-    sym[v.len] = '\0';
-    int64_t inst = ts_instrument_index(sym, w->meta.count);
-    if (inst < 0) {
-        respond_json_error(req, 404, "Not Found", "unknown instrument (see /api/config)");
-        return 0;
-    }
     if (gw_http_query(req, "since", &v) == 0 && parse_ms(v, &since) != 0) {
         respond_json_error(req, 400, "Bad Request", "since must be a whole number of ms (0 = all history)");
         return 0;
@@ -355,25 +364,12 @@ static int on_range(h2o_handler_t *self, h2o_req_t *req)
     (void)self;
     gw_worker *w = gw_worker_of(req->conn->ctx);
     h2o_iovec_t v;
-    char sym[GW_SYM_MAX];
     int64_t now = ts_now_ms();
     gw_rplan_in in = {.from = -1, .to = now, .points = 1000, .interval_ms = w->meta.interval_ms,
                       .retention_ms = w->meta.retention_ms, .now_ms = now, .ladder = &w->meta.ladder};
-    if (!w->meta.ok || !w->cmd.up) {
-        respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+    int64_t inst = sym_of(w, req);
+    if (inst < 0)
         return 0;
-    }
-    if (gw_http_query(req, "sym", &v) != 0 || v.len >= sizeof(sym)) {
-        respond_json_error(req, 400, "Bad Request", "sym is required (see /api/config)");
-        return 0;
-    }
-    memcpy(sym, v.base, v.len);
-    sym[v.len] = '\0';
-    int64_t inst = ts_instrument_index(sym, w->meta.count);
-    if (inst < 0) {
-        respond_json_error(req, 404, "Not Found", "unknown instrument (see /api/config)");
-        return 0;
-    }
     if (gw_http_query(req, "from", &v) != 0 || parse_ms(v, &in.from) != 0 ||
         (gw_http_query(req, "to", &v) == 0 && parse_ms(v, &in.to) != 0) ||
         (gw_http_query(req, "points", &v) == 0 && parse_ms(v, &in.points) != 0)) {

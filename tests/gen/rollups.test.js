@@ -5,8 +5,8 @@
 // and after --rebuild-rollups over a history written without candles.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGenerator, waitFor } from '../lib/procs.js';
-import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
+import { startGenerator } from '../lib/procs.js';
+import { RedisServer, readStream, stallGenerator, waitStreamLength } from '../lib/redis.js';
 import { bucketsOf, readCandles } from '../lib/candles.js';
 
 const IV = 10;
@@ -65,13 +65,7 @@ describe('tickgen rollups', () => {
     await client.flushall();
     const gen = startGenerator(redis.url, ARGS);
     try {
-      await waitStreamLength(client, 'ticker_00', 50);
-      gen.signal_('SIGSTOP');
-      const stoppedAt = Date.now();
-      await waitFor('1.2 s to pass', () => Date.now() - stoppedAt >= 1200);
-      gen.signal_('SIGCONT');
-      const len = await client.xlen('ts:tick:{ticker_00}');
-      await waitStreamLength(client, 'ticker_00', len + 150);
+      await stallGenerator(gen, client, { first: 50, ms: 1200, more: 150 });
     } finally {
       await gen.stop();
     }
