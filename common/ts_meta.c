@@ -25,6 +25,7 @@ static int is_string(const redisReply *r)
 int ts_meta_read(const struct redisReply *r, ts_meta *m)
 {
     m->interval_ms = m->retention_ms = m->epoch = m->instruments = m->version = -1;
+    m->rollups[0] = '\0';
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0 ||
         (r->elements > 0 && r->element == NULL))
         return -1;
@@ -32,6 +33,10 @@ int ts_meta_read(const struct redisReply *r, ts_meta *m)
         const redisReply *k = r->element[i], *v = r->element[i + 1];
         if (!is_string(k))
             continue;
+        if (k->len == 7 && memcmp(k->str, "rollups", 7) == 0 && is_string(v) && v->len < sizeof(m->rollups)) {
+            memcpy(m->rollups, v->str, v->len);
+            m->rollups[v->len] = '\0';
+        }
         for (size_t j = 0; j < sizeof(fields) / sizeof(fields[0]); j++) {
             if (strlen(fields[j].name) != k->len || memcmp(fields[j].name, k->str, k->len) != 0)
                 continue;

@@ -12,6 +12,9 @@ struct redisReply;
 typedef struct ts_meta {
     /* -1 when absent or not a whole non-negative number */
     int64_t interval_ms, retention_ms, epoch, instruments, version;
+    /* The rollup ladder as tickgen --rollups wrote it (ts_ladder_parse);
+     * "" when absent (a history written before rollups, or not a string). */
+    char rollups[256];
 } ts_meta;
 
 /* Reads an HGETALL ts:meta reply. Returns 0 when r is a field/value array

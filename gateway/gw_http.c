@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "gw_proto.h"
+#include "gw_range.h"
 #include "gw_worker.h"
 #include "ts_entry.h"
 #include "ts_log.h"
 #include "ts_names.h"
+#include "ts_time.h"
 
 static void respond(h2o_req_t *req, int status, const char *reason, const char *type, gw_buf *body)
 {
@@ -124,6 +126,10 @@ static int on_config(h2o_handler_t *self, h2o_req_t *req)
     gw_json_int(&b, w->meta.retention_ms);
     gw_buf_put(&b, ",\"epoch\":", 9);
     gw_json_int(&b, w->meta.epoch);
+    char ladder[256];
+    ts_ladder_format(&w->meta.ladder, ladder, sizeof(ladder));
+    gw_buf_put(&b, ",\"rollups\":", 11);
+    gw_json_str(&b, ladder, strlen(ladder));
     gw_buf_put(&b, "}\n", 2);
     respond(req, 200, "OK", "application/json", &b);
     return 0;
@@ -163,6 +169,10 @@ typedef struct history_req {
     int64_t since;
     int refs;
 } history_req;
+
+/* A history_req for req (two refs: the reply and the pool), counted in
+ * flight; NULL (answered with 503) when too many are or memory ran out. */
+static history_req *history_req_new(gw_worker *w, h2o_req_t *req, uint32_t inst);
 
 static void history_unref(history_req *h)
 {
@@ -246,28 +256,37 @@ static int parse_ms(h2o_iovec_t v, int64_t *out)
     return x <= GW_SINCE_MAX ? 0 : -1;
 }
 
+/* The instrument index of ?sym= for a read on the command connection, or
+ * -1 when the request was answered (503 no Redis, 400 no sym, 404 unknown). */
+static int64_t sym_of(gw_worker *w, h2o_req_t *req)
+{
+    h2o_iovec_t v;
+    char sym[GW_SYM_MAX];
+    if (!w->meta.ok || !w->cmd.up) {
+        respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+        return -1;
+    }
+    if (gw_http_query(req, "sym", &v) != 0 || v.len >= sizeof(sym)) {
+        respond_json_error(req, 400, "Bad Request", "sym is required (see /api/config)");
+        return -1;
+    }
+    memcpy(sym, v.base, v.len);
+    sym[v.len] = '\0';
+    int64_t inst = ts_instrument_index(sym, w->meta.count);
+    if (inst < 0)
+        respond_json_error(req, 404, "Not Found", "unknown instrument (see /api/config)");
+    return inst;
+}
+
 static int on_history(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
     gw_worker *w = gw_worker_of(req->conn->ctx);
     h2o_iovec_t v;
-    char sym[GW_SYM_MAX];
     int64_t since = 0, until = -1;
-    if (!w->meta.ok || !w->cmd.up) {
-        respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+    int64_t inst = sym_of(w, req);
+    if (inst < 0)
         return 0;
-    }
-    if (gw_http_query(req, "sym", &v) != 0 || v.len >= sizeof(sym)) {
-        respond_json_error(req, 400, "Bad Request", "sym is required (see /api/config)");
-        return 0;
-    }
-    memcpy(sym, v.base, v.len);
-    sym[v.len] = '\0';
-    int64_t inst = ts_instrument_index(sym, w->meta.count);
-    if (inst < 0) {
-        respond_json_error(req, 404, "Not Found", "unknown instrument (see /api/config)");
-        return 0;
-    }
     if (gw_http_query(req, "since", &v) == 0 && parse_ms(v, &since) != 0) {
         respond_json_error(req, 400, "Bad Request", "since must be a whole number of ms (0 = all history)");
         return 0;
@@ -276,22 +295,10 @@ static int on_history(h2o_handler_t *self, h2o_req_t *req)
         respond_json_error(req, 400, "Bad Request", "until must be a whole number of ms");
         return 0;
     }
-    if (w->http->history_inflight >= HISTORY_INFLIGHT_MAX) {
-        respond_json_error(req, 503, "Service Unavailable", "too many history reads in flight; retry");
+    history_req *h = history_req_new(w, req, (uint32_t)inst);
+    if (h == NULL)
         return 0;
-    }
-    history_req *h = calloc(1, sizeof(*h));
-    if (h == NULL) {
-        respond_json_error(req, 503, "Service Unavailable", "out of memory");
-        return 0;
-    }
-    h->req = req;
-    h->w = w;
-    h->inst = (uint32_t)inst;
     h->since = since;
-    h->refs = 2;
-    history_req **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
-    *slot = h;
     char key[64], to[24];
     ts_tick_key(key, sizeof(key), w->meta.names[inst]);
     if (until >= 0)
@@ -300,11 +307,92 @@ static int on_history(h2o_handler_t *self, h2o_req_t *req)
         snprintf(to, sizeof(to), "+");
     if (redisAsyncCommand(w->cmd.ac, on_history_reply, h, "XRANGE %s %lld %s COUNT %lld", key, (long long)(since + 1),
                           to, (long long)w->g->cfg.history_max) != REDIS_OK) {
+        w->http->history_inflight--;
         history_unref(h);
         respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
         return 0;
     }
+    return 0;
+}
+
+static history_req *history_req_new(gw_worker *w, h2o_req_t *req, uint32_t inst)
+{
+    if (w->http->history_inflight >= HISTORY_INFLIGHT_MAX) {
+        respond_json_error(req, 503, "Service Unavailable", "too many history reads in flight; retry");
+        return NULL;
+    }
+    history_req *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        respond_json_error(req, 503, "Service Unavailable", "out of memory");
+        return NULL;
+    }
+    h->req = req;
+    h->w = w;
+    h->inst = inst;
+    h->refs = 2;
+    history_req **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), on_pool_dispose);
+    *slot = h;
     w->http->history_inflight++;
+    return h;
+}
+
+/* ---- /api/range ---- */
+
+static void on_range_done(void *owner, const gw_range_result *res)
+{
+    history_req *h = owner;
+    gw_worker *w = h->w;
+    w->http->history_inflight--;
+    if (h->req != NULL && !res->ok) {
+        respond_json_error(h->req, 503, "Service Unavailable", "reading the streams failed; retry");
+    } else if (h->req != NULL) {
+        const gw_rplan *p = res->plan;
+        const char *source = p->level < 0 ? "ticks" : w->meta.ladder.lv[p->level].label;
+        gw_buf b = {0};
+        gw_enc_range(&b, GW_FMT_JSON, w->meta.names[h->inst], w->meta.epoch, p->from, p->to, source, p->width,
+                     res->buckets, p->count);
+        gw_buf_put(&b, "\n", 1);
+        respond(h->req, 200, "OK", "application/json", &b);
+    }
+    history_unref(h);
+}
+
+/* GET /api/range?sym=&from=&to=[&points=N]: at most ~N buckets over the
+ * window (docs/PROTOCOL.md "Ranges"); to defaults to now, points to 1000. */
+static int on_range(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    gw_worker *w = gw_worker_of(req->conn->ctx);
+    h2o_iovec_t v;
+    int64_t now = ts_now_ms();
+    gw_rplan_in in = {.from = -1, .to = now, .points = 1000, .interval_ms = w->meta.interval_ms,
+                      .retention_ms = w->meta.retention_ms, .now_ms = now, .ladder = &w->meta.ladder};
+    int64_t inst = sym_of(w, req);
+    if (inst < 0)
+        return 0;
+    if (gw_http_query(req, "from", &v) != 0 || parse_ms(v, &in.from) != 0 ||
+        (gw_http_query(req, "to", &v) == 0 && parse_ms(v, &in.to) != 0) ||
+        (gw_http_query(req, "points", &v) == 0 && parse_ms(v, &in.points) != 0)) {
+        respond_json_error(req, 400, "Bad Request",
+                           "from is required; from, to and points must be whole numbers (ms since the Unix epoch)");
+        return 0;
+    }
+    gw_rplan plan;
+    const char *why;
+    if (gw_rplan_make(&in, &plan, &why) != 0) {
+        respond_json_error(req, 400, "Bad Request", why);
+        return 0;
+    }
+    history_req *h = history_req_new(w, req, (uint32_t)inst);
+    if (h == NULL)
+        return 0;
+    const gw_ring *ring = gw_feed_ring(w->feed);
+    int64_t newest = ring != NULL && ring->count > 0 ? gw_ring_last(ring) : -1;
+    if (gw_range_read(w->cmd.ac, w->meta.names[inst], &w->meta.ladder, &plan, newest, on_range_done, h) != 0) {
+        w->http->history_inflight--;
+        history_unref(h);
+        respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");
+    }
     return 0;
 }
 
@@ -319,6 +407,7 @@ void gw_http_register(gw_global *g, h2o_hostconf_t *host)
 {
     /* Longest paths first; "/" (the files) last. */
     add(host, "/api/history", on_history);
+    add(host, "/api/range", on_range);
     add(host, "/api/config", on_config);
     add(host, "/healthz", on_healthz);
     add(host, "/readyz", on_readyz);

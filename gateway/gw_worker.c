@@ -60,7 +60,7 @@ static void set_ready(gw_worker *w)
 static void meta_apply(gw_worker *w, const ts_meta *m)
 {
     if (gw_meta_same(&w->meta, m)) {
-        w->meta.retention_ms = m->retention_ms;
+        gw_meta_update(&w->meta, m);
         set_ready(w);
         return;
     }

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "gen_candles.h"
 #include "ts_names.h"
 #include "ts_redis_url.h"
 
@@ -30,6 +31,9 @@ typedef struct gen_config {
     uint64_t seed;
     int64_t start_price, min_price, max_price;
     int reset;
+    const char *rollups; /* --rollups: the ladder spec */
+    ts_ladder ladder;    /* parsed from it */
+    int rebuild_rollups; /* --rebuild-rollups: rebuild the candles from the raw ticks at start-up */
     int64_t summary_ms; /* how often the summary line is logged */
 } gen_config;
 
@@ -42,6 +46,7 @@ typedef struct gen_walk {
     int32_t *prices;                /* prices[i]: instrument i's price at last_t */
     int64_t last_t;                 /* time of the last tick written to every stream; 0 = none */
     int64_t epoch;
+    gen_candles *candles; /* the open candles; start-up (gen_rollups.c) refills them, the ticker advances them */
 } gen_walk;
 
 #endif

@@ -252,6 +252,9 @@ static void write_meta(gen_startup *s, int64_t epoch)
                       (long long)cfg->interval_ms, (long long)cfg->retention_ms, (long long)cfg->instruments,
                       (long long)ts_now_ms(), TS_LAYOUT_VERSION, (unsigned long long)cfg->seed,
                       (long long)cfg->min_price, (long long)cfg->max_price);
+    char ladder[256];
+    ts_ladder_format(&cfg->ladder, ladder, sizeof(ladder));
+    redisAsyncCommand(c, NULL, NULL, "HSET " TS_KEY_META " rollups %s", ladder);
     redisAsyncCommand(c, NULL, NULL, "HSETNX " TS_KEY_META " epoch %lld", (long long)epoch);
     redisAsyncCommand(c, NULL, NULL, "DEL " TS_KEY_INSTRUMENTS);
     const char *argv[GEN_ARGV_CHUNK + 2];

@@ -37,6 +37,7 @@ typedef struct gen_stats {
     uint64_t ticks;      /* tick times written (each for every instrument) */
     uint64_t backfilled; /* of those, written after their interval had passed */
     uint64_t entries;    /* stream entries added */
+    uint64_t candles;    /* candles written (closed) */
     uint64_t duplicates; /* XADDs refused because the entry existed: already written */
     uint64_t errors;     /* other failed commands */
     uint64_t batches;
@@ -59,6 +60,7 @@ struct gen_ticker {
      * instrument fill_i of tick fill_t. */
     struct event *fill_ev;
     int64_t fill_t, fill_end, fill_due, fill_minid, fill_i;
+    int64_t fill_cminid[TS_LEVELS_MAX]; /* MINID of each candle level for this tick time */
     msgpack_sbuffer live_sb;
     gen_stats stats, last_summary;
 };
@@ -139,6 +141,26 @@ static void on_last_exec(redisAsyncContext *c, void *r, void *priv)
     pump(g);
 }
 
+/* XADDs the candles instrument i's tick closed (bit k of `closed`: level
+ * k), in the tick's MULTI; returns how many. */
+static int64_t add_candles(gen_ticker *g, redisAsyncContext *c, uint32_t i, unsigned closed,
+                           const ts_candle out[TS_LEVELS_MAX])
+{
+    const ts_ladder *l = gen_candles_ladder(g->walk->candles);
+    int64_t count = 0;
+    char key[TS_NAME_MAX + 48];
+    for (int k = 0; closed != 0; k++, closed >>= 1) {
+        if (!(closed & 1))
+            continue;
+        const ts_candle *x = &out[k];
+        ts_candle_key(key, sizeof(key), &l->lv[k], g->walk->names[i]);
+        redisAsyncCommand(c, NULL, NULL, TS_CANDLE_XADD_FMT, key,
+                          (long long)g->fill_cminid[k], (long long)x->t, x->o, x->h, x->l, x->c, x->n);
+        count++;
+    }
+    return count;
+}
+
 /* Queues up to GEN_SLICE_COMMANDS commands of the batch being sent, then
  * yields to the loop (a zero timer) so that hiredis writes them and Redis
  * works on them while the next slice is built: without slicing, building a
@@ -157,6 +179,8 @@ static void fill(gen_ticker *g)
         uint64_t index = (uint64_t)(t / cfg->interval_ms);
         if (g->fill_i == 0) {
             g->fill_minid = ts_now_ms() - cfg->retention_ms;
+            for (int k = 0; k < cfg->ladder.n; k++)
+                g->fill_cminid[k] = g->fill_minid + cfg->retention_ms - cfg->ladder.lv[k].retention_ms;
             redisAsyncCommand(c, NULL, NULL, "MULTI");
         }
         int64_t stop = g->fill_i + budget < n ? g->fill_i + budget : n;
@@ -165,6 +189,14 @@ static void fill(gen_ticker *g)
                                         (int32_t)cfg->max_price);
             redisAsyncCommand(c, NULL, NULL, "XADD %s MINID ~ %lld %lld-0 p %d", w->keys[i],
                               (long long)g->fill_minid, (long long)t, w->prices[i]);
+            ts_candle out[TS_LEVELS_MAX];
+            unsigned closed = gen_candles_tick(w->candles, (uint32_t)i, t, w->prices[i], out);
+            if (closed != 0) {
+                int64_t k = add_candles(g, c, (uint32_t)i, closed, out);
+                budget -= k;
+                g->stats.candles += (uint64_t)k;
+                g->stats.entries += (uint64_t)k;
+            }
         }
         budget -= stop - g->fill_i;
         g->fill_i = stop;
@@ -238,10 +270,10 @@ static void on_summary(evutil_socket_t fd, short what, void *arg)
     gen_stats *s = &g->stats, *p = &g->last_summary;
     s->reconnects = gen_redis_reconnects(g->conn);
     uint64_t batches = s->batches - p->batches;
-    ts_info("summary: %" PRIu64 " ticks (%" PRIu64 " entries), %" PRIu64 " backfilled, %" PRIu64
+    ts_info("summary: %" PRIu64 " ticks (%" PRIu64 " entries, %" PRIu64 " candles), %" PRIu64 " backfilled, %" PRIu64
             " already written, %" PRIu64 " errors, %" PRIu64 " reconnects; redis batch latency avg %.1f ms "
             "max %.1f ms",
-            s->ticks - p->ticks, s->entries - p->entries, s->backfilled - p->backfilled,
+            s->ticks - p->ticks, s->entries - p->entries, s->candles - p->candles, s->backfilled - p->backfilled,
             s->duplicates - p->duplicates, s->errors - p->errors, s->reconnects - p->reconnects,
             batches ? (double)(s->latency_us_sum - p->latency_us_sum) / (double)batches / 1000.0 : 0.0,
             (double)s->latency_us_max / 1000.0);

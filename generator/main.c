@@ -9,6 +9,7 @@
 
 #include "gen.h"
 #include "gen_redis.h"
+#include "gen_rollups.h"
 #include "gen_startup.h"
 #include "gen_ticker.h"
 #include "ts_entry.h"
@@ -23,6 +24,7 @@ typedef struct app {
     gen_walk walk;
     gen_redis *conn;
     gen_startup *startup;
+    gen_rollups *rollups;
     gen_ticker *ticker;
     int stopping; /* SIGINT/SIGTERM seen: exit once nothing is in flight */
     int exit_code;
@@ -68,6 +70,12 @@ static void on_redis_down(void *owner)
 static void on_startup_done(void *owner)
 {
     app *a = owner;
+    gen_rollups_begin(a->rollups);
+}
+
+static void on_rollups_done(void *owner)
+{
+    app *a = owner;
     gen_ticker_resume(a->ticker);
 }
 
@@ -85,10 +93,11 @@ static void on_ticker_finished(void *owner)
 static int walk_init(gen_walk *w, const gen_config *cfg)
 {
     w->n = (uint32_t)cfg->instruments;
+    w->candles = gen_candles_new(&cfg->ladder, w->n);
     w->names = calloc(w->n, sizeof(*w->names));
     w->keys = calloc(w->n, sizeof(*w->keys));
     w->prices = calloc(w->n, sizeof(*w->prices));
-    if (!w->names || !w->keys || !w->prices)
+    if (!w->names || !w->keys || !w->prices || !w->candles)
         return -1;
     for (uint32_t i = 0; i < w->n; i++) {
         ts_instrument_name(w->names[i], sizeof(w->names[i]), i, w->n);
@@ -103,11 +112,13 @@ static void walk_free(gen_walk *w)
     free(w->names);
     free(w->keys);
     free(w->prices);
+    gen_candles_free(w->candles);
 }
 
 /* Checks what the option table cannot: relations between values. */
-static int validate(const gen_config *c, char *err, size_t len)
+static int validate(gen_config *c, char *err, size_t len)
 {
+    char why[256];
     if (c->min_price >= c->max_price)
         snprintf(err, len, "--min-price (%lld) must be below --max-price (%lld)", (long long)c->min_price,
                  (long long)c->max_price);
@@ -115,6 +126,8 @@ static int validate(const gen_config *c, char *err, size_t len)
         snprintf(err, len, "--start-price %lld is outside [--min-price, --max-price]", (long long)c->start_price);
     else if (c->retention_ms < c->interval_ms)
         snprintf(err, len, "--retention must be at least one interval");
+    else if (ts_ladder_parse(c->rollups, c->interval_ms, &c->ladder, why, sizeof(why)) != 0)
+        snprintf(err, len, "--rollups: %s", why);
     else
         return 0;
     return -1;
@@ -144,6 +157,10 @@ int main(int argc, char **argv)
          "upper bound; the walk reflects there"},
         {"reset", "TS_RESET", TS_OPT_BOOL, &cfg.reset, NULL, 0, 0,
          "delete every tickstream key (ts:*) at start, then begin a new history"},
+        {"rollups", "TS_ROLLUPS", TS_OPT_STRING, &cfg.rollups, TS_ROLLUPS_DEFAULT, 0, 0,
+         "candles (ts:candle:<width>:{NAME}): width:retention,... finest first, each width dividing the next; off = none"},
+        {"rebuild-rollups", "TS_REBUILD_ROLLUPS", TS_OPT_BOOL, &cfg.rebuild_rollups, NULL, 0, 0,
+         "at start, write every candle the raw ticks make that the candle streams lack (after an upgrade)"},
         {"summary", "TS_SUMMARY", TS_OPT_DURATION, &cfg.summary_ms, "60s", 100, 86400000,
          "how often to log the summary line"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &log_level, "info", 0, 0, "debug, info, warn or error"},
@@ -196,19 +213,25 @@ int main(int argc, char **argv)
         a.startup = a.conn ? gen_startup_new(&cfg, &a.walk, a.conn,
                                              (gen_startup_hooks){&a, on_startup_done, on_startup_fatal})
                            : NULL;
+        a.rollups = a.conn ? gen_rollups_new(&cfg, &a.walk, a.conn,
+                                             (gen_rollups_hooks){&a, on_rollups_done, on_startup_fatal})
+                           : NULL;
         a.ticker = a.conn ? gen_ticker_new(a.base, &cfg, &a.walk, a.conn, (gen_ticker_hooks){&a, on_ticker_finished})
                           : NULL;
     }
-    if (a.ticker == NULL || a.startup == NULL) {
+    if (a.ticker == NULL || a.startup == NULL || a.rollups == NULL) {
         ts_error("out of memory at start");
         return 1;
     }
-    ts_info("%lld instruments every %lld ms, retention %lld ms, redis %s:%d", (long long)cfg.instruments,
-            (long long)cfg.interval_ms, (long long)cfg.retention_ms, cfg.redis.host, cfg.redis.port);
+    char ladder[256];
+    ts_ladder_format(&cfg.ladder, ladder, sizeof(ladder));
+    ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d", (long long)cfg.instruments,
+            (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder, cfg.redis.host, cfg.redis.port);
     event_base_dispatch(a.base);
 
     gen_redis_free(a.conn); /* first: pending callbacks (NULL replies) reach start-up and the ticker */
     gen_startup_free(a.startup);
+    gen_rollups_free(a.rollups);
     gen_ticker_free(a.ticker);
     walk_free(&a.walk);
     event_free(sigint);

@@ -9,12 +9,18 @@
 #   2. redis-benchmark, one connection pipelining 1000 XADDs (the shape of
 #      tickgen's traffic), and 50 connections pipelining 64.
 #   3. tickgen at the real 1 Hz: does it keep up, and at what CPU.
+#   4. the same with the default rollups over ROLLUP_WINDOW s (65: at least
+#      one minute boundary, where every instrument's 1m candle is written in
+#      the tick's MULTI/EXEC), for ROLLUP_COUNTS instruments: CPU, the worst
+#      batch latency and the ticks written late (from the summary line).
 # CPU is user+system time from /proc over the window, in % of one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 WINDOW=${WINDOW:-5}
 COUNTS=${COUNTS:-"1000 10000 100000"}
+ROLLUP_COUNTS=${ROLLUP_COUNTS:-"100000"}
+ROLLUP_WINDOW=${ROLLUP_WINDOW:-65}
 TMP=$(mktemp -d)
 redis_pid="" gen_pid=""
 cleanup() {
@@ -39,8 +45,9 @@ stop_redis() { kill -TERM "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; r
 # Runs tickgen for WINDOW s after a 1 s warm-up; prints "rate gen_cpu redis_cpu".
 measure_gen() {
     local n=$1 iv=$2
+    shift 2
     "$BUILD/tickgen" --redis "redis://127.0.0.1:$PORT" --instruments "$n" --interval-ms "$iv" \
-        --retention 10m --log-level warn 2>"$TMP/gen.log" &
+        --retention 10m --log-level warn --rollups off "$@" 2>"$TMP/gen.log" &
     gen_pid=$!
     sleep 1
     local c0 g0 r0 t0 c1 g1 r1 t1
@@ -74,4 +81,18 @@ for n in $COUNTS; do
     keep=$(awk -v r="$hzrate" -v n="$n" 'BEGIN { print (r >= 0.95 * n) ? "" : " (BEHIND: " r "/s)" }')
     awk -v n="$n" -v rate="$rate" -v g="$gcpu" -v r="$rcpu" -v b1="$b1" -v b50="$b50" -v hg="$hzg" -v hr="$hzr" -v keep="$keep" \
         'BEGIN { printf "| %d | %d | %d%% | %d%% | %d | %.2f | %d | %.2f | %d%%%s | %d%% |\n", n, rate, g, r, b1, rate / b1, b50, rate / b50, hg, keep, hr }'
+done
+
+echo
+echo "| instruments | at 1 Hz with rollups $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks written late |"
+echo "|---:|---:|---:|---:|---:|"
+for n in $ROLLUP_COUNTS; do
+    start_redis
+    read -r _ g r < <(WINDOW=$ROLLUP_WINDOW measure_gen "$n" 1000 --rollups 1m:30d,15m:365d,4h:1825d,1d:3650d \
+        --log-level info --summary 10s)
+    stop_redis
+    read -r worst late < <(awk '/summary:/ { for (i = 1; i <= NF; i++) {
+            if ($i == "backfilled,") l += $(i-1); if ($i == "max" && $(i+1) + 0 > m) m = $(i+1) + 0 } }
+        END { printf "%.0f %d\n", m, l }' "$TMP/gen.log")
+    echo "| $n | $g% | $r% | ${worst} ms | $late |"
 done

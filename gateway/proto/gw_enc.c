@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ts_candle.h"
+
 static const char *const err_names[GW_E_COUNT] = {
     "ok", "bad_request", "bad_json", "unknown_sym", "bad_since", "too_many_subs", "not_subscribed", "internal",
 };
@@ -231,4 +233,79 @@ void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *s
         mp_cstr(b, "sym");
         mp_cstr(b, sym);
     }
+}
+
+/* One column of the non-empty buckets: field at offset off, int32 or int64. */
+static void range_col(gw_buf *b, gw_fmt f, const char *name, const ts_candle *c, size_t n, size_t filled, size_t off)
+{
+    if (f == GW_FMT_JSON) {
+        put_byte(b, ',');
+        gw_json_str(b, name, strlen(name));
+        PUT_LIT(b, ":[");
+    } else {
+        mp_cstr(b, name);
+        mp_array(b, filled);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].n == 0)
+            continue;
+        const char *base = (const char *)&c[i] + off;
+        int64_t v = off == offsetof(ts_candle, t) ? c[i].t
+                    : off == offsetof(ts_candle, n) ? (int64_t)c[i].n
+                                                     : (int64_t) * (const int32_t *)base;
+        if (f == GW_FMT_JSON) {
+            if (k++)
+                put_byte(b, ',');
+            gw_json_int(b, v);
+        } else {
+            mp_int(b, v);
+        }
+    }
+    if (f == GW_FMT_JSON)
+        put_byte(b, ']');
+}
+
+void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t from, int64_t to, const char *source,
+                  int64_t width, const ts_candle *c, size_t n)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } cols[] = {{"t", offsetof(ts_candle, t)}, {"o", offsetof(ts_candle, o)}, {"h", offsetof(ts_candle, h)},
+                {"l", offsetof(ts_candle, l)}, {"c", offsetof(ts_candle, c)}, {"n", offsetof(ts_candle, n)}};
+    size_t filled = 0;
+    for (size_t i = 0; i < n; i++)
+        filled += c[i].n > 0;
+    const char *keys[] = {"sym", "epoch", "from", "to", "source", "width"};
+    int64_t vals[] = {0, epoch, from, to, 0, width};
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"range\"");
+    } else {
+        mp_map(b, 13);
+        mp_cstr(b, "op");
+        mp_cstr(b, "range");
+    }
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        const char *sv = k == 0 ? sym : k == 4 ? source : NULL;
+        if (f == GW_FMT_JSON) {
+            put_byte(b, ',');
+            gw_json_str(b, keys[k], strlen(keys[k]));
+            put_byte(b, ':');
+            if (sv)
+                gw_json_str(b, sv, strlen(sv));
+            else
+                gw_json_int(b, vals[k]);
+        } else {
+            mp_cstr(b, keys[k]);
+            if (sv)
+                mp_cstr(b, sv);
+            else
+                mp_int(b, vals[k]);
+        }
+    }
+    for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
+        range_col(b, f, cols[k].name, c, n, filled, cols[k].off);
+    if (f == GW_FMT_JSON)
+        put_byte(b, '}');
 }

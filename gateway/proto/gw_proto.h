@@ -56,6 +56,11 @@ int gw_query_param(const char *q, size_t len, const char *name, const char **val
 void gw_enc_tick(gw_buf *b, gw_fmt f, const char *sym, int64_t t, int32_t p);
 void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0, int64_t dt, const int32_t *p,
                  size_t n, int64_t last, int more);
+struct ts_candle;
+/* A range answer (docs/PROTOCOL.md "Ranges"): the non-empty buckets of b[0..n)
+ * as columns t, o, h, l, c, n; source is "ticks" or a level's label. */
+void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t from, int64_t to, const char *source,
+                  int64_t width, const struct ts_candle *c, size_t n);
 /* sym may be NULL (the error is not about one instrument). */
 void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym);
 

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode } from '@msgpack/msgpack';
 import { startGenerator, waitFor } from '../lib/procs.js';
-import { RedisServer, checkSeries, readStream, waitStreamLength } from '../lib/redis.js';
+import { RedisServer, checkSeries, readStream, stallGenerator, waitStreamLength } from '../lib/redis.js';
 import { DEFAULT_SEED, move } from '../lib/walk.js';
 
 const IV = 10;
@@ -83,13 +83,7 @@ describe('tickgen', () => {
     await client.flushall();
     const gen = startGenerator(redis.url, ARGS);
     try {
-      await waitStreamLength(client, 'ticker_00', 20);
-      gen.signal_('SIGSTOP');
-      const stoppedAt = Date.now();
-      await waitFor('300 ms to pass', () => Date.now() - stoppedAt >= 300);
-      gen.signal_('SIGCONT');
-      const len = await client.xlen('ts:tick:{ticker_00}');
-      await waitStreamLength(client, 'ticker_00', len + 40);
+      await stallGenerator(gen, client, { first: 20, ms: 300, more: 40 });
     } finally {
       await gen.stop();
     }

@@ -3,7 +3,7 @@
 # against real redis-server, tickgen, tickgw.
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
-GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu
+GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu $(BUILD)/tests/gw/test_rplan
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
@@ -14,6 +14,9 @@ $(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/core
 
 $(BUILD)/tests/gw/test_cu: $(BUILD)/tests/gw/test_cu.o $(BUILD)/gateway/core/gw_cu.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/gw/test_rplan: $(BUILD)/tests/gw/test_rplan.o $(BUILD)/gateway/core/gw_rplan.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
 
 $(BUILD)/tests/gw/test_xreply: $(BUILD)/tests/gw/test_xreply.o $(BUILD)/gateway/net/gw_xreply.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)

@@ -89,3 +89,17 @@ export async function startTicking(genArgs, sym, n, timeout = 15000) {
   await waitStreamLength(client, sym, n, timeout);
   return { redis, client, gen };
 }
+
+/**
+ * SIGSTOPs a running tickgen once ticker_00 holds `first` entries, for `ms`,
+ * then waits until `more` further entries have been written (the backfill).
+ */
+export async function stallGenerator(gen, client, { first, ms, more }) {
+  await waitStreamLength(client, 'ticker_00', first);
+  gen.signal_('SIGSTOP');
+  const stoppedAt = Date.now();
+  await waitFor(`${ms} ms to pass`, () => Date.now() - stoppedAt >= ms);
+  gen.signal_('SIGCONT');
+  const len = await client.xlen('ts:tick:{ticker_00}');
+  await waitStreamLength(client, 'ticker_00', len + more);
+}

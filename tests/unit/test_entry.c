@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <hiredis/hiredis.h>
 
+#include "ts_candle.h"
 #include "ts_entry.h"
 #include "ts_meta.h"
 #include "ts_names.h"
@@ -391,6 +392,40 @@ static void test_meta_valid(void **state)
     assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
 }
 
+static int candle(redisReply *r, ts_candle *c)
+{
+    int rc = ts_candle_from_reply(r, c);
+    freeReplyObject(r);
+    return rc;
+}
+
+/* Candle entries (docs/REDIS.md "Rollups") go through the same price rules. */
+static void test_candle_entries(void **state)
+{
+    (void)state;
+    ts_candle c;
+    assert_int_equal(candle(entry("1800000060000-0", 10, "o", "5", "h", "9", "l", "-3", "c", "0", "n", "60"), &c), 0);
+    assert_int_equal(c.t, 1800000060000);
+    assert_int_equal(c.o, 5), assert_int_equal(c.h, 9), assert_int_equal(c.l, -3), assert_int_equal(c.c, 0);
+    assert_int_equal(c.n, 60);
+    /* Any order, unknown fields ignored. */
+    assert_int_equal(candle(entry("60000-0", 12, "n", "1", "x", "y", "c", "2", "l", "2", "h", "2", "o", "2"), &c), 0);
+    assert_int_equal(c.t, 60000), assert_int_equal(c.n, 1);
+    /* Malformed: a field missing, a bad price, n = 0, low above open, high below close, odd fields, bad ID. */
+    assert_int_equal(candle(entry("60000-0", 8, "o", "1", "h", "1", "l", "1", "c", "1"), &c), -1);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(candle(entry("60000-0", 10, "o", "1.5", "h", "2", "l", "1", "c", "1", "n", "2"), &c), -1);
+    assert_int_equal(candle(entry("60000-0", 10, "o", "1", "h", "2", "l", "1", "c", "1", "n", "0"), &c), -1);
+    assert_int_equal(candle(entry("60000-0", 10, "o", "1", "h", "2", "l", "2", "c", "2", "n", "3"), &c), -1);
+    assert_int_equal(candle(entry("60000-0", 10, "o", "1", "h", "2", "l", "1", "c", "3", "n", "3"), &c), -1);
+    assert_int_equal(candle(entry("60000-0", 9, "o", "1", "h", "2", "l", "1", "c", "3", "n"), &c), -1);
+    assert_int_equal(candle(entry("abc", 10, "o", "1", "h", "1", "l", "1", "c", "1", "n", "1"), &c), -1);
+    assert_int_equal(c.t, -1);
+    assert_int_equal(ts_candle_from_reply(NULL, &c), -1);
+    redisReply *r = resp("*2\r\n:1\r\n*0\r\n");
+    assert_int_equal(candle(r, &c), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_null_elements),
         cmocka_unit_test(test_meta_read),
         cmocka_unit_test(test_meta_valid),
+        cmocka_unit_test(test_candle_entries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,133 @@
+/* gw_range.c — a range request's read (gw_range.h).
+ *
+ * Why one transaction is exact, live tail included. The generator writes a
+ * closed candle in the MULTI/EXEC of the tick that closes it, so in any
+ * snapshot whose last tick is T_r, every tick before B_k(T_r) (the start of
+ * level k's bucket holding T_r) is in a stored candle of level k, and none
+ * after it is. So the buckets are made of, oldest first:
+ *
+ *   the source level L's candles in the window,
+ *   then level L-1's candles after the last piece so far, …, down to level 0,
+ *   then the raw ticks after the last piece so far
+ *
+ * ("after the last piece": a piece is taken only if it starts at or after
+ * the end of the pieces taken before it, so nothing is counted twice). Each
+ * finer level only has to be read from B_(j+1)(newest), where newest is a
+ * tick the caller heard on ts:live: ts:live is published after the XADDs,
+ * so newest <= T_r and the read starts early enough. One MULTI/EXEC makes
+ * the reads one snapshot (the generator's transactions are atomic too), so
+ * a candle closing meanwhile is either wholly in the candles or wholly in
+ * the finer pieces. */
+#include "gw_range.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ts_entry.h"
+#include "ts_names.h"
+
+typedef struct range_req {
+    gw_rplan plan;
+    ts_ladder ladder;
+    gw_range_done done;
+    void *owner;
+} range_req;
+
+static void finish(range_req *q, ts_candle *b, int ok, uint64_t malformed)
+{
+    gw_range_result res = {ok, &q->plan, b, malformed};
+    q->done(q->owner, &res);
+    free(b);
+    free(q);
+}
+
+/* Folds one XRANGE reply of level k (-1: raw) from *end on; moves *end. */
+static void take(range_req *q, ts_candle *b, const redisReply *r, int k, int64_t *end, uint64_t *malformed)
+{
+    int64_t w = k < 0 ? 1 : q->ladder.lv[k].width_ms, next = *end;
+    for (size_t e = 0; r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
+        ts_candle x = {0};
+        if (k < 0) {
+            int64_t t;
+            int32_t p;
+            if (ts_entry_from_reply(r->element[e], &t, &p) != 0) {
+                (*malformed)++;
+                continue;
+            }
+            ts_candle_add(&x, t, t, p);
+        } else if (ts_candle_from_reply(r->element[e], &x) != 0) {
+            (*malformed)++;
+            continue;
+        }
+        if (x.t < *end)
+            continue; /* already in a coarser piece */
+        gw_rplan_fold(&q->plan, b, &x);
+        next = x.t + w > next ? x.t + w : next;
+    }
+    *end = next;
+}
+
+static void on_exec(redisAsyncContext *ac, void *r, void *priv)
+{
+    range_req *q = priv;
+    redisReply *reply = r;
+    (void)ac;
+    int L = q->plan.level;
+    size_t want = (size_t)(L < 0 ? 1 : L + 2);
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != want) {
+        finish(q, NULL, 0, 0);
+        return;
+    }
+    ts_candle *b = calloc(q->plan.count, sizeof(*b));
+    if (b == NULL) {
+        finish(q, NULL, 0, 0);
+        return;
+    }
+    int64_t end = q->plan.first;
+    uint64_t malformed = 0;
+    size_t e = 0;
+    for (int k = L; k >= 0; k--)
+        take(q, b, reply->element[e++], k, &end, &malformed);
+    take(q, b, reply->element[e], -1, &end, &malformed);
+    finish(q, b, 1, malformed);
+}
+
+int gw_range_read(redisAsyncContext *ac, const char *sym, const ts_ladder *ladder, const gw_rplan *plan,
+                  int64_t newest, gw_range_done done, void *owner)
+{
+    if (ac == NULL)
+        return -1;
+    range_req *q = calloc(1, sizeof(*q));
+    if (q == NULL)
+        return -1;
+    q->plan = *plan;
+    q->ladder = *ladder;
+    q->done = done;
+    q->owner = owner;
+    long long last = (long long)(plan->first + (int64_t)plan->count * plan->width - 1);
+    char key[TS_NAME_MAX + 48];
+    redisAsyncCommand(ac, NULL, NULL, "MULTI");
+    for (int k = plan->level; k >= 0; k--) {
+        int64_t from = plan->first;
+        if (k < plan->level && newest >= 0) {
+            int64_t tail = ts_bucket(newest, ladder->lv[k + 1].width_ms);
+            from = tail > from ? tail : from;
+        }
+        ts_candle_key(key, sizeof(key), &ladder->lv[k], sym);
+        redisAsyncCommand(ac, NULL, NULL, "XRANGE %s %lld %lld", key, (long long)from, last);
+    }
+    int64_t from = plan->first;
+    if (plan->level >= 0 && newest >= 0) {
+        int64_t tail = ts_bucket(newest, ladder->lv[0].width_ms);
+        from = tail > from ? tail : from;
+    }
+    ts_tick_key(key, sizeof(key), sym);
+    redisAsyncCommand(ac, NULL, NULL, "XRANGE %s %lld %lld", key, (long long)from, last);
+    if (redisAsyncCommand(ac, on_exec, q, "EXEC") != REDIS_OK) {
+        free(q);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,53 @@
+/* gw_rplan.h — which stored level and which buckets answer a range request
+ * (docs/PROTOCOL.md, "Ranges"), and the folding of stored pieces into those
+ * buckets. Pure: no I/O, no clock (tests/gw/test_rplan.c).
+ *
+ * A window [from, to] asked for in about `points` buckets wants buckets of
+ * target = ceil((to - from + 1) / points) ms. The source is the coarsest of
+ * (raw ticks, then each level of the ladder) whose width is at most target —
+ * it reads the fewest entries for that resolution — or, when that source no
+ * longer holds `from` (older than its retention), the finest coarser one
+ * that does. Buckets are width = ceil(target / w) * w wide (a multiple of
+ * the source's width w, so between target and 2 × target, hence between
+ * points / 2 and points + 1 buckets), aligned on multiples of width since
+ * the Unix epoch, from the one holding `from` to the one holding `to`.
+ * Because every width of the ladder divides the next, every stored candle
+ * of the source or of a finer level lies in exactly one bucket, so a
+ * bucket's high and low are the true extremes of its ticks. */
+#ifndef GW_RPLAN_H
+#define GW_RPLAN_H
+
+#include <stdint.h>
+
+#include "ts_candle.h"
+
+/* At most this many buckets per request. */
+#define GW_RANGE_POINTS_MAX 10000
+
+typedef struct gw_rplan_in {
+    int64_t from, to; /* ms, inclusive */
+    int64_t points;
+    int64_t interval_ms, retention_ms; /* of the raw ticks (ts:meta) */
+    int64_t now_ms;
+    const ts_ladder *ladder;
+} gw_rplan_in;
+
+typedef struct gw_rplan {
+    int64_t from, to; /* the window, clamped to the retained history: from >= now - the longest
+                         retention, to <= now */
+    int level;     /* the source: index in the ladder, or -1 for raw ticks */
+    int64_t width; /* of each bucket */
+    int64_t first; /* start of the first bucket */
+    uint32_t count;
+} gw_rplan;
+
+/* Returns 0, or -1 with a one-line reason (a bad window or points, or a
+ * window wholly outside the retained history). */
+int gw_rplan_make(const gw_rplan_in *in, gw_rplan *out, const char **why);
+
+/* Folds a piece (a stored candle, or a tick as a candle of n = 1) into its
+ * bucket of b (count buckets from plan->first); pieces of one bucket must
+ * come oldest first. A piece outside the buckets is ignored. */
+void gw_rplan_fold(const gw_rplan *plan, ts_candle *b, const ts_candle *piece);
+
+#endif

@@ -1,0 +1,263 @@
+/* gen_rollups.c — the candles at start-up (gen_rollups.h).
+ *
+ * Restore. The open candle of level k is the bucket of width w_k holding
+ * last_t, the last tick written. Because every closed candle is written in
+ * the MULTI/EXEC of the tick that closes it, Redis holds, for that bucket,
+ * the closed candles of level k-1 inside it (those before level k-1's own
+ * open bucket), and level 0's open bucket is raw ticks. So per instrument,
+ * one pipelined round:
+ *
+ *   level 0:  XRANGE ts:tick:{N}         B0 last_t           (≤ w0 / interval ticks)
+ *   level k:  XRANGE ts:candle:<k-1>:{N} Bk (B(k-1) - 1)     (≤ w_k / w_(k-1) candles)
+ *
+ * and open_k = fold(those candles) + open_(k-1). The reads are small and
+ * bounded whatever the retention (60 + 15 + 16 + 6 entries with the default
+ * ladder), and exact as long as the finer level was written — by this
+ * generator, or by --rebuild-rollups after an upgrade from a history
+ * without candles (docs/REDIS.md, "Rollups").
+ *
+ * Rebuild (--rebuild-rollups, once): each instrument's raw ticks are read
+ * oldest first in chunks and fed to the builder; every candle it closes is
+ * XADDed, and Redis refuses those at or before a candle stream's newest
+ * entry — so it appends what is missing and never rewrites a candle. Its
+ * final state is the open candles, so no restore follows it. */
+#include "gen_rollups.h"
+
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ts_entry.h"
+#include "ts_log.h"
+#include "ts_time.h"
+
+#define GEN_REBUILD_CHUNK 10000
+
+typedef struct piece {
+    gen_rollups *r;
+    uint32_t i;
+    int k;
+} piece;
+
+struct gen_rollups {
+    const gen_config *cfg;
+    gen_walk *walk;
+    gen_redis *conn;
+    gen_rollups_hooks hooks;
+    int rebuild_pending;
+    piece *pieces; /* restore: one per instrument and level */
+    uint64_t pending;
+    uint32_t rb_i;          /* rebuild: the instrument being read */
+    char rb_from[48];       /* its next XRANGE start */
+    uint64_t rb_ticks, rb_candles, rb_refused;
+};
+
+static void done(gen_rollups *r)
+{
+    free(r->pieces);
+    r->pieces = NULL;
+    r->hooks.on_done(r->hooks.owner);
+}
+
+static int reply_ok(gen_rollups *r, const redisReply *reply, const char *what, uint32_t i)
+{
+    if (reply->type == REDIS_REPLY_ARRAY)
+        return 1;
+    ts_error("%s: %s failed: %s", r->walk->names[i], what,
+             reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+    r->hooks.on_fatal(r->hooks.owner, 1);
+    return 0;
+}
+
+/* ---- restore ---- */
+
+static void on_piece(redisAsyncContext *c, void *rep, void *priv)
+{
+    piece *p = priv;
+    gen_rollups *r = p->r;
+    redisReply *reply = rep;
+    (void)c;
+    if (reply == NULL || !reply_ok(r, reply, "reading the open candles", p->i))
+        return; /* connection gone: the next start-up begins again */
+    const ts_ladder *l = &r->cfg->ladder;
+    ts_candle *open = gen_candles_open(r->walk->candles, p->i, p->k);
+    int64_t start = ts_bucket(r->walk->last_t, l->lv[p->k].width_ms);
+    for (size_t e = 0; e < reply->elements; e++) {
+        ts_candle x;
+        int64_t t;
+        int32_t price;
+        if (p->k == 0 && ts_entry_from_reply(reply->element[e], &t, &price) == 0)
+            ts_candle_add(open, start, t, price);
+        else if (p->k > 0 && ts_candle_from_reply(reply->element[e], &x) == 0)
+            ts_candle_merge(open, &x);
+    }
+    if (p->k > 0)
+        ts_candle_merge(open, gen_candles_open(r->walk->candles, p->i, p->k - 1));
+    open->t = start;
+    if (--r->pending == 0) {
+        ts_info("open candles restored from redis");
+        done(r);
+    }
+}
+
+static void restore(gen_rollups *r)
+{
+    gen_walk *w = r->walk;
+    const ts_ladder *l = &r->cfg->ladder;
+    redisAsyncContext *c = gen_redis_ctx(r->conn);
+    for (uint32_t i = 0; i < w->n; i++) {
+        gen_candles_clear(w->candles, i);
+        gen_candles_set_last(w->candles, i, w->last_t > 0 ? w->last_t : -1);
+    }
+    if (l->n == 0 || w->last_t <= 0 || c == NULL) {
+        if (c != NULL)
+            r->hooks.on_done(r->hooks.owner);
+        return;
+    }
+    free(r->pieces);
+    r->pieces = calloc((size_t)w->n * (size_t)l->n, sizeof(*r->pieces));
+    if (r->pieces == NULL) {
+        ts_error("out of memory restoring the open candles");
+        r->hooks.on_fatal(r->hooks.owner, 1);
+        return;
+    }
+    r->pending = (uint64_t)w->n * (uint64_t)l->n;
+    char key[TS_NAME_MAX + 48];
+    for (uint32_t i = 0; i < w->n; i++) {
+        for (int k = 0; k < l->n; k++) {
+            piece *p = &r->pieces[(size_t)i * (size_t)l->n + (size_t)k];
+            *p = (piece){r, i, k};
+            int64_t from = ts_bucket(w->last_t, l->lv[k].width_ms);
+            if (k == 0) {
+                redisAsyncCommand(c, on_piece, p, "XRANGE %s %lld %lld", w->keys[i], (long long)from,
+                                  (long long)w->last_t);
+            } else {
+                ts_candle_key(key, sizeof(key), &l->lv[k - 1], w->names[i]);
+                redisAsyncCommand(c, on_piece, p, "XRANGE %s %lld %lld", key, (long long)from,
+                                  (long long)ts_bucket(w->last_t, l->lv[k - 1].width_ms) - 1);
+            }
+        }
+    }
+}
+
+/* ---- rebuild ---- */
+
+static void rebuild_next(gen_rollups *r);
+
+static void on_candle_written(redisAsyncContext *c, void *rep, void *priv)
+{
+    gen_rollups *r = priv;
+    redisReply *reply = rep;
+    (void)c;
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+        r->rb_refused++; /* the stream already has it, or a later candle */
+}
+
+static void on_rebuild_chunk(redisAsyncContext *c, void *rep, void *priv)
+{
+    gen_rollups *r = priv;
+    redisReply *reply = rep;
+    gen_walk *w = r->walk;
+    const ts_ladder *l = &r->cfg->ladder;
+    if (reply == NULL || !reply_ok(r, reply, "XRANGE (rebuilding the rollups)", r->rb_i))
+        return;
+    int64_t now = ts_now_ms();
+    char key[TS_NAME_MAX + 48];
+    for (size_t e = 0; e < reply->elements; e++) {
+        const redisReply *el = reply->element[e];
+        int64_t t;
+        int32_t p;
+        int ok = ts_entry_from_reply(el, &t, &p) == 0;
+        if (el != NULL && el->type == REDIS_REPLY_ARRAY && el->elements > 0 && el->element[0] != NULL &&
+            el->element[0]->type == REDIS_REPLY_STRING)
+            snprintf(r->rb_from, sizeof(r->rb_from), "(%s", el->element[0]->str);
+        if (!ok)
+            continue;
+        ts_candle out[TS_LEVELS_MAX];
+        unsigned closed = gen_candles_tick(w->candles, r->rb_i, t, p, out);
+        r->rb_ticks++;
+        for (int k = 0; closed != 0; k++, closed >>= 1) {
+            if (!(closed & 1))
+                continue;
+            ts_candle_key(key, sizeof(key), &l->lv[k], w->names[r->rb_i]);
+            redisAsyncCommand(c, on_candle_written, r, TS_CANDLE_XADD_FMT, key,
+                              (long long)(now - l->lv[k].retention_ms), (long long)out[k].t, out[k].o, out[k].h,
+                              out[k].l, out[k].c, out[k].n);
+            r->rb_candles++;
+        }
+    }
+    if (reply->elements < GEN_REBUILD_CHUNK) {
+        r->rb_i++;
+        r->rb_from[0] = '\0';
+    }
+    rebuild_next(r);
+}
+
+/* Replies come in order: after this PING's, every XADD has been answered. */
+static void on_rebuilt(redisAsyncContext *c, void *rep, void *priv)
+{
+    gen_rollups *r = priv;
+    (void)c;
+    if (rep == NULL)
+        return;
+    ts_info("rollups rebuilt: %" PRIu64 " ticks read, %" PRIu64 " candles closed, of which %" PRIu64
+            " were already there",
+            r->rb_ticks, r->rb_candles, r->rb_refused);
+    r->rebuild_pending = 0;
+    done(r);
+}
+
+static void rebuild_next(gen_rollups *r)
+{
+    gen_walk *w = r->walk;
+    redisAsyncContext *c = gen_redis_ctx(r->conn);
+    if (c == NULL)
+        return;
+    if (r->rb_i >= w->n) {
+        redisAsyncCommand(c, on_rebuilt, r, "PING");
+        return;
+    }
+    if (r->rb_from[0] == '\0') {
+        gen_candles_clear(w->candles, r->rb_i);
+        if (r->rb_i % 1000 == 0)
+            ts_info("rebuilding the rollups: instrument %u of %u", r->rb_i, w->n);
+    }
+    redisAsyncCommand(c, on_rebuild_chunk, r, "XRANGE %s %s %lld COUNT %d", w->keys[r->rb_i],
+                      r->rb_from[0] ? r->rb_from : "-", (long long)w->last_t, GEN_REBUILD_CHUNK);
+}
+
+gen_rollups *gen_rollups_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_rollups_hooks hooks)
+{
+    gen_rollups *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->cfg = cfg;
+    r->walk = walk;
+    r->conn = conn;
+    r->hooks = hooks;
+    r->rebuild_pending = cfg->rebuild_rollups && cfg->ladder.n > 0;
+    return r;
+}
+
+void gen_rollups_begin(gen_rollups *r)
+{
+    if (r->rebuild_pending && r->walk->last_t > 0) {
+        ts_info("rebuilding the rollups from the raw ticks (up to %" PRId64 ")", r->walk->last_t);
+        r->rb_i = 0;
+        r->rb_from[0] = '\0';
+        r->rb_ticks = r->rb_candles = r->rb_refused = 0;
+        rebuild_next(r);
+        return;
+    }
+    restore(r);
+}
+
+void gen_rollups_free(gen_rollups *r)
+{
+    if (r == NULL)
+        return;
+    free(r->pieces);
+    free(r);
+}

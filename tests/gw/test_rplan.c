@@ -1,0 +1,152 @@
+/* test_rplan.c — the range planner (core/gw_rplan.c): which source, which
+ * buckets, the clamping to the retained history, and the folding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gw_rplan.h"
+
+#define MIN 60000LL
+#define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
+#define NOW (20000 * DAY + 12345)
+
+static ts_ladder ladder(void)
+{
+    ts_ladder l;
+    char err[200];
+    assert_int_equal(ts_ladder_parse(TS_ROLLUPS_DEFAULT, 1000, &l, err, sizeof(err)), 0);
+    return l;
+}
+
+static gw_rplan plan(const ts_ladder *l, int64_t from, int64_t to, int64_t points)
+{
+    gw_rplan_in in = {from, to, points, 1000, DAY, NOW, l};
+    gw_rplan p;
+    const char *why = NULL;
+    assert_int_equal(gw_rplan_make(&in, &p, &why), 0);
+    /* Whatever the source: buckets a multiple of it, covering the window, at most points + 1. */
+    assert_true(p.first <= p.from && p.first + (int64_t)p.count * p.width > p.to);
+    assert_true(p.first % p.width == 0);
+    assert_true(p.count >= 1 && p.count <= (uint32_t)points + 1);
+    int64_t w = p.level < 0 ? 1000 : l->lv[p.level].width_ms;
+    assert_int_equal(p.width % w, 0);
+    return p;
+}
+
+static void test_source_is_the_coarsest_that_fits(void **state)
+{
+    (void)state;
+    ts_ladder l = ladder();
+    gw_rplan p = plan(&l, NOW - 10 * MIN, NOW, 1000); /* 0.6 s a point: raw, 1 s buckets */
+    assert_int_equal(p.level, -1);
+    assert_int_equal(p.width, 1000);
+    p = plan(&l, NOW - HOUR + 1, NOW, 100); /* 36 s a point: still raw */
+    assert_int_equal(p.level, -1);
+    assert_int_equal(p.width, 36000);
+    p = plan(&l, NOW - DAY, NOW, 1000); /* 86.4 s: 1m candles, 2 min buckets */
+    assert_int_equal(p.level, 0);
+    assert_int_equal(p.width, 2 * MIN);
+    p = plan(&l, NOW - 7 * DAY, NOW, 700); /* 14.4 min: 1m, 15 min buckets */
+    assert_int_equal(p.level, 0);
+    assert_int_equal(p.width, 15 * MIN);
+    p = plan(&l, NOW - 30 * DAY, NOW, 1000); /* 43.2 min: 15m candles, 45 min */
+    assert_int_equal(p.level, 1);
+    assert_int_equal(p.width, 45 * MIN);
+    p = plan(&l, NOW - 30 * DAY + 1, NOW, 200); /* 3.6 h: 15m candles, 3.75 h */
+    assert_int_equal(p.level, 1);
+    assert_int_equal(p.width, 225 * MIN);
+    p = plan(&l, NOW - 365 * DAY + 1, NOW, 1000); /* 8.76 h: 4h candles, 12 h */
+    assert_int_equal(p.level, 2);
+    assert_int_equal(p.width, 12 * HOUR);
+    p = plan(&l, NOW - 365 * DAY, NOW, 300); /* 29.2 h: 1d candles, 2 days */
+    assert_int_equal(p.level, 3);
+    assert_int_equal(p.width, 2 * DAY);
+    p = plan(&l, NOW - 3000 * DAY + 1, NOW, 100); /* 30 days: 1d */
+    assert_int_equal(p.level, 3);
+    assert_int_equal(p.width, 30 * DAY);
+    p = plan(&l, NOW - 5000, NOW, 1); /* one point */
+    assert_int_equal(p.count, 1 + (NOW / p.width != (NOW - 5000) / p.width));
+}
+
+static void test_retention_moves_to_a_coarser_source(void **state)
+{
+    (void)state;
+    ts_ladder l = ladder();
+    /* An hour two days ago: raw ticks are gone (24 h), so 1m candles. */
+    gw_rplan p = plan(&l, NOW - 2 * DAY, NOW - 2 * DAY + HOUR, 1000);
+    assert_int_equal(p.level, 0);
+    assert_int_equal(p.width, MIN);
+    /* An hour 100 days ago: 1m is kept 30 days, 15m a year. */
+    p = plan(&l, NOW - 100 * DAY, NOW - 100 * DAY + HOUR, 1000);
+    assert_int_equal(p.level, 1);
+    /* Before everything: clamped to the longest retention (1d, 3650 days). */
+    p = plan(&l, 0, NOW, 100);
+    assert_int_equal(p.from, NOW - 3650 * DAY);
+    assert_int_equal(p.level, 3);
+    /* No ladder: raw ticks only, clamped to their retention, to clamped to now. */
+    ts_ladder none = {0};
+    p = plan(&none, NOW - 10 * DAY, NOW + DAY, 100);
+    assert_int_equal(p.level, -1);
+    assert_int_equal(p.from, NOW - DAY);
+    assert_int_equal(p.to, NOW);
+    assert_int_equal(p.width, 865000); /* (1 day + 1 ms) / 100, up to whole seconds */
+}
+
+static void test_bad_requests(void **state)
+{
+    (void)state;
+    ts_ladder l = ladder();
+    gw_rplan p;
+    const char *why = NULL;
+    const gw_rplan_in bad[] = {
+        {NOW, NOW - 1, 10, 1000, DAY, NOW, &l},                  /* to before from */
+        {-5, NOW, 10, 1000, DAY, NOW, &l},                       /* negative */
+        {NOW - 1000, NOW, 0, 1000, DAY, NOW, &l},                /* no points */
+        {NOW - 1000, NOW, GW_RANGE_POINTS_MAX + 1, 1000, DAY, NOW, &l},
+        {1, 2, 10, 1000, DAY, NOW, &l},                          /* before every retention */
+        {NOW + DAY, NOW + 2 * DAY, 10, 1000, DAY, NOW, &l},      /* wholly in the future */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        why = NULL;
+        assert_int_equal(gw_rplan_make(&bad[i], &p, &why), -1);
+        assert_non_null(why);
+    }
+}
+
+static void test_fold(void **state)
+{
+    (void)state;
+    gw_rplan p = {.from = 1000, .to = 3999, .level = 0, .width = 1000, .first = 1000, .count = 3};
+    ts_candle b[3] = {{0}};
+    ts_candle a = {1000, 5, 9, 1, 2, 10}, c = {1500, 2, 3, -4, 0, 5}, d = {3500, 7, 7, 7, 7, 1};
+    ts_candle before = {500, 1, 1, 1, 1, 1}, after = {4000, 1, 1, 1, 1, 1}, empty = {2000, 0, 0, 0, 0, 0};
+    gw_rplan_fold(&p, b, &before);
+    gw_rplan_fold(&p, b, &a);
+    gw_rplan_fold(&p, b, &c);
+    gw_rplan_fold(&p, b, &empty);
+    gw_rplan_fold(&p, b, &d);
+    gw_rplan_fold(&p, b, &after);
+    assert_int_equal(b[0].t, 1000);
+    assert_int_equal(b[0].o, 5), assert_int_equal(b[0].h, 9), assert_int_equal(b[0].l, -4);
+    assert_int_equal(b[0].c, 0), assert_int_equal(b[0].n, 15);
+    assert_int_equal(b[1].n, 0);
+    assert_int_equal(b[2].t, 3000); /* the bucket's start, not the piece's */
+    assert_int_equal(b[2].n, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_source_is_the_coarsest_that_fits),
+        cmocka_unit_test(test_retention_moves_to_a_coarser_source),
+        cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_fold),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
