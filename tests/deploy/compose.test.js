@@ -29,6 +29,18 @@ function volumes(s) {
   });
 }
 
+// Published ports as {host_ip, published, target}: docker-compose 1.29 prints
+// a port with a host address in the short form `ip:published:target/proto`,
+// v2 the long one.
+function ports(s) {
+  return (s.ports || []).map((p) => {
+    if (typeof p !== 'string') return { host_ip: p.host_ip, published: Number(p.published), target: Number(p.target) };
+    const m = /^(?:(.*):)?(\d+):(\d+)(?:\/\w+)?$/.exec(p);
+    assert.ok(m, `port ${p}`);
+    return { host_ip: m[1], published: Number(m[2]), target: Number(m[3]) };
+  });
+}
+
 test('docker-compose config -q accepts docker-compose.yml', () => {
   const r = composeConfig(undefined, ['-q']);
   assert.equal(r.code, 0, `docker-compose config -q failed:\n${r.stderr}`);
@@ -120,7 +132,7 @@ test('the daemons point at the compose redis', () => {
 test('lb: HAProxy publishes 8080 and mounts deploy/haproxy/haproxy.cfg, which names the gateway service', () => {
   const lb = svc('lb');
   assert.match(lb.image, /^haproxy:/);
-  assert.deepEqual(lb.ports.map((p) => [Number(p.published), p.target]), [[8080, 8080]]);
+  assert.deepEqual(ports(lb).map((p) => [p.published, p.target]), [[8080, 8080]]);
   const mount = volumes(lb).find((v) => v.target === '/usr/local/etc/haproxy/haproxy.cfg');
   assert.ok(mount, 'the config is mounted where the official image reads it');
   assert.equal(path.relative(ROOT, mount.source), 'deploy/haproxy/haproxy.cfg');
@@ -141,7 +153,19 @@ test('TS_PORT in .env moves the published port', () => {
   try {
     const r2 = run('docker-compose', ['--env-file', t.file, '--project-directory', ROOT, 'config']);
     assert.equal(r2.code, 0, r2.stderr);
-    assert.deepEqual(parseYaml(r2.stdout).services.lb.ports.map((p) => Number(p.published)), [9090]);
+    assert.deepEqual(ports(parseYaml(r2.stdout).services.lb).map((p) => p.published), [9090]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('lb is published on every address by default; TS_PUBLISH_ADDR=127.0.0.1 keeps it on loopback', () => {
+  assert.deepEqual(ports(svc('lb')).map((p) => p.host_ip), ['0.0.0.0']);
+  const t = tempFile('.env', 'TS_PUBLISH_ADDR=127.0.0.1\nTS_PORT=9090\n');
+  try {
+    const r2 = run('docker-compose', ['--env-file', t.file, '--project-directory', ROOT, 'config']);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.deepEqual(ports(parseYaml(r2.stdout).services.lb), [{ host_ip: '127.0.0.1', published: 9090, target: 8080 }]);
   } finally {
     t.cleanup();
   }
