@@ -146,7 +146,7 @@ LOG=$(mktemp "${TMPDIR:-/tmp}/ts-images.XXXXXX")
 build() { # build TAG DOCKERFILE CONTEXT [ARGS...]
     local tag=$1 file=$2 ctx=$3 t0=$SECONDS
     shift 3
-    if ! docker build -t "$tag" -f "$file" --build-arg DEBIAN_IMAGE="$BASE" \
+    if ! docker build --force-rm -t "$tag" -f "$file" --build-arg DEBIAN_IMAGE="$BASE" \
         --build-arg EXTRA_CA_CERTS="$CA" "$@" "$ctx" >"$LOG" 2>&1; then
         tail -40 "$LOG" >&2
         rm -f "$LOG"
