@@ -22,8 +22,8 @@
 #   TS_HAPROXY_IMAGE   tag of the HAProxy image (tickstream/haproxy:bookworm)
 #   TS_EXTRA_CA_CERTS  PEM text of extra CA certificates for apt and npm in the
 #                      builds (a TLS-intercepting proxy); see deploy/README.md
-#   TS_EXTRA_CA_FILES  files to read them from instead, e.g.
-#                      "/usr/local/share/ca-certificates/*.crt" (what `make images` passes)
+#   TS_EXTRA_CA_FILES  files to read them from when TS_EXTRA_CA_CERTS is empty
+#                      (default "/usr/local/share/ca-certificates/*.crt"; "" for none)
 #   TS_IMAGES          which to build: any of "base redis haproxy app" (all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -129,11 +129,14 @@ EOF
     trap - EXIT
 }
 
-# Extra CA certificates, as one PEM text for the EXTRA_CA_CERTS build argument.
+# Extra CA certificates, as one PEM text for the EXTRA_CA_CERTS build argument:
+# TS_EXTRA_CA_CERTS, else the files of TS_EXTRA_CA_FILES — by default the
+# host's own additions to its system bundle, which is where a TLS-intercepting
+# proxy's CA goes on Debian (none there: none passed).
 CA=${TS_EXTRA_CA_CERTS:-}
-if [ -z "$CA" ] && [ -n "${TS_EXTRA_CA_FILES:-}" ]; then
+if [ -z "$CA" ]; then
     # shellcheck disable=SC2086
-    CA=$(cat $TS_EXTRA_CA_FILES 2>/dev/null || true)
+    CA=$(cat ${TS_EXTRA_CA_FILES-/usr/local/share/ca-certificates/*.crt} 2>/dev/null || true)
 fi
 # Docker hands build arguments to RUN as environment variables, and Linux
 # refuses one longer than 128 KiB (E2BIG): a proxy's CA fits, a system bundle does not.

@@ -27,15 +27,6 @@ export const IMAGES = {
 };
 export const APP_IMAGES = ['tickstream/tickgen:latest', 'tickstream/tickgw:latest'];
 
-/** Extra CA certificates for the builds (a TLS-intercepting proxy): as `make images` takes them. */
-export function extraCaCerts() {
-  if (process.env.TS_EXTRA_CA_CERTS) return process.env.TS_EXTRA_CA_CERTS;
-  const dir = '/usr/local/share/ca-certificates';
-  if (!fs.existsSync(dir)) return '';
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.crt')).sort()
-    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
-}
-
 /** The environment without a developer's TS_* and COMPOSE_* settings, plus `extra`. */
 export function cleanEnv(extra = {}) {
   const env = Object.fromEntries(Object.entries(process.env)
@@ -155,10 +146,12 @@ export async function useEngine({ lockTimeout = 20 * 60000 } = {}) {
   }
 }
 
-/** `make images` as the Makefile runs it (cached: seconds when nothing changed). */
+/** `make images` (cached: seconds when nothing changed). */
 export async function buildImages({ timeout = 15 * 60000 } = {}) {
   const t0 = Date.now();
-  const out = await must('tools/images.sh', [], { env: cleanEnv({ TS_EXTRA_CA_CERTS: extraCaCerts() }), timeout });
+  // Extra CA certificates: a developer's TS_EXTRA_CA_CERTS, else the script's default.
+  const ca = process.env.TS_EXTRA_CA_CERTS ? { TS_EXTRA_CA_CERTS: process.env.TS_EXTRA_CA_CERTS } : {};
+  const out = await must('tools/images.sh', [], { env: cleanEnv(ca), timeout });
   return { out, seconds: Math.round((Date.now() - t0) / 1000) };
 }
 
