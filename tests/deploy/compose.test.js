@@ -171,6 +171,50 @@ test('lb is published on every address by default; TS_PUBLISH_ADDR=127.0.0.1 kee
   }
 });
 
+/** docker-compose config with `env` as the .env file. */
+function configWith(env) {
+  const t = tempFile('.env', env);
+  try {
+    const r = run('docker-compose', ['--env-file', t.file, '--project-directory', ROOT, 'config']);
+    assert.equal(r.code, 0, r.stderr);
+    return parseYaml(r.stdout);
+  } finally {
+    t.cleanup();
+  }
+}
+
+test('images: official by default; TS_BASE_IMAGE, TS_REDIS_IMAGE, TS_HAPROXY_IMAGE select those of `make images`', () => {
+  assert.equal(svc('redis').image, 'redis:7.2-bookworm');
+  assert.equal(svc('lb').image, 'haproxy:2.8-bookworm');
+  for (const name of ['generator', 'gateway']) {
+    assert.deepEqual(svc(name).build.args, { DEBIAN_IMAGE: 'debian:bookworm-slim', EXTRA_CA_CERTS: '' });
+  }
+  const c = configWith('TS_BASE_IMAGE=tickstream/debian:bookworm-slim\nTS_REDIS_IMAGE=tickstream/redis:bookworm\n' +
+    'TS_HAPROXY_IMAGE=tickstream/haproxy:bookworm\nTS_EXTRA_CA_CERTS=pem\n');
+  assert.equal(c.services.redis.image, 'tickstream/redis:bookworm');
+  assert.equal(c.services.lb.image, 'tickstream/haproxy:bookworm');
+  for (const name of ['generator', 'gateway']) {
+    assert.deepEqual(c.services[name].build.args, { DEBIAN_IMAGE: 'tickstream/debian:bookworm-slim', EXTRA_CA_CERTS: 'pem' });
+  }
+});
+
+test('gateway nofile: 16384 by default (under common engines\' hard limits), TS_NOFILE moves it; the default TS_MAX_CONNS fits under it', () => {
+  const g = svc('gateway');
+  assert.deepEqual(g.ulimits.nofile, { soft: 16384, hard: 16384 });
+  // tickgw needs --max-conns + 64 + 8 per thread (its startup warning's rule): room for 40 threads.
+  assert.ok(Number(g.environment.TS_MAX_CONNS) + 64 + 8 * 40 <= 16384, `TS_MAX_CONNS ${g.environment.TS_MAX_CONNS}`);
+  const c = configWith('TS_NOFILE=4096\nTS_MAX_CONNS=4000\n');
+  assert.deepEqual(c.services.gateway.ulimits.nofile, { soft: 4096, hard: 4096 });
+  assert.equal(c.services.gateway.environment.TS_MAX_CONNS, '4000');
+});
+
+test('.env.example documents the compose-only settings', () => {
+  const example = read('.env.example');
+  for (const k of ['TS_PORT', 'TS_PUBLISH_ADDR', 'TS_NOFILE', 'TS_BASE_IMAGE', 'TS_REDIS_IMAGE', 'TS_HAPROXY_IMAGE', 'TS_EXTRA_CA_CERTS']) {
+    assert.match(example, new RegExp(`^#?${k}=`, 'm'), `${k} is in .env.example`);
+  }
+});
+
 test('.env.example documents every TS_* variable the compose file passes', () => {
   const example = read('.env.example');
   for (const [name, s] of Object.entries(cfg.services)) {
