@@ -15,7 +15,43 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Proc, ROOT, freePort, waitFor } from '../lib/procs.js';
+import { ROOT, freePort, waitFor } from '../lib/procs.js';
+
+/**
+ * A dockerd started here. Not a tests/lib Proc: those are SIGKILLed when the
+ * test file exits, and a SIGKILLed dockerd leaves containerd and the
+ * containers running. This one gets SIGTERM (it stops them, then exits).
+ */
+class Dockerd {
+  constructor(cmd, args) {
+    this.output = '';
+    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (d) => { this.output = (this.output + d).slice(-65536); };
+    this.child.stdout.on('data', keep);
+    this.child.stderr.on('data', keep);
+    this.running = true;
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => {
+      this.running = false;
+      this.status = signal || code;
+      process.off('exit', this.onExit);
+      resolve();
+    }));
+    this.onExit = () => this.child.kill('SIGTERM');
+    process.on('exit', this.onExit);
+  }
+
+  tail(n = 3000) {
+    return this.output.slice(-n);
+  }
+
+  async stop(timeout) {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), timeout);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
 
 export { ROOT };
 
@@ -121,14 +157,16 @@ export async function useEngine({ lockTimeout = 20 * 60000 } = {}) {
       }
       [cmd, args] = ['sudo', ['-n', dockerd, ...args]];
     }
-    const proc = new Proc('dockerd', cmd, args);
+    const proc = new Dockerd(cmd, args);
     try {
-      await waitFor('the dockerd started here to answer', async () => {
-        if (!proc.running) throw new Error(`dockerd exited (${proc.exitCode ?? proc.signal}):\n${proc.tail(3000)}`);
-        return engineAnswers();
-      }, { timeout: 60000, every: 500 });
+      const until = Date.now() + 60000;
+      while (!(await engineAnswers())) {
+        if (!proc.running) throw new Error(`dockerd exited (${proc.status}):\n${proc.tail(3000)}`);
+        if (Date.now() > until) throw new Error(`dockerd did not answer within 60 s:\n${proc.tail(3000)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
     } catch (e) {
-      await proc.stop('SIGTERM', 10000);
+      await proc.stop(10000);
       throw new Error(`NO DOCKER ENGINE: could not start dockerd: ${e.message}`);
     }
     return {
@@ -136,7 +174,7 @@ export async function useEngine({ lockTimeout = 20 * 60000 } = {}) {
       proc,
       release: async () => {
         // dockerd stops what still runs (nothing, once the stack is down) and exits.
-        await proc.stop('SIGTERM', 30000);
+        await proc.stop(30000);
         unlock();
       },
     };
