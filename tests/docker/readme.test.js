@@ -59,10 +59,12 @@ test('README.md, Docker Compose: every command works as written (no Docker Hub h
   assert.ok(main.some((l) => /^docker-compose up -d --scale gateway=3\b/.test(l)));
   assert.ok(!fs.existsSync(path.join(dir, 'build')) && !fs.existsSync(path.join(dir, 'node_modules')), 'the copy has no build/ or node_modules/');
 
-  const script = ['set -ev', ...prep, ...main].join('\n') + '\n';
-  fs.writeFileSync(path.join(dir, 'readme-commands.sh'), script);
+  // The commands go to a file beside the copy, not in it (the build context).
+  const file = `${dir}.sh`;
+  fs.writeFileSync(file, ['set -ev', ...prep, ...main].join('\n') + '\n');
   const t0 = Date.now();
-  const r = await run('script', ['-qefc', 'bash readme-commands.sh', '/dev/null'], { cwd: dir, env, timeout: 840000 });
+  const r = await run('script', ['-qefc', `bash ${file}`, '/dev/null'], { cwd: dir, env, timeout: 840000 });
+  fs.rmSync(file, { force: true });
   // A terminal's output: CR LF line ends, and the NUL docker-compose exec
   // sends at its start, echoed as ^@.
   const out = r.stdout.replace(/\r|\^@/g, '');
