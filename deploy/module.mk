@@ -4,3 +4,9 @@
 run-cluster: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) deploy/run-cluster.sh
+
+# `make images`: every image docker-compose.yml uses, built from a Debian
+# mirror alone (tools/images.sh; deploy/README.md).
+.PHONY: images
+images:
+	@tools/images.sh

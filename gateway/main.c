@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +57,19 @@ static int open_listener(const char *spec, char *desc, size_t desclen, char *err
     freeaddrinfo(ai);
     snprintf(desc, desclen, strchr(host, ':') ? "http://[%s]%s" : "http://%s%s", host, colon);
     return fd;
+}
+
+/* Warns when the open-files limit cannot hold --max-conns sockets besides the
+ * process's own descriptors: past it accept() fails with EMFILE before the 503
+ * cap is reached. (Containers get the limit from the engine: TS_NOFILE.) */
+static void warn_nofile(int64_t max_conns, int64_t threads)
+{
+    struct rlimit rl;
+    int64_t need = max_conns + 64 + 8 * threads;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (int64_t)rl.rlim_cur < need)
+        ts_warn("open files limit %lld is lower than the %lld that --max-conns %lld needs with %lld threads; "
+                "raise it (ulimit -n, docker-compose TS_NOFILE) or lower --max-conns",
+                (long long)rl.rlim_cur, (long long)need, (long long)max_conns, (long long)threads);
 }
 
 int main(int argc, char **argv)
@@ -115,6 +129,7 @@ int main(int argc, char **argv)
         return 2;
     }
     ts_log_init("tickgw", level);
+    warn_nofile(c->max_conns, c->threads);
 
     G.listen_fd = open_listener(c->listen, G.listen_desc, sizeof(G.listen_desc), err, sizeof(err));
     if (G.listen_fd < 0) {

@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 # Build: compiler, pkg-config and the -dev packages of the libraries we use.
 # Run: redis. Test: cmocka, chromium (browser tests), haproxy (native cluster),
-# docker-compose (static check of the compose file), systemd (unit checks).
+# docker-compose (the compose file, and the stack in tests/docker), systemd
+# (unit checks), debootstrap (`make images`: the base image from a Debian mirror).
 APT_PKGS="gcc make pkg-config libc6-dev libhiredis-dev libevent-dev libmsgpack-dev \
 libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools \
-chromium haproxy docker-compose systemd procps"
+chromium haproxy docker-compose systemd procps debootstrap"
 
 missing=""
 for p in $APT_PKGS; do
@@ -20,6 +21,9 @@ done
 # Node may come from Debian or elsewhere; only install Debian's when there is none.
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
+# A Docker engine for tests/docker: Debian's docker.io, unless one is installed
+# already (Docker CE ships the same files, so the two cannot be installed together).
+command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || [ -x /usr/bin/dockerd ] || missing="$missing docker.io"
 
 if [ -n "$missing" ]; then
     echo "deps: installing with apt-get:$missing"

@@ -29,6 +29,18 @@ function volumes(s) {
   });
 }
 
+// Published ports as {host_ip, published, target}: docker-compose 1.29 prints
+// a port with a host address in the short form `ip:published:target/proto`,
+// v2 the long one.
+function ports(s) {
+  return (s.ports || []).map((p) => {
+    if (typeof p !== 'string') return { host_ip: p.host_ip, published: Number(p.published), target: Number(p.target) };
+    const m = /^(?:(.*):)?(\d+):(\d+)(?:\/\w+)?$/.exec(p);
+    assert.ok(m, `port ${p}`);
+    return { host_ip: m[1], published: Number(m[2]), target: Number(m[3]) };
+  });
+}
+
 test('docker-compose config -q accepts docker-compose.yml', () => {
   const r = composeConfig(undefined, ['-q']);
   assert.equal(r.code, 0, `docker-compose config -q failed:\n${r.stderr}`);
@@ -120,7 +132,7 @@ test('the daemons point at the compose redis', () => {
 test('lb: HAProxy publishes 8080 and mounts deploy/haproxy/haproxy.cfg, which names the gateway service', () => {
   const lb = svc('lb');
   assert.match(lb.image, /^haproxy:/);
-  assert.deepEqual(lb.ports.map((p) => [Number(p.published), p.target]), [[8080, 8080]]);
+  assert.deepEqual(ports(lb).map((p) => [p.published, p.target]), [[8080, 8080]]);
   const mount = volumes(lb).find((v) => v.target === '/usr/local/etc/haproxy/haproxy.cfg');
   assert.ok(mount, 'the config is mounted where the official image reads it');
   assert.equal(path.relative(ROOT, mount.source), 'deploy/haproxy/haproxy.cfg');
@@ -141,9 +153,65 @@ test('TS_PORT in .env moves the published port', () => {
   try {
     const r2 = run('docker-compose', ['--env-file', t.file, '--project-directory', ROOT, 'config']);
     assert.equal(r2.code, 0, r2.stderr);
-    assert.deepEqual(parseYaml(r2.stdout).services.lb.ports.map((p) => Number(p.published)), [9090]);
+    assert.deepEqual(ports(parseYaml(r2.stdout).services.lb).map((p) => p.published), [9090]);
   } finally {
     t.cleanup();
+  }
+});
+
+test('lb is published on every address by default; TS_PUBLISH_ADDR=127.0.0.1 keeps it on loopback', () => {
+  assert.deepEqual(ports(svc('lb')).map((p) => p.host_ip), ['0.0.0.0']);
+  const t = tempFile('.env', 'TS_PUBLISH_ADDR=127.0.0.1\nTS_PORT=9090\n');
+  try {
+    const r2 = run('docker-compose', ['--env-file', t.file, '--project-directory', ROOT, 'config']);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.deepEqual(ports(parseYaml(r2.stdout).services.lb), [{ host_ip: '127.0.0.1', published: 9090, target: 8080 }]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+/** docker-compose config with `env` as the .env file. */
+function configWith(env) {
+  const t = tempFile('.env', env);
+  try {
+    const r = run('docker-compose', ['--env-file', t.file, '--project-directory', ROOT, 'config']);
+    assert.equal(r.code, 0, r.stderr);
+    return parseYaml(r.stdout);
+  } finally {
+    t.cleanup();
+  }
+}
+
+test('images: official by default; TS_BASE_IMAGE, TS_REDIS_IMAGE, TS_HAPROXY_IMAGE select those of `make images`', () => {
+  assert.equal(svc('redis').image, 'redis:7.2-bookworm');
+  assert.equal(svc('lb').image, 'haproxy:2.8-bookworm');
+  for (const name of ['generator', 'gateway']) {
+    assert.deepEqual(svc(name).build.args, { DEBIAN_IMAGE: 'debian:bookworm-slim', EXTRA_CA_CERTS: '' });
+  }
+  const c = configWith('TS_BASE_IMAGE=tickstream/debian:bookworm-slim\nTS_REDIS_IMAGE=tickstream/redis:bookworm\n' +
+    'TS_HAPROXY_IMAGE=tickstream/haproxy:bookworm\nTS_EXTRA_CA_CERTS=pem\n');
+  assert.equal(c.services.redis.image, 'tickstream/redis:bookworm');
+  assert.equal(c.services.lb.image, 'tickstream/haproxy:bookworm');
+  for (const name of ['generator', 'gateway']) {
+    assert.deepEqual(c.services[name].build.args, { DEBIAN_IMAGE: 'tickstream/debian:bookworm-slim', EXTRA_CA_CERTS: 'pem' });
+  }
+});
+
+test('gateway nofile: 16384 by default (under common engines\' hard limits), TS_NOFILE moves it; the default TS_MAX_CONNS fits under it', () => {
+  const g = svc('gateway');
+  assert.deepEqual(g.ulimits.nofile, { soft: 16384, hard: 16384 });
+  // tickgw needs --max-conns + 64 + 8 per thread (its startup warning's rule): room for 40 threads.
+  assert.ok(Number(g.environment.TS_MAX_CONNS) + 64 + 8 * 40 <= 16384, `TS_MAX_CONNS ${g.environment.TS_MAX_CONNS}`);
+  const c = configWith('TS_NOFILE=4096\nTS_MAX_CONNS=4000\n');
+  assert.deepEqual(c.services.gateway.ulimits.nofile, { soft: 4096, hard: 4096 });
+  assert.equal(c.services.gateway.environment.TS_MAX_CONNS, '4000');
+});
+
+test('.env.example documents the compose-only settings', () => {
+  const example = read('.env.example');
+  for (const k of ['TS_PORT', 'TS_PUBLISH_ADDR', 'TS_NOFILE', 'TS_BASE_IMAGE', 'TS_REDIS_IMAGE', 'TS_HAPROXY_IMAGE', 'TS_EXTRA_CA_CERTS']) {
+    assert.match(example, new RegExp(`^#?${k}=`, 'm'), `${k} is in .env.example`);
   }
 });
 
