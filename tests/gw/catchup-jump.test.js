@@ -126,3 +126,27 @@ test('more unreadable entries than a chunk: the catch-up passes them over and en
   const got = c.series(name).map(({ t, p }) => ({ t, p }));
   assert.deepEqual(got, good, 'every readable tick, once, in order');
 });
+
+test('unreadable entries are one rule for every reader: skipped by /api/history too, counted in /metrics, logged once', { timeout: 30000 }, async () => {
+  // ticker_02 holds the 10,050 unreadable entries of the test above, all in
+  // one ms: the catch-up counted the first (the rest repeat its time).
+  const m = await metrics(gw);
+  assert.ok(m.tickgw_malformed_entries_total >= 1, `counted: ${m.tickgw_malformed_entries_total}`);
+  const key = 'ts:tick:{ticker_02}';
+  const rows = await client.xrange(key, '-', '+');
+  const good = rows.filter(([, f]) => /^-?\d+$/.test(f[1])).map(([id, f]) => [Number(id.split('-')[0]), Number(f[1])]);
+  const since = T - 201 * DT; // just before the unreadable run
+  const r = await fetch(`${gw.http}/api/history?sym=ticker_02&since=${since}`);
+  assert.equal(r.status, 200);
+  const h = await r.json();
+  // The first readable tick after the run starts the answer; no price 0 from an unreadable p.
+  assert.ok(h.p.length > 0, 'readable ticks after the unreadable ones');
+  const want = good.filter(([t]) => t > since);
+  assert.equal(h.t0, want[0][0]);
+  assert.deepEqual(h.p, want.slice(0, h.p.length).map(([, p]) => p));
+  const after = await metrics(gw);
+  assert.ok(after.tickgw_malformed_entries_total > m.tickgw_malformed_entries_total, 'the history read counted them too');
+  // Logged once per worker thread (2 here), however many there were.
+  const logged = (gw.output.match(/skipped an unreadable entry/g) || []).length;
+  assert.ok(logged >= 1 && logged <= 2, `logged ${logged} times`);
+});
