@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 # Build: compiler, pkg-config and the -dev packages of the libraries we use.
 # Run: redis. Test: cmocka, chromium (browser tests), haproxy (native cluster),
-# docker-compose (static check of the compose file), systemd (unit checks).
+# docker-compose (static check of the compose file), systemd (unit checks),
+# clang and its runtime libraries (libFuzzer, ASan, UBSan: tests/fuzz; with
+# --no-install-recommends clang alone does not bring libclang-rt).
 APT_PKGS="gcc make pkg-config libc6-dev libhiredis-dev libevent-dev libmsgpack-dev \
 libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools \
-chromium haproxy docker-compose systemd procps"
+chromium haproxy docker-compose systemd procps clang libclang-rt-dev"
 
 missing=""
 for p in $APT_PKGS; do
