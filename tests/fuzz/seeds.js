@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { encode } from '@msgpack/msgpack';
 const C = 'tests/fuzz/corpus/';
-for (const t of ['request', 'query', 'live', 'xreply', 'entry', 'meta', 'url', 'opts']) fs.mkdirSync(C + t, {recursive: true});
+for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'entry', 'meta', 'url', 'opts']) fs.mkdirSync(C + t, {recursive: true});
 const put = (t, name, buf) => fs.writeFileSync(C + t + '/' + name, buf);
 const B = (s) => Buffer.from(s, 'latin1');
 // request: first byte 1 = text (JSON), 0 = binary (msgpack)
@@ -55,6 +55,12 @@ for (const [k, v] of Object.entries(resp)) {
 }
 ['1700000000000-0', '1700000000000', '18446744073709551615-18446744073709551615', '9223372036854775808-0', '-1-0', '1-', '-5',
  '2147483647', '-2147483648', '-2147483647', '007', '1 ', ''].forEach((s, i) => put('entry', `str${i}`, Buffer.concat([B('\x00'), B(s)])));
+// origin: Origin \0 Host, or an address list
+put('origin', 'same', B('http://127.0.0.1:8080\x00127.0.0.1:8080'));
+put('origin', 'tls', B('https://a:443\0a'));
+put('origin', 'null', B('null\0h:1'));
+put('origin', 'nets', B('127.0.0.1,::1,10.0.0.0/8,fd00::/8'));
+put('origin', 'case', B('http://A:80\0a'));
 // url
 ['redis://127.0.0.1:6379', 'redis://:secret@h:1/3', 'redis://u:p@w@host:65535/100000', 'redis://[::1]:6379',
  'redis://h:0', 'redis://h:65536', 'redis:///', 'http://x', 'redis://h/', 'redis://h:/x'].forEach((u, i) => put('url', `u${i}`, B(u)));
