@@ -27,4 +27,18 @@ static inline void fuzz_check_msg(const char *msg, size_t size)
     FUZZ_CHECK(memchr(msg, '\0', size) != NULL);
 }
 
+/* A malloc'ed copy of d[0..n), or NULL. With nul, a NUL follows (for the
+ * parsers of C strings); without, the block ends with the bytes, so ASan
+ * reports a read even one byte past them. */
+static inline char *fuzz_copy(const uint8_t *d, size_t n, int nul)
+{
+    char *s = malloc(n + (nul || n == 0 ? 1 : 0));
+    if (s != NULL) {
+        memcpy(s, d, n);
+        if (nul)
+            s[n] = '\0';
+    }
+    return s;
+}
+
 #endif

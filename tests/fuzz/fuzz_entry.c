@@ -59,10 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     size_t n = size - 1;
-    char *s = malloc(n ? n : 1);
+    char *s = fuzz_copy(data + 1, n, 0);
     if (s == NULL)
         return 0;
-    memcpy(s, data + 1, n);
     if (data[0] < 128) {
         check_strings(s, n);
     } else if (fuzz_resp_counts_fit(data + 1, n)) {

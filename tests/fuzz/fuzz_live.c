@@ -7,10 +7,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *buf = malloc(size ? size : 1);
+    char *buf = fuzz_copy(data, size, 0);
     if (buf == NULL)
         return 0;
-    memcpy(buf, data, size);
     ts_live_msg m;
     char err[128];
     memset(err, 'x', sizeof(err));

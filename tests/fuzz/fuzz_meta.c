@@ -29,10 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!fuzz_resp_counts_fit(data, size))
         return 0;
-    char *s = malloc(size ? size : 1);
+    char *s = fuzz_copy(data, size, 0);
     redisReader *r = redisReaderCreate();
     if (s != NULL && r != NULL) {
-        memcpy(s, data, size);
         fuzz_resp_each(r, (const uint8_t *)s, size, on_reply, NULL);
     }
     if (r != NULL)

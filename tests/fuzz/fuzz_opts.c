@@ -12,11 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *copy = malloc(size + 1);
+    char *copy = fuzz_copy(data, size, 1);
     if (copy == NULL)
         return 0;
-    memcpy(copy, data, size);
-    copy[size] = '\0';
     char *argv[MAX_ARGS + 2] = {"fuzz_opts"};
     int argc = 1;
     char *p = copy, *end = copy + size;

@@ -11,11 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, '\0', size);
     size_t olen = nul ? (size_t)(nul - data) : size, hlen = nul ? size - olen - 1 : 0;
-    char *origin = malloc(olen ? olen : 1), *host = malloc(hlen ? hlen : 1), *same = malloc(hlen + 8);
-    char *list = malloc(size + 1);
+    char *origin = fuzz_copy(data, olen, 0), *host = fuzz_copy(data + olen + (nul ? 1 : 0), hlen, 0);
+    char *same = malloc(hlen + 8), *list = fuzz_copy(data, size, 1);
     if (origin && host && same && list) {
-        memcpy(origin, data, olen);
-        memcpy(host, data + olen + (nul ? 1 : 0), hlen);
         FUZZ_CHECK(gw_origin_allowed(NULL, 0, host, hlen, "") == 1);
         FUZZ_CHECK(gw_origin_allowed(origin, olen, host, hlen, "*") == 1);
         gw_origin_allowed(origin, olen, host, hlen, "http://a.example:3000,https://b.example,null");
@@ -24,8 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (hlen > 0 && memchr(host, '/', hlen) == NULL && memchr(host, '\0', hlen) == NULL)
             FUZZ_CHECK(gw_origin_allowed(same, hlen + 7, host, hlen, "") == 1);
         /* The whole input as an address list. */
-        memcpy(list, data, size);
-        list[size] = '\0';
         gw_nets nets;
         char err[256];
         memset(err, 'x', sizeof(err));

@@ -20,10 +20,9 @@ static void check(const char *q, size_t len, const char *name)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *q = malloc(size ? size : 1);
+    char *q = fuzz_copy(data, size, 0);
     if (q == NULL)
         return 0;
-    memcpy(q, data, size);
     static const char *const names[] = {"sym", "since", "until", "format", "points", "s", ""};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         check(q, size, names[i]);

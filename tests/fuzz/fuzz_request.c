@@ -13,10 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int is_text = data[0] & 1;
     /* A copy of exactly the payload, so ASan sees any read past its end. */
     size_t len = size - 1;
-    char *payload = malloc(len ? len : 1);
+    char *payload = fuzz_copy(data + 1, len, 0);
     if (payload == NULL)
         return 0;
-    memcpy(payload, data + 1, len);
     gw_request req;
     char msg[128];
     memset(msg, 'x', sizeof(msg));

@@ -7,11 +7,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_copy(data, size, 1);
     if (s == NULL)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     ts_redis_url u;
     char err[256];
     memset(err, 'x', sizeof(err));

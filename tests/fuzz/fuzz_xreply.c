@@ -31,9 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (c.reader == NULL)
         return 0;
     FUZZ_CHECK(gw_xreader_attach(&c) == 0);
-    char *s = malloc(size ? size : 1);
+    char *s = fuzz_copy(data, size, 0);
     if (s != NULL) {
-        memcpy(s, data, size);
         fuzz_resp_each(c.reader, (const uint8_t *)s, size, on_reply, NULL);
     }
     redisReaderFree(c.reader);
