@@ -54,7 +54,7 @@ run: deps
 	@BUILD=$(BUILD) tools/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-test node-test
+	@$(MAKE) --no-print-directory all unit-test fuzz-smoke node-test
 
 unit-test: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

@@ -24,4 +24,14 @@ int ts_live_encode(msgpack_sbuffer *sb, int64_t epoch, int64_t t, const int32_t 
 int ts_live_decode(const char *buf, size_t len, ts_live_msg *out, char *err, size_t errlen);
 void ts_live_msg_free(ts_live_msg *m);
 
+/* 1 when every length and element count in the one msgpack object at buf
+ * fits in the len bytes there; 0 when one claims more than is left (or the
+ * object is cut short or uses the unused type 0xc1).
+ * msgpack-c allocates a container's elements from its header count before it
+ * reads them: a 5-byte frame claiming 2^32 elements asks for 64 GiB. Every
+ * element takes at least one byte, so a count larger than the bytes left is
+ * a lie; call this on outside bytes before msgpack_unpack_next. Flat: it
+ * only counts the objects still due, so nesting costs no stack. */
+int ts_msgpack_sizes_fit(const char *buf, size_t len);
+
 #endif

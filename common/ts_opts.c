@@ -85,6 +85,16 @@ static const ts_opt *find_flag(const ts_opt *opts, size_t n, const char *name, s
     return NULL;
 }
 
+/* An error quotes what the user gave, which may hold control characters
+ * (a newline in an argument): err stays one printable line (fuzz_opts). */
+static ts_opts_result fail(char *err)
+{
+    for (char *c = err; *c != '\0'; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    return TS_OPTS_ERROR;
+}
+
 ts_opts_result ts_opts_parse(const ts_opt *opts, size_t n, int argc, char **argv, char *err, size_t errlen)
 {
     for (int a = 1; a < argc; a++)
@@ -96,26 +106,26 @@ ts_opts_result ts_opts_parse(const ts_opt *opts, size_t n, int argc, char **argv
         if (o->type == TS_OPT_BOOL)
             *(int *)o->dst = 0;
         if (o->def != NULL && set_value(o, o->def, err, errlen) != 0)
-            return TS_OPTS_ERROR;
+            return fail(err);
         const char *env = o->env ? getenv(o->env) : NULL;
         if (env != NULL && env[0] != '\0' && set_value(o, env, err, errlen) != 0) {
             size_t l = strlen(err);
             snprintf(err + l, errlen - l, " (from %s)", o->env);
-            return TS_OPTS_ERROR;
+            return fail(err);
         }
     }
     for (int a = 1; a < argc; a++) {
         const char *arg = argv[a];
         if (strncmp(arg, "--", 2) != 0) {
             snprintf(err, errlen, "unexpected argument '%s' (see --help)", arg);
-            return TS_OPTS_ERROR;
+            return fail(err);
         }
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const ts_opt *o = find_flag(opts, n, name, nlen);
         if (o == NULL) {
             snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)nlen, name);
-            return TS_OPTS_ERROR;
+            return fail(err);
         }
         const char *val = eq ? eq + 1 : NULL;
         if (o->type == TS_OPT_BOOL && val == NULL) {
@@ -125,12 +135,12 @@ ts_opts_result ts_opts_parse(const ts_opt *opts, size_t n, int argc, char **argv
         if (val == NULL) {
             if (a + 1 >= argc) {
                 snprintf(err, errlen, "--%s needs a value", o->name);
-                return TS_OPTS_ERROR;
+                return fail(err);
             }
             val = argv[++a];
         }
         if (set_value(o, val, err, errlen) != 0)
-            return TS_OPTS_ERROR;
+            return fail(err);
     }
     return TS_OPTS_OK;
 }

@@ -413,5 +413,7 @@ void gw_http_register(gw_global *g, h2o_hostconf_t *host)
     add(host, "/readyz", on_readyz);
     add(host, "/metrics", on_metrics);
     add(host, "/ws", on_ws);
-    h2o_file_register(h2o_config_register_path(host, "/", 0), g->cfg.webui, NULL, NULL, 0);
+    h2o_pathconf_t *files = h2o_config_register_path(host, "/", 0);
+    gw_guard_register_files(files);
+    h2o_file_register(files, g->cfg.webui, NULL, NULL, 0);
 }

@@ -102,6 +102,10 @@ int gw_session_upgrade(h2o_req_t *req, gw_worker *w)
         h2o_send_error_503(req, "Service Unavailable", "shutting down\n", 0);
         return 0;
     }
+    if (!gw_guard_origin(req, w)) {
+        h2o_send_error_403(req, "Forbidden", "origin not allowed (see --allowed-origins)\n", 0);
+        return 0;
+    }
     int64_t n = __atomic_add_fetch(&w->g->ws_conns, 1, __ATOMIC_RELAXED);
     if (n > w->g->cfg.max_conns) {
         __atomic_fetch_sub(&w->g->ws_conns, 1, __ATOMIC_RELAXED);

@@ -182,7 +182,8 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
         if (sock == NULL)
             return;
-        h2o_accept(&w->accept, sock);
+        if (gw_guard_accept(w, sock) == 0)
+            h2o_accept(&w->accept, sock);
     }
 }
 

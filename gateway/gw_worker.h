@@ -57,6 +57,7 @@ typedef struct gw_worker {
     struct gw_http_worker *http; /* gw_http.c's own */
 
     gw_wmetrics m;
+    int64_t guard_logged_at;    /* gw_guard.c: last "over --max-conns-per-ip" line */
     int ready;                  /* atomic: read by other workers' /readyz */
     char reason[192];           /* guarded by g->mu */
 } gw_worker;
@@ -73,6 +74,7 @@ struct gw_global {
     pthread_mutex_t mu;
     pthread_cond_t stopped_cond; /* workers signal it when they have stopped */
     int stopped;                 /* guarded by mu */
+    struct gw_guard *guard;      /* gw_guard.c's own: per-address counts, the page's real path */
 };
 
 static inline gw_worker *gw_worker_of(h2o_context_t *ctx)
@@ -88,6 +90,16 @@ void gw_worker_set_reason(gw_worker *w, const char *reason);
 /* gw_session.c: a WebSocket client's requests. */
 const gw_client_hooks *gw_session_hooks(void);
 int gw_session_upgrade(h2o_req_t *req, gw_worker *w);
+
+/* gw_guard.c: who may connect, what may be read (proto/gw_policy.h). */
+int gw_guard_init(gw_global *g, char *err, size_t errlen);
+/* Counts a just-accepted socket under its peer address: 0 to serve it, -1
+ * when over --max-conns-per-ip (then it is closed and counted). */
+int gw_guard_accept(gw_worker *w, h2o_socket_t *sock);
+/* 1 when a WebSocket upgrade's Origin is allowed, else 0 (counted). */
+int gw_guard_origin(h2o_req_t *req, gw_worker *w);
+/* Puts the file guard on pc, before h2o's file handler. */
+void gw_guard_register_files(h2o_pathconf_t *pc);
 
 /* gw_http.c */
 void gw_http_register(gw_global *g, h2o_hostconf_t *host);

@@ -109,6 +109,15 @@ int main(int argc, char **argv)
          "client silence before a WebSocket ping; silence for twice this drops the client"},
         {"redis-timeout", "TS_REDIS_TIMEOUT", TS_OPT_DURATION, &c->redis_timeout, "2s", 10, 600000,
          "time to connect to Redis before retrying"},
+        {"allowed-origins", "TS_ALLOWED_ORIGINS", TS_OPT_STRING, &c->allowed_origins, "", 0, 0,
+         "WebSocket upgrades from a browser page are allowed from the gateway's own origin and these "
+         "(comma-separated scheme://host[:port], or *); others get 403"},
+        {"max-conns-per-ip", "TS_MAX_CONNS_PER_IP", TS_OPT_INT, &c->max_conns_per_ip, "256", 0, 10000000,
+         "TCP connections at once from one address (0: no limit); more are closed at accept"},
+        {"per-ip-exempt", "TS_PER_IP_EXEMPT", TS_OPT_STRING, &c->per_ip_exempt, "127.0.0.1,::1", 0, 0,
+         "addresses or networks (10.0.0.0/8) not limited by --max-conns-per-ip: the load balancers"},
+        {"header-timeout", "TS_HEADER_TIMEOUT", TS_OPT_DURATION, &c->header_timeout, "10s", 100, 600000,
+         "time a connection gets to send a whole request (headers and body); then it is closed"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &c->log_level, "info", 0, 0, "debug, info, warn or error"},
     };
     size_t nopts = sizeof(opts) / sizeof(opts[0]);
@@ -147,6 +156,13 @@ int main(int argc, char **argv)
     pthread_mutex_init(&G.mu, NULL);
     pthread_cond_init(&G.stopped_cond, NULL);
     h2o_config_init(&G.h2o);
+    /* h2o 2.2's HTTP/1 deadline for a whole request, from the first byte
+     * (not renewed per read): a client that drips its headers is closed. */
+    G.h2o.http1.req_timeout = (uint64_t)c->header_timeout;
+    if (gw_guard_init(&G, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tickgw: %s\n", err);
+        return 2;
+    }
     h2o_hostconf_t *host = h2o_config_register_host(&G.h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     gw_http_register(&G, host);
 

@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 # Build: compiler, pkg-config and the -dev packages of the libraries we use.
 # Run: redis. Test: cmocka, chromium (browser tests), haproxy (native cluster),
 # docker-compose (the compose file, and the stack in tests/docker), systemd
-# (unit checks), debootstrap (`make images`: the base image from a Debian mirror).
+# (unit checks), debootstrap (`make images`: the base image from a Debian mirror),
+# clang and its runtime libraries (libFuzzer, ASan, UBSan: tests/fuzz; with
+# --no-install-recommends clang alone does not bring libclang-rt).
 APT_PKGS="gcc make pkg-config libc6-dev libhiredis-dev libevent-dev libmsgpack-dev \
 libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools \
-chromium haproxy docker-compose systemd procps debootstrap"
+chromium haproxy docker-compose systemd procps debootstrap clang libclang-rt-dev"
 
 missing=""
 for p in $APT_PKGS; do

@@ -24,6 +24,10 @@ typedef struct gw_config {
     int64_t close_timeout;  /* ms a closing client gets to take its close frame */
     int64_t ping_interval;  /* ms of client silence before a ping; twice that drops it */
     int64_t redis_timeout;  /* ms to connect to Redis */
+    const char *allowed_origins; /* besides the same origin; "*": any (gw_policy.h) */
+    int64_t max_conns_per_ip;    /* TCP connections from one address; 0: no limit */
+    const char *per_ip_exempt;   /* addresses/networks not counted (load balancers) */
+    int64_t header_timeout;      /* ms to read a request's headers (h2o http1 req_timeout) */
 } gw_config;
 
 #endif

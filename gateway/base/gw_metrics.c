@@ -109,6 +109,10 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
     line(b, "tickgw_connections_accepted_total", "counter", "WebSocket connections accepted", SUM(accepted_total));
     line(b, "tickgw_connections_rejected_total", "counter", "WebSocket upgrades refused by --max-conns",
          SUM(rejected_total));
+    line(b, "tickgw_origin_refused_total", "counter", "WebSocket upgrades refused with 403 for their Origin",
+         SUM(origin_refused_total));
+    line(b, "tickgw_per_ip_refused_total", "counter", "connections closed at accept: over --max-conns-per-ip",
+         SUM(per_ip_refused_total));
     line(b, "tickgw_messages_sent_total", "counter", "WebSocket messages queued to clients",
          SUM(messages_sent_total));
     line(b, "tickgw_bytes_sent_total", "counter", "payload bytes of those messages", SUM(bytes_sent_total));

@@ -18,6 +18,8 @@ typedef struct gw_wmetrics {
     uint64_t subscriptions;      /* gauge */
     uint64_t accepted_total;
     uint64_t rejected_total;     /* over --max-conns */
+    uint64_t origin_refused_total; /* upgrades from an origin not allowed (--allowed-origins) */
+    uint64_t per_ip_refused_total; /* connections closed at accept: over --max-conns-per-ip */
     uint64_t messages_sent_total;
     uint64_t bytes_sent_total;
     uint64_t slow_closes_total;

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ts_codec.h"
+
 /* ---- request parsing ---- */
 
 /* What one key of a request held, independent of the input format. */
@@ -120,84 +122,6 @@ static field mp_field(const msgpack_object *o)
     return f;
 }
 
-static uint64_t be(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* msgpack-c allocates a container's elements from its header count before it
- * reads them: a 5-byte frame claiming 2^32 elements asks for 64 GiB. Every
- * element takes at least one byte, so a count larger than the bytes left is
- * a lie; this walk refuses it (and any length past the end) before
- * msgpack-c sees the frame. Flat: it only counts the objects still due. */
-static int mp_sizes_fit(const uint8_t *p, size_t len)
-{
-    const uint8_t *end = p + len;
-    uint64_t due = 1;
-    while (due > 0) {
-        if (p >= end)
-            return 0;
-        uint8_t b = *p++;
-        uint64_t left = (uint64_t)(end - p), skip = 0, more = 0;
-        int n = 0; /* bytes of a length or count field */
-        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
-            /* a value in the type byte */
-        } else if (b <= 0x8f) {
-            more = 2 * (uint64_t)(b & 0x0f);
-        } else if (b <= 0x9f) {
-            more = b & 0x0f;
-        } else if (b <= 0xbf) {
-            skip = b & 0x1f;
-        } else if (b == 0xc4 || b == 0xd9) {
-            n = 1;
-        } else if (b == 0xc5 || b == 0xda) {
-            n = 2;
-        } else if (b == 0xc6 || b == 0xdb) {
-            n = 4;
-        } else if (b >= 0xc7 && b <= 0xc9) {
-            n = b == 0xc7 ? 1 : b == 0xc8 ? 2 : 4;
-            skip = 1; /* the ext type byte */
-        } else if (b == 0xca || b == 0xce || b == 0xd2) {
-            skip = 4;
-        } else if (b == 0xcb || b == 0xcf || b == 0xd3) {
-            skip = 8;
-        } else if (b == 0xcc || b == 0xd0) {
-            skip = 1;
-        } else if (b == 0xcd || b == 0xd1) {
-            skip = 2;
-        } else if (b >= 0xd4 && b <= 0xd8) {
-            skip = 1 + ((uint64_t)1 << (b - 0xd4));
-        } else if (b == 0xdc || b == 0xdd) {
-            n = b == 0xdc ? 2 : 4;
-        } else if (b == 0xde || b == 0xdf) {
-            n = b == 0xde ? 2 : 4;
-        } else {
-            return 0; /* 0xc1: never used */
-        }
-        if (n > 0) {
-            if (left < (uint64_t)n)
-                return 0;
-            uint64_t v = be(p, n);
-            p += n;
-            left -= (uint64_t)n;
-            if (b >= 0xdc && b <= 0xdf)
-                more = b >= 0xde ? 2 * v : v;
-            else
-                skip += v;
-        }
-        if (skip > left)
-            return 0;
-        p += skip;
-        due = due - 1 + more;
-        if (due > (uint64_t)(end - p))
-            return 0;
-    }
-    return 1;
-}
-
 static gw_err parse_msgpack(const char *data, size_t len, gw_request *req, char *msg, size_t msglen)
 {
     msgpack_unpacked up;
@@ -205,7 +129,7 @@ static gw_err parse_msgpack(const char *data, size_t len, gw_request *req, char 
     size_t off = 0;
     gw_err rc;
     /* MSGPACK_UNPACK_SUCCESS is 2, not 0; trailing bytes are refused. */
-    if (!mp_sizes_fit((const uint8_t *)data, len) ||
+    if (!ts_msgpack_sizes_fit(data, len) ||
         msgpack_unpack_next(&up, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len) {
         snprintf(msg, msglen, "binary frame is not one msgpack object");
         rc = GW_E_BAD_REQUEST;

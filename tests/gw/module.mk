@@ -3,13 +3,17 @@
 # against real redis-server, tickgen, tickgw.
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
-GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu $(BUILD)/tests/gw/test_rplan
+GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu \
+	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
 
 $(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/core/gw_ring.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/gw/test_policy: $(BUILD)/tests/gw/test_policy.o $(BUILD)/gateway/proto/gw_policy.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 $(BUILD)/tests/gw/test_cu: $(BUILD)/tests/gw/test_cu.o $(BUILD)/gateway/core/gw_cu.o

@@ -89,8 +89,45 @@ static void test_bad_messages(void **state)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* Found by fuzz_live: a 12-byte message whose map and array headers claim
+ * 2^31 and 2^32 elements made msgpack-c try to allocate 256 GiB before it
+ * read one of them (ASan aborts there; without it malloc may succeed for
+ * smaller lies and the gateway spends memory on a stranger's PUBLISH). */
+static void test_lying_sizes(void **state)
+{
+    (void)state;
+    static const char crash[] = "\x83\xff\xff\xff\x7f\xdf\xff\xff\xff\x90\x01\x93";
+    char err[128];
+    ts_live_msg m;
+    assert_int_equal(ts_msgpack_sizes_fit(crash, sizeof(crash) - 1), 0);
+    assert_int_equal(ts_live_decode(crash, sizeof(crash) - 1, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "msgpack"));
+    assert_null(m.prices);
+    assert_int_equal(ts_live_decode("\xdd\xff\xff\xff\xff", 5, &m, err, sizeof(err)), -1);
+
+    /* Found by fuzz_live: a second "p" failed without saying why (err was
+     * left as it was, and the gateway logs it). */
+    static const char twice[] = "\x85\xa1\x65\x01\xa1\x78\x92\x01\x02\xa1\x74\xcd\x07\xd0"
+                                "\xa1\x70\x91\x01\xa1\x70\xa1\x79";
+    memset(err, 'x', sizeof(err));
+    assert_int_equal(ts_live_decode(twice, sizeof(twice) - 1, &m, err, sizeof(err)), -1);
+    assert_string_equal(err, "\"p\" given twice");
+    assert_null(m.prices);
+
+    /* What the generator writes fits, whole; cut short, it does not. */
+    int32_t prices[100] = {0};
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(ts_live_encode(&sb, 42, 1795435939600LL, prices, 100), 0);
+    assert_int_equal(ts_msgpack_sizes_fit(sb.data, sb.size), 1);
+    assert_int_equal(ts_msgpack_sizes_fit(sb.data, sb.size - 1), 0);
+    assert_int_equal(ts_msgpack_sizes_fit(sb.data, 0), 0);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_round_trip), cmocka_unit_test(test_bad_messages)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_round_trip), cmocka_unit_test(test_bad_messages),
+                                       cmocka_unit_test(test_lying_sizes)};
     return cmocka_run_group_tests_name("codec", tests, NULL, NULL);
 }

@@ -161,6 +161,15 @@ static void test_options(void **state)
     char *missing[] = {"prog", "--count"};
     assert_int_equal(parse(&v, 2, missing, err), TS_OPTS_ERROR);
     assert_non_null(strstr(err, "needs a value"));
+    /* Found by fuzz_opts: an argument with a newline was quoted into err
+     * as is, so the "one line" error was two. */
+    char *nl[][2] = {{"prog", "\n--x"}, {"prog", "--count=1\n2"}, {"prog", "--redis=h\r\n:1"}};
+    for (size_t i = 0; i < sizeof(nl) / sizeof(nl[0]); i++) {
+        assert_int_equal(parse(&v, 2, nl[i], err), TS_OPTS_ERROR);
+        assert_null(strchr(err, '\n'));
+        assert_null(strchr(err, '\r'));
+        assert_non_null(strchr(err, '?'));
+    }
     char *help[] = {"prog", "--count", "bad", "--help"};
     assert_int_equal(parse(&v, 4, help, err), TS_OPTS_HELP);
 }

@@ -1,0 +1,71 @@
+// tests/fuzz/seeds.js — writes the seed corpora tests/fuzz/corpus/<target>/ (run from the
+// repository root: node tests/fuzz/seeds.js). The files are committed; this is how they were made.
+import fs from 'node:fs';
+import { encode } from '@msgpack/msgpack';
+const C = 'tests/fuzz/corpus/';
+for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'entry', 'meta', 'url', 'opts']) fs.mkdirSync(C + t, {recursive: true});
+const put = (t, name, buf) => fs.writeFileSync(C + t + '/' + name, buf);
+const B = (s) => Buffer.from(s, 'latin1');
+// request: first byte 1 = text (JSON), 0 = binary (msgpack)
+const reqs = [
+  {op: 'sub', sym: 'ticker_07', since: 0}, {op: 'sub', sym: 'ticker_07', since: 1732350000000},
+  {op: 'unsub', sym: 'ticker_07'}, {op: 'sub', sym: 'ticker_07', since: 1.5}, {op: 'sub', sym: 'ticker_07', since: -1},
+  {op: 'nope', sym: 'x'}, {op: 'sub', sym: 'ticker_07', since: 9007199254740993}, {op: 'sub', sym: 'x'.repeat(80), since: 0},
+  {op: 'sub', sym: 'ticker_07', since: 0, extra: {a: [1, 2, {b: null}], c: true}},
+];
+reqs.forEach((r, i) => {
+  put('request', `json${i}`, Buffer.concat([B('\x01'), B(JSON.stringify(r))]));
+  put('request', `mp${i}`, Buffer.concat([B('\x00'), Buffer.from(encode(r))]));
+});
+put('request', 'json-ws', B('\x01 { "op" : "sub" ,\n"sym":"ticker_07",\t"since":1e3 } '));
+put('request', 'json-esc', B('\x01{"op":"s\\u0075b","sym":"ticker_\\"07","since":0}'));
+put('request', 'json-deep', B('\x01{"x":' + '['.repeat(20) + ']'.repeat(20) + ',"op":"sub"}'));
+put('request', 'mp-float', Buffer.concat([B('\x00'), Buffer.from(encode({op: 'sub', sym: 'ticker_07', since: 1000}, {forceIntegerToFloat: true}))]));
+put('request', 'mp-bigarray', B('\x00\x81\xa1x\xdd\xff\xff\xff\xff'));
+put('request', 'mp-u64', B('\x00\x83\xa2op\xa3sub\xa3sym\xa1a\xa5since\xcf\xff\xff\xff\xff\xff\xff\xff\xff'));
+// query
+['sym=ticker_07&since=0&until=1732350000000', 'format=json', 'since=&sym=', '&&sym=a&sym=b', 'symbol=x&sym', 'points=100&s=1'].forEach((q, i) => put('query', `q${i}`, B(q)));
+// live
+const live = (e, t, p) => Buffer.from(encode({e, t, p}));
+put('live', 'plain', live(6528362022131621, 1795436152000, [-2, 0, 5, 2147483647, -2147483647]));
+put('live', 'empty', live(1, 1000, []));
+put('live', 'extra', Buffer.from(encode({e: 1, x: [1, 2], t: 2000, p: [1], zz: 'y'})));
+put('live', 'missing', Buffer.from(encode({e: 1, p: [1]})));
+put('live', 'wrongtype', Buffer.from(encode({e: 'a', t: 1, p: [1]})));
+put('live', 'bigprice', Buffer.from(encode({e: 1, t: 1, p: [4294967296]})));
+put('live', 'hundred', live(42, 1795436152000, Array.from({length: 100}, (_, i) => i - 50)));
+// RESP replies
+const bulk = (s) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+const arr = (xs) => `*${xs.length}\r\n${xs.join('')}`;
+const entry = (id, fv) => arr([bulk(id), arr(fv.map(bulk))]);
+const xr = arr([entry('1700000000000-0', ['p', '-3']), entry('1700000001000-0', ['q', '9', 'p', '7']),
+  entry('1700000002000-0', ['q', '1']), entry('1700000003000-5', ['p', '2147483647']), entry('1700000004000-0', ['p', 'x1'])]);
+const resp = {
+  xrange: xr, empty: '*0\r\n', nil: '*-1\r\n', err: '-ERR wrong\r\n', pong: '+PONG\r\n', int: ':5\r\n',
+  odd: arr([entry('1-0', ['p']), arr([':1\r\n', '$-1\r\n']), bulk('1-0'), arr([bulk('x'), ':3\r\n'])]),
+  two: xr + '+OK\r\n' + arr([entry('5-0', ['p', '1'])]),
+  nested: arr([arr([bulk('1-0'), arr([bulk('p'), arr([bulk('1')])])])]),
+  meta: arr(['interval_ms', '1000', 'retention_ms', '86400000', 'instruments', '100', 'started_ms', '1795436147509',
+    'version', '1', 'epoch', '6528362022131621'].map(bulk)),
+  metabad: arr(['interval_ms', '-1', 'epoch', '99999999999999999999', 'version'].map(bulk)),
+  metaint: arr([bulk('interval_ms'), ':1000\r\n', ':1\r\n', bulk('x')]),
+};
+for (const [k, v] of Object.entries(resp)) {
+  put('xreply', k, B(v)); put('meta', k, B(v)); put('entry', 'resp-' + k, Buffer.concat([B('\x80'), B(v)]));
+}
+['1700000000000-0', '1700000000000', '18446744073709551615-18446744073709551615', '9223372036854775808-0', '-1-0', '1-', '-5',
+ '2147483647', '-2147483648', '-2147483647', '007', '1 ', ''].forEach((s, i) => put('entry', `str${i}`, Buffer.concat([B('\x00'), B(s)])));
+// origin: Origin \0 Host, or an address list
+put('origin', 'same', B('http://127.0.0.1:8080\x00127.0.0.1:8080'));
+put('origin', 'tls', B('https://a:443\0a'));
+put('origin', 'null', B('null\0h:1'));
+put('origin', 'nets', B('127.0.0.1,::1,10.0.0.0/8,fd00::/8'));
+put('origin', 'case', B('http://A:80\0a'));
+// url
+['redis://127.0.0.1:6379', 'redis://:secret@h:1/3', 'redis://u:p@w@host:65535/100000', 'redis://[::1]:6379',
+ 'redis://h:0', 'redis://h:65536', 'redis:///', 'http://x', 'redis://h/', 'redis://h:/x'].forEach((u, i) => put('url', `u${i}`, B(u)));
+// opts: env TS_FZ_RETENTION \0 argv...
+const opts = [['', '--count', '5', '--retention=90s', '--flag', '--redis', 'redis://h:1/2', '--seed', '0x10'],
+  ['15m', '--name=abc', '--flag=off'], ['7d'], ['', '--help'], ['', '--count'], ['', '--bogus=1'], ['', 'stray'],
+  ['1.5h', '--seed=-1'], ['', '--retention', '0s', '--count=99999999999999999999']];
+opts.forEach((o, i) => put('opts', `o${i}`, B(o.join('\0'))));
