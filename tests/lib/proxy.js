@@ -10,11 +10,12 @@ export class SilenceProxy {
     p.conns = [];
     p.server = net.createServer((client) => {
       const upstream = net.connect(targetPort, '127.0.0.1');
-      const c = { client, upstream, sent: '', frozen: false };
+      const c = { client, upstream, sent: '', frozen: false, held: p.holding ? [] : null };
       p.conns.push(c);
       client.on('data', (d) => {
         if (c.sent.length < 4096) c.sent += d.toString('latin1');
-        if (!c.frozen) upstream.write(d);
+        if (c.held) c.held.push(d);
+        else if (!c.frozen) upstream.write(d);
       });
       upstream.on('data', (d) => { if (!c.frozen) client.write(d); });
       const end = () => { client.destroy(); upstream.destroy(); c.closed = true; };
@@ -35,6 +36,22 @@ export class SilenceProxy {
   /** From now on nothing more passes either way on c; the sockets stay open. */
   freeze(c) {
     c.frozen = true;
+  }
+
+  /** New connections from now on are accepted but held: what their client
+   * sends waits, nothing comes back, until release(). */
+  holdNew() {
+    this.holding = true;
+  }
+
+  /** Held connections pass what waited and relay from now on. */
+  release() {
+    this.holding = false;
+    for (const c of this.conns) {
+      if (!c.held) continue;
+      for (const d of c.held) c.upstream.write(d);
+      c.held = null;
+    }
   }
 
   async stop() {
