@@ -1,13 +1,15 @@
 /* gen_startup.c — what the generator does on every (re)connect, before it
  * writes a tick:
  *
- *   1. --reset (first connect only): SCAN + UNLINK every ts:* key.
+ *   0. (main.c) only once this generator holds the lease (gen_lease.h).
+ *   1. --reset (first connect only): SCAN + UNLINK every ts:* key but the lease.
  *   2. HGETALL ts:meta: refuse to run if it is not a history this generator
  *      can continue — interval or instrument count differ from the flags
  *      (appending 10 ms ticks to a 1 s history, or 50 streams to a
  *      100-instrument feed, would corrupt what clients read), or it is not a
  *      valid ts:meta (ts_meta_valid) at all. An empty one is a new history.
  *   3. Write ts:meta and ts:instruments; keep the epoch if there is one.
+ *      Fenced, like every write of the generator: not if the lease was lost.
  *   4. XREVRANGE COUNT 1 of every stream: the time and price each stands at.
  *
  * Step 4 runs on every reconnect, not only at start, because Redis is the
@@ -45,7 +47,9 @@ struct gen_startup {
     const gen_config *cfg;
     gen_walk *walk;
     gen_redis *conn;
+    gen_lease *lease;
     gen_startup_hooks hooks;
+    gen_fence meta; /* the fenced write of step 3 */
     int reset_pending; /* --reset is done once, on the first successful connect */
     head *heads;
     uint32_t heads_pending;
@@ -93,16 +97,19 @@ static void on_scan(redisAsyncContext *c, void *r, void *priv)
             return;
         }
         argv[0] = "UNLINK", lens[0] = 6;
+        int argc = 1;
         for (size_t i = 0; i < keys->elements; i++)
-            argv[i + 1] = keys->element[i]->str, lens[i + 1] = keys->element[i]->len;
-        redisAsyncCommandArgv(c, NULL, NULL, (int)keys->elements + 1, argv, lens);
+            if (strcmp(keys->element[i]->str, TS_KEY_LEASE) != 0) /* ours: keep holding it */
+                argv[argc] = keys->element[i]->str, lens[argc++] = keys->element[i]->len;
+        if (argc > 1)
+            redisAsyncCommandArgv(c, NULL, NULL, argc, argv, lens);
         free(argv), free(lens);
     }
     if (strcmp(reply->element[0]->str, "0") != 0) {
         redisAsyncCommand(c, on_scan, s, "SCAN %s MATCH ts:* COUNT 1000", reply->element[0]->str);
         return;
     }
-    ts_warn("reset: deleted every ts:* key (history, meta, instruments)");
+    ts_warn("reset: deleted every ts:* key (history, meta, instruments) but the lease");
     s->reset_pending = 0;
     read_meta(s);
 }
@@ -218,14 +225,18 @@ static void on_meta_written(redisAsyncContext *c, void *r, void *priv)
     gen_startup *s = priv;
     redisReply *reply = r;
     (void)c;
+    gen_fence_result res;
     if (reply == NULL)
         return;
-    /* EXEC's last element is HGET ts:meta epoch: whichever generator's HSETNX won. */
-    const redisReply *ep = reply->type == REDIS_REPLY_ARRAY && reply->elements > 0
-                               ? reply->element[reply->elements - 1]
-                               : NULL;
+    /* The last command is HGET ts:meta epoch: whichever generator's HSETNX won. */
+    int rc = gen_fence_read(reply, &res);
+    if (rc == 1) {
+        gen_lease_fenced(s->lease, res.first_error);
+        return;
+    }
+    const redisReply *ep = rc == 0 && res.errors == 0 ? res.last : NULL;
     if (ep == NULL || ep->type != REDIS_REPLY_STRING) {
-        ts_error("writing ts:meta failed: %s", reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
+        ts_error("writing ts:meta failed: %s", res.first_error[0] ? res.first_error : "bad reply");
         gen_redis_lost(s->conn, "meta write failed");
         return;
     }
@@ -242,11 +253,9 @@ static void on_meta_written(redisAsyncContext *c, void *r, void *priv)
 static void write_meta(gen_startup *s, int64_t epoch)
 {
     const gen_config *cfg = s->cfg;
-    redisAsyncContext *c = gen_redis_ctx(s->conn);
-    if (c == NULL)
-        return; /* dropped meanwhile: the next connection starts again */
-    redisAsyncCommand(c, NULL, NULL, "MULTI");
-    redisAsyncCommand(c, NULL, NULL,
+    gen_fence *f = &s->meta;
+    gen_fence_reset(f);
+    gen_fence_cmd(f,
                       "HSET " TS_KEY_META " interval_ms %lld retention_ms %lld instruments %lld started_ms %lld "
                       "version %d seed %llu min_price %lld max_price %lld",
                       (long long)cfg->interval_ms, (long long)cfg->retention_ms, (long long)cfg->instruments,
@@ -254,9 +263,9 @@ static void write_meta(gen_startup *s, int64_t epoch)
                       (long long)cfg->min_price, (long long)cfg->max_price);
     char ladder[256];
     ts_ladder_format(&cfg->ladder, ladder, sizeof(ladder));
-    redisAsyncCommand(c, NULL, NULL, "HSET " TS_KEY_META " rollups %s", ladder);
-    redisAsyncCommand(c, NULL, NULL, "HSETNX " TS_KEY_META " epoch %lld", (long long)epoch);
-    redisAsyncCommand(c, NULL, NULL, "DEL " TS_KEY_INSTRUMENTS);
+    gen_fence_cmd(f, "HSET " TS_KEY_META " rollups %s", ladder);
+    gen_fence_cmd(f, "HSETNX " TS_KEY_META " epoch %lld", (long long)epoch);
+    gen_fence_cmd(f, "DEL " TS_KEY_INSTRUMENTS);
     const char *argv[GEN_ARGV_CHUNK + 2];
     for (uint32_t i = 0; i < s->walk->n; i += GEN_ARGV_CHUNK) {
         int argc = 0;
@@ -264,10 +273,11 @@ static void write_meta(gen_startup *s, int64_t epoch)
         argv[argc++] = TS_KEY_INSTRUMENTS;
         for (uint32_t j = i; j < s->walk->n && j < i + GEN_ARGV_CHUNK; j++)
             argv[argc++] = s->walk->names[j];
-        redisAsyncCommandArgv(c, NULL, NULL, argc, argv, NULL);
+        gen_fence_cmd_argv(f, argc, argv);
     }
-    redisAsyncCommand(c, NULL, NULL, "HGET " TS_KEY_META " epoch");
-    redisAsyncCommand(c, on_meta_written, s, "EXEC");
+    gen_fence_cmd(f, "HGET " TS_KEY_META " epoch");
+    if (gen_lease_send(s->lease, f, on_meta_written, s) != 0)
+        gen_redis_lost(s->conn, "meta write not sent"); /* dropped meanwhile, or out of memory */
 }
 
 /* ---- 2. check meta ------------------------------------------------------- */
@@ -324,7 +334,8 @@ static void read_meta(gen_startup *s)
         redisAsyncCommand(c, on_meta, s, "HGETALL " TS_KEY_META);
 }
 
-gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_startup_hooks hooks)
+gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_lease *lease,
+                             gen_startup_hooks hooks)
 {
     gen_startup *s = calloc(1, sizeof(*s));
     if (s == NULL)
@@ -332,7 +343,9 @@ gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *c
     s->cfg = cfg;
     s->walk = walk;
     s->conn = conn;
+    s->lease = lease;
     s->hooks = hooks;
+    gen_fence_init(&s->meta);
     s->reset_pending = cfg->reset;
     return s;
 }
@@ -351,5 +364,6 @@ void gen_startup_free(gen_startup *s)
     if (s == NULL)
         return;
     free(s->heads);
+    gen_fence_free(&s->meta);
     free(s);
 }

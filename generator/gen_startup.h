@@ -5,6 +5,7 @@
 #define GEN_STARTUP_H
 
 #include "gen.h"
+#include "gen_lease.h"
 #include "gen_redis.h"
 
 typedef struct gen_startup gen_startup;
@@ -20,7 +21,8 @@ typedef struct gen_startup_hooks {
 } gen_startup_hooks;
 
 /* NULL when out of memory. cfg, walk and conn outlive it. */
-gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_startup_hooks hooks);
+gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_lease *lease,
+                             gen_startup_hooks hooks);
 /* Runs the start-up on conn's fresh connection; --reset only the first time.
  * A connection lost meanwhile simply ends it: call it again when ready. */
 void gen_startup_begin(gen_startup *s);

@@ -13,6 +13,12 @@
  * leaves every stream ending at the same time; and because PUBLISH runs after
  * the XADDs, a gateway that hears tick t can already XRANGE it.
  *
+ * Inside the MULTI the commands are not sent bare but as fenced EVALs
+ * (gen_lease_send, gen_fence.h), one per slice: each runs only while the
+ * lease is ours. The slices of one tick time run inside one EXEC, with no
+ * other client between them, so they all run or none does: a replaced
+ * leader writes nothing, not even half a tick.
+ *
  * At most one batch is in flight: when Redis is slow, the next firing finds
  * more intervals due and writes them together. */
 #include "gen_ticker.h"
@@ -49,7 +55,9 @@ struct gen_ticker {
     const gen_config *cfg;
     gen_walk *walk;
     gen_redis *conn;
+    gen_lease *lease;
     gen_ticker_hooks hooks;
+    gen_fence fence; /* the slice being queued: one fenced EVAL */
     struct event *timer_ev;
     struct event *summary_ev;
     int running;   /* between resume and stop */
@@ -82,17 +90,16 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     pump(arg);
 }
 
-static int is_duplicate(const redisReply *r)
-{
-    /* "ERR The ID specified in XADD is equal or smaller than the target stream top item" */
-    return r->type == REDIS_REPLY_ERROR && strstr(r->str, "equal or smaller") != NULL;
-}
-
 /* Reply to one tick time's EXEC; 0 when the batch cannot go on. */
 static int exec_reply(gen_ticker *g, const redisReply *reply)
 {
     if (reply == NULL) {
         g->in_flight = 0; /* connection gone: the next start-up re-reads the heads */
+        return 0;
+    }
+    if (reply->type == REDIS_REPLY_NIL) {
+        ts_error("tick batch aborted by Redis (EXEC returned nil)");
+        gen_redis_lost(g->conn, "batch aborted");
         return 0;
     }
     if (reply->type != REDIS_REPLY_ARRAY) {
@@ -104,14 +111,21 @@ static int exec_reply(gen_ticker *g, const redisReply *reply)
         return 0;
     }
     for (size_t i = 0; i < reply->elements; i++) {
-        const redisReply *e = reply->element[i];
-        if (is_duplicate(e)) {
-            g->stats.duplicates++;
-            g->stats.entries--;
-        } else if (e->type == REDIS_REPLY_ERROR) {
-            if (g->stats.errors++ == g->last_summary.errors)
-                ts_error("command in tick batch failed: %s", e->str);
+        gen_fence_result res;
+        switch (gen_fence_read(reply->element[i], &res)) {
+        case 1:
+            gen_lease_fenced(g->lease, res.first_error);
+            return 0;
+        case 0:
+            g->stats.duplicates += (uint64_t)res.duplicates;
+            g->stats.entries -= (uint64_t)res.duplicates;
+            break;
+        default:
+            res.errors = 1;
         }
+        if (res.errors > 0 && g->stats.errors == g->last_summary.errors)
+            ts_error("command in tick batch failed: %s", res.first_error);
+        g->stats.errors += (uint64_t)res.errors;
     }
     return 1;
 }
@@ -143,7 +157,7 @@ static void on_last_exec(redisAsyncContext *c, void *r, void *priv)
 
 /* XADDs the candles instrument i's tick closed (bit k of `closed`: level
  * k), in the tick's MULTI; returns how many. */
-static int64_t add_candles(gen_ticker *g, redisAsyncContext *c, uint32_t i, unsigned closed,
+static int64_t add_candles(gen_ticker *g, uint32_t i, unsigned closed,
                            const ts_candle out[TS_LEVELS_MAX])
 {
     const ts_ladder *l = gen_candles_ladder(g->walk->candles);
@@ -154,11 +168,24 @@ static int64_t add_candles(gen_ticker *g, redisAsyncContext *c, uint32_t i, unsi
             continue;
         const ts_candle *x = &out[k];
         ts_candle_key(key, sizeof(key), &l->lv[k], g->walk->names[i]);
-        redisAsyncCommand(c, NULL, NULL, TS_CANDLE_XADD_FMT, key,
-                          (long long)g->fill_cminid[k], (long long)x->t, x->o, x->h, x->l, x->c, x->n);
+        gen_fence_cmd(&g->fence, TS_CANDLE_XADD_FMT, key, (long long)g->fill_cminid[k], (long long)x->t, x->o, x->h,
+                      x->l, x->c, x->n);
         count++;
     }
     return count;
+}
+
+/* Sends the slice queued in g->fence as one fenced EVAL (inside the tick's
+ * MULTI, so its reply is QUEUED; EXEC's reply carries the script's). */
+static int send_slice(gen_ticker *g)
+{
+    if (gen_fence_commands(&g->fence) == 0)
+        return 0;
+    int rc = gen_lease_send(g->lease, &g->fence, NULL, NULL);
+    gen_fence_reset(&g->fence);
+    if (rc != 0)
+        gen_redis_lost(g->conn, "a fenced write could not be sent");
+    return rc;
 }
 
 /* Queues up to GEN_SLICE_COMMANDS commands of the batch being sent, then
@@ -187,12 +214,12 @@ static void fill(gen_ticker *g)
         for (int64_t i = g->fill_i; i < stop; i++) {
             w->prices[i] = ts_walk_next(cfg->seed, (uint32_t)i, index, w->prices[i], (int32_t)cfg->min_price,
                                         (int32_t)cfg->max_price);
-            redisAsyncCommand(c, NULL, NULL, "XADD %s MINID ~ %lld %lld-0 p %d", w->keys[i],
-                              (long long)g->fill_minid, (long long)t, w->prices[i]);
+            gen_fence_cmd(&g->fence, "XADD %s MINID ~ %lld %lld-0 p %d", w->keys[i], (long long)g->fill_minid,
+                          (long long)t, w->prices[i]);
             ts_candle out[TS_LEVELS_MAX];
             unsigned closed = gen_candles_tick(w->candles, (uint32_t)i, t, w->prices[i], out);
             if (closed != 0) {
-                int64_t k = add_candles(g, c, (uint32_t)i, closed, out);
+                int64_t k = add_candles(g, (uint32_t)i, closed, out);
                 budget -= k;
                 g->stats.candles += (uint64_t)k;
                 g->stats.entries += (uint64_t)k;
@@ -200,13 +227,17 @@ static void fill(gen_ticker *g)
         }
         budget -= stop - g->fill_i;
         g->fill_i = stop;
-        if (g->fill_i < n)
+        if (g->fill_i < n) {
+            send_slice(g);
             break;
+        }
         msgpack_sbuffer_clear(&g->live_sb);
         if (ts_live_encode(&g->live_sb, w->epoch, t, w->prices, (uint32_t)n) == 0)
-            redisAsyncCommand(c, NULL, NULL, "PUBLISH " TS_CHANNEL_LIVE " %b", g->live_sb.data, g->live_sb.size);
+            gen_fence_cmd_bin(&g->fence, "PUBLISH " TS_CHANNEL_LIVE, g->live_sb.data, g->live_sb.size);
         else
             ts_error("encoding the live message of tick %" PRId64 " failed", t);
+        if (send_slice(g) != 0)
+            return;
         redisAsyncCommand(c, t == g->fill_end ? on_last_exec : on_exec, g, "EXEC");
         budget -= 3;
         w->last_t = t;
@@ -282,7 +313,7 @@ static void on_summary(evutil_socket_t fd, short what, void *arg)
 }
 
 gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_walk *walk, gen_redis *conn,
-                           gen_ticker_hooks hooks)
+                           gen_lease *lease, gen_ticker_hooks hooks)
 {
     gen_ticker *g = calloc(1, sizeof(*g));
     if (g == NULL)
@@ -290,7 +321,9 @@ gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_w
     g->cfg = cfg;
     g->walk = walk;
     g->conn = conn;
+    g->lease = lease;
     g->hooks = hooks;
+    gen_fence_init(&g->fence);
     msgpack_sbuffer_init(&g->live_sb);
     g->timer_ev = evtimer_new(base, on_timer, g);
     g->fill_ev = evtimer_new(base, on_fill, g);
@@ -316,6 +349,7 @@ void gen_ticker_stop(gen_ticker *g)
     g->in_flight = 0;
     evtimer_del(g->timer_ev);
     evtimer_del(g->fill_ev);
+    gen_fence_reset(&g->fence);
 }
 
 int gen_ticker_finish(gen_ticker *g)
@@ -336,5 +370,6 @@ void gen_ticker_free(gen_ticker *g)
     if (g->fill_ev)
         event_free(g->fill_ev);
     msgpack_sbuffer_destroy(&g->live_sb);
+    gen_fence_free(&g->fence);
     free(g);
 }

@@ -1,11 +1,13 @@
 /* gen_ticker.h — the interval timer and the tick batches (XADD + PUBLISH),
- * written on the connection's context from the walk's state. */
+ * written on the connection's context from the walk's state, every write
+ * fenced by the lease (gen_lease.h). */
 #ifndef GEN_TICKER_H
 #define GEN_TICKER_H
 
 #include <event2/event.h>
 
 #include "gen.h"
+#include "gen_lease.h"
 #include "gen_redis.h"
 
 typedef struct gen_ticker gen_ticker;
@@ -19,7 +21,7 @@ typedef struct gen_ticker_hooks {
 /* Allocates the timers and starts the summary line; NULL when out of memory.
  * cfg, walk and conn outlive it. Writes nothing until gen_ticker_resume. */
 gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_walk *walk, gen_redis *conn,
-                           gen_ticker_hooks hooks);
+                           gen_lease *lease, gen_ticker_hooks hooks);
 /* Start-up is done: write every tick due after walk->last_t, then one per interval. */
 void gen_ticker_resume(gen_ticker *t);
 /* The connection is gone: stop writing until the next resume. */

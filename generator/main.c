@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "gen_lease.h"
 #include "gen_redis.h"
 #include "gen_rollups.h"
 #include "gen_startup.h"
@@ -23,6 +24,7 @@ typedef struct app {
     struct event_base *base;
     gen_walk walk;
     gen_redis *conn;
+    gen_lease *lease;
     gen_startup *startup;
     gen_rollups *rollups;
     gen_ticker *ticker;
@@ -56,12 +58,22 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static void on_redis_ready(void *owner)
 {
     app *a = owner;
+    if (!a->stopping)
+        gen_lease_begin(a->lease);
+}
+
+/* The lease is ours: start-up (renewing the lease meanwhile), then ticks. */
+static void on_leader(void *owner)
+{
+    app *a = owner;
+    gen_lease_keepalive(a->lease, 1);
     gen_startup_begin(a->startup);
 }
 
 static void on_redis_down(void *owner)
 {
     app *a = owner;
+    gen_lease_down(a->lease);
     gen_ticker_stop(a->ticker);
     if (a->stopping)
         app_exit(a, a->exit_code);
@@ -76,6 +88,9 @@ static void on_startup_done(void *owner)
 static void on_rollups_done(void *owner)
 {
     app *a = owner;
+    if (gen_lease_role(a->lease) != GEN_ROLE_LEADER)
+        return; /* fenced meanwhile: the reconnect waits as a standby */
+    gen_lease_keepalive(a->lease, 0); /* from now on every tick renews it */
     gen_ticker_resume(a->ticker);
 }
 
@@ -126,6 +141,8 @@ static int validate(gen_config *c, char *err, size_t len)
         snprintf(err, len, "--start-price %lld is outside [--min-price, --max-price]", (long long)c->start_price);
     else if (c->retention_ms < c->interval_ms)
         snprintf(err, len, "--retention must be at least one interval");
+    else if (c->lease_ms != 0 && c->lease_ms <= c->interval_ms)
+        snprintf(err, len, "--lease must be longer than one interval (each tick renews it)");
     else if (ts_ladder_parse(c->rollups, c->interval_ms, &c->ladder, why, sizeof(why)) != 0)
         snprintf(err, len, "--rollups: %s", why);
     else
@@ -163,6 +180,9 @@ int main(int argc, char **argv)
          "at start, write every candle the raw ticks make that the candle streams lack (after an upgrade)"},
         {"summary", "TS_SUMMARY", TS_OPT_DURATION, &cfg.summary_ms, "60s", 100, 86400000,
          "how often to log the summary line"},
+        {"lease", "TS_LEASE", TS_OPT_DURATION, &cfg.lease_ms, "0ms", 0, 86400000,
+         "standby lease (ts:lease:generator): the leader writes, others wait and take over this long after "
+         "its last write; 0ms = 2 intervals, at least 1s"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &log_level, "info", 0, 0, "debug, info, warn or error"},
     };
     const size_t nopts = sizeof(opts) / sizeof(opts[0]);
@@ -191,6 +211,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "tickgen: %s\n", err);
         return 2;
     }
+    if (cfg.lease_ms == 0)
+        cfg.lease_ms = 2 * cfg.interval_ms > 1000 ? 2 * cfg.interval_ms : 1000;
     ts_log_init("tickgen", level);
     signal(SIGPIPE, SIG_IGN);
 
@@ -210,14 +232,16 @@ int main(int argc, char **argv)
         walk_init(&a.walk, &cfg) == 0) {
         /* Hooks run from the loop only, so the order of creation is free. */
         a.conn = gen_redis_start(a.base, &cfg.redis, (gen_redis_hooks){&a, on_redis_ready, on_redis_down});
-        a.startup = a.conn ? gen_startup_new(&cfg, &a.walk, a.conn,
+        a.lease = a.conn ? gen_lease_new(a.base, a.conn, cfg.lease_ms, (gen_lease_hooks){&a, on_leader}) : NULL;
+        a.startup = a.lease ? gen_startup_new(&cfg, &a.walk, a.conn, a.lease,
                                              (gen_startup_hooks){&a, on_startup_done, on_startup_fatal})
                            : NULL;
         a.rollups = a.conn ? gen_rollups_new(&cfg, &a.walk, a.conn,
                                              (gen_rollups_hooks){&a, on_rollups_done, on_startup_fatal})
                            : NULL;
-        a.ticker = a.conn ? gen_ticker_new(a.base, &cfg, &a.walk, a.conn, (gen_ticker_hooks){&a, on_ticker_finished})
-                          : NULL;
+        a.ticker = a.lease ? gen_ticker_new(a.base, &cfg, &a.walk, a.conn, a.lease,
+                                            (gen_ticker_hooks){&a, on_ticker_finished})
+                           : NULL;
     }
     if (a.ticker == NULL || a.startup == NULL || a.rollups == NULL) {
         ts_error("out of memory at start");
@@ -225,12 +249,14 @@ int main(int argc, char **argv)
     }
     char ladder[256];
     ts_ladder_format(&cfg.ladder, ladder, sizeof(ladder));
-    ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d", (long long)cfg.instruments,
-            (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder, cfg.redis.host, cfg.redis.port);
+    ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d, lease %lld ms as %s",
+            (long long)cfg.instruments, (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder,
+            cfg.redis.host, cfg.redis.port, (long long)cfg.lease_ms, gen_lease_id(a.lease));
     event_base_dispatch(a.base);
 
     gen_redis_free(a.conn); /* first: pending callbacks (NULL replies) reach start-up and the ticker */
     gen_startup_free(a.startup);
+    gen_lease_free(a.lease);
     gen_rollups_free(a.rollups);
     gen_ticker_free(a.ticker);
     walk_free(&a.walk);
