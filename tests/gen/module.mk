@@ -6,3 +6,10 @@ UNIT_TESTS += $(BUILD)/tests/gen/test_candles
 $(BUILD)/tests/gen/test_candles.o: CFLAGS += -Igenerator
 $(BUILD)/tests/gen/test_candles: $(BUILD)/tests/gen/test_candles.o $(BUILD)/generator/gen_candles.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis) -lm
+
+# `make test-ha-long`: the standby test's kill -9 / SIGSTOP rounds for a minute
+# (make test runs four rounds of it).
+.PHONY: test-ha-long
+test-ha-long: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tickgen
+	TS_BUILD=$(BUILD) TS_HA_DURATION_MS=60000 node --test --test-concurrency=1 tests/gen/standby.test.js

@@ -16,3 +16,15 @@ export function move(seed, instrument, n) {
   const h = splitmix64(splitmix64(seed ^ (BigInt(instrument) << 40n)) ^ BigInt(n));
   return h >> 63n ? 1 : -1;
 }
+
+/**
+ * Checks that every step of `series` ([{t, p}], consecutive) is the move the
+ * walk prescribes for instrument `i` at that time; a message, or null.
+ */
+export function walkError(series, i, iv, seed = DEFAULT_SEED) {
+  for (let k = 1; k < series.length; k++) {
+    const want = move(seed, i, series[k].t / iv);
+    if (series[k].p - series[k - 1].p !== want) return `at ${series[k].t}: step ${series[k].p - series[k - 1].p}, the walk says ${want}`;
+  }
+  return null;
+}
