@@ -13,3 +13,9 @@ $(BUILD)/tests/gen/test_candles: $(BUILD)/tests/gen/test_candles.o $(BUILD)/gene
 test-ha-long: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tickgen
 	TS_BUILD=$(BUILD) TS_HA_DURATION_MS=60000 node --test --test-concurrency=1 tests/gen/standby.test.js
+
+# cmocka unit test of the fenced write's arguments and reply (generator/gen_fence.c).
+UNIT_TESTS += $(BUILD)/tests/gen/test_fence
+$(BUILD)/tests/gen/test_fence.o: CFLAGS += -Igenerator
+$(BUILD)/tests/gen/test_fence: $(BUILD)/tests/gen/test_fence.o $(BUILD)/generator/gen_fence.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis)
