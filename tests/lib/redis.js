@@ -8,8 +8,9 @@ import { Proc, freePort, startGenerator, waitFor } from './procs.js';
 
 /** A real redis-server on a free loopback port, data in a temp dir. */
 export class RedisServer {
-  static async start({ aof = true } = {}) {
+  static async start({ aof = true, args = [] } = {}) {
     const s = new RedisServer();
+    s.args = args;
     s.port = await freePort();
     s.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-redis-'));
     s.aof = aof;
@@ -21,7 +22,7 @@ export class RedisServer {
     this.proc = new Proc('redis-server', 'redis-server', [
       '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
       '--appendonly', this.aof ? 'yes' : 'no', '--save', '', '--daemonize', 'no',
-      '--protected-mode', 'yes',
+      '--protected-mode', 'yes', ...(this.args || []),
     ]);
     await this.proc.waitOutput(/Ready to accept connections/, 10000);
   }
@@ -30,8 +31,8 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  client() {
-    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: false, maxRetriesPerRequest: 3, retryStrategy: () => 100 });
+  client(auth = {}) {
+    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: false, maxRetriesPerRequest: 3, retryStrategy: () => 100, ...auth });
     // While a test has Redis down, ioredis retries every 100 ms and would print
     // "Unhandled error event" each time; commands still reject with the error.
     c.on('error', () => {});

@@ -1,0 +1,93 @@
+// tests/gw/acl.test.js — least privilege (deploy/redis/users.acl, rendered by
+// deploy/redis/render-acl.sh): a real redis-server that loads the ACL file, a
+// tickgen as user `tickgen` and a tickgw as user `tickgw`. The gateway serves
+// a client its catch-up and live ticks; the gateway's user can write nothing;
+// the default user is off; a wrong password is refused without being logged.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, startGenerator, waitFor } from '../lib/procs.js';
+import { RedisServer, checkSeries } from '../lib/redis.js';
+import { startGateway, stopStack, WsClient } from '../lib/gateway.js';
+
+const GEN_PW = 'gen-secret-4711';
+const GW_PW = 'gw-secret-0815';
+const IV = 20;
+let redis, admin, gen, gw, dir;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-acl-'));
+  // The gateway's password from a file, the generator's from the environment.
+  fs.writeFileSync(path.join(dir, 'gw.pw'), GW_PW);
+  const acl = execFileSync(path.join(ROOT, 'deploy/redis/render-acl.sh'), [], {
+    env: { ...process.env, TS_REDIS_TICKGEN_PASSWORD: GEN_PW, TS_REDIS_TICKGW_PASSWORD_FILE: path.join(dir, 'gw.pw') },
+  }).toString();
+  assert.ok(!acl.includes(GEN_PW) && !acl.includes(GW_PW), 'the rendered ACL file holds a password');
+  fs.writeFileSync(path.join(dir, 'users.acl'), acl);
+  redis = await RedisServer.start({ aof: false, args: ['--aclfile', path.join(dir, 'users.acl')] });
+  admin = redis.client({ username: 'tickgen', password: GEN_PW });
+  gen = startGenerator(`redis://tickgen:${GEN_PW}@127.0.0.1:${redis.port}`, ['--interval-ms', String(IV), '--instruments', '5']);
+  // XRANGE, not XLEN: the generator's user has only the commands tickgen sends.
+  await waitFor('20 ticks', async () => (await admin.xrange('ts:tick:{ticker_04}', '-', '+', 'COUNT', 20)).length === 20);
+});
+
+after(async () => {
+  await stopStack({ gateways: [gw], procs: [gen], client: admin, redis });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a gateway with the read-only user serves catch-up and live ticks', async () => {
+  gw = await startGateway(`redis://tickgw:${GW_PW}@127.0.0.1:${redis.port}`);
+  const c = await WsClient.open(gw.ws, { json: true });
+  c.sub('ticker_03', 0);
+  await c.waitLive('ticker_03', 10);
+  const s = c.series('ticker_03');
+  assert.ok(s.length >= 30, `only ${s.length} ticks`);
+  assert.equal(checkSeries(s, IV), null, checkSeries(s, IV));
+  c.ws.terminate();
+  assert.doesNotMatch(gen.output + gw.output, new RegExp(`${GEN_PW}|${GW_PW}`), 'a password was logged');
+  assert.doesNotMatch(gen.output, /NOPERM|failed/, 'the generator was refused a command');
+});
+
+test('the gateway user can read ts:* and subscribe, and nothing else', async () => {
+  const ro = redis.client({ username: 'tickgw', password: GW_PW });
+  try {
+    assert.ok((await ro.xrange('ts:tick:{ticker_00}', '-', '+', 'COUNT', 1)).length === 1);
+    const refused = [
+      () => ro.xadd('ts:tick:{ticker_00}', '*', 'p', '1'),
+      () => ro.set('ts:lease:generator', 'me'),
+      () => ro.del('ts:meta'),
+      () => ro.hset('ts:meta', 'epoch', '1'),
+      () => ro.publish('ts:live', 'x'),
+      () => ro.eval("return redis.call('DEL', KEYS[1])", 1, 'ts:meta'),
+      () => ro.get('other:key'),
+      () => ro.flushall(),
+      () => ro.config('GET', 'requirepass'),
+    ];
+    for (const f of refused) await assert.rejects(f(), /NOPERM/, String(f));
+    assert.equal((await admin.hget('ts:meta', 'instruments')), '5', 'ts:meta was changed');
+  } finally {
+    ro.disconnect();
+  }
+  // Nor may the generator's user touch keys outside ts:* or other channels.
+  await assert.rejects(admin.set('other:key', '1'), /NOPERM/);
+  await assert.rejects(admin.publish('other', 'x'), /NOPERM/);
+  await assert.rejects(admin.flushall(), /NOPERM/);
+});
+
+test('the default user is off, and a wrong password is refused without being logged', async () => {
+  const anon = redis.client();
+  await assert.rejects(anon.get('ts:meta'), /NOAUTH|WRONGPASS|NOPERM/);
+  anon.disconnect();
+  const bad = startGenerator(`redis://tickgen:not-${GEN_PW}@127.0.0.1:${redis.port}`, ['--interval-ms', String(IV), '--instruments', '5']);
+  try {
+    await bad.waitOutput(/WRONGPASS/);
+    assert.doesNotMatch(bad.output, /not-gen-secret/, 'the wrong password was logged');
+    assert.doesNotMatch(bad.output, /role: leader/);
+  } finally {
+    await bad.stop();
+  }
+});
