@@ -182,7 +182,7 @@ int main(int argc, char **argv)
          "how often to log the summary line"},
         {"lease", "TS_LEASE", TS_OPT_DURATION, &cfg.lease_ms, "0ms", 0, 86400000,
          "standby lease (ts:lease:generator): the leader writes, others wait and take over this long after "
-         "its last write; 0ms = 2 intervals, at least 1s"},
+         "its last write; 0ms = 2 intervals, at least 2s"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &log_level, "info", 0, 0, "debug, info, warn or error"},
     };
     const size_t nopts = sizeof(opts) / sizeof(opts[0]);
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (cfg.lease_ms == 0)
-        cfg.lease_ms = 2 * cfg.interval_ms > 1000 ? 2 * cfg.interval_ms : 1000;
+        cfg.lease_ms = 2 * cfg.interval_ms > 2000 ? 2 * cfg.interval_ms : 2000;
     ts_log_init("tickgen", level);
     signal(SIGPIPE, SIG_IGN);
 
