@@ -11,7 +11,9 @@
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/hiredis.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ts_log.h"
 #include "ts_redis.h"
@@ -71,7 +73,9 @@ static void set_ready(gen_redis *r)
     r->hooks.on_ready(r->hooks.owner);
 }
 
-/* Replies to AUTH and SELECT: an error is fatal for this connection only. */
+/* Replies to AUTH and SELECT. A Redis still loading its data is waited
+ * for; any other error (WRONGPASS, NOAUTH, a bad db) is the URL's, which a
+ * retry cannot fix: the owner is told, and decides (tickgen exits). */
 static void on_setup_reply(redisAsyncContext *c, void *reply, void *priv)
 {
     gen_redis *r = priv;
@@ -80,8 +84,13 @@ static void on_setup_reply(redisAsyncContext *c, void *reply, void *priv)
     if (rep == NULL)
         return; /* the connection is going away; on_disconnect handles it */
     if (rep->type == REDIS_REPLY_ERROR) {
-        ts_error("redis AUTH/SELECT failed: %s", rep->str);
+        char why[512];
+        snprintf(why, sizeof(why), "redis %s:%d refused AUTH/SELECT: %.200s", r->url->host, r->url->port, rep->str);
         gen_redis_lost(r, "AUTH/SELECT failed");
+        if (strncmp(rep->str, "LOADING", 7) == 0)
+            ts_warn("%s; retrying", why);
+        else
+            r->hooks.on_refused(r->hooks.owner, why);
         return;
     }
     if (--r->setup_pending == 0)

@@ -20,6 +20,10 @@ typedef struct gen_redis_hooks {
     /* A connection that had connected is gone (every pending reply has had
      * its callback, with NULL). A retry is already scheduled, unless closing. */
     void (*on_down)(void *owner);
+    /* Redis refused the credentials or the database of the URL (AUTH or
+     * SELECT answered an error other than "still loading"): retrying cannot
+     * help; the reason is in why. The connection is being dropped. */
+    void (*on_refused)(void *owner, const char *why);
 } gen_redis_hooks;
 
 /* Allocates the connection and makes the first attempt. NULL when out of memory. */

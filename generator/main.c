@@ -79,6 +79,14 @@ static void on_redis_down(void *owner)
         app_exit(a, a->exit_code);
 }
 
+static void on_redis_refused(void *owner, const char *why)
+{
+    app *a = owner;
+    ts_error("%s (check the password, user and db in --redis / TS_REDIS_URL); exiting", why);
+    gen_redis_close(a->conn);
+    app_exit(a, 1);
+}
+
 static void on_startup_done(void *owner)
 {
     app *a = owner;
@@ -231,7 +239,7 @@ int main(int argc, char **argv)
     if (sigint && sigterm && event_add(sigint, NULL) == 0 && event_add(sigterm, NULL) == 0 &&
         walk_init(&a.walk, &cfg) == 0) {
         /* Hooks run from the loop only, so the order of creation is free. */
-        a.conn = gen_redis_start(a.base, &cfg.redis, (gen_redis_hooks){&a, on_redis_ready, on_redis_down});
+        a.conn = gen_redis_start(a.base, &cfg.redis, (gen_redis_hooks){&a, on_redis_ready, on_redis_down, on_redis_refused});
         a.lease = a.conn ? gen_lease_new(a.base, a.conn, cfg.lease_ms, (gen_lease_hooks){&a, on_leader}) : NULL;
         a.startup = a.lease ? gen_startup_new(&cfg, &a.walk, a.conn, a.lease,
                                              (gen_startup_hooks){&a, on_startup_done, on_startup_fatal})

@@ -262,11 +262,15 @@ describe('tickgen', () => {
     await authed.select(3);
     await client.config('SET', 'requirepass', 'sekret');
     try {
+      // A wrong password is the configuration's: one clear line, exit 1
+      // (issue 11), rather than retrying forever.
       const bad = startGenerator(`redis://:wrong@127.0.0.1:${redis.port}/3`, ARGS);
-      await bad.waitOutput(/AUTH\/SELECT failed: WRONGPASS/);
-      await bad.waitOutput(/retrying in/);
-      assert.ok(bad.running, 'a refused AUTH must not end the process');
-      await bad.stop();
+      const { code } = await bad.exited;
+      assert.equal(code, 1, 'a refused AUTH ends the process with 1');
+      const lines = bad.output.split('\n').filter((l) => /refused AUTH\/SELECT: WRONGPASS/.test(l));
+      assert.equal(lines.length, 1, `one line says why:\n${bad.output}`);
+      assert.match(lines[0], /check the password, user and db in --redis \/ TS_REDIS_URL/);
+      assert.doesNotMatch(bad.output, /wrong/, 'the password is not logged');
       const gen = startGenerator(`redis://:sekret@127.0.0.1:${redis.port}/3`, ARGS);
       try {
         await waitStreamLength(authed, 'ticker_00', 10);
