@@ -161,7 +161,7 @@ static int sse_syms(h2o_req_t *req, gw_worker *w, uint32_t *keys, uint32_t max)
     while (gw_query_param(q, qn, "sym", &v, &vn) == 0) {
         qn -= (size_t)(v + vn - q);
         q = v + vn;
-        for (const char *p = v, *end = v + vn; p < end;) {
+        for (const char *p = v, *end = v + vn; p != NULL;) {
             const char *comma = memchr(p, ',', (size_t)(end - p)), *stop = comma ? comma : end;
             char sym[GW_SYM_MAX];
             size_t len = (size_t)(stop - p);
@@ -180,7 +180,7 @@ static int sse_syms(h2o_req_t *req, gw_worker *w, uint32_t *keys, uint32_t max)
                 return sse_bad(req, "too many instruments in one stream (--max-subs)\n");
             if (k == n)
                 keys[n++] = (uint32_t)inst;
-            p = stop + 1;
+            p = comma ? comma + 1 : NULL;
         }
     }
     if (n == 0)
