@@ -11,6 +11,7 @@
 #include "gen_redis.h"
 #include "gen_rollups.h"
 #include "gen_startup.h"
+#include "gen_metrics.h"
 #include "gen_ticker.h"
 #include "ts_entry.h"
 #include "ts_log.h"
@@ -26,6 +27,7 @@ typedef struct app {
     gen_startup *startup;
     gen_rollups *rollups;
     gen_ticker *ticker;
+    gen_metrics *metrics; /* --metrics-listen, or NULL */
     int stopping; /* SIGINT/SIGTERM seen: exit once nothing is in flight */
     int exit_code;
 } app;
@@ -136,7 +138,7 @@ static int validate(gen_config *c, char *err, size_t len)
 int main(int argc, char **argv)
 {
     gen_config cfg;
-    const char *log_level;
+    const char *log_level, *metrics_listen;
     memset(&cfg, 0, sizeof(cfg));
     const ts_opt opts[] = {
         {"redis", "TS_REDIS_URL", TS_OPT_REDIS, &cfg.redis, "redis://127.0.0.1:6379", 0, 0,
@@ -163,6 +165,8 @@ int main(int argc, char **argv)
          "at start, write every candle the raw ticks make that the candle streams lack (after an upgrade)"},
         {"summary", "TS_SUMMARY", TS_OPT_DURATION, &cfg.summary_ms, "60s", 100, 86400000,
          "how often to log the summary line"},
+        {"metrics-listen", "TS_METRICS_LISTEN", TS_OPT_STRING, &metrics_listen, "", 0, 0,
+         "host:port to serve /metrics (Prometheus) and /healthz on; empty: none"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &log_level, "info", 0, 0, "debug, info, warn or error"},
     };
     const size_t nopts = sizeof(opts) / sizeof(opts[0]);
@@ -223,6 +227,15 @@ int main(int argc, char **argv)
         ts_error("out of memory at start");
         return 1;
     }
+    if (metrics_listen[0] != '\0') {
+        a.metrics = gen_metrics_start(a.base, metrics_listen, gen_ticker_stats(a.ticker), &a.walk, a.conn, err,
+                                      sizeof(err));
+        if (a.metrics == NULL) {
+            fprintf(stderr, "tickgen: %s\n", err);
+            return 2;
+        }
+        ts_info("serving /metrics and /healthz on %s", metrics_listen);
+    }
     char ladder[256];
     ts_ladder_format(&cfg.ladder, ladder, sizeof(ladder));
     ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d", (long long)cfg.instruments,
@@ -233,6 +246,7 @@ int main(int argc, char **argv)
     gen_startup_free(a.startup);
     gen_rollups_free(a.rollups);
     gen_ticker_free(a.ticker);
+    gen_metrics_free(a.metrics);
     walk_free(&a.walk);
     event_free(sigint);
     event_free(sigterm);
