@@ -143,6 +143,12 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
         lag = ts_now_ms() - oldest;
     line(b, "tickgw_live_lag_ms", "gauge", "ms from the time of the last live tick received to now (worst worker)",
          (uint64_t)(lag < 0 ? 0 : lag));
+    char tmp[256];
+    int len = snprintf(tmp, sizeof(tmp),
+                       "# HELP tickgw_live_lag_seconds the same in seconds (tickgw_live_lag_ms is kept for old "
+                       "dashboards)\n# TYPE tickgw_live_lag_seconds gauge\ntickgw_live_lag_seconds %.3f\n",
+                       (double)(lag < 0 ? 0 : lag) / 1000.0);
+    gw_buf_put(b, tmp, (size_t)len);
 
     histogram(b, ms, n, "tickgw_catchup_seconds", "time from a sub to its final hist", offsetof(gw_wmetrics, catchup_bucket),
               offsetof(gw_wmetrics, catchup_sum_us), offsetof(gw_wmetrics, catchup_total));
