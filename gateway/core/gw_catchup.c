@@ -172,23 +172,18 @@ static void send_enc(gw_sub *s)
     gw_buf_reset(b);
 }
 
-/* SSE: one event per tick (a cut stream resumes after its last whole one), then `live`. */
-static void run_flush_sse(gw_sub *s, int more)
+/* SSE: an event per tick (a cut stream resumes after the last), `live` left in b at the end. */
+static void run_flush_sse(gw_sub *s, gw_catchup *ct, gw_buf *b, int more)
 {
-    gw_catchup *ct = s->ct;
-    gw_buf *b = &ct->enc[GW_FMT_SSE];
-    for (size_t i = 0; i < ct->run_n && !s->c->closing; i++) {
+    for (size_t i = 0; i < ct->run_n && !s->c->closing; i++, gw_buf_reset(b)) {
         s->cu.last_sent = ct->run_t0 + (int64_t)i * ct->meta->interval_ms;
         gw_enc_tick(b, GW_FMT_SSE, ct->meta->names[s->inst], s->cu.last_sent, ct->run[i]);
         if (!b->oom)
             gw_client_send_tick(s->c, s->inst, s->cu.last_sent, b->data, b->len);
-        gw_buf_reset(b);
     }
     ct->run_n = 0;
-    if (!more) {
+    if (!more)
         gw_enc_sse_live(b, ct->meta->names[s->inst], ct->meta->epoch, s->cu.last_sent);
-        send_enc(s);
-    }
 }
 
 static void run_flush(gw_sub *s, int more)
@@ -198,10 +193,10 @@ static void run_flush(gw_sub *s, int more)
     int64_t dt = meta->interval_ms;
     gw_buf *b = &ct->enc[s->fmt];
     if (s->fmt == GW_FMT_SSE) {
-        run_flush_sse(s, more);
-        return;
-    }
-    if (ct->run_n == 0) {
+        run_flush_sse(s, ct, b, more);
+        if (more)
+            return;
+    } else if (ct->run_n == 0) {
         if (more)
             return;
         /* Nothing (more) to catch up: the final hist is empty and repeats the
@@ -316,8 +311,7 @@ static void read_on(gw_sub *s)
     if (s->c->closing)
         return;
     size_t pace = (size_t)ct->cfg->send_queue / 4;
-    static const size_t per_tick[GW_FMT_COUNT] = {5, 12, 96}; /* bytes, about: msgpack, JSON, SSE */
-    size_t hist_max = (size_t)ct->cfg->chunk * per_tick[s->fmt] + 256;
+    size_t hist_max = (size_t)ct->cfg->chunk * (s->fmt == GW_FMT_JSON ? 12 : s->fmt == GW_FMT_SSE ? 96 : 5) + 256;
     size_t queued = gw_client_queued(s->c);
     gw_cu_env e = env_of(ct);
     while (slot_free(ct) && h2o_linklist_is_empty(&ct->queued) && gw_cu_may_pipeline(&s->cu, &e, queued, hist_max, pace))
