@@ -167,7 +167,7 @@ static void sub_remove(gw_sub *s)
 static void send_enc(gw_sub *s)
 {
     gw_buf *b = &s->ct->enc[s->fmt];
-    if (!b->oom)
+    if (!b->oom && b->len != 0)
         gw_client_send(s->c, b->data, b->len);
     gw_buf_reset(b);
 }
@@ -193,9 +193,7 @@ static void run_flush(gw_sub *s, int more)
     int64_t dt = meta->interval_ms;
     gw_buf *b = &ct->enc[s->fmt];
     if (s->fmt == GW_FMT_SSE) {
-        run_flush_sse(s, ct, b, more);
-        if (more)
-            return;
+        run_flush_sse(s, ct, b, more); /* b is empty unless more == 0 */
     } else if (ct->run_n == 0) {
         if (more)
             return;
