@@ -232,15 +232,18 @@ int main(int argc, char **argv)
                                       sizeof(err));
         if (a.metrics == NULL) {
             fprintf(stderr, "tickgen: %s\n", err);
-            return 2;
+            a.exit_code = 2; /* after the cleanup below */
+        } else {
+            ts_info("serving /metrics and /healthz on %s", metrics_listen);
         }
-        ts_info("serving /metrics and /healthz on %s", metrics_listen);
     }
-    char ladder[256];
-    ts_ladder_format(&cfg.ladder, ladder, sizeof(ladder));
-    ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d", (long long)cfg.instruments,
-            (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder, cfg.redis.host, cfg.redis.port);
-    event_base_dispatch(a.base);
+    if (a.exit_code == 0) {
+        char ladder[256];
+        ts_ladder_format(&cfg.ladder, ladder, sizeof(ladder));
+        ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d", (long long)cfg.instruments,
+                (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder, cfg.redis.host, cfg.redis.port);
+        event_base_dispatch(a.base);
+    }
 
     gen_redis_free(a.conn); /* first: pending callbacks (NULL replies) reach start-up and the ticker */
     gen_startup_free(a.startup);
