@@ -1,4 +1,4 @@
-/* gw_http.c — the HTTP side: /ws upgrade, JSON API, probes, metrics, files.
+/* gw_http.c — the HTTP side: /ws upgrade, /sse streams, JSON API, probes, metrics, files.
  *
  * Every handler runs on the worker that accepted the connection and answers
  * from that worker's own view (its ts:meta, its command connection), except
@@ -44,6 +44,12 @@ static int on_ws(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
     return gw_session_upgrade(req, gw_worker_of(req->conn->ctx));
+}
+
+static int on_sse(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    return gw_session_sse(req, gw_worker_of(req->conn->ctx));
 }
 
 static int on_healthz(h2o_handler_t *self, h2o_req_t *req)
@@ -242,20 +248,6 @@ static void on_history_reply(redisAsyncContext *ac, void *r, void *priv)
     history_unref(h);
 }
 
-static int parse_ms(h2o_iovec_t v, int64_t *out)
-{
-    if (v.len == 0 || v.len > 16)
-        return -1;
-    int64_t x = 0;
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.base[i] < '0' || v.base[i] > '9')
-            return -1;
-        x = x * 10 + (v.base[i] - '0');
-    }
-    *out = x;
-    return x <= GW_SINCE_MAX ? 0 : -1;
-}
-
 /* The instrument index of ?sym= for a read on the command connection, or
  * -1 when the request was answered (503 no Redis, 400 no sym, 404 unknown). */
 static int64_t sym_of(gw_worker *w, h2o_req_t *req)
@@ -287,11 +279,11 @@ static int on_history(h2o_handler_t *self, h2o_req_t *req)
     int64_t inst = sym_of(w, req);
     if (inst < 0)
         return 0;
-    if (gw_http_query(req, "since", &v) == 0 && parse_ms(v, &since) != 0) {
+    if (gw_http_query(req, "since", &v) == 0 && gw_parse_ms(v.base, v.len, &since) != 0) {
         respond_json_error(req, 400, "Bad Request", "since must be a whole number of ms (0 = all history)");
         return 0;
     }
-    if (gw_http_query(req, "until", &v) == 0 && parse_ms(v, &until) != 0) {
+    if (gw_http_query(req, "until", &v) == 0 && gw_parse_ms(v.base, v.len, &until) != 0) {
         respond_json_error(req, 400, "Bad Request", "until must be a whole number of ms");
         return 0;
     }
@@ -370,9 +362,9 @@ static int on_range(h2o_handler_t *self, h2o_req_t *req)
     int64_t inst = sym_of(w, req);
     if (inst < 0)
         return 0;
-    if (gw_http_query(req, "from", &v) != 0 || parse_ms(v, &in.from) != 0 ||
-        (gw_http_query(req, "to", &v) == 0 && parse_ms(v, &in.to) != 0) ||
-        (gw_http_query(req, "points", &v) == 0 && parse_ms(v, &in.points) != 0)) {
+    if (gw_http_query(req, "from", &v) != 0 || gw_parse_ms(v.base, v.len, &in.from) != 0 ||
+        (gw_http_query(req, "to", &v) == 0 && gw_parse_ms(v.base, v.len, &in.to) != 0) ||
+        (gw_http_query(req, "points", &v) == 0 && gw_parse_ms(v.base, v.len, &in.points) != 0)) {
         respond_json_error(req, 400, "Bad Request",
                            "from is required; from, to and points must be whole numbers (ms since the Unix epoch)");
         return 0;
@@ -413,6 +405,7 @@ void gw_http_register(gw_global *g, h2o_hostconf_t *host)
     add(host, "/readyz", on_readyz);
     add(host, "/metrics", on_metrics);
     add(host, "/ws", on_ws);
+    add(host, "/sse", on_sse);
     h2o_pathconf_t *files = h2o_config_register_path(host, "/", 0);
     gw_guard_register_files(files);
     h2o_file_register(files, g->cfg.webui, NULL, NULL, 0);

@@ -1,9 +1,12 @@
-/* gw_session.c — one WebSocket client of the API: the upgrade (connection
- * limits, format) and its requests, turned into subscriptions.
+/* gw_session.c — one client of the API: a WebSocket (the upgrade, its
+ * requests turned into subscriptions) or an SSE stream (GET /sse: its
+ * instruments and where to resume are in the request, subscribed at once).
  *
  * A session is a gw_client (net/) with the client's subscriptions: the
  * client layer reports messages and closes through the hooks below, and
- * this file calls down into the parser (proto/) and the catch-up (core/). */
+ * this file calls down into the parser (proto/) and the catch-up (core/).
+ * Both kinds count against --max-conns and go through the same catch-up,
+ * fan-out, send-queue cap and keepalive. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +94,36 @@ static int want_json(h2o_req_t *req)
     return gw_http_query(req, "format", &v) == 0 && h2o_memis(v.base, v.len, H2O_STRLIT("json"));
 }
 
+/* Admits a new client of either kind: not while stopping (503), only from
+ * an allowed Origin (403), and within --max-conns (503); -1 after answering. */
+static int take_conn(h2o_req_t *req, gw_worker *w)
+{
+    if (w->stopping) {
+        h2o_send_error_503(req, "Service Unavailable", "shutting down\n", 0);
+        return -1;
+    }
+    if (!gw_guard_origin(req, w)) {
+        h2o_send_error_403(req, "Forbidden", "origin not allowed (see --allowed-origins)\n", 0);
+        return -1;
+    }
+    int64_t n = __atomic_add_fetch(&w->g->ws_conns, 1, __ATOMIC_RELAXED);
+    if (n > w->g->cfg.max_conns) {
+        __atomic_fetch_sub(&w->g->ws_conns, 1, __ATOMIC_RELAXED);
+        GW_ADD(w->m.rejected_total, 1);
+        h2o_send_error_503(req, "Service Unavailable", "too many connections (--max-conns)\n", 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* The client was not made: gives its connection back and answers 503. */
+static int no_session(h2o_req_t *req, gw_worker *w)
+{
+    __atomic_fetch_sub(&w->g->ws_conns, 1, __ATOMIC_RELAXED);
+    h2o_send_error_503(req, "Service Unavailable", "out of memory\n", 0);
+    return 0;
+}
+
 int gw_session_upgrade(h2o_req_t *req, gw_worker *w)
 {
     const char *key;
@@ -98,28 +131,121 @@ int gw_session_upgrade(h2o_req_t *req, gw_worker *w)
         h2o_send_error_400(req, "Bad Request", "/ws expects an HTTP/1.1 WebSocket upgrade\n", 0);
         return 0;
     }
-    if (w->stopping) {
-        h2o_send_error_503(req, "Service Unavailable", "shutting down\n", 0);
+    if (take_conn(req, w) != 0)
         return 0;
-    }
-    if (!gw_guard_origin(req, w)) {
-        h2o_send_error_403(req, "Forbidden", "origin not allowed (see --allowed-origins)\n", 0);
-        return 0;
-    }
-    int64_t n = __atomic_add_fetch(&w->g->ws_conns, 1, __ATOMIC_RELAXED);
-    if (n > w->g->cfg.max_conns) {
-        __atomic_fetch_sub(&w->g->ws_conns, 1, __ATOMIC_RELAXED);
-        GW_ADD(w->m.rejected_total, 1);
-        h2o_send_error_503(req, "Service Unavailable", "too many connections (--max-conns)\n", 0);
-        return 0;
-    }
     session *se = (session *)gw_clients_upgrade(w->clients, req, key, want_json(req), sizeof(session));
-    if (se == NULL) {
-        __atomic_fetch_sub(&w->g->ws_conns, 1, __ATOMIC_RELAXED);
-        h2o_send_error_503(req, "Service Unavailable", "out of memory\n", 0);
+    if (se == NULL)
+        return no_session(req, w);
+    se->w = w;
+    gw_subs_init(&se->subs);
+    return 0;
+}
+
+/* ---- GET /sse?sym=A[&sym=B|,B…][&since=T], Last-Event-ID: T or T1,T2… ---- */
+
+static int sse_bad(h2o_req_t *req, const char *why)
+{
+    h2o_send_error_400(req, "Bad Request", why, 0);
+    return -1;
+}
+
+/* The stream's instruments, in the client's order, without repeats; their
+ * count, or -1 after answering. */
+static int sse_syms(h2o_req_t *req, gw_worker *w, uint32_t *keys, uint32_t max)
+{
+    if (req->query_at == SIZE_MAX)
+        return sse_bad(req, "sym is required: /sse?sym=ticker_07 (see /api/config)\n");
+    const char *q = req->path.base + req->query_at + 1, *v;
+    size_t qn = req->path.len - req->query_at - 1, vn;
+    uint32_t n = 0;
+    while (gw_query_param(q, qn, "sym", &v, &vn) == 0) {
+        qn -= (size_t)(v + vn - q);
+        q = v + vn;
+        for (const char *p = v, *end = v + vn; p != NULL;) {
+            const char *comma = memchr(p, ',', (size_t)(end - p)), *stop = comma ? comma : end;
+            char sym[GW_SYM_MAX];
+            size_t len = (size_t)(stop - p);
+            int64_t inst = -1;
+            if (len < sizeof(sym)) {
+                memcpy(sym, p, len);
+                sym[len] = '\0';
+                inst = ts_instrument_index(sym, w->meta.count);
+            }
+            if (inst < 0)
+                return sse_bad(req, "unknown instrument in sym (see /api/config)\n");
+            uint32_t k = 0;
+            while (k < n && keys[k] != (uint32_t)inst)
+                k++;
+            if (k == n && n == max)
+                return sse_bad(req, "too many instruments in one stream (--max-subs)\n");
+            if (k == n)
+                keys[n++] = (uint32_t)inst;
+            p = comma ? comma + 1 : NULL;
+        }
+    }
+    if (n == 0)
+        return sse_bad(req, "sym is required: /sse?sym=ticker_07 (see /api/config)\n");
+    return (int)n;
+}
+
+/* Where each instrument starts: Last-Event-ID (one time for all, or one per
+ * instrument, as our ids are), else ?since=, else 0 (all history). */
+static int sse_since(h2o_req_t *req, int64_t *since, uint32_t n)
+{
+    int64_t t = 0;
+    h2o_iovec_t v;
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("last-event-id"), -1);
+    if (i >= 0) {
+        v = req->headers.entries[i].value;
+        int k = gw_parse_ms_list(v.base, v.len, since, n);
+        if (k == 1)
+            t = since[0];
+        else if (k == (int)n)
+            return 0;
+        else
+            return sse_bad(req, "Last-Event-ID must be one time or one per sym, as the stream's ids are\n");
+    } else if (gw_http_query(req, "since", &v) == 0 && gw_parse_ms(v.base, v.len, &t) != 0) {
+        return sse_bad(req, "since must be a whole number of ms (0 = all history)\n");
+    }
+    for (uint32_t k = 0; k < n; k++)
+        since[k] = t;
+    return 0;
+}
+
+int gw_session_sse(h2o_req_t *req, gw_worker *w)
+{
+    if (req->version >= 0x200) {
+        h2o_send_error_400(req, "Bad Request", "/sse is served over HTTP/1.x\n", 0);
         return 0;
+    }
+    if (!w->meta.ok) {
+        h2o_send_error_503(req, "Service Unavailable", "instruments not known yet (Redis or ts:meta missing); retry\n", 0);
+        return 0;
+    }
+    uint32_t max = (uint32_t)w->g->cfg.max_subs, *keys = malloc(max * sizeof(*keys));
+    int64_t *since = malloc(max * sizeof(*since));
+    int n = keys && since ? sse_syms(req, w, keys, max) : -2;
+    if (n == -2)
+        h2o_send_error_503(req, "Service Unavailable", "out of memory\n", 0);
+    if (n < 0 || sse_since(req, since, (uint32_t)n) != 0 || take_conn(req, w) != 0)
+        goto out;
+    session *se = (session *)gw_clients_sse(w->clients, req, keys, since, (uint32_t)n, sizeof(session));
+    if (se == NULL) {
+        no_session(req, w);
+        goto out;
     }
     se->w = w;
     gw_subs_init(&se->subs);
+    gw_buf b = {0};
+    gw_enc_sse_hello(&b, w->meta.epoch, w->meta.interval_ms, 1000);
+    if (!b.oom)
+        gw_client_send(&se->c, b.data, b.len);
+    gw_buf_free(&b);
+    for (int k = 0; k < n && !se->c.closing; k++)
+        if (gw_catchup_sub(w->catchup, &se->subs, &se->c, GW_FMT_SSE, keys[k], since[k]) != GW_OK)
+            gw_client_close(&se->c, 1011, "internal error");
+out:
+    free(keys);
+    free(since);
     return 0;
 }

@@ -87,9 +87,10 @@ int gw_worker_start(gw_worker *w);
 /* Writes w's /readyz reason under g->mu. */
 void gw_worker_set_reason(gw_worker *w, const char *reason);
 
-/* gw_session.c: a WebSocket client's requests. */
+/* gw_session.c: a WebSocket client's requests, an SSE client's stream. */
 const gw_client_hooks *gw_session_hooks(void);
 int gw_session_upgrade(h2o_req_t *req, gw_worker *w);
+int gw_session_sse(h2o_req_t *req, gw_worker *w);
 
 /* gw_guard.c: who may connect, what may be read (proto/gw_policy.h). */
 int gw_guard_init(gw_global *g, char *err, size_t errlen);

@@ -50,4 +50,24 @@ typedef struct gen_walk {
     gen_candles *candles; /* the open candles; start-up (gen_rollups.c) refills them, the ticker advances them */
 } gen_walk;
 
+/* Redis round-trip buckets of a tick batch, in µs (tickgen_redis_batch_seconds). */
+#define GEN_LAT_BUCKETS 14
+static const int64_t gen_lat_bounds_us[GEN_LAT_BUCKETS] = {500,    1000,   2500,    5000,    10000,   25000,   50000,
+                                                           100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
+
+/* What the ticker counts, for the summary line and /metrics; written by
+ * gen_ticker.c only. */
+typedef struct gen_stats {
+    uint64_t ticks;      /* tick times written (each for every instrument) */
+    uint64_t backfilled; /* of those, written after their interval had passed */
+    uint64_t entries;    /* stream entries added */
+    uint64_t candles;    /* candles written (closed) */
+    uint64_t duplicates; /* XADDs refused because the entry existed: already written */
+    uint64_t errors;     /* other failed commands */
+    uint64_t batches;
+    int64_t latency_us_sum, latency_us_max;
+    uint64_t reconnects;
+    uint64_t lat_count[GEN_LAT_BUCKETS + 1]; /* batches per bucket; the last is +Inf */
+} gen_stats;
+
 #endif

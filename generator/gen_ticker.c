@@ -39,18 +39,6 @@
 /* Commands queued before yielding to the loop so they are written (see fill). */
 #define GEN_SLICE_COMMANDS 4096
 
-typedef struct gen_stats {
-    uint64_t ticks;      /* tick times written (each for every instrument) */
-    uint64_t backfilled; /* of those, written after their interval had passed */
-    uint64_t entries;    /* stream entries added */
-    uint64_t candles;    /* candles written (closed) */
-    uint64_t duplicates; /* XADDs refused because the entry existed: already written */
-    uint64_t errors;     /* other failed commands */
-    uint64_t batches;
-    int64_t latency_us_sum, latency_us_max;
-    uint64_t reconnects;
-} gen_stats;
-
 struct gen_ticker {
     const gen_config *cfg;
     gen_walk *walk;
@@ -71,6 +59,8 @@ struct gen_ticker {
     int64_t fill_cminid[TS_LEVELS_MAX]; /* MINID of each candle level for this tick time */
     msgpack_sbuffer live_sb;
     gen_stats stats, last_summary;
+    /* A backfill longer than one batch, for its progress lines. */
+    int64_t bf_total, bf_done, bf_started_us, bf_logged_us;
 };
 
 static void pump(gen_ticker *g);
@@ -146,6 +136,10 @@ static void on_last_exec(redisAsyncContext *c, void *r, void *priv)
     int64_t lat = ts_mono_us() - g->batch_sent_us;
     g->stats.latency_us_sum += lat;
     g->stats.latency_us_max = lat > g->stats.latency_us_max ? lat : g->stats.latency_us_max;
+    int b = 0;
+    while (b < GEN_LAT_BUCKETS && lat > gen_lat_bounds_us[b])
+        b++;
+    g->stats.lat_count[b]++;
     g->stats.batches++;
     g->in_flight = 0;
     if (g->finishing) {
@@ -259,6 +253,35 @@ static void on_fill(evutil_socket_t fd, short what, void *arg)
     fill(arg);
 }
 
+/* Logs a backfill that takes more than one batch: its start, a progress
+ * line every few seconds, its end. left counts the intervals due, this
+ * batch's among them. */
+static void backfill_progress(gen_ticker *g, int64_t left, int64_t batch)
+{
+    int64_t now = ts_mono_us();
+    if (g->bf_total == 0) {
+        if (left <= batch)
+            return; /* one batch: the usual tick, or a short catch-up */
+        g->bf_total = left;
+        g->bf_done = 0;
+        g->bf_started_us = g->bf_logged_us = now;
+        ts_info("backfill: %" PRId64 " intervals due (%" PRId64 " s), in batches of %" PRId64, left,
+                left * g->cfg->interval_ms / 1000, batch);
+    } else if (left <= batch) {
+        ts_info("backfill: done, %" PRId64 " intervals in %.1f s", g->bf_done + left,
+                (double)(now - g->bf_started_us) / 1e6);
+        g->bf_total = 0;
+        return;
+    } else if (now - g->bf_logged_us >= 2000000) {
+        int64_t done = g->bf_done, all = done + left;
+        double rate = (double)done / ((double)(now - g->bf_started_us) / 1e6);
+        ts_info("backfill: %" PRId64 " of %" PRId64 " intervals written (%.0f%%), %.0f/s, about %.0f s left", done,
+                all, 100.0 * (double)done / (double)all, rate, rate > 0 ? (double)left / rate : 0.0);
+        g->bf_logged_us = now;
+    }
+    g->bf_done += batch;
+}
+
 /* Starts the next batch if one is due and none is in flight. */
 static void pump(gen_ticker *g)
 {
@@ -282,8 +305,7 @@ static void pump(gen_ticker *g)
         max = 1;
     if (count > max)
         count = max;
-    if (first < due && count > 1)
-        ts_debug("backfilling %" PRId64 " intervals from %" PRId64, count, first);
+    backfill_progress(g, (due - first) / iv + 1, count);
 
     g->batch_sent_us = ts_mono_us();
     g->fill_t = first;
@@ -335,6 +357,11 @@ gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_w
     struct timeval tv = {.tv_sec = cfg->summary_ms / 1000, .tv_usec = (cfg->summary_ms % 1000) * 1000};
     evtimer_add(g->summary_ev, &tv);
     return g;
+}
+
+const gen_stats *gen_ticker_stats(const gen_ticker *g)
+{
+    return &g->stats;
 }
 
 void gen_ticker_resume(gen_ticker *g)

@@ -30,5 +30,7 @@ void gen_ticker_stop(gen_ticker *t);
  * on_finished follows once it is answered (unless the connection drops first). */
 int gen_ticker_finish(gen_ticker *t);
 void gen_ticker_free(gen_ticker *t);
+/* Its counters, for /metrics (gen_metrics.c); valid while t lives. */
+const gen_stats *gen_ticker_stats(const gen_ticker *t);
 
 #endif

@@ -12,6 +12,7 @@
 #include "gen_redis.h"
 #include "gen_rollups.h"
 #include "gen_startup.h"
+#include "gen_metrics.h"
 #include "gen_ticker.h"
 #include "ts_entry.h"
 #include "ts_log.h"
@@ -28,6 +29,7 @@ typedef struct app {
     gen_startup *startup;
     gen_rollups *rollups;
     gen_ticker *ticker;
+    gen_metrics *metrics; /* --metrics-listen, or NULL */
     int stopping; /* SIGINT/SIGTERM seen: exit once nothing is in flight */
     int exit_code;
 } app;
@@ -161,7 +163,7 @@ static int validate(gen_config *c, char *err, size_t len)
 int main(int argc, char **argv)
 {
     gen_config cfg;
-    const char *log_level;
+    const char *log_level, *metrics_listen;
     memset(&cfg, 0, sizeof(cfg));
     const ts_opt opts[] = {
         {"redis", "TS_REDIS_URL", TS_OPT_REDIS, &cfg.redis, "redis://127.0.0.1:6379", 0, 0,
@@ -191,6 +193,8 @@ int main(int argc, char **argv)
         {"lease", "TS_LEASE", TS_OPT_DURATION, &cfg.lease_ms, "0ms", 0, 86400000,
          "standby lease (ts:lease:generator): the leader writes, others wait and take over this long after "
          "its last write; 0ms = 2 intervals, at least 2s"},
+        {"metrics-listen", "TS_METRICS_LISTEN", TS_OPT_STRING, &metrics_listen, "", 0, 0,
+         "host:port to serve /metrics (Prometheus) and /healthz on; empty: none"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &log_level, "info", 0, 0, "debug, info, warn or error"},
     };
     const size_t nopts = sizeof(opts) / sizeof(opts[0]);
@@ -255,18 +259,31 @@ int main(int argc, char **argv)
         ts_error("out of memory at start");
         return 1;
     }
-    char ladder[256];
-    ts_ladder_format(&cfg.ladder, ladder, sizeof(ladder));
-    ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d, lease %lld ms as %s",
-            (long long)cfg.instruments, (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder,
-            cfg.redis.host, cfg.redis.port, (long long)cfg.lease_ms, gen_lease_id(a.lease));
-    event_base_dispatch(a.base);
+    if (metrics_listen[0] != '\0') {
+        a.metrics = gen_metrics_start(a.base, metrics_listen, gen_ticker_stats(a.ticker), &a.walk, a.conn, err,
+                                      sizeof(err));
+        if (a.metrics == NULL) {
+            fprintf(stderr, "tickgen: %s\n", err);
+            a.exit_code = 2; /* after the cleanup below */
+        } else {
+            ts_info("serving /metrics and /healthz on %s", metrics_listen);
+        }
+    }
+    if (a.exit_code == 0) {
+        char ladder[256];
+        ts_ladder_format(&cfg.ladder, ladder, sizeof(ladder));
+        ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d, lease %lld ms as %s",
+                (long long)cfg.instruments, (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder,
+                cfg.redis.host, cfg.redis.port, (long long)cfg.lease_ms, gen_lease_id(a.lease));
+        event_base_dispatch(a.base);
+    }
 
     gen_redis_free(a.conn); /* first: pending callbacks (NULL replies) reach start-up and the ticker */
     gen_startup_free(a.startup);
     gen_lease_free(a.lease);
     gen_rollups_free(a.rollups);
     gen_ticker_free(a.ticker);
+    gen_metrics_free(a.metrics);
     walk_free(&a.walk);
     event_free(sigint);
     event_free(sigterm);

@@ -24,3 +24,9 @@ webui/vendor/msgpack.min.js webui/vendor/msgpack.min.js.map: webui/vendor/%: nod
 clean: clean-webui
 clean-webui:
 	rm -rf webui/vendor
+
+# A fresh clone has no node_modules until `make deps`: say so in one line
+# rather than "No rule to make target". (A present file has no
+# prerequisites, so this recipe never runs once npm ci has.)
+node_modules/%:
+	@echo "make: $@ is missing: run 'make deps' first (apt packages and npm ci; 'make run' and 'make test' do it themselves)" >&2; exit 2

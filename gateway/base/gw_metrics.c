@@ -104,16 +104,16 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
 {
     line(b, "tickgw_ready", "gauge", "1 when Redis is reachable and ts:live is subscribed on every worker",
          (uint64_t)ready);
-    line(b, "tickgw_connections", "gauge", "open WebSocket connections", SUM(connections));
+    line(b, "tickgw_connections", "gauge", "open client connections (WebSocket and SSE)", SUM(connections));
     line(b, "tickgw_subscriptions", "gauge", "instrument subscriptions of open connections", SUM(subscriptions));
-    line(b, "tickgw_connections_accepted_total", "counter", "WebSocket connections accepted", SUM(accepted_total));
-    line(b, "tickgw_connections_rejected_total", "counter", "WebSocket upgrades refused by --max-conns",
+    line(b, "tickgw_connections_accepted_total", "counter", "client connections accepted (WebSocket and SSE)", SUM(accepted_total));
+    line(b, "tickgw_connections_rejected_total", "counter", "WebSocket upgrades and SSE requests refused by --max-conns",
          SUM(rejected_total));
-    line(b, "tickgw_origin_refused_total", "counter", "WebSocket upgrades refused with 403 for their Origin",
+    line(b, "tickgw_origin_refused_total", "counter", "WebSocket upgrades and SSE requests refused with 403 for their Origin",
          SUM(origin_refused_total));
     line(b, "tickgw_per_ip_refused_total", "counter", "connections closed at accept: over --max-conns-per-ip",
          SUM(per_ip_refused_total));
-    line(b, "tickgw_messages_sent_total", "counter", "WebSocket messages queued to clients",
+    line(b, "tickgw_messages_sent_total", "counter", "messages (SSE: events and their parts) queued to clients",
          SUM(messages_sent_total));
     line(b, "tickgw_bytes_sent_total", "counter", "payload bytes of those messages", SUM(bytes_sent_total));
     line(b, "tickgw_slow_client_closes_total", "counter", "connections closed 1008 for a send queue over the cap",
@@ -143,6 +143,12 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
         lag = ts_now_ms() - oldest;
     line(b, "tickgw_live_lag_ms", "gauge", "ms from the time of the last live tick received to now (worst worker)",
          (uint64_t)(lag < 0 ? 0 : lag));
+    char tmp[256];
+    int len = snprintf(tmp, sizeof(tmp),
+                       "# HELP tickgw_live_lag_seconds the same in seconds (tickgw_live_lag_ms is kept for old "
+                       "dashboards)\n# TYPE tickgw_live_lag_seconds gauge\ntickgw_live_lag_seconds %.3f\n",
+                       (double)(lag < 0 ? 0 : lag) / 1000.0);
+    gw_buf_put(b, tmp, (size_t)len);
 
     histogram(b, ms, n, "tickgw_catchup_seconds", "time from a sub to its final hist", offsetof(gw_wmetrics, catchup_bucket),
               offsetof(gw_wmetrics, catchup_sum_us), offsetof(gw_wmetrics, catchup_total));

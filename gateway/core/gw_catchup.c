@@ -83,7 +83,7 @@ struct gw_catchup {
     gw_wmetrics *m;
     h2o_linklist_t queued, wait_sync, wait_drain;
     uint32_t inflight; /* XRANGEs awaiting their reply */
-    gw_buf enc[2];     /* scratch for one message, per gw_fmt */
+    gw_buf enc[GW_FMT_COUNT]; /* scratch for one message, per gw_fmt */
     int32_t *run;      /* scratch for one hist run */
     size_t run_n, run_cap;
     int64_t run_t0;
@@ -106,8 +106,8 @@ void gw_catchup_free(gw_catchup *ct)
 {
     if (ct == NULL)
         return;
-    gw_buf_free(&ct->enc[0]);
-    gw_buf_free(&ct->enc[1]);
+    for (int f = 0; f < GW_FMT_COUNT; f++)
+        gw_buf_free(&ct->enc[f]);
     free(ct->run);
     free(ct);
 }
@@ -167,9 +167,23 @@ static void sub_remove(gw_sub *s)
 static void send_enc(gw_sub *s)
 {
     gw_buf *b = &s->ct->enc[s->fmt];
-    if (!b->oom)
+    if (!b->oom && b->len != 0)
         gw_client_send(s->c, b->data, b->len);
     gw_buf_reset(b);
+}
+
+/* SSE: an event per tick (a cut stream resumes after the last), `live` left in b at the end. */
+static void run_flush_sse(gw_sub *s, gw_catchup *ct, gw_buf *b, int more)
+{
+    for (size_t i = 0; i < ct->run_n && !s->c->closing; i++, gw_buf_reset(b)) {
+        s->cu.last_sent = ct->run_t0 + (int64_t)i * ct->meta->interval_ms;
+        gw_enc_tick(b, GW_FMT_SSE, ct->meta->names[s->inst], s->cu.last_sent, ct->run[i]);
+        if (!b->oom)
+            gw_client_send_tick(s->c, s->inst, s->cu.last_sent, b->data, b->len);
+    }
+    ct->run_n = 0;
+    if (!more)
+        gw_enc_sse_live(b, ct->meta->names[s->inst], ct->meta->epoch, s->cu.last_sent);
 }
 
 static void run_flush(gw_sub *s, int more)
@@ -178,7 +192,9 @@ static void run_flush(gw_sub *s, int more)
     const gw_meta *meta = ct->meta;
     int64_t dt = meta->interval_ms;
     gw_buf *b = &ct->enc[s->fmt];
-    if (ct->run_n == 0) {
+    if (s->fmt == GW_FMT_SSE) {
+        run_flush_sse(s, ct, b, more); /* b is empty unless more == 0 */
+    } else if (ct->run_n == 0) {
         if (more)
             return;
         /* Nothing (more) to catch up: the final hist is empty and repeats the
@@ -293,7 +309,7 @@ static void read_on(gw_sub *s)
     if (s->c->closing)
         return;
     size_t pace = (size_t)ct->cfg->send_queue / 4;
-    size_t hist_max = (size_t)ct->cfg->chunk * (s->fmt == GW_FMT_JSON ? 12 : 5) + 256;
+    size_t hist_max = (size_t)ct->cfg->chunk * (s->fmt == GW_FMT_JSON ? 12 : s->fmt == GW_FMT_SSE ? 96 : 5) + 256;
     size_t queued = gw_client_queued(s->c);
     gw_cu_env e = env_of(ct);
     while (slot_free(ct) && h2o_linklist_is_empty(&ct->queued) && gw_cu_may_pipeline(&s->cu, &e, queued, hist_max, pace))

@@ -60,7 +60,7 @@ struct gw_feed {
 
     gw_ring ring;
     h2o_linklist_t *live;       /* per instrument: its GW_SUB_LIVE subscriptions */
-    gw_buf enc[2];              /* one tick message per gw_fmt, shared by every client */
+    gw_buf enc[GW_FMT_COUNT];   /* one tick message per gw_fmt, shared by every client */
     uint64_t sent;              /* messages fanned out so far */
 
     /* Repair of a hole (ticks with repair_from < t < repair_to). */
@@ -151,8 +151,8 @@ void gw_feed_free(gw_feed *f)
         return;
     reset(f);
     free(f->pending);
-    gw_buf_free(&f->enc[0]);
-    gw_buf_free(&f->enc[1]);
+    for (int k = 0; k < GW_FMT_COUNT; k++)
+        gw_buf_free(&f->enc[k]);
     gw_probe_free(f->probe);
     free(f);
 }
@@ -182,7 +182,7 @@ static void fan_out(gw_feed *f, int64_t t, const int32_t *prices)
     for (uint32_t i = 0; i < meta->count; i++) {
         if (h2o_linklist_is_empty(&f->live[i]) || prices[i] == GW_MISSING)
             continue;
-        int encoded[2] = {0, 0};
+        int encoded[GW_FMT_COUNT] = {0};
         h2o_linklist_t *next;
         for (h2o_linklist_t *l = f->live[i].next; l != &f->live[i]; l = next) {
             next = l->next; /* a send may close this client and unlink its sub */
@@ -192,7 +192,7 @@ static void fan_out(gw_feed *f, int64_t t, const int32_t *prices)
             gw_buf *b = &f->enc[s->fmt];
             int hole = t != s->cu.last_sent + dt;
             s->cu.cursor = s->cu.last_sent = t;
-            if (hole) {
+            if (hole && s->fmt != GW_FMT_SSE) { /* an SSE event carries its own t */
                 /* The client's run ends before a hole: this tick starts a new one. */
                 gw_buf one = {0};
                 gw_enc_hist(&one, s->fmt, meta->names[i], meta->epoch, t, dt, &prices[i], 1, t, 0);
@@ -208,7 +208,7 @@ static void fan_out(gw_feed *f, int64_t t, const int32_t *prices)
                 encoded[s->fmt] = 1;
             }
             if (!b->oom)
-                gw_client_send(s->c, b->data, b->len);
+                gw_client_send_tick(s->c, i, t, b->data, b->len);
             f->sent++;
         }
     }

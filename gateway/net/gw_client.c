@@ -8,7 +8,13 @@
  * closed 1008 and counted; catch-up pauses at a quarter of the cap until the
  * client drains (gw_catchup.c), so only a client that does not read hits it.
  * A closing client gets --close-timeout ms to take its close frame, then its
- * socket is dropped, which frees its queue. */
+ * socket is dropped, which frees its queue.
+ *
+ * SSE clients never speak, so their keepalive runs the other way: a stream
+ * quiet for --ping-interval gets a comment line, and one whose write has
+ * not completed for twice that (the peer takes nothing: gone or stuck) is
+ * dropped and counted as a ping timeout. A close is an `event: close` with
+ * the same code and reason a WebSocket gets, then the end of the stream. */
 #include "gw_client.h"
 
 #include <stdio.h>
@@ -62,11 +68,19 @@ static void mark_dirty(gw_client *c)
         h2o_timeout_link(c->set->loop, &c->set->flush_timeout, &c->set->flush_entry);
 }
 
+static gw_wire *wire_of(gw_client *c)
+{
+    return c->kind == GW_CLIENT_SSE ? &c->sse.wire : &c->ws.wire;
+}
+
 static void client_free(gw_client *c)
 {
     gw_clients *set = c->set;
     set->hooks.on_free(c);
-    gw_wsconn_dispose(&c->ws);
+    if (c->kind == GW_CLIENT_SSE)
+        gw_sseconn_dispose(&c->sse);
+    else
+        gw_wsconn_dispose(&c->ws);
     h2o_linklist_unlink(&c->link);
     if (c->dirty)
         h2o_linklist_unlink(&c->dirty_link);
@@ -84,14 +98,27 @@ static void on_flush(h2o_timeout_entry_t *entry)
         gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, dirty_link, set->dirty.next);
         h2o_linklist_unlink(&c->dirty_link);
         c->dirty = 0;
-        gw_wsconn_proceed(&c->ws); /* may free c */
+        if (c->kind == GW_CLIENT_SSE) /* may free c */
+            gw_sseconn_proceed(&c->sse);
+        else
+            gw_wsconn_proceed(&c->ws);
     }
     gw_metrics_fanout_flushed(set->m);
 }
 
 size_t gw_client_queued(const gw_client *c)
 {
-    return gw_wsconn_queued(&c->ws);
+    return c->kind == GW_CLIENT_SSE ? gw_sseconn_queued(&c->sse) : gw_wsconn_queued(&c->ws);
+}
+
+/* `event: close` with the code and reason a WebSocket would get (ours: no
+ * quotes or backslashes to escape). */
+static void sse_close(gw_sseconn *sse, uint16_t code, const char *reason)
+{
+    char ev[192];
+    int n = snprintf(ev, sizeof(ev), "event: close\ndata: {\"code\":%u,\"reason\":\"%s\"}\n\n", code, reason);
+    gw_sseconn_put(sse, ev, n > 0 && (size_t)n < sizeof(ev) ? (size_t)n : 0);
+    gw_sseconn_finish(sse);
 }
 
 void gw_client_close(gw_client *c, uint16_t code, const char *reason)
@@ -102,24 +129,22 @@ void gw_client_close(gw_client *c, uint16_t code, const char *reason)
     c->close_deadline = ts_mono_ms() + c->set->lim.close_timeout;
     h2o_linklist_insert(&c->set->closing, &c->closing_link);
     c->set->hooks.on_closing(c);
-    wslay_event_queue_close(c->ws.ctx, code, (const uint8_t *)reason, strlen(reason));
+    if (c->kind == GW_CLIENT_SSE)
+        sse_close(&c->sse, code, reason);
+    else
+        wslay_event_queue_close(c->ws.ctx, code, (const uint8_t *)reason, strlen(reason));
     mark_dirty(c);
 }
 
-int gw_client_send(gw_client *c, const char *data, size_t len)
+/* After a message was queued: counts it, marks the client dirty, and closes
+ * it when its queue passed the cap. */
+static int queued_one(gw_client *c, size_t len)
 {
-    if (c->closing)
-        return -1;
-    struct wslay_event_msg m = {c->text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, (const uint8_t *)data, len};
-    if (wslay_event_queue_msg(c->ws.ctx, &m) != 0) {
-        gw_client_close(c, 1011, "internal error");
-        return -1;
-    }
     gw_clients *set = c->set;
     GW_ADD(set->m->messages_sent_total, 1);
     GW_ADD(set->m->bytes_sent_total, len);
     mark_dirty(c);
-    size_t queued = gw_wsconn_queued(&c->ws);
+    size_t queued = gw_client_queued(c);
     if (queued > (size_t)set->lim.send_queue) {
         char reason[96];
         snprintf(reason, sizeof(reason), "slow client: send queue over %lld bytes", (long long)set->lim.send_queue);
@@ -129,6 +154,33 @@ int gw_client_send(gw_client *c, const char *data, size_t len)
         return -1;
     }
     return 0;
+}
+
+int gw_client_send(gw_client *c, const char *data, size_t len)
+{
+    if (c->closing)
+        return -1;
+    if (c->kind == GW_CLIENT_SSE) {
+        gw_sseconn_put(&c->sse, data, len);
+        return queued_one(c, len);
+    }
+    struct wslay_event_msg m = {c->text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, (const uint8_t *)data, len};
+    if (wslay_event_queue_msg(c->ws.ctx, &m) != 0) {
+        gw_client_close(c, 1011, "internal error");
+        return -1;
+    }
+    return queued_one(c, len);
+}
+
+int gw_client_send_tick(gw_client *c, uint32_t key, int64_t t, const char *data, size_t len)
+{
+    if (c->kind != GW_CLIENT_SSE)
+        return gw_client_send(c, data, len);
+    if (c->closing)
+        return -1;
+    gw_sseconn_put(&c->sse, data, len);
+    gw_sseconn_end_tick(&c->sse, key, t);
+    return queued_one(c, len);
 }
 
 static void on_ws_msg(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg *arg)
@@ -143,28 +195,78 @@ static void on_ws_msg(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg 
     c->set->hooks.on_msg(c, (const char *)arg->msg, arg->msg_length, arg->opcode == WSLAY_TEXT_FRAME);
 }
 
-gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, size_t size)
+static void on_sse_gone(gw_sseconn *conn)
+{
+    client_free(H2O_STRUCT_FROM_MEMBER(gw_client, sse, conn));
+}
+
+static gw_client *client_new(gw_clients *set, gw_client_kind kind, size_t size)
 {
     gw_client *c = calloc(1, size < sizeof(gw_client) ? sizeof(gw_client) : size);
     if (c == NULL)
         return NULL;
     c->set = set;
-    c->text = text;
-    if (gw_wsconn_upgrade(&c->ws, req, key, on_ws_msg, (uint64_t)set->lim.max_msg) != 0) {
-        gw_wsconn_dispose(&c->ws);
-        free(c);
-        return NULL;
-    }
+    c->kind = kind;
+    return c;
+}
+
+static gw_client *client_added(gw_clients *set, gw_client *c)
+{
     h2o_linklist_insert(&set->all, &c->link);
     GW_ADD(set->m->connections, 1);
     GW_ADD(set->m->accepted_total, 1);
     return c;
 }
 
+gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, size_t size)
+{
+    gw_client *c = client_new(set, GW_CLIENT_WS, size);
+    if (c == NULL)
+        return NULL;
+    c->text = text;
+    if (gw_wsconn_upgrade(&c->ws, req, key, on_ws_msg, (uint64_t)set->lim.max_msg) != 0) {
+        gw_wsconn_dispose(&c->ws);
+        free(c);
+        return NULL;
+    }
+    return client_added(set, c);
+}
+
+gw_client *gw_clients_sse(gw_clients *set, h2o_req_t *req, const uint32_t *keys, const int64_t *since, uint32_t n,
+                          size_t size)
+{
+    gw_client *c = client_new(set, GW_CLIENT_SSE, size);
+    if (c == NULL)
+        return NULL;
+    if (gw_sseconn_start(&c->sse, req, on_sse_gone, keys, since, n, 2 * set->lim.ping_interval) != 0) {
+        gw_sseconn_dispose(&c->sse);
+        free(c);
+        return NULL;
+    }
+    return client_added(set, c);
+}
+
 void gw_clients_close_all(gw_clients *set, uint16_t code, const char *reason)
 {
     for (h2o_linklist_t *l = set->all.next; l != &set->all; l = l->next)
         gw_client_close(H2O_STRUCT_FROM_MEMBER(gw_client, link, l), code, reason);
+}
+
+/* An SSE stream: a comment when quiet, dropped when its peer takes nothing. */
+static void sse_keepalive(gw_client *c, int64_t now)
+{
+    gw_clients *set = c->set;
+    int64_t iv = set->lim.ping_interval;
+    gw_wire *w = &c->sse.wire;
+    if (h2o_socket_is_writing(w->sock) && now - w->write_at_ms >= 2 * iv) {
+        ts_info("worker %d: dropping an SSE client that took nothing for %lld ms", set->worker_id,
+                (long long)(now - w->write_at_ms));
+        GW_ADD(set->m->ping_timeouts_total, 1);
+        client_free(c);
+    } else if (now - c->sse.last_tx_ms >= iv) {
+        gw_sseconn_put(&c->sse, ": keepalive\n\n", 13);
+        mark_dirty(c);
+    }
 }
 
 /* Once a second at most: ping the silent, drop the ones silent for two intervals. */
@@ -178,14 +280,19 @@ static void keepalive(gw_clients *set, int64_t now)
     for (h2o_linklist_t *l = set->all.next; l != &set->all; l = next) {
         next = l->next;
         gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, link, l);
-        if (c->closing || c->ws.sock == NULL)
+        gw_wire *w = wire_of(c);
+        if (c->closing || w->sock == NULL)
             continue;
-        int64_t idle = now - c->ws.last_rx_ms;
+        if (c->kind == GW_CLIENT_SSE) {
+            sse_keepalive(c, now);
+            continue;
+        }
+        int64_t idle = now - w->last_rx_ms;
         if (idle >= 2 * iv) {
             ts_info("worker %d: dropping a client silent for %lld ms", set->worker_id, (long long)idle);
             GW_ADD(set->m->ping_timeouts_total, 1);
             client_free(c);
-        } else if (idle >= iv && c->ping_sent_ms <= c->ws.last_rx_ms) {
+        } else if (idle >= iv && c->ping_sent_ms <= w->last_rx_ms) {
             struct wslay_event_msg m = {WSLAY_PING, NULL, 0};
             if (wslay_event_queue_msg(c->ws.ctx, &m) == 0) {
                 c->ping_sent_ms = now;
@@ -201,7 +308,7 @@ void gw_clients_tick(gw_clients *set, int64_t now, int stopping)
     for (h2o_linklist_t *l = set->closing.next; l != &set->closing; l = next) {
         next = l->next;
         gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, closing_link, l);
-        if (now > c->close_deadline && c->ws.sock != NULL)
+        if (now > c->close_deadline && wire_of(c)->sock != NULL)
             client_free(c); /* it did not take its close frame in time: drop socket and queue */
     }
     if (!stopping)

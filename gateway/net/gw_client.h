@@ -1,5 +1,11 @@
-/* gw_client.h — one worker's WebSocket clients: send queues, closes,
- * keepalive, and the one flush per loop turn.
+/* gw_client.h — one worker's clients, whatever their transport: send
+ * queues, closes, keepalive, and the one flush per loop turn.
+ *
+ * Two transports sit under one client type: WebSocket (gw_wsconn, wslay
+ * framing) and Server-Sent Events (gw_sseconn). The layers above send
+ * bytes encoded for the client's format and never ask which transport
+ * carries them; the few places that differ (framing, a close, a keepalive)
+ * switch on `kind` here.
  *
  * Sending: gw_client_send queues a copy into wslay and marks the client
  * dirty; once per loop turn, after every event of the turn has run, the
@@ -27,18 +33,25 @@
 #include <stdint.h>
 
 #include "gw_metrics.h"
+#include "gw_sseconn.h"
 #include "gw_wsconn.h"
 
 typedef struct gw_clients gw_clients;
 typedef struct gw_client gw_client;
 
+typedef enum { GW_CLIENT_WS, GW_CLIENT_SSE } gw_client_kind;
+
 struct gw_client {
     gw_clients *set;
-    gw_wsconn ws;
-    int text;             /* text frames (JSON) rather than binary (msgpack) */
+    gw_client_kind kind;
+    union {               /* by kind; both start with their gw_wire */
+        gw_wsconn ws;
+        gw_sseconn sse;
+    };
+    int text;             /* WebSocket: text frames (JSON) rather than binary (msgpack) */
     int closing;          /* read-only above: no more sends */
     int dirty;
-    int64_t ping_sent_ms; /* last keepalive ping; answered once ws.last_rx_ms passes it */
+    int64_t ping_sent_ms; /* last keepalive ping; answered once the wire's last_rx_ms passes it */
     int64_t close_deadline;
     h2o_linklist_t link;         /* set->all */
     h2o_linklist_t dirty_link;   /* set->dirty */
@@ -46,7 +59,7 @@ struct gw_client {
 };
 
 typedef struct gw_client_hooks {
-    /* A data message from the peer. */
+    /* A data message from the peer (WebSocket only). */
     void (*on_msg)(gw_client *c, const char *data, size_t len, int is_text);
     /* The client started closing: nothing more will be sent to it. */
     void (*on_closing)(gw_client *c);
@@ -58,7 +71,7 @@ typedef struct gw_client_limits {
     int64_t max_msg;       /* bytes of one message from the peer */
     int64_t send_queue;    /* bytes queued before the client is closed 1008 */
     int64_t close_timeout; /* ms a closing client gets to take its close frame */
-    int64_t ping_interval; /* ms of silence before a ping; twice that drops it */
+    int64_t ping_interval; /* ms of silence before a ping (SSE: a comment); twice that drops it */
 } gw_client_limits;
 
 gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limits *lim, gw_wmetrics *m,
@@ -71,8 +84,17 @@ void gw_clients_free(gw_clients *set);
  * memory; then the caller answers the request. */
 gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, size_t size);
 
+/* Answers an SSE request (200, text/event-stream) and makes a client of
+ * `size` bytes whose stream carries the instruments keys[0..n) (event ids:
+ * gw_sseconn.h), each starting at since[i]. NULL when out of memory. */
+gw_client *gw_clients_sse(gw_clients *set, h2o_req_t *req, const uint32_t *keys, const int64_t *since, uint32_t n,
+                          size_t size);
+
 /* Queues one message; -1 when the client is closing or was just closed as slow. */
 int gw_client_send(gw_client *c, const char *data, size_t len);
+/* Queues one tick message of instrument `key` at time t: for SSE the event's
+ * `data:` line, ended here with its id; for WebSocket a message as above. */
+int gw_client_send_tick(gw_client *c, uint32_t key, int64_t t, const char *data, size_t len);
 void gw_client_close(gw_client *c, uint16_t code, const char *reason);
 size_t gw_client_queued(const gw_client *c);
 

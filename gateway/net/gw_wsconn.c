@@ -3,9 +3,8 @@
  *
  * wslay does the protocol (framing, masking checks, control frames, the
  * closing handshake, the message size limit); this file only moves bytes:
- * the socket's input buffer into wslay, wslay's frames into `out`, and `out`
- * to the socket. While the socket holds one buffer, wslay fills another;
- * an idle connection keeps one small buffer at most. */
+ * the socket's input buffer into wslay, and wslay's frames into the wire's
+ * output buffer, which gw_wire.c hands to the socket. */
 #include <string.h>
 
 #include "gw_wsconn.h"
@@ -14,7 +13,7 @@
 
 #include "ts_time.h"
 
-static void on_write_done(h2o_socket_t *sock, const char *err);
+static void on_written(gw_wire *w, const char *err);
 
 /* Reports the end once; the owner frees conn from inside the callback. */
 static void fail(gw_wsconn *conn)
@@ -29,7 +28,7 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 {
     (void)flags;
     gw_wsconn *conn = user;
-    h2o_buffer_t *in = conn->sock->input;
+    h2o_buffer_t *in = conn->wire.sock->input;
     if (in->size == 0) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
@@ -37,7 +36,7 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
     if (len > in->size)
         len = in->size;
     memcpy(buf, in->bytes, len);
-    h2o_buffer_consume(&conn->sock->input, len);
+    h2o_buffer_consume(&conn->wire.sock->input, len);
     return (ssize_t)len;
 }
 
@@ -46,8 +45,8 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 {
     (void)flags;
     gw_wsconn *conn = user;
-    gw_buf_put(&conn->out, data, len);
-    if (conn->out.oom) {
+    gw_buf_put(&conn->wire.out, data, len);
+    if (conn->wire.out.oom) {
         wslay_event_set_error(ctx, WSLAY_ERR_NOMEM);
         return -1;
     }
@@ -80,12 +79,12 @@ static const struct wslay_event_callbacks callbacks = {
 
 static void on_read(h2o_socket_t *sock, const char *err)
 {
-    gw_wsconn *conn = sock->data;
+    gw_wsconn *conn = H2O_STRUCT_FROM_MEMBER(gw_wsconn, wire, (gw_wire *)sock->data);
     if (err != NULL) {
         fail(conn);
         return;
     }
-    conn->last_rx_ms = ts_mono_ms();
+    conn->wire.last_rx_ms = ts_mono_ms();
     gw_wsconn_proceed(conn);
 }
 
@@ -96,9 +95,7 @@ static void on_upgraded(void *user, h2o_socket_t *sock, size_t reqsize)
         fail(conn);
         return;
     }
-    conn->sock = sock;
-    sock->data = conn;
-    h2o_buffer_consume(&sock->input, reqsize);
+    gw_wire_attach(&conn->wire, sock, reqsize);
     gw_wsconn_proceed(conn);
 }
 
@@ -106,7 +103,8 @@ int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, g
                       uint64_t max_msg)
 {
     conn->cb = cb;
-    conn->last_rx_ms = ts_mono_ms();
+    conn->wire.last_rx_ms = ts_mono_ms();
+    conn->wire.on_written = on_written;
     if (wslay_event_context_server_init(&conn->ctx, &callbacks, conn) != 0) {
         conn->ctx = NULL; /* wslay 1.1.1 frees it on failure but leaves the pointer */
         return -1;
@@ -123,29 +121,9 @@ int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, g
     return 0;
 }
 
-/* A written buffer up to this size is kept for the next frames; a bigger one
- * (a catch-up burst) is freed, so an idle connection holds at most this. */
-#define KEEP_CAP 4096
-
-static void start_write(gw_wsconn *conn)
+static void on_written(gw_wire *w, const char *err)
 {
-    /* The socket takes `out`; wslay starts a new one while it is written. */
-    conn->wr = conn->out;
-    memset(&conn->out, 0, sizeof(conn->out));
-    h2o_iovec_t b = h2o_iovec_init(conn->wr.data, conn->wr.len);
-    h2o_socket_write(conn->sock, &b, 1, on_write_done);
-}
-
-static void on_write_done(h2o_socket_t *sock, const char *err)
-{
-    gw_wsconn *conn = sock->data;
-    if (conn->out.data == NULL && conn->wr.cap <= KEEP_CAP) {
-        conn->out = conn->wr;
-        conn->out.len = 0;
-        memset(&conn->wr, 0, sizeof(conn->wr));
-    } else {
-        gw_buf_free(&conn->wr);
-    }
+    gw_wsconn *conn = H2O_STRUCT_FROM_MEMBER(gw_wsconn, wire, w);
     if (err != NULL) {
         fail(conn);
         return;
@@ -157,21 +135,18 @@ static void on_write_done(h2o_socket_t *sock, const char *err)
  * been reported gone (its owner has freed it), else 0. */
 static int proceed_once(gw_wsconn *conn)
 {
-    while (conn->sock->input->size != 0 && wslay_event_want_read(conn->ctx)) {
+    h2o_socket_t *sock = conn->wire.sock;
+    while (sock->input->size != 0 && wslay_event_want_read(conn->ctx)) {
         if (wslay_event_recv(conn->ctx) != 0)
             goto gone;
     }
     if (wslay_event_want_write(conn->ctx) && wslay_event_send(conn->ctx) != 0)
         goto gone;
-    int writing = h2o_socket_is_writing(conn->sock);
-    if (!writing && conn->out.len != 0) {
-        start_write(conn);
-        writing = 1;
-    }
+    int writing = gw_wire_flush(&conn->wire);
     if (wslay_event_want_read(conn->ctx))
-        h2o_socket_read_start(conn->sock, on_read);
+        h2o_socket_read_start(sock, on_read);
     else if (writing)
-        h2o_socket_read_stop(conn->sock);
+        h2o_socket_read_stop(sock);
     else
         goto gone; /* closing handshake done and the close frame written */
     return 0;
@@ -182,7 +157,7 @@ gone:
 
 void gw_wsconn_proceed(gw_wsconn *conn)
 {
-    if (conn->sock == NULL || conn->failed)
+    if (conn->wire.sock == NULL || conn->failed)
         return; /* before the 101 is out: on_upgraded proceeds */
     /* A flush from inside our own message callback (wslay_event_recv is on
      * the stack): the outer pass sends what was queued when it returns. */
@@ -195,7 +170,7 @@ void gw_wsconn_proceed(gw_wsconn *conn)
 
 size_t gw_wsconn_queued(const gw_wsconn *conn)
 {
-    size_t n = conn->out.len + conn->wr.len;
+    size_t n = gw_wire_queued(&conn->wire);
     if (conn->ctx != NULL)
         n += wslay_event_get_queued_msg_length(conn->ctx);
     return n;
@@ -203,13 +178,8 @@ size_t gw_wsconn_queued(const gw_wsconn *conn)
 
 void gw_wsconn_dispose(gw_wsconn *conn)
 {
-    if (conn->sock != NULL) {
-        h2o_socket_close(conn->sock);
-        conn->sock = NULL;
-    }
+    gw_wire_dispose(&conn->wire);
     if (conn->ctx != NULL)
         wslay_event_context_free(conn->ctx);
     conn->ctx = NULL;
-    gw_buf_free(&conn->out);
-    gw_buf_free(&conn->wr);
 }

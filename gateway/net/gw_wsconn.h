@@ -6,7 +6,7 @@
  * payload separately, so every message cost two writes in two loop turns,
  * and a burst of N messages 2N. The fan-out of one tick to 1,000 clients was
  * dominated by those writes (docs/PERFORMANCE.md). Here wslay's frames are
- * appended to a per-connection buffer, and a flush hands everything queued
+ * appended to the connection's gw_wire, and a flush hands everything queued
  * since the last one to the socket in one write. */
 #ifndef GW_WSCONN_H
 #define GW_WSCONN_H
@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <wslay/wslay.h>
 
-#include "gw_buf.h"
+#include "gw_wire.h"
 
 typedef struct gw_wsconn gw_wsconn;
 
@@ -27,12 +27,9 @@ typedef struct gw_wsconn gw_wsconn;
 typedef void (*gw_wsconn_cb)(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg *arg);
 
 struct gw_wsconn {
-    h2o_socket_t *sock;          /* NULL until the 101 response is out */
+    gw_wire wire;                /* first; its socket is NULL until the 101 response is out */
     wslay_event_context_ptr ctx;
     gw_wsconn_cb cb;
-    gw_buf out;                  /* frames made by wslay, not yet given to the socket */
-    gw_buf wr;                   /* the buffer the socket is writing (h2o holds it until done) */
-    int64_t last_rx_ms;          /* monotonic time the peer last sent us bytes */
     int failed;                  /* cb(NULL) has been called */
     int in_proceed;              /* gw_wsconn_proceed is on the stack */
 };

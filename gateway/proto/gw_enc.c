@@ -139,14 +139,20 @@ void gw_json_str(gw_buf *b, const char *s, size_t n)
 void gw_enc_tick(gw_buf *b, gw_fmt f, const char *sym, int64_t t, int32_t p)
 {
     size_t sl = strlen(sym);
-    if (f == GW_FMT_JSON) {
-        PUT_LIT(b, "{\"op\":\"tick\",\"sym\":");
+    if (f == GW_FMT_JSON || f == GW_FMT_SSE) {
+        if (f == GW_FMT_SSE)
+            PUT_LIT(b, "data: {\"sym\":");
+        else
+            PUT_LIT(b, "{\"op\":\"tick\",\"sym\":");
         gw_json_str(b, sym, sl);
         PUT_LIT(b, ",\"t\":");
         gw_json_int(b, t);
         PUT_LIT(b, ",\"p\":");
         gw_json_int(b, p);
-        put_byte(b, '}');
+        if (f == GW_FMT_SSE)
+            PUT_LIT(b, "}\n");
+        else
+            put_byte(b, '}');
         return;
     }
     mp_map(b, 4);
@@ -210,6 +216,12 @@ void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0
 void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym)
 {
     const char *name = gw_err_name(code);
+    if (f == GW_FMT_SSE) {
+        PUT_LIT(b, "event: err\ndata: ");
+        gw_enc_err(b, GW_FMT_JSON, code, msg, sym);
+        PUT_LIT(b, "\n\n");
+        return;
+    }
     if (f == GW_FMT_JSON) {
         PUT_LIT(b, "{\"op\":\"err\",\"code\":");
         gw_json_str(b, name, strlen(name));
@@ -308,4 +320,26 @@ void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t f
         range_col(b, f, cols[k].name, c, n, filled, cols[k].off);
     if (f == GW_FMT_JSON)
         put_byte(b, '}');
+}
+
+void gw_enc_sse_hello(gw_buf *b, int64_t epoch, int64_t dt, int64_t retry_ms)
+{
+    PUT_LIT(b, "retry: ");
+    gw_json_int(b, retry_ms);
+    PUT_LIT(b, "\nevent: hello\ndata: {\"epoch\":");
+    gw_json_int(b, epoch);
+    PUT_LIT(b, ",\"dt\":");
+    gw_json_int(b, dt);
+    PUT_LIT(b, "}\n\n");
+}
+
+void gw_enc_sse_live(gw_buf *b, const char *sym, int64_t epoch, int64_t last)
+{
+    PUT_LIT(b, "event: live\ndata: {\"sym\":");
+    gw_json_str(b, sym, strlen(sym));
+    PUT_LIT(b, ",\"epoch\":");
+    gw_json_int(b, epoch);
+    PUT_LIT(b, ",\"last\":");
+    gw_json_int(b, last);
+    PUT_LIT(b, "}\n\n");
 }

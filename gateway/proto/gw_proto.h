@@ -12,7 +12,8 @@
 
 #include "gw_buf.h"
 
-typedef enum { GW_FMT_MSGPACK = 0, GW_FMT_JSON = 1 } gw_fmt;
+/* SSE: Server-Sent Events, one event per tick (docs/PROTOCOL.md). */
+typedef enum { GW_FMT_MSGPACK = 0, GW_FMT_JSON = 1, GW_FMT_SSE = 2, GW_FMT_COUNT } gw_fmt;
 
 typedef enum { GW_OP_SUB = 1, GW_OP_UNSUB = 2 } gw_op;
 
@@ -52,7 +53,17 @@ gw_err gw_parse_request(const char *data, size_t len, int is_text, gw_request *r
  * bytes after '?'); returns 0 with the value (not decoded), or -1. */
 int gw_query_param(const char *q, size_t len, const char *name, const char **val, size_t *vlen);
 
-/* Encoders append one complete message to b. */
+/* A time in ms as a URL or header gives it: decimal digits, 0 to 2^53.
+ * 0 and the value, or -1. */
+int gw_parse_ms(const char *s, size_t n, int64_t *out);
+/* A comma-separated list of such times (an SSE Last-Event-ID): how many
+ * were read into out[0..max), or -1 when one is bad or there are more. */
+int gw_parse_ms_list(const char *s, size_t n, int64_t *out, size_t max);
+
+/* Encoders append one complete message to b; for GW_FMT_SSE, gw_enc_tick
+ * appends an event's `data:` line, which the transport ends with its id
+ * (gw_client_send_tick), and gw_enc_hist is not used: a run is sent as one
+ * tick event per price, then gw_enc_sse_live. */
 void gw_enc_tick(gw_buf *b, gw_fmt f, const char *sym, int64_t t, int32_t p);
 void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0, int64_t dt, const int32_t *p,
                  size_t n, int64_t last, int more);
@@ -63,6 +74,10 @@ void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t f
                   int64_t width, const struct ts_candle *c, size_t n);
 /* sym may be NULL (the error is not about one instrument). */
 void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym);
+
+/* SSE only: the first event of a stream, and the end of an instrument's catch-up. */
+void gw_enc_sse_hello(gw_buf *b, int64_t epoch, int64_t dt, int64_t retry_ms);
+void gw_enc_sse_live(gw_buf *b, const char *sym, int64_t epoch, int64_t last);
 
 /* JSON helpers shared with the HTTP API. */
 void gw_json_str(gw_buf *b, const char *s, size_t n);

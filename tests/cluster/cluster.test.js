@@ -7,6 +7,8 @@
 //     no duplicate;
 //   - the killed gateway is restarted (by run-cluster.sh, as compose's restart
 //     policy would) and HAProxy gives it new clients;
+//   - SSE streams through HAProxy resume by Last-Event-ID when the gateway
+//     holding them is SIGKILLed;
 //   - SIGINT to run-cluster.sh (Ctrl-C) stops every process it started.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,7 @@ import Redis from 'ioredis';
 import { BUILD, Proc, ROOT, freePort, waitFor } from '../lib/procs.js';
 import { readStream, checkSeries, waitStreamLength } from '../lib/redis.js';
 import { ResumingClient } from './client.js';
+import { SseClient } from '../lib/sse.js';
 
 const INTERVAL = 100;
 const SYMS = ['ticker_00', 'ticker_01', 'ticker_02', 'ticker_03'];
@@ -177,6 +180,47 @@ test('cluster: 50 clients over both gateways, one SIGKILLed, all series complete
   t.diagnostic(`${clients.length} series complete, ${Math.min(...lens)}..${Math.max(...lens)} ticks each; ` +
     `${fresh.length} new client(s) until one reached the restarted gateway`);
   await waitFor('both gateways to count the closes', async () => (await conns(ports.gw1)) + (await conns(ports.gw2)) === 0, { timeout: 5000 });
+}));
+
+test('cluster: SSE streams through HAProxy, the gateway holding them SIGKILLed, resumed by Last-Event-ID', { skip, timeout: 90000 }, withOutput(async (t) => {
+  await waitFor('both gateways ready', async () => (await Promise.all([ports.gw1, ports.gw2].map((p) => fetch(`http://127.0.0.1:${p}/readyz`).then((r) => r.status, () => 0)))).every((s) => s === 200), { timeout: 20000, every: 200 });
+  const since = Date.now() - 20 * INTERVAL;
+  const streams = [];
+  for (let i = 0; i < 8; i++) {
+    const syms = [SYMS[i % SYMS.length], SYMS[(i + 1) % SYMS.length]];
+    const c = new SseClient(`http://127.0.0.1:${ports.lb}/sse?sym=${syms.join(',')}&since=${since}`, { reconnect: 200 });
+    c.syms = syms;
+    streams.push(c);
+  }
+  const liveOn = (c, conn) => c.events.filter((e) => e.conn === conn && e.type === 'live').length === c.syms.length;
+  try {
+    await waitFor('8 streams live', () => streams.every((c) => c.connects === 1 && liveOn(c, 1)), { timeout: 20000 });
+    const counts = [await conns(ports.gw1), await conns(ports.gw2)];
+    const victim = counts[0] >= counts[1] ? ports.gw1 : ports.gw2;
+    const pid = gwPid(victim);
+    assert.ok(pid && alive(pid) && Math.max(...counts) > 0, `streams per gateway ${counts}`);
+    process.kill(pid, 'SIGKILL');
+    const tKill = Date.now();
+    const moved = await waitFor('the killed gateway\'s streams to reconnect and go live', () => {
+      const m = streams.filter((c) => c.connects >= 2);
+      return m.length === Math.max(...counts) && m.every((c) => liveOn(c, c.connects)) && m;
+    }, { timeout: 30000, every: 50 });
+    const t0 = Date.now();
+    await waitFor('every stream past now', () => streams.every((c) => c.syms.every((s) => (c.series(s).at(-1)?.t ?? 0) > t0)), { timeout: 10000 });
+    t.diagnostic(`${moved.length} of 8 SSE streams moved in ${Date.now() - tKill} ms`);
+  } finally {
+    for (const c of streams) c.stop();
+  }
+  for (const c of streams) {
+    assert.deepEqual(c.statuses.filter((s) => s !== 200), [], 'no refused attempt through HAProxy');
+    for (const sym of c.syms) {
+      const series = c.series(sym);
+      assert.equal(checkSeries(series, INTERVAL), null, `${sym}: ${checkSeries(series, INTERVAL)}`);
+      const want = await readStream(redis, sym, `(${since}`, String(series.at(-1).t));
+      assert.equal(series.length, want.length, `${sym}: ${series.length} ticks, XRANGE has ${want.length}`);
+      assert.deepEqual(series, want);
+    }
+  }
 }));
 
 test('cluster: Ctrl-C (SIGINT) to run-cluster.sh stops everything it started', { skip, timeout: 30000 }, withOutput(async () => {

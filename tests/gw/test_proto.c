@@ -260,11 +260,48 @@ static void test_msgpack_hist(void **state)
     gw_buf_free(&b);
 }
 
+static void test_sse_encoders(void **state)
+{
+    (void)state;
+    gw_buf b = {0};
+    gw_enc_tick(&b, GW_FMT_SSE, "ticker_07", 1795436530600LL, -12);
+    assert_buf(&b, "data: {\"sym\":\"ticker_07\",\"t\":1795436530600,\"p\":-12}\n");
+    gw_enc_sse_hello(&b, 42, 1000, 1000);
+    assert_buf(&b, "retry: 1000\nevent: hello\ndata: {\"epoch\":42,\"dt\":1000}\n\n");
+    gw_enc_sse_live(&b, "ticker_07", 42, 1795436530600LL);
+    assert_buf(&b, "event: live\ndata: {\"sym\":\"ticker_07\",\"epoch\":42,\"last\":1795436530600}\n\n");
+    gw_enc_err(&b, GW_FMT_SSE, GW_E_INTERNAL, "retry", "s");
+    assert_buf(&b, "event: err\ndata: {\"op\":\"err\",\"code\":\"internal\",\"msg\":\"retry\",\"sym\":\"s\"}\n\n");
+    gw_buf_free(&b);
+}
+
+static void test_parse_ms(void **state)
+{
+    (void)state;
+    int64_t v[3];
+    assert_int_equal(gw_parse_ms("0", 1, v), 0);
+    assert_int_equal(v[0], 0);
+    assert_int_equal(gw_parse_ms("9007199254740992", 16, v), 0);
+    assert_int_equal(gw_parse_ms("9007199254740993", 16, v), -1);
+    assert_int_equal(gw_parse_ms("", 0, v), -1);
+    assert_int_equal(gw_parse_ms("-1", 2, v), -1);
+    assert_int_equal(gw_parse_ms("1.5", 3, v), -1);
+    assert_int_equal(gw_parse_ms_list("17", 2, v, 3), 1);
+    assert_int_equal(v[0], 17);
+    assert_int_equal(gw_parse_ms_list("1,2,3", 5, v, 3), 3);
+    assert_int_equal(v[2], 3);
+    assert_int_equal(gw_parse_ms_list("1,2,3", 5, v, 2), -1);
+    assert_int_equal(gw_parse_ms_list("1,,3", 4, v, 3), -1);
+    assert_int_equal(gw_parse_ms_list("1,", 2, v, 3), -1);
+    assert_int_equal(gw_parse_ms_list("", 0, v, 3), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_ok),    cmocka_unit_test(test_json_errors),   cmocka_unit_test(test_msgpack),
-        cmocka_unit_test(test_json_encoders), cmocka_unit_test(test_msgpack_hist),
+        cmocka_unit_test(test_json_encoders), cmocka_unit_test(test_msgpack_hist), cmocka_unit_test(test_sse_encoders),
+        cmocka_unit_test(test_parse_ms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

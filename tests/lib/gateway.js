@@ -6,9 +6,9 @@ import WebSocket from 'ws';
 import { decode, encode } from '@msgpack/msgpack';
 import { BUILD, Proc, freePort, waitFor } from './procs.js';
 
-/** Starts build/tickgw on a free loopback port; resolves once /readyz is 200 (unless ready: false). */
-export async function startGateway(redisUrl, args = [], { ready = true, env = {} } = {}) {
-  const port = await freePort();
+/** Starts build/tickgw on a free loopback port (or `port`); resolves once /readyz is 200 (unless ready: false). */
+export async function startGateway(redisUrl, args = [], { ready = true, env = {}, port = 0 } = {}) {
+  port ||= await freePort();
   const gw = new Proc('tickgw', path.join(BUILD, 'tickgw'), [
     '--listen', `127.0.0.1:${port}`, '--redis', redisUrl, '--threads', '2', ...args,
   ], { env });

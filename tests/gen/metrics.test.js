@@ -1,0 +1,91 @@
+// tests/gen/metrics.test.js — tickgen --metrics-listen: /healthz, /metrics
+// counting what Redis holds (ticks, the batch round-trip histogram, the lag
+// of the last tick), a bad address refused with the flag named, and the
+// progress lines of a backfill longer than one batch.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { BUILD, freePort, startGenerator, waitFor } from '../lib/procs.js';
+import { RedisServer, waitStreamLength } from '../lib/redis.js';
+
+const stack = [];
+after(async () => {
+  for (const p of stack.reverse()) await p.stop();
+});
+
+/** /metrics as {sample name with labels: value}. */
+async function scrape(url) {
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+  const out = {};
+  for (const line of (await res.text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out[line.slice(0, i)] = Number(line.slice(i + 1));
+  }
+  return out;
+}
+
+test('/metrics and /healthz on --metrics-listen follow what is written', { timeout: 30000 }, async () => {
+  const redis = await RedisServer.start();
+  const client = redis.client();
+  const port = await freePort();
+  const gen = startGenerator(redis.url, ['--interval-ms', '20', '--instruments', '3', '--metrics-listen', `127.0.0.1:${port}`]);
+  stack.push(redis, { stop: () => client.quit() }, gen);
+  await gen.waitOutput(/serving \/metrics and \/healthz on 127\.0\.0\.1:\d+/);
+  const base = `http://127.0.0.1:${port}`;
+  await waitStreamLength(client, 'ticker_02', 20);
+  assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  assert.equal(await (await fetch(`${base}/healthz`)).text(), 'ok\n');
+  const nf = await fetch(`${base}/nope`);
+  assert.equal(nf.status, 404);
+  assert.match(await nf.text(), /\/metrics and \/healthz/);
+
+  const m1 = await scrape(`${base}/metrics`);
+  assert.ok(m1.tickgen_ticks_written_total >= 20, `ticks ${m1.tickgen_ticks_written_total}`);
+  assert.equal(m1.tickgen_entries_written_total, 3 * m1.tickgen_ticks_written_total);
+  assert.equal(m1.tickgen_redis_up, 1);
+  assert.equal(m1.tickgen_redis_reconnects_total, 0);
+  assert.ok(m1.tickgen_lag_seconds >= 0 && m1.tickgen_lag_seconds < 5, `lag ${m1.tickgen_lag_seconds}`);
+  const [[id]] = await client.xrevrange('ts:tick:{ticker_00}', '+', '-', 'COUNT', 1);
+  assert.ok(Math.abs(m1.tickgen_last_tick_timestamp_seconds * 1000 - Number(id.split('-')[0])) <= 200, 'last tick = the stream head');
+  const h = 'tickgen_redis_batch_seconds';
+  assert.equal(m1[`${h}_bucket{le="+Inf"}`], m1[`${h}_count`]);
+  assert.ok(m1[`${h}_count`] > 0 && m1[`${h}_sum`] > 0);
+  await waitFor('ticks to grow', async () => (await scrape(`${base}/metrics`)).tickgen_ticks_written_total > m1.tickgen_ticks_written_total + 5, { timeout: 5000 });
+});
+
+test('a bad --metrics-listen exits 2 naming the flag; --help lists it with its env var', () => {
+  for (const bad of ['nope', '127.0.0.1:', ':9100', '127.0.0.1:99999']) {
+    const r = spawnSync(path.join(BUILD, 'tickgen'), ['--metrics-listen', bad], { encoding: 'utf8', timeout: 5000 });
+    assert.equal(r.status, 2, bad);
+    assert.match(r.stderr, /^tickgen: --metrics-listen: .* is not host:port\n/, bad);
+    assert.doesNotMatch(r.stderr, /instruments every/, 'it does not start');
+  }
+  const help = spawnSync(path.join(BUILD, 'tickgen'), ['--help'], { encoding: 'utf8' });
+  assert.match(help.stdout, /--metrics-listen[^\n]*\n\s+env TS_METRICS_LISTEN/);
+});
+
+test('a backfill longer than one batch logs its start, progress and end', { timeout: 40000 }, async () => {
+  // 100 instruments: 636 intervals per batch; a 2 s stop at 2 ms is ~1,000 due.
+  const redis = await RedisServer.start({ aof: false });
+  const client = redis.client();
+  stack.push(redis, { stop: () => client.quit() });
+  const args = ['--interval-ms', '2', '--instruments', '100'];
+  const first = startGenerator(redis.url, args);
+  await waitStreamLength(client, 'ticker_99', 5);
+  await first.stop();
+  await new Promise((r) => setTimeout(r, 2000));
+  const port = await freePort();
+  const gen = startGenerator(redis.url, [...args, '--metrics-listen', `127.0.0.1:${port}`]);
+  stack.push(gen);
+  await gen.waitOutput(/backfill: done, \d+ intervals in [\d.]+ s/, 20000);
+  await gen.stop();
+  const start = /backfill: (\d+) intervals due \((\d+) s\), in batches of (\d+)/.exec(gen.output);
+  assert.ok(start, gen.tail());
+  assert.ok(Number(start[1]) >= 900 && Number(start[3]) === 636, start[0]);
+  const done = Number(/backfill: done, (\d+) intervals/.exec(gen.output)[1]);
+  assert.ok(done >= Number(start[1]), `done ${done} of ${start[1]} due at the start`);
+});
