@@ -16,6 +16,7 @@ struct gen_metrics {
     const gen_stats *stats;
     const gen_walk *walk;
     const gen_redis *conn;
+    const gen_lease *lease;
 };
 
 static void counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
@@ -39,6 +40,11 @@ static void render(const gen_metrics *m, struct evbuffer *b)
     counter(b, "tickgen_errors_total", "Failed Redis commands other than duplicates.", s->errors);
     counter(b, "tickgen_redis_reconnects_total", "Redis connections lost and retried.", gen_redis_reconnects(m->conn));
     gauge(b, "tickgen_redis_up", "1 while the Redis connection is set up.", gen_redis_ctx(m->conn) != NULL);
+    gen_role role = gen_lease_role(m->lease);
+    gauge(b, "tickgen_leader", "1 while this generator holds the lease and writes; 0 as a standby or while down.",
+          role == GEN_ROLE_LEADER);
+    gauge(b, "tickgen_standby", "1 while this generator waits for the lease another one holds.",
+          role == GEN_ROLE_STANDBY);
     int64_t last = m->walk->last_t;
     gauge(b, "tickgen_last_tick_timestamp_seconds", "Time of the last tick written to every stream (0: none yet).",
           (double)last / 1000.0);
@@ -90,7 +96,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 }
 
 gen_metrics *gen_metrics_start(struct event_base *base, const char *listen, const gen_stats *stats,
-                               const gen_walk *walk, const gen_redis *conn, char *err, size_t errlen)
+                               const gen_walk *walk, const gen_redis *conn, const gen_lease *lease, char *err,
+                               size_t errlen)
 {
     const char *colon = strrchr(listen, ':');
     char host[256];
@@ -113,6 +120,7 @@ gen_metrics *gen_metrics_start(struct event_base *base, const char *listen, cons
     m->stats = stats;
     m->walk = walk;
     m->conn = conn;
+    m->lease = lease;
     evhttp_set_gencb(m->http, on_request, m);
     if (evhttp_bind_socket(m->http, host, (ev_uint16_t)port) != 0) {
         snprintf(err, errlen, "--metrics-listen: cannot listen on %s", listen);

@@ -9,14 +9,16 @@
 #include <stddef.h>
 
 #include "gen.h"
+#include "gen_lease.h"
 #include "gen_redis.h"
 
 typedef struct gen_metrics gen_metrics;
 
-/* Listens on host:port; NULL with a one-line reason in err. stats, walk
- * and conn outlive it. */
+/* Listens on host:port; NULL with a one-line reason in err. stats, walk,
+ * conn and lease outlive it. */
 gen_metrics *gen_metrics_start(struct event_base *base, const char *listen, const gen_stats *stats,
-                               const gen_walk *walk, const gen_redis *conn, char *err, size_t errlen);
+                               const gen_walk *walk, const gen_redis *conn, const gen_lease *lease, char *err,
+                               size_t errlen);
 void gen_metrics_free(gen_metrics *m);
 
 #endif

@@ -260,7 +260,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (metrics_listen[0] != '\0') {
-        a.metrics = gen_metrics_start(a.base, metrics_listen, gen_ticker_stats(a.ticker), &a.walk, a.conn, err,
+        a.metrics = gen_metrics_start(a.base, metrics_listen, gen_ticker_stats(a.ticker), &a.walk, a.conn, a.lease, err,
                                       sizeof(err));
         if (a.metrics == NULL) {
             fprintf(stderr, "tickgen: %s\n", err);

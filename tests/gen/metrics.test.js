@@ -47,6 +47,8 @@ test('/metrics and /healthz on --metrics-listen follow what is written', { timeo
   assert.ok(m1.tickgen_ticks_written_total >= 20, `ticks ${m1.tickgen_ticks_written_total}`);
   assert.equal(m1.tickgen_entries_written_total, 3 * m1.tickgen_ticks_written_total);
   assert.equal(m1.tickgen_redis_up, 1);
+  assert.equal(m1.tickgen_leader, 1, 'the only generator leads');
+  assert.equal(m1.tickgen_standby, 0);
   assert.equal(m1.tickgen_redis_reconnects_total, 0);
   assert.ok(m1.tickgen_lag_seconds >= 0 && m1.tickgen_lag_seconds < 5, `lag ${m1.tickgen_lag_seconds}`);
   const [[id]] = await client.xrevrange('ts:tick:{ticker_00}', '+', '-', 'COUNT', 1);
@@ -88,4 +90,20 @@ test('a backfill longer than one batch logs its start, progress and end', { time
   assert.ok(Number(start[1]) >= 900 && Number(start[3]) === 636, start[0]);
   const done = Number(/backfill: done, (\d+) intervals/.exec(gen.output)[1]);
   assert.ok(done >= Number(start[1]), `done ${done} of ${start[1]} due at the start`);
+});
+
+test('a second generator on the same Redis reports itself standby, the first one leader', { timeout: 30000 }, async () => {
+  const redis = await RedisServer.start();
+  const client = redis.client();
+  const [p1, p2] = [await freePort(), await freePort()];
+  const args = ['--interval-ms', '50', '--instruments', '2'];
+  const g1 = startGenerator(redis.url, [...args, '--metrics-listen', `127.0.0.1:${p1}`]);
+  stack.push(redis, { stop: () => client.quit() }, g1);
+  await waitStreamLength(client, 'ticker_01', 5);
+  const g2 = startGenerator(redis.url, [...args, '--metrics-listen', `127.0.0.1:${p2}`]);
+  stack.push(g2);
+  await g2.waitOutput(/role: standby/);
+  const [m1, m2] = [await scrape(`http://127.0.0.1:${p1}/metrics`), await scrape(`http://127.0.0.1:${p2}/metrics`)];
+  assert.deepEqual([m1.tickgen_leader, m1.tickgen_standby], [1, 0], 'the first one leads');
+  assert.deepEqual([m2.tickgen_leader, m2.tickgen_standby], [0, 1], 'the second one waits');
 });
