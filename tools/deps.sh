@@ -11,10 +11,12 @@ cd "$(dirname "$0")/.."
 # clang and its runtime libraries (libFuzzer, ASan, UBSan: tests/fuzz; with
 # --no-install-recommends clang alone does not bring libclang-rt),
 # prometheus (for promtool: /metrics and deploy/prometheus/ are checked with
-# it; about 19 MB to download, 12 s to install on a build machine).
+# it; about 19 MB to download, 12 s to install on a build machine),
+# libfaketime (tests/gen/clock.test.js steps the generator's wall clock).
 APT_PKGS="gcc make pkg-config libc6-dev libhiredis-dev libevent-dev libmsgpack-dev \
 libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools \
-chromium haproxy docker-compose systemd procps debootstrap clang libclang-rt-dev prometheus"
+chromium haproxy docker-compose systemd procps debootstrap clang libclang-rt-dev prometheus \
+libfaketime"
 
 missing=""
 for p in $APT_PKGS; do
