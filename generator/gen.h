@@ -67,6 +67,8 @@ typedef struct gen_stats {
     uint64_t batches;
     int64_t latency_us_sum, latency_us_max;
     uint64_t reconnects;
+    uint64_t refusals;        /* batches and probes Redis refused (OOM, MISCONF, …) */
+    int64_t refused_since_ms; /* 0, or since when Redis refuses our writes */
     uint64_t lat_count[GEN_LAT_BUCKETS + 1]; /* batches per bucket; the last is +Inf */
 } gen_stats;
 

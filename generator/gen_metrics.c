@@ -39,6 +39,11 @@ static void render(const gen_metrics *m, struct evbuffer *b)
     counter(b, "tickgen_duplicates_total", "XADDs refused because the entry was already written.", s->duplicates);
     counter(b, "tickgen_errors_total", "Failed Redis commands other than duplicates.", s->errors);
     counter(b, "tickgen_redis_reconnects_total", "Redis connections lost and retried.", gen_redis_reconnects(m->conn));
+    counter(b, "tickgen_write_refusals_total",
+            "Tick batches and write probes Redis refused while up (OOM, MISCONF, …).", s->refusals);
+    gauge(b, "tickgen_writes_refused",
+          "1 while Redis refuses writes: ticks are held back and backfilled when it accepts them again.",
+          s->refused_since_ms != 0);
     gauge(b, "tickgen_redis_up", "1 while the Redis connection is set up.", gen_redis_ctx(m->conn) != NULL);
     gen_role role = gen_lease_role(m->lease);
     gauge(b, "tickgen_leader", "1 while this generator holds the lease and writes; 0 as a standby or while down.",

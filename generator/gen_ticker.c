@@ -20,12 +20,23 @@
  * leader writes nothing, not even half a tick.
  *
  * At most one batch is in flight: when Redis is slow, the next firing finds
- * more intervals due and writes them together. */
+ * more intervals due and writes them together.
+ *
+ * A batch Redis refuses while up (OOM at maxmemory, MISCONF after a failed
+ * AOF write or snapshot) moved our prices on but not Redis's, and some of
+ * its tick times may have run: the connection is dropped once, so start-up
+ * re-reads the heads. Until Redis accepts writes again the ticker writes no
+ * batch but sends one fenced probe per interval (an XADD that can never add:
+ * ID 0-1, NOMKSTREAM), logged once when the refusals start and once when they
+ * end; then the ticks held back are backfilled like after any stall. Without
+ * the probe, every interval of a long OOM cost a reconnect, a re-read of
+ * every head and a handful of log lines. */
 #include "gen_ticker.h"
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <msgpack.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +61,9 @@ struct gen_ticker {
     struct event *summary_ev;
     int running;   /* between resume and stop */
     int finishing; /* gen_ticker_finish: no new batch */
-    int in_flight; /* a batch has been sent and its replies are pending */
+    int in_flight; /* a batch or probe has been sent and its replies are pending */
+    int dropped;   /* this connection's batch was refused: ignore the rest of its replies */
+    char queue_error[160]; /* why Redis refused to queue a command of the batch */
     int64_t batch_sent_us;
     /* The batch being queued (fill): tick times fill_t..fill_end, next
      * instrument fill_i of tick fill_t. */
@@ -80,6 +93,25 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     pump(arg);
 }
 
+/* Redis refused a batch or a probe: the first refusal of a run is logged. */
+static void refused(gen_ticker *g, const char *why)
+{
+    g->stats.refusals++;
+    if (g->stats.refused_since_ms != 0)
+        return;
+    g->stats.refused_since_ms = ts_now_ms();
+    ts_error("redis refuses writes: %s; ticks are held back, a write is tried every interval, and what is held back "
+             "is backfilled once redis accepts writes again",
+             why);
+}
+
+/* Commands in the script failed because Redis refuses writes while up. */
+static int refusal(const gen_fence_result *res)
+{
+    return res->errors > 0 && (strncmp(res->first_error, "OOM", 3) == 0 || strncmp(res->first_error, "MISCONF", 7) == 0 ||
+                               strncmp(res->first_error, "READONLY", 8) == 0);
+}
+
 /* Reply to one tick time's EXEC; 0 when the batch cannot go on. */
 static int exec_reply(gen_ticker *g, const redisReply *reply)
 {
@@ -87,22 +119,40 @@ static int exec_reply(gen_ticker *g, const redisReply *reply)
         g->in_flight = 0; /* connection gone: the next start-up re-reads the heads */
         return 0;
     }
+    if (g->dropped)
+        return 0;
     if (reply->type == REDIS_REPLY_NIL) {
         ts_error("tick batch aborted by Redis (EXEC returned nil)");
+        g->dropped = 1;
         gen_redis_lost(g->conn, "batch aborted");
         return 0;
     }
     if (reply->type != REDIS_REPLY_ARRAY) {
-        /* The transaction did not run (EXECABORT, OOM…): our prices moved on but
-         * Redis did not. Reconnecting re-reads the heads, so nothing is skipped. */
-        ts_error("tick batch refused: %s", reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
+        /* The transaction did not run (EXECABORT after an OOM or MISCONF at
+         * queueing): our prices moved on but Redis did not. Reconnecting
+         * re-reads the heads, so nothing is skipped. */
+        refused(g, g->queue_error[0]                   ? g->queue_error
+                   : reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                      : "bad reply to EXEC");
         g->stats.errors++;
+        g->dropped = 1;
         gen_redis_lost(g->conn, "batch refused");
         return 0;
     }
     for (size_t i = 0; i < reply->elements; i++) {
         gen_fence_result res;
-        switch (gen_fence_read(reply->element[i], &res)) {
+        int rc = gen_fence_read(reply->element[i], &res);
+        if (rc == -1 || refusal(&res)) {
+            /* The script stopped at its first write (MISCONF refuses the
+             * lease's PEXPIRE) or Redis refused the writes in it: this tick
+             * time is not in Redis, whatever our prices say. */
+            refused(g, res.first_error);
+            g->stats.errors++;
+            g->dropped = 1;
+            gen_redis_lost(g->conn, "batch refused");
+            return 0;
+        }
+        switch (rc) {
         case 1:
             gen_lease_fenced(g->lease, res.first_error);
             return 0;
@@ -169,13 +219,23 @@ static int64_t add_candles(gen_ticker *g, uint32_t i, unsigned closed,
     return count;
 }
 
+/* The reply to queueing a slice: QUEUED, or why Redis refused it (OOM…). */
+static void on_queued(redisAsyncContext *c, void *r, void *priv)
+{
+    gen_ticker *g = priv;
+    const redisReply *reply = r;
+    (void)c;
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR && g->queue_error[0] == '\0')
+        snprintf(g->queue_error, sizeof(g->queue_error), "%s", reply->str);
+}
+
 /* Sends the slice queued in g->fence as one fenced EVAL (inside the tick's
  * MULTI, so its reply is QUEUED; EXEC's reply carries the script's). */
 static int send_slice(gen_ticker *g)
 {
     if (gen_fence_commands(&g->fence) == 0)
         return 0;
-    int rc = gen_lease_send(g->lease, &g->fence, NULL, NULL);
+    int rc = gen_lease_send(g->lease, &g->fence, on_queued, g);
     gen_fence_reset(&g->fence);
     if (rc != 0)
         gen_redis_lost(g->conn, "a fenced write could not be sent");
@@ -282,6 +342,58 @@ static void backfill_progress(gen_ticker *g, int64_t left, int64_t batch)
     g->bf_done += batch;
 }
 
+static void on_probe(redisAsyncContext *c, void *r, void *priv)
+{
+    gen_ticker *g = priv;
+    const redisReply *reply = r;
+    gen_fence_result res;
+    (void)c;
+    if (reply == NULL)
+        return; /* connection gone: gen_ticker_stop, then start-up again */
+    g->in_flight = 0;
+    int rc = -1;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1)
+        rc = gen_fence_read(reply->element[0], &res);
+    else
+        snprintf(res.first_error, sizeof(res.first_error), "%s",
+                 g->queue_error[0] ? g->queue_error : reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
+    if (rc == 1) {
+        gen_lease_fenced(g->lease, res.first_error); /* the lease ran out meanwhile */
+        return;
+    }
+    if (rc == 0 && !refusal(&res)) {
+        ts_info("redis accepts writes again after %.1f s (%" PRIu64 " refusals): backfilling",
+                (double)(ts_now_ms() - g->stats.refused_since_ms) / 1000.0, g->stats.refusals);
+        g->stats.refused_since_ms = 0;
+        pump(g);
+        return;
+    }
+    refused(g, res.first_error);
+    arm_timer(g);
+}
+
+/* While Redis refuses writes: one fenced write that can never add an entry
+ * (ID 0-1 is below every stream's last ID; NOMKSTREAM creates none), in a
+ * MULTI like a batch: Redis checks OOM when it queues a command, and not in
+ * a script once the script has written (its PEXPIRE of the lease). */
+static void probe(gen_ticker *g)
+{
+    redisAsyncContext *c = gen_redis_ctx(g->conn);
+    gen_fence_reset(&g->fence);
+    gen_fence_cmd(&g->fence, "XADD %s NOMKSTREAM 0-1 p 0", g->walk->keys[0]);
+    g->in_flight = 1;
+    g->queue_error[0] = '\0';
+    redisAsyncCommand(c, NULL, NULL, "MULTI");
+    int rc = gen_lease_send(g->lease, &g->fence, on_queued, g);
+    gen_fence_reset(&g->fence);
+    if (rc != 0) {
+        g->in_flight = 0;
+        gen_redis_lost(g->conn, "a fenced write could not be sent");
+        return;
+    }
+    redisAsyncCommand(c, on_probe, g, "EXEC");
+}
+
 /* Starts the next batch if one is due and none is in flight. */
 static void pump(gen_ticker *g)
 {
@@ -289,6 +401,10 @@ static void pump(gen_ticker *g)
     int64_t last_t = g->walk->last_t;
     if (!g->running || g->in_flight || g->finishing || gen_redis_ctx(g->conn) == NULL)
         return;
+    if (g->stats.refused_since_ms != 0) {
+        probe(g);
+        return;
+    }
     int64_t iv = cfg->interval_ms, now = ts_now_ms(), due = now / iv * iv;
     if (last_t >= due) {
         arm_timer(g);
@@ -367,6 +483,8 @@ const gen_stats *gen_ticker_stats(const gen_ticker *g)
 void gen_ticker_resume(gen_ticker *g)
 {
     g->running = 1;
+    g->dropped = 0;
+    g->queue_error[0] = '\0';
     pump(g);
 }
 
