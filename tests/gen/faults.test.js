@@ -1,0 +1,134 @@
+// tests/gen/faults.test.js — Redis refusing the generator's writes while up
+// (maxmemory reached: OOM; a failed save: MISCONF), a Redis paused past the
+// lease, and the generator's wall clock stepped back (libfaketime). Each
+// checks one log line for the fault, the metric, that every stream stays
+// one consecutive ±1 series (nothing accepted lost, nothing written twice
+// or out of order) and that the generator recovers by itself.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startGenerator, waitFor } from '../lib/procs.js';
+import { RedisServer, checkSeries, readStream, waitStreamLength } from '../lib/redis.js';
+
+const IV = 100;
+const NAMES = ['ticker_00', 'ticker_01', 'ticker_02'];
+const stack = [];
+after(async () => {
+  for (const p of stack.reverse()) await p.stop();
+});
+
+async function scrape(base) {
+  const out = {};
+  for (const line of (await (await fetch(`${base}/metrics`)).text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out[line.slice(0, i)] = Number(line.slice(i + 1));
+  }
+  return out;
+}
+
+async function setup(redisArgs = [], env = {}) {
+  const redis = await RedisServer.start({ args: redisArgs });
+  const client = redis.client();
+  const port = await freePort();
+  const gen = startGenerator(redis.url, ['--interval-ms', String(IV), '--instruments', '3', '--metrics-listen', `127.0.0.1:${port}`], { env });
+  stack.push(redis, { stop: () => client.quit() }, gen);
+  await waitStreamLength(client, 'ticker_02', 10);
+  return { redis, client, gen, base: `http://127.0.0.1:${port}` };
+}
+
+/** Every stream is one series, consecutive and ±1, holding `before` as its start, and live again. */
+async function checkStreams(client, before) {
+  await waitFor('the generator to be live again', async () => {
+    const [[id]] = await client.xrevrange('ts:tick:{ticker_00}', '+', '-', 'COUNT', 1);
+    return Date.now() - Number(id.split('-')[0]) < 10 * IV;
+  }, { timeout: 15000 });
+  for (const name of NAMES) {
+    const s = await readStream(client, name);
+    assert.equal(checkSeries(s, IV), null, name);
+    assert.deepEqual(s.slice(0, before[name].length), before[name], `${name}: what Redis accepted before the fault is kept`);
+  }
+}
+
+async function snapshot(client) {
+  const out = {};
+  for (const name of NAMES) out[name] = await readStream(client, name);
+  return out;
+}
+
+/** Runs `fault`, waits for the refusal (metric and line), ends it, checks recovery and the streams. */
+async function refusal(fault, cure, why) {
+  const { client, gen, base } = await setup(['--enable-protected-configs', 'local']);
+  const before = await snapshot(client);
+  await fault(client);
+  await waitFor('refusals to be counted', async () => {
+    const m = await scrape(base);
+    return m.tickgen_writes_refused === 1 && m.tickgen_write_refusals_total >= 15;
+  }, { timeout: 10000 });
+  const lines = gen.output.match(/redis refuses writes: .*/g);
+  assert.equal(lines.length, 1, `one line for the whole fault:\n${gen.tail()}`);
+  assert.match(lines[0], why);
+  assert.ok((gen.output.match(/dropping the connection \(batch refused\)/g) || []).length <= 1, 'no reconnect per interval');
+  await cure(client);
+  await gen.waitOutput(/redis accepts writes again after [\d.]+ s/);
+  assert.equal((await scrape(base)).tickgen_writes_refused, 0);
+  await checkStreams(client, before);
+}
+
+test('maxmemory reached: OOM is one line and a metric; the ticks held back are backfilled', { timeout: 40000 }, async () => {
+  await refusal((c) => c.config('SET', 'maxmemory', '1'), (c) => c.config('SET', 'maxmemory', '0'), /^redis refuses writes: OOM /);
+});
+
+test('a failed save (MISCONF): one line and a metric; backfilled once saves work again', { timeout: 40000 }, async () => {
+  let dir;
+  const status = async (c) => /rdb_last_bgsave_status:(\w+)/.exec(await c.info('persistence'))[1];
+  await refusal(async (c) => {
+    dir = (await c.config('GET', 'dir'))[1];
+    // /proc takes no file, even for root: the snapshot fails and Redis,
+    // with a save point set, refuses writes as after a failed AOF write.
+    await c.config('SET', 'save', '3600 1');
+    await c.config('SET', 'dir', '/proc');
+    await c.bgsave();
+    await waitFor('the save to fail', async () => (await status(c)) === 'err', { timeout: 5000 });
+  }, async (c) => {
+    await c.config('SET', 'dir', dir);
+    await waitFor('a save to succeed', async () => {
+      await c.bgsave().catch(() => {});
+      return (await status(c)) === 'ok';
+    }, { timeout: 5000 });
+  }, /^redis refuses writes: .*MISCONF/);
+});
+
+test('Redis paused (CLIENT PAUSE ALL) past the lease: the generator takes up again and backfills', { timeout: 40000 }, async () => {
+  const { client, gen } = await setup();
+  const before = await snapshot(client);
+  await client.client('PAUSE', '3000', 'ALL');
+  const len = await client.xlen('ts:tick:{ticker_00}');
+  await waitStreamLength(client, 'ticker_00', len + 40, 15000);
+  await checkStreams(client, before);
+  assert.ok(gen.running);
+});
+
+test('the clock stepped back 10 s: nothing written twice or out of order; ticks resume when it passes the last', { timeout: 40000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-faketime-'));
+  const file = path.join(dir, 'offset');
+  fs.writeFileSync(file, '+0\n');
+  stack.push({ stop: () => fs.rmSync(dir, { recursive: true, force: true }) });
+  const { client, gen } = await setup([], {
+    LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+    FAKETIME_TIMESTAMP_FILE: file, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1',
+  });
+  const before = await snapshot(client);
+  fs.writeFileSync(file, '-10\n');
+  const len = await client.xlen('ts:tick:{ticker_00}');
+  // Wall time runs 10 s behind: the streams must simply wait, then go on.
+  await waitStreamLength(client, 'ticker_00', len + 20, 25000);
+  for (const name of NAMES) {
+    const s = await readStream(client, name);
+    assert.equal(checkSeries(s, IV), null, name);
+    assert.deepEqual(s.slice(0, before[name].length), before[name]);
+  }
+  assert.ok(gen.running);
+});
