@@ -22,15 +22,12 @@
  * At most one batch is in flight: when Redis is slow, the next firing finds
  * more intervals due and writes them together.
  *
- * A batch Redis refuses while up (OOM at maxmemory, MISCONF after a failed
- * AOF write or snapshot) moved our prices on but not Redis's, and some of
- * its tick times may have run: the connection is dropped once, so start-up
- * re-reads the heads. Until Redis accepts writes again the ticker writes no
- * batch but sends one fenced probe per interval (an XADD that can never add:
- * ID 0-1, NOMKSTREAM), logged once when the refusals start and once when they
- * end; then the ticks held back are backfilled like after any stall. Without
- * the probe, every interval of a long OOM cost a reconnect, a re-read of
- * every head and a handful of log lines. */
+ * A batch Redis refuses while up (OOM, MISCONF) moved our prices on but not
+ * Redis's: the connection is dropped once, so start-up re-reads the heads.
+ * Until Redis accepts writes again, one fenced probe per interval (an XADD
+ * that can never add) instead of a batch, logged once at each end; then the
+ * ticks held back are backfilled like after any stall. Without the probe, a
+ * long OOM cost a reconnect, a re-read of every head and log lines each interval. */
 #include "gen_ticker.h"
 
 #include <hiredis/hiredis.h>
