@@ -79,7 +79,8 @@ static size_t add_arg(gen_fence *f, const char *s, size_t n)
         f->oom = 1;
         return f->n;
     }
-    memcpy(f->buf + f->len, s, n);
+    if (n > 0) /* an empty argument may come before buf has any memory: memcpy(NULL, …, 0) is undefined */
+        memcpy(f->buf + f->len, s, n);
     f->off[f->n] = f->len;
     f->alen[f->n] = n;
     f->len += n;
