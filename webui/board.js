@@ -306,7 +306,7 @@ export class Board {
     })).sort((a, b) => a.top - b.top);
     const prices = {};
     this.syms.forEach((s, i) => { prices[s] = this.price[i]; });
-    return { state: this.state, last: this.last, n: this.syms.length, shown: this.order.length, rows, prices,
+    return { state: this.state, pending: this.dirty, last: this.last, n: this.syms.length, shown: this.order.length, rows, prices,
       frames: this.frames, draws: this.draws, dom: this.pool.length, sort: { ...this.sort }, filter: this.filter };
   }
 }

@@ -43,7 +43,11 @@ async function until(what, fn, arg, timeout = 15000) {
   }
 }
 
-const board = () => page.evaluate(() => tickstream.board());
+/** What the board shows, once the rows in view are drawn (they are drawn in the next animation frame). */
+async function board() {
+  await until('rows drawn', () => tickstream.board() && !tickstream.board().pending);
+  return page.evaluate(() => tickstream.board());
+}
 const num = (s) => Number(s.replace(/[,\s]/g, '').replace('−', '-'));
 
 before(async () => {
@@ -92,7 +96,7 @@ test('board: every instrument, the streams\' prices, live; sort, filter, chart a
 
   // Sort by price (high first), then by name again.
   await page.click('[data-sort="price"]');
-  await until('sorted by price', () => tickstream.board().sort.key === 'price');
+  await until('sorted by price', () => tickstream.board().sort.key === 'price' && !tickstream.board().pending);
   b = await board();
   const shown = b.rows.map((r) => num(r.price));
   assert.deepEqual(shown, [...shown].sort((x, y) => y - x), `descending prices: ${shown}`);
@@ -104,7 +108,7 @@ test('board: every instrument, the streams\' prices, live; sort, filter, chart a
 
   // Filter by typing; Enter opens the first match's chart.
   await page.fill('.board-filter', 'ticker_4');
-  await until('filtered', () => tickstream.board().shown === 10);
+  await until('filtered', () => tickstream.board().shown === 10 && !tickstream.board().pending);
   b = await board();
   assert.ok(b.rows.every((r) => r.sym.startsWith('ticker_4')), JSON.stringify(b.rows.map((r) => r.sym)));
   await page.keyboard.press('ArrowDown');
