@@ -14,8 +14,12 @@ $(SOCKFLOOR): $(BUILD)/bench/sockfloor.o
 $(WSLOAD): $(BUILD)/bench/wsload.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lm
 
-.PHONY: bench-gateway
-bench: bench-gateway
+.PHONY: bench-gateway bench-board
+bench: bench-gateway bench-board
+bench-board: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	BUILD=$(BUILD) bench/board.sh
+
 bench-gateway: deps
 	@$(MAKE) --no-print-directory $(BINS) $(WSLOAD) $(SOCKFLOOR)
 	BUILD=$(BUILD) bench/gateway.sh

@@ -20,6 +20,7 @@ typedef struct session {
     gw_client c; /* first: the client layer allocates the session */
     gw_worker *w;
     gw_subs subs;
+    gw_watch *board; /* its board subscription, or NULL */
 } session;
 
 static void send_err(session *se, gw_err code, const char *msg, const char *sym)
@@ -44,6 +45,18 @@ static void on_msg(gw_client *c, const char *data, size_t len, int is_text)
     if (e == GW_OK && !w->meta.ok) {
         e = GW_E_INTERNAL;
         snprintf(msg, sizeof(msg), "gateway not ready: %s; retry", "instruments not known yet");
+    }
+    if (e == GW_OK && (req.op == GW_OP_BOARD || req.op == GW_OP_UNBOARD)) {
+        gw_fmt f = c->text ? GW_FMT_JSON : GW_FMT_MSGPACK;
+        if (req.op == GW_OP_BOARD)
+            e = gw_board_watch(w->boards, &se->board, c, f, &req, msg, sizeof(msg));
+        else if (gw_board_unwatch(w->boards, &se->board) != 0) {
+            e = GW_E_NOT_SUBSCRIBED;
+            snprintf(msg, sizeof(msg), "no board subscribed");
+        }
+        if (e != GW_OK)
+            send_err(se, e, msg, NULL);
+        return;
     }
     if (e == GW_OK) {
         inst = req.sym_too_long ? -1 : ts_instrument_index(req.sym, w->meta.count);
@@ -73,12 +86,14 @@ static void on_closing(gw_client *c)
 {
     session *se = (session *)c;
     gw_catchup_detach(se->w->catchup, &se->subs); /* no more sends to it */
+    gw_board_detach(se->board);
 }
 
 static void on_free(gw_client *c)
 {
     session *se = (session *)c;
     gw_catchup_drop(se->w->catchup, &se->subs);
+    gw_board_drop(se->w->boards, &se->board);
     __atomic_fetch_sub(&se->w->g->ws_conns, 1, __ATOMIC_RELAXED);
 }
 
@@ -138,6 +153,7 @@ int gw_session_upgrade(h2o_req_t *req, gw_worker *w)
         return no_session(req, w);
     se->w = w;
     gw_subs_init(&se->subs);
+    se->board = NULL;
     return 0;
 }
 

@@ -158,6 +158,13 @@ static void feed_ring_started(void *arg)
 {
     gw_worker *w = arg;
     gw_catchup_ring_started(w->catchup);
+    gw_boards_ring_started(w->boards);
+}
+
+static size_t feed_row_appended(void *arg, int64_t t, const int32_t *prices)
+{
+    gw_worker *w = arg;
+    return gw_boards_row(w->boards, t, prices);
 }
 
 static void feed_meta_stale(void *arg)
@@ -245,13 +252,15 @@ static int make_parts(gw_worker *w)
 {
     const gw_config *cfg = &w->g->cfg;
     gw_client_limits lim = {cfg->max_msg, cfg->send_queue, cfg->close_timeout, cfg->ping_interval};
-    gw_feed_hooks fh = {feed_ring_started, feed_meta_stale, feed_ready_changed, w};
+    gw_feed_hooks fh = {feed_ring_started, feed_meta_stale, feed_ready_changed, feed_row_appended, w};
     /* The clients' flush is a zero timeout that must run last in a turn:
      * gw_clients_new is the worker's last h2o_timeout_init (gw_client.h). */
     w->clients = gw_clients_new(w->loop, w->id, &lim, &w->m, gw_session_hooks());
     w->feed = gw_feed_new(w->id, cfg, &w->meta, &w->cmd, &w->sub, &w->m, &fh);
     w->catchup = gw_catchup_new(w->id, cfg, &w->meta, w->feed, &w->cu, &w->m);
-    if (w->clients == NULL || w->feed == NULL || w->catchup == NULL || gw_http_worker_init(w) != 0)
+    w->boards = gw_boards_new(&w->meta, w->feed, &w->m);
+    if (w->clients == NULL || w->feed == NULL || w->catchup == NULL || w->boards == NULL ||
+        gw_http_worker_init(w) != 0)
         return -1;
     rconn_start(w, &w->cmd, "command", 1, NULL, cmd_up, cmd_down);
     rconn_start(w, &w->sub, "subscriber", 0, NULL, sub_up, sub_down);
@@ -290,6 +299,7 @@ static void *run(void *arg)
     gw_rconn_close(&w->cu);
     gw_clients_free(w->clients);
     gw_catchup_free(w->catchup);
+    gw_boards_free(w->boards);
     gw_feed_free(w->feed);
     gw_meta_free(&w->meta);
     gw_http_worker_free(w);

@@ -16,6 +16,7 @@ import { Series } from './series.js';
 import { Chart, fmtTime } from './chart.js';
 import { Picker } from './picker.js';
 import { Conn, wsUrl, closeText } from './conn.js';
+import { Board } from './board.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -284,7 +285,28 @@ async function loadConfig() {
   }
 }
 
+// #board is the market watch (board.js); any other hash is an instrument's chart.
+function route() {
+  const h = decodeURIComponent(location.hash.slice(1));
+  const board = h === 'board';
+  document.body.dataset.view = board ? 'board' : 'chart';
+  if (board) {
+    app.board.start();
+    app.board.show();
+    document.title = 'board · tickstream';
+  } else {
+    app.board.hide();
+    switchTo(h || app.cfg.instruments[0]);
+    renderTitle();
+  }
+}
+
 function keys(e) {
+  if (document.body.dataset.view === 'board') return;
+  if (e.key === 'Escape' && !e.target.closest('input, textarea')) {
+    location.hash = 'board';
+    return;
+  }
   if (e.target.closest('input, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
   const c = app.chart, x = c.u.scales.x;
   const w = x.min == null ? 0 : x.max - x.min;
@@ -333,10 +355,10 @@ async function main() {
   // Background tabs get their timers throttled to once a minute: when the
   // user comes back, reconnect now rather than when the countdown fires.
   document.addEventListener('visibilitychange', () => !document.hidden && app.conn.retryNow());
-  window.addEventListener('hashchange', () => switchTo(decodeURIComponent(location.hash.slice(1))));
-  const first = decodeURIComponent(location.hash.slice(1)) || app.cfg.instruments[0];
-  if (!location.hash) history.replaceState(null, '', '#' + first);
-  switchTo(first);
+  app.board = new Board($('board'), (sym) => (location.hash = sym));
+  window.addEventListener('hashchange', route);
+  if (!location.hash) history.replaceState(null, '', '#' + app.cfg.instruments[0]);
+  route();
   app.conn.start();
 }
 
@@ -377,6 +399,7 @@ window.tickstream = {
     return app.ignored;
   },
   series: () => app.series.copy(),
+  board: () => app.board && app.board.snapshot(),
 };
 
 main();

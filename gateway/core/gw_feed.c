@@ -219,6 +219,7 @@ static void append_row(gw_feed *f, int64_t t, const int32_t *prices)
     int first = f->ring.count == 0;
     gw_ring_append(&f->ring, t, prices);
     fan_out(f, t, prices);
+    f->sent += f->hooks.row_appended(f->hooks.arg, t, prices);
     if (first)
         f->hooks.ring_started(f->hooks.arg);
 }

@@ -18,6 +18,8 @@ typedef struct gw_feed_hooks {
     void (*ring_started)(void *arg);  /* the first row entered an empty ring */
     void (*meta_stale)(void *arg);    /* a live message of another epoch or shape: reread ts:meta */
     void (*ready_changed)(void *arg); /* subscribed, or not any more */
+    /* a row entered the ring, after its fan-out; returns the frames it queued */
+    size_t (*row_appended)(void *arg, int64_t t, const int32_t *prices);
     void *arg;
 } gw_feed_hooks;
 

@@ -17,18 +17,19 @@
 /* ---- request parsing ---- */
 
 /* What one key of a request held, independent of the input format. */
-typedef enum { V_OTHER, V_STR, V_INT, V_NUM } vkind;
+typedef enum { V_OTHER, V_STR, V_INT, V_NUM, V_ARR } vkind;
 
 typedef struct field {
     vkind kind;
     const char *s;
     size_t slen;
     int64_t i;
+    const msgpack_object *arr; /* V_ARR from msgpack; from JSON, s/slen span the array's text */
 } field;
 
 typedef struct req_fields {
-    int have_op, have_sym, have_since;
-    field op, sym, since;
+    int have_op, have_sym, have_since, have_prefix, have_syms;
+    field op, sym, since, prefix, syms;
 } req_fields;
 
 static void note_field(req_fields *rf, const char *key, size_t klen, const field *v)
@@ -42,8 +43,16 @@ static void note_field(req_fields *rf, const char *key, size_t klen, const field
     } else if (klen == 5 && !memcmp(key, "since", 5)) {
         rf->have_since = 1;
         rf->since = *v;
+    } else if (klen == 6 && !memcmp(key, "prefix", 6)) {
+        rf->have_prefix = 1;
+        rf->prefix = *v;
+    } else if (klen == 4 && !memcmp(key, "syms", 4)) {
+        rf->have_syms = 1;
+        rf->syms = *v;
     }
 }
+
+static gw_err board_fields(const req_fields *rf, gw_request *req, char *msg, size_t msglen);
 
 /* Checks the fields common to both formats. */
 static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
@@ -66,16 +75,20 @@ static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, s
         req->op = GW_OP_SUB;
     else if (rf->op.slen == 5 && !memcmp(rf->op.s, "unsub", 5))
         req->op = GW_OP_UNSUB;
+    else if (rf->op.slen == 5 && !memcmp(rf->op.s, "board", 5))
+        req->op = GW_OP_BOARD;
+    else if (rf->op.slen == 7 && !memcmp(rf->op.s, "unboard", 7))
+        req->op = GW_OP_UNBOARD;
     else {
-        snprintf(msg, msglen, "unknown op \"%.*s\" (sub, unsub)", (int)(rf->op.slen > 32 ? 32 : rf->op.slen),
+        snprintf(msg, msglen, "unknown op \"%.*s\" (sub, unsub, board, unboard)", (int)(rf->op.slen > 32 ? 32 : rf->op.slen),
                  rf->op.s);
         return GW_E_BAD_REQUEST;
     }
-    if (!rf->have_sym || rf->sym.kind != V_STR) {
+    if (req->op <= GW_OP_UNSUB && (!rf->have_sym || rf->sym.kind != V_STR)) {
         snprintf(msg, msglen, "\"sym\" (a string) is required");
         return GW_E_BAD_REQUEST;
     }
-    if (req->op == GW_OP_SUB) {
+    if (req->op == GW_OP_SUB || req->op == GW_OP_BOARD) {
         if (!rf->have_since) {
             snprintf(msg, msglen, "\"since\" (ms, 0 for all history) is required");
             return GW_E_BAD_SINCE;
@@ -86,14 +99,14 @@ static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, s
         }
         req->since = rf->since.i;
     }
-    return GW_OK;
+    return req->op == GW_OP_BOARD ? board_fields(rf, req, msg, msglen) : GW_OK;
 }
 
 /* msgpack object → field. Integral floats count as integers: some encoders
  * send every JS number as a double. */
 static field mp_field(const msgpack_object *o)
 {
-    field f = {V_OTHER, NULL, 0, 0};
+    field f = {V_OTHER, NULL, 0, 0, NULL};
     switch (o->type) {
     case MSGPACK_OBJECT_STR:
         f.kind = V_STR;
@@ -115,6 +128,10 @@ static field mp_field(const msgpack_object *o)
             f.kind = V_INT;
             f.i = (int64_t)o->via.f64;
         }
+        break;
+    case MSGPACK_OBJECT_ARRAY:
+        f.kind = V_ARR;
+        f.arr = o;
         break;
     default:
         break;
@@ -289,8 +306,12 @@ static int j_value(jreader *r, field *f, int depth)
         return j_string(r, &f->s, &f->slen);
     case '{':
         return j_container(r, '}', depth);
-    case '[':
-        return j_container(r, ']', depth);
+    case '[': {
+        const char *start = r->p;
+        int rc = j_container(r, ']', depth);
+        *f = (field){.kind = V_ARR, .s = start, .slen = (size_t)(r->p - start)};
+        return rc;
+    }
     case 't':
         return j_literal(r, "true");
     case 'f':
@@ -300,6 +321,64 @@ static int j_value(jreader *r, field *f, int depth)
     default:
         return j_number(r, f);
     }
+}
+
+/* Appends one name to a board's list; -1 when it does not fit. */
+static int list_add(gw_request *req, size_t *used, const char *s, size_t n)
+{
+    if (n == 0 || n >= GW_SYM_MAX || memchr(s, '\0', n) != NULL || *used + n + 1 > sizeof(req->list))
+        return -1;
+    memcpy(req->list + *used, s, n);
+    req->list[*used + n] = '\0';
+    *used += n + 1;
+    req->nlist++;
+    return 0;
+}
+
+/* A board's selection: "prefix" (a string) or "syms" (an array of names). */
+static gw_err board_fields(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
+{
+    if (rf->have_prefix) {
+        if (rf->prefix.kind != V_STR || rf->prefix.slen >= GW_SYM_MAX ||
+            (rf->prefix.slen > 0 && memchr(rf->prefix.s, '\0', rf->prefix.slen) != NULL)) {
+            snprintf(msg, msglen, "\"prefix\" must be a string of at most %d bytes", GW_SYM_MAX - 1);
+            return GW_E_BAD_REQUEST;
+        }
+        if (rf->prefix.slen > 0)
+            memcpy(req->prefix, rf->prefix.s, rf->prefix.slen);
+    }
+    if (!rf->have_syms)
+        return GW_OK;
+    int ok = rf->syms.kind == V_ARR && !rf->have_prefix;
+    size_t used = 0;
+    req->have_list = 1;
+    if (ok && rf->syms.arr != NULL) {
+        const msgpack_object_array *a = &rf->syms.arr->via.array;
+        for (uint32_t i = 0; ok && i < a->size; i++)
+            ok = a->ptr[i].type == MSGPACK_OBJECT_STR &&
+                 list_add(req, &used, a->ptr[i].via.str.ptr, a->ptr[i].via.str.size) == 0;
+    } else if (ok) {
+        jreader r = {rf->syms.s + 1, rf->syms.s + rf->syms.slen - 1}; /* inside the brackets */
+        j_ws(&r);
+        while (ok && r.p < r.end) {
+            const char *s;
+            size_t n;
+            ok = j_string(&r, &s, &n) == 0 && list_add(req, &used, s, n) == 0;
+            j_ws(&r);
+            if (ok && r.p < r.end && *r.p == ',') {
+                r.p++;
+                j_ws(&r);
+                ok = r.p < r.end;
+            } else if (r.p < r.end) {
+                ok = 0;
+            }
+        }
+    }
+    if (!ok || req->nlist == 0) {
+        snprintf(msg, msglen, "\"syms\" must be a non-empty array of instrument names (and no \"prefix\" with it)");
+        return GW_E_BAD_REQUEST;
+    }
+    return GW_OK;
 }
 
 static gw_err parse_json(const char *data, size_t len, gw_request *req, char *msg, size_t msglen)

@@ -15,7 +15,7 @@
 /* SSE: Server-Sent Events, one event per tick (docs/PROTOCOL.md). */
 typedef enum { GW_FMT_MSGPACK = 0, GW_FMT_JSON = 1, GW_FMT_SSE = 2, GW_FMT_COUNT } gw_fmt;
 
-typedef enum { GW_OP_SUB = 1, GW_OP_UNSUB = 2 } gw_op;
+typedef enum { GW_OP_SUB = 1, GW_OP_UNSUB = 2, GW_OP_BOARD = 3, GW_OP_UNBOARD = 4 } gw_op;
 
 /* Error codes of {"op":"err"}; gw_err_name gives the wire string. */
 typedef enum {
@@ -33,6 +33,7 @@ typedef enum {
 const char *gw_err_name(gw_err e);
 
 #define GW_SYM_MAX 64
+#define GW_LIST_MAX 4096 /* bytes of a board's list of names (a request is at most --max-msg) */
 /* Largest accepted since: 2^53, the last integer a JS number holds exactly,
  * and far from int64 overflow when the gateway adds intervals to it. */
 #define GW_SINCE_MAX 9007199254740992LL
@@ -42,6 +43,11 @@ typedef struct gw_request {
     char sym[GW_SYM_MAX]; /* NUL-terminated; "" when absent */
     int sym_too_long;     /* the given sym did not fit: unknown_sym */
     int64_t since;
+    /* board: a name prefix ("" = every instrument), or a list of names */
+    char prefix[GW_SYM_MAX];
+    int have_list;
+    uint32_t nlist;          /* names in list */
+    char list[GW_LIST_MAX];  /* nlist NUL-terminated names, back to back */
 } gw_request;
 
 /* Parses one client message: JSON when is_text, else msgpack. Returns GW_OK

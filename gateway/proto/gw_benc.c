@@ -1,0 +1,105 @@
+/* gw_benc.c — the board's messages (gw_benc.h). A bt frame is one array of
+ * prices per tick: with the generator's ±1 walk every price moves every
+ * tick, so sending only the changed ones would add an index per price and
+ * save nothing (docs/PERFORMANCE.md "Boards" measures both). */
+#include "gw_benc.h"
+
+#include "gw_mp.h"
+#include "ts_entry.h"
+
+#define PUT_LIT(b, s) gw_buf_put((b), (s), sizeof(s) - 1)
+
+static void price(gw_buf *b, gw_fmt f, int32_t p)
+{
+    if (p == TS_PRICE_MISSING && f == GW_FMT_JSON)
+        PUT_LIT(b, "null");
+    else if (p == TS_PRICE_MISSING)
+        put_byte(b, 0xc0); /* nil */
+    else if (f == GW_FMT_JSON)
+        gw_json_int(b, p);
+    else
+        mp_int(b, p);
+}
+
+/* "p": the prices p[i] (sel NULL) or p[sel[i]], i < n. */
+static void prices(gw_buf *b, gw_fmt f, const int32_t *p, const uint32_t *sel, uint32_t n)
+{
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "\"p\":[");
+        for (uint32_t i = 0; i < n; i++) {
+            if (i)
+                put_byte(b, ',');
+            price(b, f, p[sel ? sel[i] : i]);
+        }
+        put_byte(b, ']');
+        return;
+    }
+    mp_cstr(b, "p");
+    mp_array(b, n);
+    for (uint32_t i = 0; i < n; i++)
+        price(b, f, p[sel ? sel[i] : i]);
+}
+
+void gw_enc_board(gw_buf *b, gw_fmt f, int64_t epoch, int64_t dt, const char (*names)[GW_SYM_MAX], const uint32_t *sel,
+                  uint32_t n, int64_t t, const int32_t *p)
+{
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"board\",\"epoch\":");
+        gw_json_int(b, epoch);
+        PUT_LIT(b, ",\"dt\":");
+        gw_json_int(b, dt);
+        PUT_LIT(b, ",\"t\":");
+        gw_json_int(b, t);
+        PUT_LIT(b, ",\"syms\":[");
+        for (uint32_t i = 0; i < n; i++) {
+            if (i)
+                put_byte(b, ',');
+            const char *s = names[sel ? sel[i] : i];
+            gw_json_str(b, s, strlen(s));
+        }
+        PUT_LIT(b, "],");
+        if (p != NULL)
+            prices(b, f, p, NULL, n);
+        else
+            PUT_LIT(b, "\"p\":null");
+        put_byte(b, '}');
+        return;
+    }
+    mp_map(b, 6);
+    mp_cstr(b, "op");
+    mp_cstr(b, "board");
+    mp_cstr(b, "epoch");
+    mp_int(b, epoch);
+    mp_cstr(b, "dt");
+    mp_int(b, dt);
+    mp_cstr(b, "t");
+    mp_int(b, t);
+    mp_cstr(b, "syms");
+    mp_array(b, n);
+    for (uint32_t i = 0; i < n; i++)
+        mp_cstr(b, names[sel ? sel[i] : i]);
+    if (p != NULL) {
+        prices(b, f, p, NULL, n);
+    } else {
+        mp_cstr(b, "p");
+        put_byte(b, 0xc0);
+    }
+}
+
+void gw_enc_btick(gw_buf *b, gw_fmt f, int64_t t, const int32_t *row, const uint32_t *sel, uint32_t n)
+{
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":\"bt\",\"t\":");
+        gw_json_int(b, t);
+        put_byte(b, ',');
+        prices(b, f, row, sel, n);
+        put_byte(b, '}');
+        return;
+    }
+    mp_map(b, 3);
+    mp_cstr(b, "op");
+    mp_cstr(b, "bt");
+    mp_cstr(b, "t");
+    mp_int(b, t);
+    prices(b, f, row, sel, n);
+}

@@ -1,0 +1,160 @@
+// tests/browser/board.test.js — the market watch (#board) in headless Debian
+// Chromium against a real redis-server, tickgen and tickgw: it lists every
+// instrument, its prices are the streams', it updates live, sorts, filters,
+// opens a chart (click and Enter) and comes back; with 10,000 instruments it
+// keeps only the rows in view in the DOM, scrolls to the last one and
+// updates, at a low main-thread cost per tick.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { RedisServer, waitStreamLength } from '../lib/redis.js';
+import { ROOT, BUILD, Proc, freePort, waitFor, startGenerator } from '../lib/procs.js';
+import { waitReady } from '../lib/gateway.js';
+
+const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
+const stacks = [];
+let browser, page;
+const pageLog = [];
+
+/** redis + tickgen (n instruments every dt ms) + tickgw serving webui/. */
+async function startStack(n, dt) {
+  const s = { redis: await RedisServer.start({ aof: false }) };
+  stacks.push(s);
+  s.client = s.redis.client();
+  s.gen = startGenerator(s.redis.url, ['--interval-ms', String(dt), '--instruments', String(n), '--reset', '--rollups', 'off']);
+  await waitStreamLength(s.client, n > 100 ? 'ticker_0000' : 'ticker_00', 3, 30000);
+  const port = await freePort();
+  s.gw = new Proc('tickgw', path.join(BUILD, 'tickgw'), [
+    '--listen', `127.0.0.1:${port}`, '--redis', s.redis.url, '--webui', path.join(ROOT, 'webui'), '--threads', '1',
+  ]);
+  s.gw.http = `http://127.0.0.1:${port}`;
+  await waitReady(s.gw, 30000);
+  return s;
+}
+
+async function until(what, fn, arg, timeout = 15000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+  } catch (e) {
+    const st = await page.evaluate(() => { const b = tickstream.board(); return b && { ...b, prices: undefined }; }).catch(() => null);
+    throw new Error(`${what}: ${e.message.split('\n')[0]}; board: ${JSON.stringify(st)}`);
+  }
+}
+
+/** What the board shows, once the rows in view are drawn (they are drawn in the next animation frame). */
+async function board() {
+  await until('rows drawn', () => tickstream.board() && !tickstream.board().pending);
+  return page.evaluate(() => tickstream.board());
+}
+const num = (s) => Number(s.replace(/[,\s]/g, '').replace('−', '-'));
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  page.on('console', (m) => pageLog.push(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
+});
+
+after(async () => {
+  if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'board-last.png') }).catch(() => {});
+  if (browser) await browser.close();
+  for (const s of stacks) {
+    await s.gw?.stop();
+    await s.gen?.stop();
+    s.client?.disconnect();
+    await s.redis?.stop();
+  }
+  const errors = pageLog.filter((l) => l.startsWith('pageerror'));
+  assert.deepEqual(errors, [], 'no page errors');
+});
+
+test('board: every instrument, the streams\' prices, live; sort, filter, chart and back', { timeout: 90000 }, async () => {
+  const s = await startStack(100, 200);
+  await page.goto(`${s.gw.http}/#board`);
+  await until('board live with 100 instruments', () => tickstream.board() && tickstream.board().n === 100 && tickstream.board().state === 'live');
+  let b = await board();
+  assert.ok(b.rows.length > 5 && b.rows.length < 40, `only the rows in view exist: ${b.rows.length}`);
+  assert.equal(b.rows[0].sym, 'ticker_00');
+  // Live: frames arrive, and the board at its tick equals the streams.
+  const t1 = b.last;
+  await until('5 more ticks', (t) => tickstream.board().last >= t + 5 * 200, t1);
+  b = await board();
+  for (const sym of ['ticker_00', 'ticker_37', 'ticker_99']) {
+    const [[, f]] = await s.client.xrange(`ts:tick:{${sym}}`, b.last, b.last);
+    assert.equal(b.prices[sym], Number(f[1]), `${sym} at ${b.last}`);
+  }
+  await page.screenshot({ path: path.join(ARTIFACTS, 'board-100.png') });
+  // The rows shown follow the ticks.
+  await until('shown prices follow', () => { const x = tickstream.board(); return x.rows.every((r) => Number(r.price.replace(/[,\s]/g, '').replace('−', '-')) === x.prices[r.sym]); });
+
+  // Sort by price (high first), then by name again.
+  await page.click('[data-sort="price"]');
+  await until('sorted by price', () => tickstream.board().sort.key === 'price' && !tickstream.board().pending);
+  b = await board();
+  const shown = b.rows.map((r) => num(r.price));
+  assert.deepEqual(shown, [...shown].sort((x, y) => y - x), `descending prices: ${shown}`);
+  await page.click('[data-sort="price"]');
+  b = await board();
+  assert.equal(b.sort.dir, 1, 'a second click reverses');
+  await page.click('[data-sort="name"]');
+  await until('by name', () => tickstream.board().rows[0].sym === 'ticker_00');
+
+  // Filter by typing; Enter opens the first match's chart.
+  await page.fill('.board-filter', 'ticker_4');
+  await until('filtered', () => tickstream.board().shown === 10 && !tickstream.board().pending);
+  b = await board();
+  assert.ok(b.rows.every((r) => r.sym.startsWith('ticker_4')), JSON.stringify(b.rows.map((r) => r.sym)));
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await until('chart of ticker_41', () => location.hash === '#ticker_41' && tickstream.sym === 'ticker_41' && tickstream.state === 'live');
+  assert.equal(await page.isVisible('#chart'), true);
+  assert.equal(await page.isVisible('#board'), false);
+  // Back to the board: the filter is kept.
+  await page.click('#to-board');
+  await until('board again', () => location.hash === '#board' && tickstream.board().shown === 10);
+  // A click opens a chart; Esc comes back.
+  await page.fill('.board-filter', '');
+  await until('unfiltered', () => tickstream.board().shown === 100);
+  await page.click('.brow[data-sym="ticker_03"]');
+  await until('chart of ticker_03', () => tickstream.sym === 'ticker_03' && tickstream.state === 'live');
+  await page.keyboard.press('Escape');
+  await until('board after Esc', () => location.hash === '#board');
+  // The sparklines were read (the last hour's buckets).
+  await until('sparklines', () => document.querySelectorAll('.brow canvas').length > 5);
+});
+
+test('board: 10,000 instruments scroll and update with only the rows in view in the DOM', { timeout: 180000 }, async () => {
+  const s = await startStack(10000, 1000);
+  await page.goto(`${s.gw.http}/#board`);
+  await until('10,000 instruments', () => tickstream.board() && tickstream.board().n === 10000 && tickstream.board().state === 'live', undefined, 30000);
+  let b = await board();
+  assert.ok(b.dom < 60, `row elements: ${b.dom}`);
+  // Scroll to the end: the last instrument is shown.
+  await page.$eval('.board-rows', (el) => { el.scrollTop = el.scrollHeight; });
+  await until('last row shown', () => tickstream.board().rows.some((r) => r.sym === 'ticker_9999'));
+  b = await board();
+  assert.ok(b.dom < 60, `still only the rows in view: ${b.dom}`);
+  // Updates: two more ticks reach the rows in view.
+  const t = b.last;
+  await until('2 more ticks', (x) => tickstream.board().last >= x + 2000, t, 20000);
+  b = await board();
+  const [[, f]] = await s.client.xrange('ts:tick:{ticker_9999}', b.last, b.last);
+  assert.equal(b.prices.ticker_9999, Number(f[1]));
+  // Main-thread time at 1 Hz over 5 s, as Chromium counts it.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const busy = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+  const b0 = await busy(), w0 = Date.now();
+  await new Promise((r) => setTimeout(r, 5000));
+  const frac = (await busy() - b0) / ((Date.now() - w0) / 1000);
+  console.log(`# 10,000-instrument board: main thread busy ${(frac * 100).toFixed(1)} % of the time at 1 Hz`);
+  assert.ok(frac < 0.25, `main thread busy ${(frac * 100).toFixed(1)} %`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'board-10000.png') });
+});

@@ -1,0 +1,113 @@
+// tests/lib/board.js — a board watcher (docs/PROTOCOL.md "Boards") that
+// reconnects by itself and resumes with `since` = the last tick it holds,
+// keeping every frame it applied, to compare with the streams.
+import WebSocket from 'ws';
+import { decode, encode } from '@msgpack/msgpack';
+
+export class BoardWatcher {
+  /** sel: {} (all), {prefix}, or {syms}. */
+  constructor(url, { json = false, sel = {} } = {}) {
+    this.url = url;
+    this.json = json;
+    this.sel = sel;
+    this.last = 0;        // the tick the board holds
+    this.syms = null;
+    this.prices = null;   // the board now
+    this.frames = [];     // [{t, prices: [...]}]: the board after each tick, in order
+    this.starts = [];     // every `board` message: {t, resumed, since}
+    this.errors = [];
+    this.protocol = [];   // broken promises seen (a frame not after the last, …)
+    this.stopped = false;
+    this.connects = 0;
+  }
+
+  start() {
+    this.stopped = false;
+    this.connect();
+    return this;
+  }
+
+  connect() {
+    if (this.stopped) return;
+    const ws = new WebSocket(this.json ? `${this.url}?format=json` : this.url);
+    this.ws = ws;
+    ws.binaryType = 'nodebuffer';
+    const since = this.last;
+    ws.on('open', () => {
+      this.connects++;
+      const req = { op: 'board', since, ...this.sel };
+      ws.send(this.json ? JSON.stringify(req) : encode(req), { binary: !this.json });
+    });
+    ws.on('message', (data, isBinary) => this.onMessage(isBinary ? decode(data) : JSON.parse(data.toString()), since));
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      if (this.ws === ws) setTimeout(() => this.connect(), 50);
+    });
+  }
+
+  onMessage(m, since) {
+    if (m.op === 'err') {
+      this.errors.push(m);
+    } else if (m.op === 'board') {
+      this.starts.push({ t: m.t, resumed: m.p === null, since, n: m.syms.length });
+      if (m.p === null) {
+        if (m.t !== this.last) this.protocol.push(`resumed at ${m.t}, holding ${this.last}`);
+        if (JSON.stringify(m.syms) !== JSON.stringify(this.syms)) this.protocol.push('resumed with other syms');
+      } else {
+        this.syms = m.syms;
+        this.prices = m.p.slice();
+        this.last = m.t;
+        this.snapshot = { t: m.t, prices: m.p.slice() };
+      }
+    } else if (m.op === 'bt') {
+      if (this.prices === null) return void this.protocol.push(`bt ${m.t} before any board`);
+      if (m.t <= this.last) this.protocol.push(`bt ${m.t} not after ${this.last}`);
+      if (m.p.length !== this.syms.length) this.protocol.push(`bt ${m.t} has ${m.p.length} prices for ${this.syms.length} syms`);
+      m.p.forEach((p, i) => { if (p !== null) this.prices[i] = p; });
+      this.last = m.t;
+      this.frames.push({ t: m.t, prices: this.prices.slice() });
+    }
+  }
+
+  /** Drops the connection and reconnects after `ms` (ticks pass meanwhile). */
+  drop(ms) {
+    const ws = this.ws;
+    this.ws = null;
+    ws.terminate();
+    setTimeout(() => this.connect(), ms);
+  }
+
+  stop() {
+    this.stopped = true;
+    const ws = this.ws;
+    this.ws = null;
+    ws?.terminate();
+  }
+}
+
+/**
+ * Compares a watcher with the streams: the frames' times are every tick
+ * after the first snapshot, `dt` apart, none twice; the board after each
+ * (and the snapshot) equals each instrument's last price at or before it.
+ * `streams` maps a name to its XRANGE as [{t, p}]. Returns a message or null.
+ */
+export function checkBoard(w, streams, dt) {
+  if (w.protocol.length) return w.protocol.join('; ');
+  if (!w.snapshot) return 'no snapshot';
+  const at = new Map(w.syms.map((s) => [s, new Map(streams[s].map((x) => [x.t, x.p]))]));
+  const lastAt = (sym, t) => {
+    const m = at.get(sym);
+    for (let u = t; u >= t - 1000 * dt; u -= dt) if (m.has(u)) return m.get(u);
+    return null;
+  };
+  const all = [w.snapshot, ...w.frames];
+  for (let k = 0; k < all.length; k++) {
+    const f = all[k];
+    if (k > 0 && f.t !== all[k - 1].t + dt) return `tick ${all[k - 1].t} then ${f.t}: missed or repeated`;
+    for (let i = 0; i < w.syms.length; i++) {
+      const want = lastAt(w.syms[i], f.t);
+      if (f.prices[i] !== want) return `${w.syms[i]} at ${f.t}: board ${f.prices[i]}, streams ${want}`;
+    }
+  }
+  return null;
+}
