@@ -204,7 +204,10 @@ static void on_auth_reply(redisAsyncContext *ac, void *r, void *priv)
         return;
     switch (ts_redis_setup_reply(reply, why, sizeof(why))) {
     case 0:
-        if (reply->type == REDIS_REPLY_ARRAY && !rc->up) /* ROLE, the last: this is the master */
+        /* ROLE is the last. The catch-up connection's reader makes every
+         * array a gw_xreply, so its ROLE is not read: it only reads, from
+         * the server the sentinels named. */
+        if (--rc->setup_left == 0 && !rc->up && rc->o.url->nsentinels > 0)
             became_up(rc);
         return;
     case -2:
@@ -280,7 +283,7 @@ static void connect_now(gw_rconn *rc)
     if (rc->asking) /* queued now, sent first once connected */
         ts_sentinel_ask(ac, &rc->sentinel, on_sentinel_reply, NULL);
     else
-        ts_redis_send_setup(ac, u, on_auth_reply, NULL);
+        rc->setup_left = ts_redis_send_setup(ac, u, on_auth_reply, NULL);
     ev_add_write(rc); /* the first writable event completes the connect */
 }
 

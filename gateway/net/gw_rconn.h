@@ -58,6 +58,7 @@ struct gw_rconn {
     ts_sentinel sentinel;   /* where the next attempt goes */
     ts_redis_addr peer;     /* where this attempt went */
     int asking;             /* peer is a sentinel being asked for the master */
+    int setup_left;         /* AUTH/SELECT/ROLE replies still to come */
     int failing_over;       /* the master it was up on is lost; until up again, /readyz says so */
 };
 
