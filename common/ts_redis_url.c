@@ -18,17 +18,81 @@ static int parse_int(const char *s, size_t n, int lo, int hi, int *out)
     return 0;
 }
 
+/* Parses host[:port] in [p, end) into a, default port dflt. */
+static int parse_addr(const char *p, const char *end, int dflt, ts_redis_addr *a)
+{
+    const char *colon = memchr(p, ':', (size_t)(end - p));
+    const char *namend = colon ? colon : end;
+    size_t hlen = (size_t)(namend - p);
+    if (hlen == 0 || hlen >= sizeof(a->host))
+        return -1;
+    memcpy(a->host, p, hlen);
+    a->host[hlen] = '\0';
+    a->port = dflt;
+    if (colon && parse_int(colon + 1, (size_t)(end - colon - 1), 1, 65535, &a->port) != 0)
+        return -2;
+    return 0;
+}
+
+/* The part after the addresses of a redis-sentinel:// URL: /master[?db=N]. */
+static int parse_sentinel_path(const char *s, const char *slash, ts_redis_url *out, char *err, size_t errlen)
+{
+    const char *name = slash ? slash + 1 : "";
+    const char *q = strchr(name, '?');
+    size_t nlen = q ? (size_t)(q - name) : strlen(name);
+    if (nlen == 0 || nlen >= sizeof(out->master) || memchr(name, '/', nlen) != NULL) {
+        snprintf(err, errlen, "'%s' needs the master's name: redis-sentinel://host:26379,…/mymaster", s);
+        return -1;
+    }
+    memcpy(out->master, name, nlen);
+    if (q == NULL)
+        return 0;
+    if (strncmp(q, "?db=", 4) != 0 || parse_int(q + 4, strlen(q + 4), 0, 100000, &out->db) != 0) {
+        snprintf(err, errlen, "'%s': the only query is ?db=N (a database number)", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_sentinels(const char *s, const char *p, ts_redis_url *out, char *err, size_t errlen)
+{
+    const char *slash = strchr(p, '/');
+    const char *end = slash ? slash : p + strlen(p);
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *aend = comma ? comma : end;
+        if (out->nsentinels == TS_SENTINELS_MAX) {
+            snprintf(err, errlen, "'%s' names more than %d sentinels", s, TS_SENTINELS_MAX);
+            return -1;
+        }
+        int rc = parse_addr(p, aend, 26379, &out->sentinels[out->nsentinels]);
+        if (rc != 0) {
+            snprintf(err, errlen, rc == -1 ? "'%s' has an empty or too long sentinel host" : "'%s' has a bad sentinel port (1-65535)", s);
+            return -1;
+        }
+        out->nsentinels++;
+        p = comma ? comma + 1 : aend;
+    }
+    if (out->nsentinels == 0) {
+        snprintf(err, errlen, "'%s' names no sentinel", s);
+        return -1;
+    }
+    out->port = 0;
+    return parse_sentinel_path(s, slash, out, err, errlen);
+}
+
 int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errlen)
 {
-    static const char scheme[] = "redis://";
+    static const char scheme[] = "redis://", sscheme[] = "redis-sentinel://";
     memset(out, 0, sizeof(*out));
     out->port = 6379;
 
-    if (strncmp(s, scheme, sizeof(scheme) - 1) != 0) {
-        snprintf(err, errlen, "'%s' is not a redis:// URL", s);
+    int sentinel = strncmp(s, sscheme, sizeof(sscheme) - 1) == 0;
+    if (!sentinel && strncmp(s, scheme, sizeof(scheme) - 1) != 0) {
+        snprintf(err, errlen, "'%s' is not a redis:// or redis-sentinel:// URL", s);
         return -1;
     }
-    const char *p = s + sizeof(scheme) - 1;
+    const char *p = s + (sentinel ? sizeof(sscheme) : sizeof(scheme)) - 1;
     const char *at = strrchr(p, '@');
     if (at != NULL) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
@@ -45,23 +109,34 @@ int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errle
         memcpy(out->password, colon + 1, plen);
         p = at + 1;
     }
+    if (sentinel)
+        return parse_sentinels(s, p, out, err, errlen);
     const char *slash = strchr(p, '/');
     const char *hostend = slash ? slash : p + strlen(p);
-    const char *colon = memchr(p, ':', (size_t)(hostend - p));
-    const char *namend = colon ? colon : hostend;
-    size_t hlen = (size_t)(namend - p);
-    if (hlen == 0 || hlen >= sizeof(out->host)) {
-        snprintf(err, errlen, "'%s' has no host", s);
+    ts_redis_addr a;
+    int rc = parse_addr(p, hostend, 6379, &a);
+    if (rc != 0) {
+        snprintf(err, errlen, rc == -1 ? "'%s' has no host" : "'%s' has a bad port (1-65535)", s);
         return -1;
     }
-    memcpy(out->host, p, hlen);
-    if (colon && parse_int(colon + 1, (size_t)(hostend - colon - 1), 1, 65535, &out->port) != 0) {
-        snprintf(err, errlen, "'%s' has a bad port (1-65535)", s);
-        return -1;
-    }
+    memcpy(out->host, a.host, sizeof(out->host));
+    out->port = a.port;
     if (slash && slash[1] != '\0' && parse_int(slash + 1, strlen(slash + 1), 0, 100000, &out->db) != 0) {
         snprintf(err, errlen, "'%s' has a bad database number", s);
         return -1;
     }
     return 0;
+}
+
+void ts_redis_url_describe(const ts_redis_url *u, char *buf, size_t n)
+{
+    if (u->nsentinels == 0) {
+        snprintf(buf, n, "%s:%d", u->host, u->port);
+        return;
+    }
+    size_t off = (size_t)snprintf(buf, n, "sentinels ");
+    for (int i = 0; i < u->nsentinels && off < n; i++)
+        off += (size_t)snprintf(buf + off, n - off, "%s%s:%d", i ? "," : "", u->sentinels[i].host, u->sentinels[i].port);
+    if (off < n)
+        snprintf(buf + off, n - off, " master %s", u->master);
 }

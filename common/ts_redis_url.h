@@ -1,18 +1,33 @@
-/* ts_redis_url.h — parse redis://[[user]:password@]host[:port][/db]. */
+/* ts_redis_url.h — parse redis://[[user]:password@]host[:port][/db] and
+ * redis-sentinel://[[user]:password@]host[:port],host[:port],…/master[?db=N]. */
 #ifndef TS_REDIS_URL_H
 #define TS_REDIS_URL_H
 
 #include <stddef.h>
 
-typedef struct ts_redis_url {
+#define TS_SENTINELS_MAX 8
+
+typedef struct ts_redis_addr {
     char host[256];
     int port;
+} ts_redis_addr;
+
+typedef struct ts_redis_url {
+    char host[256];     /* redis://: the server; redis-sentinel://: empty (asked of the sentinels) */
+    int port;
     char user[128];     /* empty: AUTH with the password alone */
-    char password[256]; /* empty: no AUTH */
+    char password[256]; /* empty: no AUTH (the sentinels themselves are asked without AUTH) */
     int db;
+    /* redis-sentinel:// only: nsentinels > 0, the master's name. */
+    int nsentinels;
+    ts_redis_addr sentinels[TS_SENTINELS_MAX];
+    char master[128];
 } ts_redis_url;
 
 /* Returns 0, or -1 with a message in err naming what is wrong. */
 int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errlen);
+
+/* "host:port", or "sentinels host:port,… master NAME": for logs (no password). */
+void ts_redis_url_describe(const ts_redis_url *u, char *buf, size_t n);
 
 #endif

@@ -243,7 +243,9 @@ static void rconn_start(gw_worker *w, gw_rconn *rc, const char *name, int ping, 
                        .on_up = up,
                        .on_down = down,
                        .data = w,
-                       .reconnects = &w->m.redis_reconnects_total};
+                       .reconnects = &w->m.redis_reconnects_total,
+                       /* one count per worker and failover: the command connection's */
+                       .failovers = rc == &w->cmd ? &w->m.redis_failovers_total : NULL};
     gw_rconn_init(rc, w->loop, w->id, &o);
 }
 

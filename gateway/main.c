@@ -81,7 +81,8 @@ int main(int argc, char **argv)
     const ts_opt opts[] = {
         {"listen", "TS_LISTEN", TS_OPT_STRING, &c->listen, "127.0.0.1:8080", 0, 0, "address to serve HTTP and /ws on"},
         {"redis", "TS_REDIS_URL", TS_OPT_REDIS, &c->redis, "redis://127.0.0.1:6379", 0, 0,
-         "Redis URL redis://[:password@]host:port[/db]"},
+         "Redis URL redis://[[user]:password@]host:port[/db], or "
+         "redis-sentinel://[[user]:password@]host:26379,host:26379,.../master[?db=N]"},
         {"webui", "TS_WEBUI", TS_OPT_STRING, &c->webui, "webui", 0, 0, "directory of the web page, served at /"},
         {"threads", "TS_THREADS", TS_OPT_INT, &c->threads, threads_def, 1, 256,
          "worker threads, each with its own loop and Redis connections (default: cores)"},
@@ -181,9 +182,11 @@ int main(int argc, char **argv)
     for (; started < G.nworkers; started++)
         if (gw_worker_start(&G.workers[started]) != 0)
             break;
-    if (started == G.nworkers)
-        ts_info("listening on %s with %d threads, redis %s:%d, webui %s", G.listen_desc, G.nworkers, c->redis.host,
-                c->redis.port, c->webui);
+    if (started == G.nworkers) {
+        char where[600];
+        ts_redis_url_describe(&c->redis, where, sizeof(where));
+        ts_info("listening on %s with %d threads, redis %s, webui %s", G.listen_desc, G.nworkers, where, c->webui);
+    }
 
     int status = started == G.nworkers ? 0 : 1;
     if (status == 0) {

@@ -44,6 +44,7 @@ static void render(const gen_metrics *m, struct evbuffer *b)
     gauge(b, "tickgen_writes_refused",
           "1 while Redis refuses writes: ticks are held back and backfilled when it accepts them again.",
           s->refused_since_ms != 0);
+    counter(b, "tickgen_redis_failovers_total", "Times the Redis sentinels named a new master.", gen_redis_failovers(m->conn));
     gauge(b, "tickgen_redis_up", "1 while the Redis connection is set up.", gen_redis_ctx(m->conn) != NULL);
     gen_role role = gen_lease_role(m->lease);
     gauge(b, "tickgen_leader", "1 while this generator holds the lease and writes; 0 as a standby or while down.",

@@ -6,7 +6,15 @@
  * ticker only advances its state when a batch is sent, and every (re)connect
  * re-reads where each stream stands (gen_startup.c), so the missed intervals
  * are backfilled from there. That is the owner's business: this file only
- * says "ready" and "down". */
+ * says "ready" and "down".
+ *
+ * With a redis-sentinel:// URL each attempt is two connections: one to a
+ * sentinel, asked for the master (common/ts_sentinel.c), then one to the
+ * master it names, ready only once ROLE says "master" (a demoted master is
+ * never written). Every loss asks the sentinels again, so after a failover
+ * the reconnect finds the promoted replica; start-up then reads where its
+ * streams stand and the ticker rewrites whatever the old master had not
+ * replicated (docs/REDIS.md, "Sentinel failover"). */
 #include "gen_redis.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -17,6 +25,7 @@
 
 #include "ts_log.h"
 #include "ts_redis.h"
+#include "ts_sentinel.h"
 #include "ts_time.h"
 
 #define GEN_CONNECT_TIMEOUT_MS 3000
@@ -25,6 +34,9 @@ struct gen_redis {
     struct event_base *base;
     const ts_redis_url *url;
     gen_redis_hooks hooks;
+    ts_sentinel sentinel;  /* where the next attempt goes */
+    ts_redis_addr peer;    /* where this attempt went */
+    int asking;            /* peer is a sentinel being asked for the master */
     redisAsyncContext *ac; /* NULL while down */
     int connected;         /* ac has connected (it may not be set up yet) */
     int ready;             /* AUTH/SELECT answered: commands may be sent */
@@ -57,11 +69,24 @@ static void on_disconnect(const redisAsyncContext *c, int status)
 {
     gen_redis *r = c->data;
     (void)status;
+    if (r == NULL)
+        return; /* dropped by the connect timeout */
     r->ac = NULL; /* hiredis frees the context after this returns */
     r->connected = r->ready = 0;
     evtimer_del(r->connect_timeout_ev);
     if (r->freeing)
         return;
+    if (r->asking) { /* we closed it: on to the master it named, or to the next sentinel */
+        r->asking = 0;
+        if (r->sentinel.resolved && !r->closing) {
+            set_timer(r->reconnect_ev, 0);
+        } else {
+            ts_sentinel_retry(&r->sentinel, 1);
+            schedule_reconnect(r);
+        }
+        return;
+    }
+    ts_sentinel_retry(&r->sentinel, 0);
     ts_warn("redis connection lost: %s", c->errstr[0] ? c->errstr : "closed");
     schedule_reconnect(r);
     r->hooks.on_down(r->hooks.owner);
@@ -69,6 +94,7 @@ static void on_disconnect(const redisAsyncContext *c, int status)
 
 static void set_ready(gen_redis *r)
 {
+    ts_backoff_reset(&r->backoff);
     r->ready = 1;
     r->hooks.on_ready(r->hooks.owner);
 }
@@ -83,11 +109,17 @@ static void on_setup_reply(redisAsyncContext *c, void *reply, void *priv)
     (void)c;
     if (rep == NULL)
         return; /* the connection is going away; on_disconnect handles it */
-    if (rep->type == REDIS_REPLY_ERROR) {
-        char why[512];
-        snprintf(why, sizeof(why), "redis %s:%d refused AUTH/SELECT: %.200s", r->url->host, r->url->port, rep->str);
+    char err[256], why[600];
+    int rc = ts_redis_setup_reply(rep, err, sizeof(err));
+    if (rc == -2) { /* not (or no longer) the master: ask the sentinels again */
+        ts_warn("redis %s:%d: %s; asking the sentinels again", r->peer.host, r->peer.port, err);
+        gen_redis_lost(r, "not the master");
+        return;
+    }
+    if (rc != 0) {
+        snprintf(why, sizeof(why), "redis %.255s:%d refused AUTH/SELECT: %.200s", r->peer.host, r->peer.port, err);
         gen_redis_lost(r, "AUTH/SELECT failed");
-        if (strncmp(rep->str, "LOADING", 7) == 0)
+        if (strncmp(err, "LOADING", 7) == 0)
             ts_warn("%s; retrying", why);
         else
             r->hooks.on_refused(r->hooks.owner, why);
@@ -97,18 +129,41 @@ static void on_setup_reply(redisAsyncContext *c, void *reply, void *priv)
         set_ready(r);
 }
 
+/* A sentinel's answer: close its connection; on_disconnect goes on. */
+static void on_sentinel_reply(redisAsyncContext *c, void *reply, void *priv)
+{
+    gen_redis *r = priv;
+    char why[160];
+    if (reply == NULL)
+        return; /* freed or gone; on_disconnect moves to the next sentinel */
+    if (ts_sentinel_answer(&r->sentinel, reply, why, sizeof(why)) < 0) /* a failover is logged there */
+        ts_warn("redis sentinel %s:%d: %s", r->peer.host, r->peer.port, why);
+    redisAsyncDisconnect(c);
+}
+
 static void on_connect(const redisAsyncContext *c, int status)
 {
     gen_redis *r = c->data;
+    if (r == NULL)
+        return;
     evtimer_del(r->connect_timeout_ev);
     if (status != REDIS_OK) {
         r->ac = NULL; /* freed by hiredis after this callback */
-        ts_warn("redis %s:%d unreachable: %s", r->url->host, r->url->port, c->errstr);
+        ts_warn("redis %s%s:%d unreachable: %s", r->asking ? "sentinel " : "", r->peer.host, r->peer.port, c->errstr);
+        ts_sentinel_retry(&r->sentinel, r->asking);
+        r->asking = 0;
         schedule_reconnect(r);
         return;
     }
-    ts_info("redis %s:%d connected", r->url->host, r->url->port);
-    ts_backoff_reset(&r->backoff);
+    if (r->asking) { /* the answer must come within the connect timeout too */
+        set_timer(r->connect_timeout_ev, GEN_CONNECT_TIMEOUT_MS);
+        if (ts_sentinel_ask(r->ac, &r->sentinel, on_sentinel_reply, r) != REDIS_OK)
+            redisAsyncDisconnect(r->ac);
+        return;
+    }
+    ts_info("redis %s:%d connected", r->peer.host, r->peer.port);
+    if (r->url->nsentinels == 0)
+        ts_backoff_reset(&r->backoff);
     r->connected = 1;
     r->setup_pending = ts_redis_send_setup(r->ac, r->url, on_setup_reply, r);
     if (r->setup_pending < 0)
@@ -119,11 +174,14 @@ static void on_connect(const redisAsyncContext *c, int status)
 
 static void connect_now(gen_redis *r)
 {
-    redisAsyncContext *ac = redisAsyncConnect(r->url->host, r->url->port);
+    r->asking = ts_sentinel_target(&r->sentinel, &r->peer);
+    redisAsyncContext *ac = redisAsyncConnect(r->peer.host, r->peer.port);
     if (ac == NULL || ac->err) {
         ts_warn("redis connect: %s", ac ? ac->errstr : "out of memory");
         if (ac)
             redisAsyncFree(ac);
+        ts_sentinel_retry(&r->sentinel, r->asking);
+        r->asking = 0;
         schedule_reconnect(r);
         return;
     }
@@ -147,10 +205,14 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     if (r->ac == NULL || r->connected)
         return;
-    ts_warn("redis %s:%d: no answer in %d ms", r->url->host, r->url->port, GEN_CONNECT_TIMEOUT_MS);
+    ts_warn("redis %s%s:%d: no answer in %d ms", r->asking ? "sentinel " : "", r->peer.host, r->peer.port,
+            GEN_CONNECT_TIMEOUT_MS);
     redisAsyncContext *ac = r->ac;
     r->ac = NULL;
-    redisAsyncFree(ac); /* not connected yet: no disconnect callback */
+    ac->data = NULL; /* a sentinel's connection may be up: its disconnect callback is ignored */
+    redisAsyncFree(ac);
+    ts_sentinel_retry(&r->sentinel, r->asking);
+    r->asking = 0;
     schedule_reconnect(r);
 }
 
@@ -162,6 +224,7 @@ gen_redis *gen_redis_start(struct event_base *base, const ts_redis_url *url, gen
     r->base = base;
     r->url = url;
     r->hooks = hooks;
+    ts_sentinel_init(&r->sentinel, url);
     r->reconnect_ev = evtimer_new(base, on_reconnect_timer, r);
     r->connect_timeout_ev = evtimer_new(base, on_connect_timeout, r);
     if (r->reconnect_ev == NULL || r->connect_timeout_ev == NULL) {
@@ -196,6 +259,11 @@ void gen_redis_close(gen_redis *r)
 uint64_t gen_redis_reconnects(const gen_redis *r)
 {
     return r->reconnects;
+}
+
+uint64_t gen_redis_failovers(const gen_redis *r)
+{
+    return r->sentinel.changes;
 }
 
 void gen_redis_free(gen_redis *r)

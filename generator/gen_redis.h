@@ -1,5 +1,6 @@
 /* gen_redis.h — the generator's one Redis connection, kept up forever: it
- * connects, sends AUTH/SELECT, and after a loss or a failed attempt retries
+ * connects (to the master the sentinels name, with a redis-sentinel:// URL),
+ * sends AUTH/SELECT (and ROLE), and after a loss or a failed attempt retries
  * with backoff. It knows nothing of what runs on it and reports up only
  * through the hooks its owner installs. */
 #ifndef GEN_REDIS_H
@@ -38,6 +39,8 @@ void gen_redis_lost(gen_redis *r, const char *why);
 void gen_redis_close(gen_redis *r);
 /* Retry attempts scheduled so far (for the summary line). */
 uint64_t gen_redis_reconnects(const gen_redis *r);
+/* Failovers seen: times the sentinels named another master (0 without Sentinel). */
+uint64_t gen_redis_failovers(const gen_redis *r);
 /* Closes without callbacks: pending replies are dropped. */
 void gen_redis_free(gen_redis *r);
 

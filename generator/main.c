@@ -167,7 +167,8 @@ int main(int argc, char **argv)
     memset(&cfg, 0, sizeof(cfg));
     const ts_opt opts[] = {
         {"redis", "TS_REDIS_URL", TS_OPT_REDIS, &cfg.redis, "redis://127.0.0.1:6379", 0, 0,
-         "Redis URL, redis://[[user]:password@]host:port[/db]"},
+         "Redis URL, redis://[[user]:password@]host:port[/db], or "
+         "redis-sentinel://[[user]:password@]host:26379,host:26379,.../master[?db=N]"},
         {"instruments", "TS_INSTRUMENTS", TS_OPT_INT, &cfg.instruments, "100", 1, TS_INSTRUMENTS_MAX,
          "number of instruments, named ticker_00.."},
         {"interval-ms", "TS_INTERVAL_MS", TS_OPT_INT, &cfg.interval_ms, "1000", 1, 86400000,
@@ -272,9 +273,11 @@ int main(int argc, char **argv)
     if (a.exit_code == 0) {
         char ladder[256];
         ts_ladder_format(&cfg.ladder, ladder, sizeof(ladder));
-        ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s:%d, lease %lld ms as %s",
-                (long long)cfg.instruments, (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder,
-                cfg.redis.host, cfg.redis.port, (long long)cfg.lease_ms, gen_lease_id(a.lease));
+        char where[600];
+        ts_redis_url_describe(&cfg.redis, where, sizeof(where));
+        ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s, lease %lld ms as %s",
+                (long long)cfg.instruments, (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder, where,
+                (long long)cfg.lease_ms, gen_lease_id(a.lease));
         event_base_dispatch(a.base);
     }
 

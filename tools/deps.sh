@@ -5,7 +5,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Build: compiler, pkg-config and the -dev packages of the libraries we use.
-# Run: redis. Test: cmocka, chromium (browser tests), haproxy (native cluster),
+# Run: redis. Test: cmocka, redis-sentinel (tests/gw/sentinel.test.js), chromium (browser tests),
+# haproxy (native cluster),
 # docker-compose (the compose file, and the stack in tests/docker), systemd
 # (unit checks), debootstrap (`make images`: the base image from a Debian mirror),
 # clang and its runtime libraries (libFuzzer, ASan, UBSan: tests/fuzz; with
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 # it; about 19 MB to download, 12 s to install on a build machine),
 # libfaketime (tests/gen/clock.test.js steps the generator's wall clock).
 APT_PKGS="gcc make pkg-config libc6-dev libhiredis-dev libevent-dev libmsgpack-dev \
-libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools \
+libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools redis-sentinel \
 chromium haproxy docker-compose systemd procps debootstrap clang libclang-rt-dev prometheus \
 libfaketime"
 

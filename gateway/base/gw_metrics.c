@@ -123,6 +123,8 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
     line(b, "tickgw_client_errors_total", "counter", "err messages sent for bad requests", SUM(client_errors_total));
     line(b, "tickgw_redis_reconnects_total", "counter", "Redis connections re-established after a loss",
          SUM(redis_reconnects_total));
+    line(b, "tickgw_redis_failovers_total", "counter",
+         "times the Redis sentinels named a new master (counted once per worker thread)", SUM(redis_failovers_total));
     line(b, "tickgw_live_messages_total", "counter", "ts:live messages received", SUM(live_messages_total));
     line(b, "tickgw_live_gaps_total", "counter", "holes in the live feed repaired from the streams",
          SUM(live_gaps_total));

@@ -26,6 +26,7 @@ typedef struct gw_wmetrics {
     uint64_t ping_timeouts_total; /* clients dropped for not answering pings */
     uint64_t client_errors_total;
     uint64_t redis_reconnects_total;
+    uint64_t redis_failovers_total;
     uint64_t live_messages_total;
     uint64_t live_gaps_total;
     uint64_t repaired_ticks_total;

@@ -17,7 +17,14 @@
  * host that does not answer: unanswered for max(3 × --redis-timeout, 5 s),
  * the connection is dropped and redone. The subscriber cannot PING (its
  * replies would be taken for messages by hiredis 0.14), so gw_feed.c checks
- * a silent feed against the streams instead. */
+ * a silent feed against the streams instead.
+ *
+ * Sentinel (a redis-sentinel:// URL): an attempt goes to a sentinel first,
+ * asks it for the master, closes, and is at once redone to the master named
+ * (common/ts_sentinel.c); that connection is up only after AUTH/SELECT and a
+ * ROLE answering "master". Every loss asks the sentinels again, so after a
+ * failover the backoff's next attempt that finds the promoted replica is the
+ * reconnect. While that lasts, why (and so /readyz) says "failover". */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +97,7 @@ void gw_rconn_init(gw_rconn *rc, h2o_loop_t *loop, int worker_id, const gw_rconn
 {
     memset(rc, 0, sizeof(*rc));
     rc->o = *o;
+    ts_sentinel_init(&rc->sentinel, o->url);
     rc->loop = loop;
     rc->worker_id = worker_id;
     ts_backoff_reset(&rc->backoff);
@@ -102,7 +110,11 @@ void gw_rconn_init(gw_rconn *rc, h2o_loop_t *loop, int worker_id, const gw_rconn
 static void set_why(gw_rconn *rc, const char *why)
 {
     char tmp[sizeof(rc->why)];
-    snprintf(tmp, sizeof(tmp), "redis %s connection: %.100s", rc->o.name, why);
+    if (rc->failing_over)
+        snprintf(tmp, sizeof(tmp), "redis %s connection: failover of master %.40s: %.100s", rc->o.name,
+                 rc->o.url->master, why);
+    else
+        snprintf(tmp, sizeof(tmp), "redis %s connection: %.100s", rc->o.name, why);
     memcpy(rc->why, tmp, sizeof(tmp));
 }
 
@@ -112,6 +124,10 @@ static void went_down(gw_rconn *rc, const char *why)
     int was_up = rc->up;
     rc->up = 0;
     rc->ac = NULL;
+    if (rc->o.url->nsentinels > 0 && rc->connects > 0)
+        rc->failing_over = 1;
+    ts_sentinel_retry(&rc->sentinel, rc->asking);
+    rc->asking = 0;
     if (rc->retry_at == 0)
         rc->retry_at = ts_mono_ms() + ts_backoff_next(&rc->backoff);
     if (why != NULL)
@@ -131,17 +147,11 @@ void gw_rconn_lost(gw_rconn *rc, const char *why)
     rc->o.on_down(rc);
 }
 
-static void on_connect(const redisAsyncContext *ac, int status)
+/* Connected and set up (for a sentinel URL: ROLE said master). */
+static void became_up(gw_rconn *rc)
 {
-    gw_rconn *rc = ac->data;
-    if (rc == NULL)
-        return;
-    if (status != REDIS_OK) {
-        ts_debug("worker %d: redis %s connect failed: %s", rc->worker_id, rc->o.name, ac->errstr);
-        went_down(rc, ac->errstr[0] ? ac->errstr : "connect failed");
-        return;
-    }
     rc->up = 1;
+    rc->failing_over = 0;
     rc->deadline = 0;
     rc->lost_at = 0;
     rc->ping_sent = 0;
@@ -153,12 +163,34 @@ static void on_connect(const redisAsyncContext *ac, int status)
     rc->o.on_up(rc);
 }
 
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    gw_rconn *rc = ac->data;
+    if (rc == NULL)
+        return;
+    if (status != REDIS_OK) {
+        ts_debug("worker %d: redis %s connect to %s:%d failed: %s", rc->worker_id, rc->o.name, rc->peer.host,
+                 rc->peer.port, ac->errstr);
+        went_down(rc, ac->errstr[0] ? ac->errstr : "connect failed");
+        return;
+    }
+    if (rc->o.url->nsentinels == 0)
+        became_up(rc);
+    /* else: a sentinel's answer or the master's ROLE comes next, within the deadline */
+}
+
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     gw_rconn *rc = ac->data;
     (void)status;
     if (rc == NULL)
         return;
+    if (rc->asking && rc->sentinel.resolved) { /* we closed it: on to the master it named, now */
+        rc->asking = 0;
+        rc->ac = NULL;
+        rc->retry_at = 1;
+        return;
+    }
     went_down(rc, ac->errstr[0] ? ac->errstr : "connection closed");
 }
 
@@ -167,19 +199,56 @@ static void on_auth_reply(redisAsyncContext *ac, void *r, void *priv)
     redisReply *reply = r;
     (void)priv;
     gw_rconn *rc = ac->data;
-    if (rc != NULL && reply != NULL && reply->type == REDIS_REPLY_ERROR) {
-        ts_error("worker %d: redis %s: AUTH/SELECT refused: %s", rc->worker_id, rc->o.name, reply->str);
+    char why[256];
+    if (rc == NULL || reply == NULL)
+        return;
+    switch (ts_redis_setup_reply(reply, why, sizeof(why))) {
+    case 0:
+        /* ROLE is the last. The catch-up connection's reader makes every
+         * array a gw_xreply, so its ROLE is not read: it only reads, from
+         * the server the sentinels named. */
+        if (--rc->setup_left == 0 && !rc->up && rc->o.url->nsentinels > 0)
+            became_up(rc);
+        return;
+    case -2:
+        ts_warn("worker %d: redis %s: %s:%d %s; asking the sentinels again", rc->worker_id, rc->o.name,
+                rc->peer.host, rc->peer.port, why);
+        set_why(rc, why);
+        break;
+    default:
+        ts_error("worker %d: redis %s: AUTH/SELECT refused: %s", rc->worker_id, rc->o.name, why);
         gw_rconn_lost(rc, "AUTH/SELECT refused");
-        redisAsyncDisconnect(ac);
     }
+    rc->lost_at = ts_mono_ms(); /* not up: gw_rconn_tick frees it should the disconnect not come */
+    redisAsyncDisconnect(ac);
+}
+
+/* A sentinel's answer: close its connection; on_disconnect goes on. */
+static void on_sentinel_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+    gw_rconn *rc = ac->data;
+    char why[160];
+    (void)priv;
+    if (rc == NULL || r == NULL)
+        return;
+    int rv = ts_sentinel_answer(&rc->sentinel, r, why, sizeof(why));
+    if (rv < 0) {
+        ts_warn("worker %d: redis %s: sentinel %s:%d: %s", rc->worker_id, rc->o.name, rc->peer.host, rc->peer.port,
+                why);
+        set_why(rc, why);
+    } else if (rv == 1 && rc->o.failovers != NULL) {
+        __atomic_fetch_add(rc->o.failovers, 1, __ATOMIC_RELAXED);
+    }
+    redisAsyncDisconnect(ac);
 }
 
 static void connect_now(gw_rconn *rc)
 {
     const ts_redis_url *u = rc->o.url;
     rc->retry_at = 0;
-    redisAsyncContext *ac = redisAsyncConnect(u->host, u->port);
-    if (ac != NULL && !ac->err && rc->o.setup != NULL && rc->o.setup(&ac->c) != 0) {
+    rc->asking = ts_sentinel_target(&rc->sentinel, &rc->peer);
+    redisAsyncContext *ac = redisAsyncConnect(rc->peer.host, rc->peer.port);
+    if (ac != NULL && !ac->err && !rc->asking && rc->o.setup != NULL && rc->o.setup(&ac->c) != 0) {
         redisAsyncFree(ac);
         ac = NULL;
     }
@@ -211,7 +280,10 @@ static void connect_now(gw_rconn *rc)
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     rc->deadline = ts_mono_ms() + rc->o.timeout_ms;
-    ts_redis_send_setup(ac, u, on_auth_reply, NULL); /* queued now, sent first once connected */
+    if (rc->asking) /* queued now, sent first once connected */
+        ts_sentinel_ask(ac, &rc->sentinel, on_sentinel_reply, NULL);
+    else
+        rc->setup_left = ts_redis_send_setup(ac, u, on_auth_reply, NULL);
     ev_add_write(rc); /* the first writable event completes the connect */
 }
 

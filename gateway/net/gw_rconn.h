@@ -1,7 +1,9 @@
 /* gw_rconn.h — one Redis connection on a worker's h2o loop: connect with a
  * timeout, AUTH/SELECT, notice a loss or a silent peer, reconnect with
- * backoff. It knows nothing of what is sent on it: its owner installs hooks
- * and is told when the connection comes up and goes down. */
+ * backoff. With a redis-sentinel:// URL each attempt first asks a sentinel
+ * for the master and the connection is up only once ROLE says "master"
+ * (common/ts_sentinel.h). It knows nothing of what is sent on it: its owner
+ * installs hooks and is told when the connection comes up and goes down. */
 #ifndef GW_RCONN_H
 #define GW_RCONN_H
 
@@ -13,6 +15,7 @@
 #include <stdint.h>
 
 #include "ts_redis_url.h"
+#include "ts_sentinel.h"
 #include "ts_time.h"
 
 typedef struct gw_rconn gw_rconn;
@@ -33,6 +36,7 @@ typedef struct gw_rconn_opts {
     void (*on_down)(gw_rconn *rc);
     void *data;                    /* the owner's */
     uint64_t *reconnects;          /* a counter to add reconnects to, or NULL */
+    uint64_t *failovers;           /* a counter to add failovers to (a new master named), or NULL */
 } gw_rconn_opts;
 
 struct gw_rconn {
@@ -50,7 +54,12 @@ struct gw_rconn {
     int64_t ping_sent;      /* mono ms of the PING awaiting its reply; 0: none */
     int64_t lost_at;        /* mono ms gw_rconn_lost marked it down; 0: not lost */
     int64_t next_ping;      /* mono ms of the next liveness PING */
-    char why[160];          /* why it is down */
+    char why[192];          /* why it is down */
+    ts_sentinel sentinel;   /* where the next attempt goes */
+    ts_redis_addr peer;     /* where this attempt went */
+    int asking;             /* peer is a sentinel being asked for the master */
+    int setup_left;         /* AUTH/SELECT/ROLE replies still to come */
+    int failing_over;       /* the master it was up on is lost; until up again, /readyz says so */
 };
 
 void gw_rconn_init(gw_rconn *rc, h2o_loop_t *loop, int worker_id, const gw_rconn_opts *o);

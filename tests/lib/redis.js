@@ -54,6 +54,53 @@ export class RedisServer {
   }
 }
 
+/**
+ * A real redis-sentinel on a free loopback port watching the master `name`
+ * at 127.0.0.1:`masterPort`, its config (which it rewrites) in a temp dir.
+ */
+export class RedisSentinel {
+  static async start(masterPort, { name = 'mymaster', quorum = 2, downAfterMs = 1000, failoverTimeoutMs = 5000 } = {}) {
+    const s = new RedisSentinel();
+    s.name = name;
+    s.port = await freePort();
+    s.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-sentinel-'));
+    const conf = path.join(s.dir, 'sentinel.conf');
+    fs.writeFileSync(conf, [
+      `port ${s.port}`, 'bind 127.0.0.1', 'daemonize no', `dir ${s.dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${quorum}`,
+      `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
+      `sentinel failover-timeout ${name} ${failoverTimeoutMs}`,
+      `sentinel parallel-syncs ${name} 1`, '',
+    ].join('\n'));
+    s.proc = new Proc('redis-sentinel', 'redis-sentinel', [conf]);
+    await s.proc.waitOutput(/\+monitor master/, 10000);
+    s.client = new Redis({ host: '127.0.0.1', port: s.port, maxRetriesPerRequest: 3, retryStrategy: () => 100 });
+    s.client.on('error', () => {});
+    return s;
+  }
+
+  get addr() {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** The master's port as this sentinel names it. */
+  async masterPort() {
+    const r = await this.client.call('SENTINEL', 'get-master-addr-by-name', this.name);
+    return r ? Number(r[1]) : 0;
+  }
+
+  async stop() {
+    this.client.disconnect();
+    await this.proc.stop('SIGTERM');
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** redis-sentinel://host:port,…/name for a list of RedisSentinel. */
+export function sentinelUrl(sentinels, name = 'mymaster') {
+  return `redis-sentinel://${sentinels.map((s) => s.addr).join(',')}/${name}`;
+}
+
 /** XRANGE of one instrument as [{t, p}] (ids are `<t>-0`). */
 export async function readStream(client, name, from = '-', to = '+') {
   const rows = await client.xrange(`ts:tick:{${name}}`, from, to);

@@ -88,8 +88,32 @@ static void test_redis_urls(void **state)
     assert_int_equal(ts_redis_url_parse("redis://app:pw@h", &u, err, sizeof(err)), 0);
     assert_string_equal(u.user, "app");
     assert_int_equal(u.port, 6379);
+    assert_int_equal(ts_redis_url_parse("redis-sentinel://app:pw@s1:26379,s2,10.0.0.3:26380/mymaster?db=3", &u, err,
+                                        sizeof(err)), 0);
+    assert_int_equal(u.nsentinels, 3);
+    assert_string_equal(u.sentinels[0].host, "s1");
+    assert_int_equal(u.sentinels[0].port, 26379);
+    assert_string_equal(u.sentinels[1].host, "s2");
+    assert_int_equal(u.sentinels[1].port, 26379);
+    assert_string_equal(u.sentinels[2].host, "10.0.0.3");
+    assert_int_equal(u.sentinels[2].port, 26380);
+    assert_string_equal(u.master, "mymaster");
+    assert_string_equal(u.user, "app");
+    assert_string_equal(u.password, "pw");
+    assert_int_equal(u.db, 3);
+    assert_string_equal(u.host, "");
+    char desc[600];
+    ts_redis_url_describe(&u, desc, sizeof(desc));
+    assert_string_equal(desc, "sentinels s1:26379,s2:26379,10.0.0.3:26380 master mymaster");
+    assert_int_equal(ts_redis_url_parse("redis-sentinel://h/m", &u, err, sizeof(err)), 0);
+    assert_int_equal(u.nsentinels, 1);
+    assert_int_equal(u.db, 0);
     const char *bad[] = {"http://h:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
-                         "redis://h:12x", "redis://h:1/x", "redis://pw@h:1", "h:6379"};
+                         "redis://h:12x", "redis://h:1/x", "redis://pw@h:1", "h:6379",
+                         "redis-sentinel://h:26379", "redis-sentinel://h:26379/", "redis-sentinel:///m",
+                         "redis-sentinel://h:0/m", "redis-sentinel://h,,i/m", "redis-sentinel://h/m?db=x",
+                         "redis-sentinel://h/m?x=1", "redis-sentinel://h/m/n",
+                         "redis-sentinel://a,b,c,d,e,f,g,h,i/m"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
         assert_int_equal(ts_redis_url_parse(bad[i], &u, err, sizeof(err)), -1);
