@@ -31,13 +31,16 @@
 typedef struct range_req {
     gw_rplan plan;
     ts_ladder ladder;
+    char sym[GW_SYM_MAX];
+    int64_t epoch;
     gw_range_done done;
     void *owner;
 } range_req;
 
 static void finish(range_req *q, ts_candle *b, int ok, uint64_t malformed)
 {
-    gw_range_result res = {ok, &q->plan, b, malformed};
+    const char *source = q->plan.level < 0 ? "ticks" : q->ladder.lv[q->plan.level].label;
+    gw_range_result res = {ok, q->sym, q->epoch, source, &q->plan, b, malformed};
     q->done(q->owner, &res);
     free(b);
     free(q);
@@ -94,16 +97,35 @@ static void on_exec(redisAsyncContext *ac, void *r, void *priv)
     finish(q, b, 1, malformed);
 }
 
-int gw_range_read(redisAsyncContext *ac, const char *sym, const ts_ladder *ladder, const gw_rplan *plan,
-                  int64_t newest, gw_range_done done, void *owner)
+int gw_range_plan(const gw_meta *m, int64_t from, int64_t to, int64_t points, int64_t now_ms, gw_rplan *out,
+                  const char **why)
 {
-    if (ac == NULL)
+    gw_rplan_in in = {.from = from, .to = to < 0 ? now_ms : to, .points = points, .interval_ms = m->interval_ms,
+                      .retention_ms = m->retention_ms, .now_ms = now_ms, .ladder = &m->ladder};
+    return gw_rplan_make(&in, out, why);
+}
+
+void gw_range_encode(gw_buf *b, gw_fmt f, const gw_range_result *res, int64_t id)
+{
+    const gw_rplan *p = res->plan;
+    gw_enc_range(b, f, res->sym, res->epoch, p->from, p->to, res->source, p->width, res->buckets, p->count, id);
+}
+
+int gw_range_read(redisAsyncContext *ac, const gw_meta *m, uint32_t inst, const gw_rplan *plan, const gw_ring *ring,
+                  gw_range_done done, void *owner)
+{
+    if (ac == NULL || !m->ok || inst >= m->count)
         return -1;
     range_req *q = calloc(1, sizeof(*q));
     if (q == NULL)
         return -1;
+    const ts_ladder *ladder = &m->ladder;
+    const char *sym = m->names[inst];
+    int64_t newest = ring != NULL && ring->count > 0 ? gw_ring_last(ring) : -1;
     q->plan = *plan;
     q->ladder = *ladder;
+    snprintf(q->sym, sizeof(q->sym), "%s", sym);
+    q->epoch = m->epoch;
     q->done = done;
     q->owner = owner;
     long long last = (long long)(plan->first + (int64_t)plan->count * plan->width - 1);
