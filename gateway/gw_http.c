@@ -373,7 +373,8 @@ static int on_range(h2o_handler_t *self, h2o_req_t *req)
     history_req *h = history_req_new(w, req, (uint32_t)inst);
     if (h == NULL)
         return 0;
-    if (gw_range_read(w->cmd.ac, &w->meta, (uint32_t)inst, &plan, gw_feed_ring(w->feed), on_range_done, h) != 0) {
+    if (!w->rng.up ||
+        gw_range_read(w->rng.ac, &w->meta, (uint32_t)inst, &plan, gw_feed_ring(w->feed), on_range_done, h) != 0) {
         w->http->history_inflight--;
         history_unref(h);
         respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");

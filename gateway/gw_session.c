@@ -90,8 +90,8 @@ static gw_err start_range(session *se, const gw_request *req, uint32_t inst, cha
         return GW_E_BUSY;
     }
     ws_range *r = calloc(1, sizeof(*r));
-    if (r == NULL || !w->cmd.up ||
-        gw_range_read(w->cmd.ac, &w->meta, inst, &plan, gw_feed_ring(w->feed), on_range_done, r) != 0) {
+    if (r == NULL || !w->rng.up ||
+        gw_range_read(w->rng.ac, &w->meta, inst, &plan, gw_feed_ring(w->feed), on_range_done, r) != 0) {
         free(r);
         snprintf(msg, msglen, "Redis is not reachable; retry");
         return GW_E_INTERNAL;

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ts_entry.h"
+#include "gw_rreply.h"
 #include "ts_names.h"
 
 typedef struct range_req {
@@ -47,20 +47,12 @@ static void finish(range_req *q, ts_candle *b, int ok, uint64_t malformed)
 }
 
 /* Folds one XRANGE reply of level k (-1: raw) from *end on; moves *end. */
-static void take(range_req *q, ts_candle *b, const redisReply *r, int k, int64_t *end, uint64_t *malformed)
+static void take(range_req *q, ts_candle *b, const gw_rpart *part, int k, int64_t *end, uint64_t *malformed)
 {
     int64_t w = k < 0 ? 1 : q->ladder.lv[k].width_ms, next = *end;
-    for (size_t e = 0; r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
-        ts_candle x = {0};
-        if (k < 0) {
-            int64_t t;
-            int32_t p;
-            if (ts_entry_from_reply(r->element[e], &t, &p) != 0) {
-                (*malformed)++;
-                continue;
-            }
-            ts_candle_add(&x, t, t, p);
-        } else if (ts_candle_from_reply(r->element[e], &x) != 0) {
+    for (size_t e = 0; e < part->n; e++) {
+        ts_candle x;
+        if ((k < 0 ? gw_rpart_tick(part, e, &x) : gw_rpart_candle(part, e, &x)) != 0) {
             (*malformed)++;
             continue;
         }
@@ -75,15 +67,14 @@ static void take(range_req *q, ts_candle *b, const redisReply *r, int k, int64_t
 static void on_exec(redisAsyncContext *ac, void *r, void *priv)
 {
     range_req *q = priv;
-    redisReply *reply = r;
+    const gw_rreply *x = gw_rreply_of(r);
     (void)ac;
     int L = q->plan.level;
     size_t want = (size_t)(L < 0 ? 1 : L + 2);
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != want) {
-        finish(q, NULL, 0, 0);
-        return;
-    }
-    ts_candle *b = calloc(q->plan.count, sizeof(*b));
+    int ok = x != NULL && x->k == want;
+    for (size_t k = 0; ok && k < want; k++)
+        ok = x->part[k].ok;
+    ts_candle *b = ok ? calloc(q->plan.count, sizeof(*b)) : NULL;
     if (b == NULL) {
         finish(q, NULL, 0, 0);
         return;
@@ -92,8 +83,8 @@ static void on_exec(redisAsyncContext *ac, void *r, void *priv)
     uint64_t malformed = 0;
     size_t e = 0;
     for (int k = L; k >= 0; k--)
-        take(q, b, reply->element[e++], k, &end, &malformed);
-    take(q, b, reply->element[e], -1, &end, &malformed);
+        take(q, b, &x->part[e++], k, &end, &malformed);
+    take(q, b, &x->part[e], -1, &end, &malformed);
     finish(q, b, 1, malformed);
 }
 

@@ -30,7 +30,8 @@ typedef void (*gw_range_done)(void *owner, const gw_range_result *res);
 int gw_range_plan(const gw_meta *m, int64_t from, int64_t to, int64_t points, int64_t now_ms, gw_rplan *out,
                   const char **why);
 
-/* Reads instrument inst's pieces for plan on ac. ring (may be NULL) gives
+/* Reads instrument inst's pieces for plan on ac, a connection with
+ * gw_rreply's reader (net/gw_rreply.h). ring (may be NULL) gives
  * the newest tick time the worker has heard on ts:live, which bounds the
  * live tail's reads. Returns 0 and calls done exactly once later (ok = 0 if
  * the connection is lost), or -1 when nothing was sent (out of memory, no
