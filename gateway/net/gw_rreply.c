@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw_xreply.h" /* gw_reader_attach */
 #include "ts_entry.h"
 
 /* Written against hiredis 0.14's reader, as gw_xreply.c. */
@@ -139,14 +140,7 @@ static redisReplyObjectFunctions rfns = {create_string, create_array, create_int
 
 int gw_rreader_attach(redisContext *c)
 {
-    redisReader *old = c->reader, *r = redisReaderCreateWithFunctions(&rfns);
-    if (r == NULL)
-        return -1;
-    r->privdata = old->fn;
-    r->maxbuf = old->maxbuf;
-    redisReaderFree(old);
-    c->reader = r;
-    return 0;
+    return gw_reader_attach(c, &rfns);
 }
 
 int gw_rpart_tick(const gw_rpart *p, size_t i, ts_candle *c)

@@ -25,7 +25,7 @@ $(BUILD)/tests/gw/test_rplan: $(BUILD)/tests/gw/test_rplan.o $(BUILD)/gateway/co
 $(BUILD)/tests/gw/test_xreply: $(BUILD)/tests/gw/test_xreply.o $(BUILD)/gateway/net/gw_xreply.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
 
-$(BUILD)/tests/gw/test_rreply: $(BUILD)/tests/gw/test_rreply.o $(BUILD)/gateway/net/gw_rreply.o $(LIBTS)
+$(BUILD)/tests/gw/test_rreply: $(BUILD)/tests/gw/test_rreply.o $(BUILD)/gateway/net/gw_rreply.o $(BUILD)/gateway/net/gw_xreply.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
 
 $(BUILD)/tests/gw/%.o: CFLAGS += $(GW_INC)

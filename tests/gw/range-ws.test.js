@@ -8,8 +8,8 @@
 // and exact again after (over HTTP too).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGenerator, waitFor } from '../lib/procs.js';
-import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
+import { waitFor } from '../lib/procs.js';
+import { readStream, startTicking, waitStreamLength } from '../lib/redis.js';
 import { startGateway, stopStack, waitReady, WsClient } from '../lib/gateway.js';
 import { checkRange, newestTick } from '../lib/candles.js';
 
@@ -23,10 +23,7 @@ const random = () => ((rnd = (rnd * 1103515245 + 12345) % 2147483648) / 21474836
 let nextId = 1;
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  gen = startGenerator(redis.url, GEN_ARGS);
-  await waitStreamLength(client, SYM, 250);
+  ({ redis, client, gen } = await startTicking(GEN_ARGS, SYM, 250));
   gw = await startGateway(redis.url);
 });
 

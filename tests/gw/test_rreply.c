@@ -16,31 +16,11 @@
 
 #include "gw_rreply.h"
 
-typedef struct fake {
-    redisContext c;
-} fake;
+#include "fake_reader.h"
 
 static void fake_init(fake *f)
 {
-    memset(f, 0, sizeof(*f));
-    f->c.reader = redisReaderCreate();
-    assert_non_null(f->c.reader);
-    assert_int_equal(gw_rreader_attach(&f->c), 0);
-}
-
-/* Feeds s in pieces of `step` bytes; returns the one reply it makes. */
-static void *feed(fake *f, const char *s, size_t step)
-{
-    void *reply = NULL;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len; i += step) {
-        assert_null(reply);
-        size_t n = len - i < step ? len - i : step;
-        assert_int_equal(redisReaderFeed(f->c.reader, s + i, n), REDIS_OK);
-        assert_int_equal(redisReaderGetReply(f->c.reader, &reply), REDIS_OK);
-    }
-    assert_non_null(reply);
-    return reply;
+    fake_init_with(f, gw_rreader_attach);
 }
 
 /* Part 0, candles: good (fields in another order, an extra field); l > o;
