@@ -118,9 +118,33 @@ int ts_candle_key(char *buf, size_t len, const ts_level *lv, const char *name)
     return snprintf(buf, len, TS_KEY_CANDLE_PREFIX "%s:{%s}", lv->label, name);
 }
 
-static int field_price(const redisReply *v, int32_t *p)
+void ts_candle_field(ts_candle *c, unsigned *seen, const char *k, size_t klen, const char *v, size_t vlen)
 {
-    return ts_entry_parse_price(v->str, v->len, p);
+    if (klen != 1)
+        return;
+    int64_t n;
+    switch (k[0]) {
+    case 'o': *seen |= (ts_entry_parse_price(v, vlen, &c->o) == 0) << 0; break;
+    case 'h': *seen |= (ts_entry_parse_price(v, vlen, &c->h) == 0) << 1; break;
+    case 'l': *seen |= (ts_entry_parse_price(v, vlen, &c->l) == 0) << 2; break;
+    case 'c': *seen |= (ts_entry_parse_price(v, vlen, &c->c) == 0) << 3; break;
+    case 'n':
+        if (ts_parse_digits(v, vlen, UINT32_MAX, &n) == 0 && n > 0) {
+            c->n = (uint32_t)n;
+            *seen |= 1 << 4;
+        }
+        break;
+    default: break;
+    }
+}
+
+int ts_candle_check(ts_candle *c, unsigned seen)
+{
+    if (c->t < 0 || seen != 0x1f || c->l > c->o || c->l > c->c || c->h < c->o || c->h < c->c) {
+        c->n = 0;
+        return -1;
+    }
+    return 0;
 }
 
 int ts_candle_from_reply(const redisReply *e, ts_candle *c)
@@ -139,26 +163,7 @@ int ts_candle_from_reply(const redisReply *e, ts_candle *c)
         const redisReply *k = f->element[i], *v = f->element[i + 1];
         if (k == NULL || v == NULL || k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
             return -1;
-        if (k->len != 1)
-            continue;
-        int64_t n;
-        switch (k->str[0]) {
-        case 'o': seen |= (field_price(v, &c->o) == 0) << 0; break;
-        case 'h': seen |= (field_price(v, &c->h) == 0) << 1; break;
-        case 'l': seen |= (field_price(v, &c->l) == 0) << 2; break;
-        case 'c': seen |= (field_price(v, &c->c) == 0) << 3; break;
-        case 'n':
-            if (ts_parse_digits(v->str, v->len, UINT32_MAX, &n) == 0 && n > 0) {
-                c->n = (uint32_t)n;
-                seen |= 1 << 4;
-            }
-            break;
-        default: break;
-        }
+        ts_candle_field(c, &seen, k->str, k->len, v->str, v->len);
     }
-    if (seen != 0x1f || c->l > c->o || c->l > c->c || c->h < c->o || c->h < c->c) {
-        c->n = 0;
-        return -1;
-    }
-    return 0;
+    return ts_candle_check(c, seen);
 }

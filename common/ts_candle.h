@@ -72,5 +72,12 @@ int ts_candle_key(char *buf, size_t len, const ts_level *lv, const char *name);
  * 1..2^32-1 and l <= o, c <= h; else -1 (a malformed candle: skipped, like a
  * malformed tick). Never crashes on any reply shape. */
 int ts_candle_from_reply(const struct redisReply *e, ts_candle *c);
+/* The same rules for a reader that sees the entry field by field: each
+ * key/value pair goes to ts_candle_field (seen collects what was read;
+ * other keys are ignored), then ts_candle_check(c, seen) on the
+ * whole entry (c->t < 0: its ID was unreadable) returns 0 or -1 as
+ * ts_candle_from_reply would. */
+void ts_candle_field(ts_candle *c, unsigned *seen, const char *k, size_t klen, const char *v, size_t vlen);
+int ts_candle_check(ts_candle *c, unsigned seen);
 
 #endif

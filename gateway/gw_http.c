@@ -338,11 +338,8 @@ static void on_range_done(void *owner, const gw_range_result *res)
     if (h->req != NULL && !res->ok) {
         respond_json_error(h->req, 503, "Service Unavailable", "reading the streams failed; retry");
     } else if (h->req != NULL) {
-        const gw_rplan *p = res->plan;
-        const char *source = p->level < 0 ? "ticks" : w->meta.ladder.lv[p->level].label;
         gw_buf b = {0};
-        gw_enc_range(&b, GW_FMT_JSON, w->meta.names[h->inst], w->meta.epoch, p->from, p->to, source, p->width,
-                     res->buckets, p->count);
+        gw_range_encode(&b, GW_FMT_JSON, res, -1);
         gw_buf_put(&b, "\n", 1);
         respond(h->req, 200, "OK", "application/json", &b);
     }
@@ -356,31 +353,28 @@ static int on_range(h2o_handler_t *self, h2o_req_t *req)
     (void)self;
     gw_worker *w = gw_worker_of(req->conn->ctx);
     h2o_iovec_t v;
-    int64_t now = ts_now_ms();
-    gw_rplan_in in = {.from = -1, .to = now, .points = 1000, .interval_ms = w->meta.interval_ms,
-                      .retention_ms = w->meta.retention_ms, .now_ms = now, .ladder = &w->meta.ladder};
+    int64_t from = -1, to = -1, points = 1000;
     int64_t inst = sym_of(w, req);
     if (inst < 0)
         return 0;
-    if (gw_http_query(req, "from", &v) != 0 || gw_parse_ms(v.base, v.len, &in.from) != 0 ||
-        (gw_http_query(req, "to", &v) == 0 && gw_parse_ms(v.base, v.len, &in.to) != 0) ||
-        (gw_http_query(req, "points", &v) == 0 && gw_parse_ms(v.base, v.len, &in.points) != 0)) {
+    if (gw_http_query(req, "from", &v) != 0 || gw_parse_ms(v.base, v.len, &from) != 0 ||
+        (gw_http_query(req, "to", &v) == 0 && gw_parse_ms(v.base, v.len, &to) != 0) ||
+        (gw_http_query(req, "points", &v) == 0 && gw_parse_ms(v.base, v.len, &points) != 0)) {
         respond_json_error(req, 400, "Bad Request",
                            "from is required; from, to and points must be whole numbers (ms since the Unix epoch)");
         return 0;
     }
     gw_rplan plan;
     const char *why;
-    if (gw_rplan_make(&in, &plan, &why) != 0) {
+    if (gw_range_plan(&w->meta, from, to, points, ts_now_ms(), &plan, &why) != 0) {
         respond_json_error(req, 400, "Bad Request", why);
         return 0;
     }
     history_req *h = history_req_new(w, req, (uint32_t)inst);
     if (h == NULL)
         return 0;
-    const gw_ring *ring = gw_feed_ring(w->feed);
-    int64_t newest = ring != NULL && ring->count > 0 ? gw_ring_last(ring) : -1;
-    if (gw_range_read(w->cmd.ac, w->meta.names[inst], &w->meta.ladder, &plan, newest, on_range_done, h) != 0) {
+    if (!w->rng.up ||
+        gw_range_read(w->rng.ac, &w->meta, (uint32_t)inst, &plan, gw_feed_ring(w->feed), on_range_done, h) != 0) {
         w->http->history_inflight--;
         history_unref(h);
         respond_json_error(req, 503, "Service Unavailable", "Redis is not reachable; retry");

@@ -12,26 +12,96 @@
 #include <string.h>
 
 #include "gw_proto.h"
+#include "gw_range.h"
 #include "gw_worker.h"
 #include <h2o/websocket.h> /* h2o_is_websocket_handshake */
 #include "ts_names.h"
+#include "ts_time.h"
+
+/* Range reads in flight per connection; one more gets err "busy". */
+#define RANGES_MAX 8
 
 typedef struct session {
     gw_client c; /* first: the client layer allocates the session */
     gw_worker *w;
     gw_subs subs;
     gw_watch *board; /* its board subscription, or NULL */
+    h2o_linklist_t ranges; /* ws_range.link: the reads in flight */
+    int nranges;
 } session;
 
-static void send_err(session *se, gw_err code, const char *msg, const char *sym)
+/* One range read in flight. It outlives its session when the client goes
+ * first (se = NULL then): the read always ends in on_range_done. */
+typedef struct ws_range {
+    session *se;
+    int64_t id;
+    h2o_linklist_t link;
+} ws_range;
+
+static gw_fmt fmt_of(const session *se)
 {
-    gw_fmt f = se->c.text ? GW_FMT_JSON : GW_FMT_MSGPACK;
+    return se->c.text ? GW_FMT_JSON : GW_FMT_MSGPACK;
+}
+
+static void send_err(session *se, gw_err code, const char *msg, const char *sym, int64_t id)
+{
     gw_buf b = {0};
-    gw_enc_err(&b, f, code, msg, sym);
+    gw_enc_err(&b, fmt_of(se), code, msg, sym, id);
     GW_ADD(se->w->m.client_errors_total, 1);
     if (!b.oom)
         gw_client_send(&se->c, b.data, b.len);
     gw_buf_free(&b);
+}
+
+static void on_range_done(void *owner, const gw_range_result *res)
+{
+    ws_range *r = owner;
+    session *se = r->se;
+    if (se != NULL) {
+        h2o_linklist_unlink(&r->link);
+        se->nranges--;
+        if (!res->ok) {
+            send_err(se, GW_E_INTERNAL, "reading the streams failed; retry", res->sym, r->id);
+        } else {
+            gw_buf b = {0};
+            gw_range_encode(&b, fmt_of(se), res, r->id);
+            if (!b.oom)
+                gw_client_send(&se->c, b.data, b.len);
+            else
+                send_err(se, GW_E_INTERNAL, "out of memory; retry", res->sym, r->id);
+            gw_buf_free(&b);
+        }
+    }
+    free(r);
+}
+
+/* A range request of instrument inst; GW_OK when the read went out (the
+ * answer follows), else the error for msg. */
+static gw_err start_range(session *se, const gw_request *req, uint32_t inst, char *msg, size_t msglen)
+{
+    gw_worker *w = se->w;
+    gw_rplan plan;
+    const char *why;
+    if (gw_range_plan(&w->meta, req->from, req->to, req->points, ts_now_ms(), &plan, &why) != 0) {
+        snprintf(msg, msglen, "%s", why);
+        return GW_E_BAD_RANGE;
+    }
+    if (se->nranges >= RANGES_MAX) {
+        snprintf(msg, msglen, "%d range requests already in flight on this connection; retry", RANGES_MAX);
+        return GW_E_BUSY;
+    }
+    ws_range *r = calloc(1, sizeof(*r));
+    if (r == NULL || !w->rng.up ||
+        gw_range_read(w->rng.ac, &w->meta, inst, &plan, gw_feed_ring(w->feed), on_range_done, r) != 0) {
+        free(r);
+        snprintf(msg, msglen, "Redis is not reachable; retry");
+        return GW_E_INTERNAL;
+    }
+    r->se = se;
+    r->id = req->id;
+    h2o_linklist_insert(&se->ranges, &r->link);
+    se->nranges++;
+    return GW_OK;
 }
 
 static void on_msg(gw_client *c, const char *data, size_t len, int is_text)
@@ -55,7 +125,7 @@ static void on_msg(gw_client *c, const char *data, size_t len, int is_text)
             snprintf(msg, sizeof(msg), "no board subscribed");
         }
         if (e != GW_OK)
-            send_err(se, e, msg, NULL);
+            send_err(se, e, msg, NULL, -1);
         return;
     }
     if (e == GW_OK) {
@@ -72,6 +142,8 @@ static void on_msg(gw_client *c, const char *data, size_t len, int is_text)
             snprintf(msg, sizeof(msg), "at most %lld subscriptions per connection", (long long)w->g->cfg.max_subs);
         else if (e != GW_OK)
             snprintf(msg, sizeof(msg), "out of memory");
+    } else if (e == GW_OK && req.op == GW_OP_RANGE) {
+        e = start_range(se, &req, (uint32_t)inst, msg, sizeof(msg));
     } else if (e == GW_OK && req.op == GW_OP_UNSUB) {
         if (gw_catchup_unsub(w->catchup, &se->subs, (uint32_t)inst) != 0) {
             e = GW_E_NOT_SUBSCRIBED;
@@ -79,7 +151,7 @@ static void on_msg(gw_client *c, const char *data, size_t len, int is_text)
         }
     }
     if (e != GW_OK)
-        send_err(se, e, msg, req.sym[0] ? req.sym : NULL);
+        send_err(se, e, msg, req.sym[0] ? req.sym : NULL, req.op == GW_OP_RANGE ? req.id : -1);
 }
 
 static void on_closing(gw_client *c)
@@ -92,6 +164,11 @@ static void on_closing(gw_client *c)
 static void on_free(gw_client *c)
 {
     session *se = (session *)c;
+    while (!h2o_linklist_is_empty(&se->ranges)) {
+        ws_range *r = H2O_STRUCT_FROM_MEMBER(ws_range, link, se->ranges.next);
+        h2o_linklist_unlink(&r->link);
+        r->se = NULL; /* freed when its read ends */
+    }
     gw_catchup_drop(se->w->catchup, &se->subs);
     gw_board_drop(se->w->boards, &se->board);
     __atomic_fetch_sub(&se->w->g->ws_conns, 1, __ATOMIC_RELAXED);
@@ -131,6 +208,15 @@ static int take_conn(h2o_req_t *req, gw_worker *w)
     return 0;
 }
 
+/* The rest of a new session of either kind (the client layer zeroed it). */
+static void session_init(session *se, gw_worker *w)
+{
+    se->w = w;
+    gw_subs_init(&se->subs);
+    se->board = NULL;
+    h2o_linklist_init_anchor(&se->ranges);
+}
+
 /* The client was not made: gives its connection back and answers 503. */
 static int no_session(h2o_req_t *req, gw_worker *w)
 {
@@ -151,9 +237,7 @@ int gw_session_upgrade(h2o_req_t *req, gw_worker *w)
     session *se = (session *)gw_clients_upgrade(w->clients, req, key, want_json(req), sizeof(session));
     if (se == NULL)
         return no_session(req, w);
-    se->w = w;
-    gw_subs_init(&se->subs);
-    se->board = NULL;
+    session_init(se, w);
     return 0;
 }
 
@@ -250,8 +334,7 @@ int gw_session_sse(h2o_req_t *req, gw_worker *w)
         no_session(req, w);
         goto out;
     }
-    se->w = w;
-    gw_subs_init(&se->subs);
+    session_init(se, w);
     gw_buf b = {0};
     gw_enc_sse_hello(&b, w->meta.epoch, w->meta.interval_ms, 1000);
     if (!b.oom)

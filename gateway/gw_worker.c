@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "gw_worker.h"
+#include "gw_rreply.h"
 #include "gw_xreply.h"
 #include "ts_log.h"
 #include "ts_names.h"
@@ -34,17 +35,19 @@ void gw_worker_set_reason(gw_worker *w, const char *reason)
     pthread_mutex_unlock(&w->g->mu);
 }
 
-/* Ready when the worker has its three Redis connections, its subscription
+/* Ready when the worker has its four Redis connections, its subscription
  * and ts:meta; otherwise the first thing missing is the reason. */
 static void set_ready(gw_worker *w)
 {
     int subscribed = w->sub.up && w->feed != NULL && gw_feed_subscribed(w->feed);
-    int ready = subscribed && w->cmd.up && w->cu.up && w->meta.ok;
+    int ready = subscribed && w->cmd.up && w->cu.up && w->rng.up && w->meta.ok;
     pthread_mutex_lock(&w->g->mu);
     if (!w->cmd.up)
         snprintf(w->reason, sizeof(w->reason), "%s", w->cmd.why);
     else if (!w->cu.up)
         snprintf(w->reason, sizeof(w->reason), "%s", w->cu.why);
+    else if (!w->rng.up)
+        snprintf(w->reason, sizeof(w->reason), "%s", w->rng.why);
     else if (!subscribed)
         snprintf(w->reason, sizeof(w->reason), "%s", w->sub.up ? "subscribing to " TS_CHANNEL_LIVE : w->sub.why);
     else if (!w->meta.ok && strstr(w->reason, "ts:meta") == NULL)
@@ -154,6 +157,13 @@ static void cu_down(gw_rconn *rc)
     set_ready(rc->o.data);
 }
 
+/* The range connection: up or down only changes readiness (a read in
+ * flight when it goes gets its NULL reply: gw_range.c). */
+static void rng_changed(gw_rconn *rc)
+{
+    set_ready(rc->o.data);
+}
+
 static void feed_ring_started(void *arg)
 {
     gw_worker *w = arg;
@@ -224,6 +234,7 @@ static void on_tick(h2o_timeout_entry_t *entry)
     gw_rconn_tick(&w->cmd, now);
     gw_rconn_tick(&w->sub, now);
     gw_rconn_tick(&w->cu, now);
+    gw_rconn_tick(&w->rng, now);
     if (w->cmd.up && !w->meta_loading && w->meta_retry_at != 0 && now >= w->meta_retry_at)
         load_meta(w);
     gw_feed_tick(w->feed);
@@ -267,6 +278,7 @@ static int make_parts(gw_worker *w)
     rconn_start(w, &w->cmd, "command", 1, NULL, cmd_up, cmd_down);
     rconn_start(w, &w->sub, "subscriber", 0, NULL, sub_up, sub_down);
     rconn_start(w, &w->cu, "catch-up", 1, gw_xreader_attach, cu_up, cu_down);
+    rconn_start(w, &w->rng, "range", 1, gw_rreader_attach, rng_changed, rng_changed);
     return 0;
 }
 
@@ -287,6 +299,7 @@ static void *run(void *arg)
         gw_rconn_tick(&w->cmd, now);
         gw_rconn_tick(&w->sub, now);
         gw_rconn_tick(&w->cu, now);
+        gw_rconn_tick(&w->rng, now);
         h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
         h2o_socket_read_start(w->listener, on_accept);
     }
@@ -299,6 +312,7 @@ static void *run(void *arg)
     gw_rconn_close(&w->cmd);
     gw_rconn_close(&w->sub);
     gw_rconn_close(&w->cu);
+    gw_rconn_close(&w->rng);
     gw_clients_free(w->clients);
     gw_catchup_free(w->catchup);
     gw_boards_free(w->boards);

@@ -46,8 +46,9 @@ typedef struct gw_worker {
     int64_t stop_deadline;
 
     /* Redis: commands (ts:meta, repairs, /api/history), the ts:live
-     * subscriber, and catch-up XRANGEs (with gw_xreply's reader). */
-    gw_rconn cmd, sub, cu;
+     * subscriber, catch-up XRANGEs (with gw_xreply's reader), and range
+     * reads (with gw_rreply's reader). */
+    gw_rconn cmd, sub, cu, rng;
     gw_meta meta;
     int meta_loading;
     int64_t meta_retry_at;

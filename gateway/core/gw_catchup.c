@@ -384,7 +384,7 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
         ts_warn("worker %d: catch-up XRANGE failed: %s", ct->id,
                 x != NULL ? "the history changed (new epoch)" : er->type == REDIS_REPLY_ERROR ? er->str : "?");
         gw_enc_err(&ct->enc[s->fmt], s->fmt, GW_E_INTERNAL, "reading history failed; subscribe again",
-                   ct->meta->names[s->inst]);
+                   ct->meta->names[s->inst], -1);
         send_enc(s);
         sub_remove(s); /* frees it, or the last reply in flight does */
         gw_catchup_pump(ct);

@@ -25,39 +25,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ts_entry.h"
+#include "gw_rreply.h"
 #include "ts_names.h"
 
 typedef struct range_req {
     gw_rplan plan;
     ts_ladder ladder;
+    char sym[GW_SYM_MAX];
+    int64_t epoch;
     gw_range_done done;
     void *owner;
 } range_req;
 
 static void finish(range_req *q, ts_candle *b, int ok, uint64_t malformed)
 {
-    gw_range_result res = {ok, &q->plan, b, malformed};
+    const char *source = q->plan.level < 0 ? "ticks" : q->ladder.lv[q->plan.level].label;
+    gw_range_result res = {ok, q->sym, q->epoch, source, &q->plan, b, malformed};
     q->done(q->owner, &res);
     free(b);
     free(q);
 }
 
 /* Folds one XRANGE reply of level k (-1: raw) from *end on; moves *end. */
-static void take(range_req *q, ts_candle *b, const redisReply *r, int k, int64_t *end, uint64_t *malformed)
+static void take(range_req *q, ts_candle *b, const gw_rpart *part, int k, int64_t *end, uint64_t *malformed)
 {
     int64_t w = k < 0 ? 1 : q->ladder.lv[k].width_ms, next = *end;
-    for (size_t e = 0; r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
-        ts_candle x = {0};
-        if (k < 0) {
-            int64_t t;
-            int32_t p;
-            if (ts_entry_from_reply(r->element[e], &t, &p) != 0) {
-                (*malformed)++;
-                continue;
-            }
-            ts_candle_add(&x, t, t, p);
-        } else if (ts_candle_from_reply(r->element[e], &x) != 0) {
+    for (size_t e = 0; e < part->n; e++) {
+        ts_candle x;
+        if ((k < 0 ? gw_rpart_tick(part, e, &x) : gw_rpart_candle(part, e, &x)) != 0) {
             (*malformed)++;
             continue;
         }
@@ -72,15 +67,14 @@ static void take(range_req *q, ts_candle *b, const redisReply *r, int k, int64_t
 static void on_exec(redisAsyncContext *ac, void *r, void *priv)
 {
     range_req *q = priv;
-    redisReply *reply = r;
+    const gw_rreply *x = gw_rreply_of(r);
     (void)ac;
     int L = q->plan.level;
     size_t want = (size_t)(L < 0 ? 1 : L + 2);
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != want) {
-        finish(q, NULL, 0, 0);
-        return;
-    }
-    ts_candle *b = calloc(q->plan.count, sizeof(*b));
+    int ok = x != NULL && x->k == want;
+    for (size_t k = 0; ok && k < want; k++)
+        ok = x->part[k].ok;
+    ts_candle *b = ok ? calloc(q->plan.count, sizeof(*b)) : NULL;
     if (b == NULL) {
         finish(q, NULL, 0, 0);
         return;
@@ -89,21 +83,40 @@ static void on_exec(redisAsyncContext *ac, void *r, void *priv)
     uint64_t malformed = 0;
     size_t e = 0;
     for (int k = L; k >= 0; k--)
-        take(q, b, reply->element[e++], k, &end, &malformed);
-    take(q, b, reply->element[e], -1, &end, &malformed);
+        take(q, b, &x->part[e++], k, &end, &malformed);
+    take(q, b, &x->part[e], -1, &end, &malformed);
     finish(q, b, 1, malformed);
 }
 
-int gw_range_read(redisAsyncContext *ac, const char *sym, const ts_ladder *ladder, const gw_rplan *plan,
-                  int64_t newest, gw_range_done done, void *owner)
+int gw_range_plan(const gw_meta *m, int64_t from, int64_t to, int64_t points, int64_t now_ms, gw_rplan *out,
+                  const char **why)
 {
-    if (ac == NULL)
+    gw_rplan_in in = {.from = from, .to = to < 0 ? now_ms : to, .points = points, .interval_ms = m->interval_ms,
+                      .retention_ms = m->retention_ms, .now_ms = now_ms, .ladder = &m->ladder};
+    return gw_rplan_make(&in, out, why);
+}
+
+void gw_range_encode(gw_buf *b, gw_fmt f, const gw_range_result *res, int64_t id)
+{
+    const gw_rplan *p = res->plan;
+    gw_enc_range(b, f, res->sym, res->epoch, p->from, p->to, res->source, p->width, res->buckets, p->count, id);
+}
+
+int gw_range_read(redisAsyncContext *ac, const gw_meta *m, uint32_t inst, const gw_rplan *plan, const gw_ring *ring,
+                  gw_range_done done, void *owner)
+{
+    if (ac == NULL || !m->ok || inst >= m->count)
         return -1;
     range_req *q = calloc(1, sizeof(*q));
     if (q == NULL)
         return -1;
+    const ts_ladder *ladder = &m->ladder;
+    const char *sym = m->names[inst];
+    int64_t newest = ring != NULL && ring->count > 0 ? gw_ring_last(ring) : -1;
     q->plan = *plan;
     q->ladder = *ladder;
+    snprintf(q->sym, sizeof(q->sym), "%s", sym);
+    q->epoch = m->epoch;
     q->done = done;
     q->owner = owner;
     long long last = (long long)(plan->first + (int64_t)plan->count * plan->width - 1);

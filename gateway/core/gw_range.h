@@ -7,10 +7,16 @@
 #include <hiredis/async.h>
 #include <stdint.h>
 
+#include "gw_meta.h"
+#include "gw_proto.h"
+#include "gw_ring.h"
 #include "gw_rplan.h"
 
 typedef struct gw_range_result {
     int ok;                   /* 0: the connection was lost or Redis refused */
+    const char *sym;          /* as of the request (the meta may change meanwhile) */
+    int64_t epoch;
+    const char *source;       /* "ticks" or the level's label */
     const gw_rplan *plan;
     const ts_candle *buckets; /* plan->count of them; n = 0: no tick in that bucket */
     uint64_t malformed;       /* entries skipped as malformed */
@@ -18,11 +24,22 @@ typedef struct gw_range_result {
 
 typedef void (*gw_range_done)(void *owner, const gw_range_result *res);
 
-/* Reads sym's pieces for plan on ac. newest is the newest tick time the
- * caller has seen on ts:live (-1: none), which bounds the live tail's reads.
- * Returns 0 and calls done exactly once later (ok = 0 if the connection is
- * lost), or -1 when nothing was sent (out of memory, no connection). */
-int gw_range_read(redisAsyncContext *ac, const char *sym, const ts_ladder *ladder, const gw_rplan *plan,
-                  int64_t newest, gw_range_done done, void *owner);
+/* Plans a request of HTTP or WebSocket alike: window [from, to] (to < 0:
+ * now) in about points buckets, with m's retention and ladder. Returns 0,
+ * or -1 with a one-line reason (gw_rplan_make). */
+int gw_range_plan(const gw_meta *m, int64_t from, int64_t to, int64_t points, int64_t now_ms, gw_rplan *out,
+                  const char **why);
+
+/* Reads instrument inst's pieces for plan on ac, a connection with
+ * gw_rreply's reader (net/gw_rreply.h). ring (may be NULL) gives
+ * the newest tick time the worker has heard on ts:live, which bounds the
+ * live tail's reads. Returns 0 and calls done exactly once later (ok = 0 if
+ * the connection is lost), or -1 when nothing was sent (out of memory, no
+ * connection). */
+int gw_range_read(redisAsyncContext *ac, const gw_meta *m, uint32_t inst, const gw_rplan *plan, const gw_ring *ring,
+                  gw_range_done done, void *owner);
+
+/* Appends the answer of res (ok) in format f; id < 0: none, else echoed. */
+void gw_range_encode(gw_buf *b, gw_fmt f, const gw_range_result *res, int64_t id);
 
 #endif

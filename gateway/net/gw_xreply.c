@@ -106,7 +106,12 @@ static redisReplyObjectFunctions xfns = {create_string, create_array, create_int
 
 int gw_xreader_attach(redisContext *c)
 {
-    redisReader *old = c->reader, *r = redisReaderCreateWithFunctions(&xfns);
+    return gw_reader_attach(c, &xfns);
+}
+
+int gw_reader_attach(redisContext *c, redisReplyObjectFunctions *fns)
+{
+    redisReader *old = c->reader, *r = redisReaderCreateWithFunctions(fns);
     if (r == NULL)
         return -1;
     /* hiredis' own functions (static storage) for every reply that is not

@@ -41,6 +41,11 @@ typedef struct gw_xreply {
  * 0, or -1 when out of memory (c keeps its reader). */
 int gw_xreader_attach(redisContext *c);
 
+/* Gives c a reader made of fns, each of which passes what it does not
+ * parse to hiredis' own functions (its read task's privdata). The same for
+ * gw_xreader_attach and gw_rreader_attach (gw_rreply.h). */
+int gw_reader_attach(redisContext *c, redisReplyObjectFunctions *fns);
+
 static inline const gw_xreply *gw_xreply_of(const void *reply)
 {
     return reply != NULL && *(const int *)reply == GW_XREPLY ? reply : NULL;

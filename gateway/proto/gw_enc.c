@@ -16,6 +16,7 @@
 
 static const char *const err_names[GW_E_COUNT] = {
     "ok", "bad_request", "bad_json", "unknown_sym", "bad_since", "too_many_subs", "not_subscribed", "internal",
+    "bad_range", "busy",
 };
 
 const char *gw_err_name(gw_err e)
@@ -138,12 +139,26 @@ void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0
     put_byte(b, more ? 0xc3 : 0xc2);
 }
 
-void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym)
+/* ,"id":N (JSON) or the pair (msgpack) when id >= 0. */
+static void put_id(gw_buf *b, gw_fmt f, int64_t id)
+{
+    if (id < 0)
+        return;
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, ",\"id\":");
+        gw_json_int(b, id);
+    } else {
+        mp_cstr(b, "id");
+        mp_int(b, id);
+    }
+}
+
+void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym, int64_t id)
 {
     const char *name = gw_err_name(code);
     if (f == GW_FMT_SSE) {
         PUT_LIT(b, "event: err\ndata: ");
-        gw_enc_err(b, GW_FMT_JSON, code, msg, sym);
+        gw_enc_err(b, GW_FMT_JSON, code, msg, sym, id);
         PUT_LIT(b, "\n\n");
         return;
     }
@@ -156,10 +171,11 @@ void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *s
             PUT_LIT(b, ",\"sym\":");
             gw_json_str(b, sym, strlen(sym));
         }
+        put_id(b, f, id);
         put_byte(b, '}');
         return;
     }
-    mp_map(b, sym != NULL ? 4 : 3);
+    mp_map(b, (sym != NULL ? 4 : 3) + (id >= 0));
     mp_cstr(b, "op");
     mp_cstr(b, "err");
     mp_cstr(b, "code");
@@ -170,6 +186,7 @@ void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *s
         mp_cstr(b, "sym");
         mp_cstr(b, sym);
     }
+    put_id(b, f, id);
 }
 
 /* One column of the non-empty buckets: field at offset off, int32 or int64. */
@@ -204,7 +221,7 @@ static void range_col(gw_buf *b, gw_fmt f, const char *name, const ts_candle *c,
 }
 
 void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t from, int64_t to, const char *source,
-                  int64_t width, const ts_candle *c, size_t n)
+                  int64_t width, const ts_candle *c, size_t n, int64_t id)
 {
     static const struct {
         const char *name;
@@ -219,10 +236,11 @@ void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t f
     if (f == GW_FMT_JSON) {
         PUT_LIT(b, "{\"op\":\"range\"");
     } else {
-        mp_map(b, 13);
+        mp_map(b, 13 + (id >= 0));
         mp_cstr(b, "op");
         mp_cstr(b, "range");
     }
+    put_id(b, f, id);
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         const char *sv = k == 0 ? sym : k == 4 ? source : NULL;
         if (f == GW_FMT_JSON) {

@@ -28,13 +28,30 @@ typedef struct field {
 } field;
 
 typedef struct req_fields {
-    int have_op, have_sym, have_since, have_prefix, have_syms;
-    field op, sym, since, prefix, syms;
+    int have_op, have_sym, have_since, have_prefix, have_syms, have_from, have_to, have_points, have_id;
+    field op, sym, since, prefix, syms, from, to, points, id;
 } req_fields;
+
+static int key_is(const char *key, size_t klen, const char *name)
+{
+    return klen == strlen(name) && !memcmp(key, name, klen);
+}
 
 static void note_field(req_fields *rf, const char *key, size_t klen, const field *v)
 {
-    if (klen == 2 && !memcmp(key, "op", 2)) {
+    if (key_is(key, klen, "from")) {
+        rf->have_from = 1;
+        rf->from = *v;
+    } else if (key_is(key, klen, "to")) {
+        rf->have_to = 1;
+        rf->to = *v;
+    } else if (key_is(key, klen, "points")) {
+        rf->have_points = 1;
+        rf->points = *v;
+    } else if (key_is(key, klen, "id")) {
+        rf->have_id = 1;
+        rf->id = *v;
+    } else if (klen == 2 && !memcmp(key, "op", 2)) {
         rf->have_op = 1;
         rf->op = *v;
     } else if (klen == 3 && !memcmp(key, "sym", 3)) {
@@ -53,6 +70,31 @@ static void note_field(req_fields *rf, const char *key, size_t klen, const field
 }
 
 static gw_err board_fields(const req_fields *rf, gw_request *req, char *msg, size_t msglen);
+
+/* A whole number of 0..2^53 (-1: not one). */
+static int64_t whole(const field *f)
+{
+    return f->kind == V_INT && f->i >= 0 && f->i <= GW_SINCE_MAX ? f->i : -1;
+}
+
+/* The fields of a range request: from, and optionally to, points, id. */
+static gw_err finish_range(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
+{
+    req->from = rf->have_from ? whole(&rf->from) : -1;
+    req->to = rf->have_to ? whole(&rf->to) : -1;
+    req->points = rf->have_points ? whole(&rf->points) : 1000;
+    req->id = rf->have_id ? whole(&rf->id) : -1;
+    if (rf->have_id && req->id < 0) {
+        snprintf(msg, msglen, "\"id\" must be a whole number from 0 to 2^53");
+        return GW_E_BAD_REQUEST;
+    }
+    if (req->from < 0 || (rf->have_to && req->to < 0) || req->points < 0) {
+        snprintf(msg, msglen, "\"from\" (required), \"to\" and \"points\" must be whole numbers (ms since the Unix "
+                              "epoch; points 1..10000)");
+        return GW_E_BAD_RANGE;
+    }
+    return GW_OK;
+}
 
 /* Checks the fields common to both formats. */
 static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
@@ -79,8 +121,10 @@ static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, s
         req->op = GW_OP_BOARD;
     else if (rf->op.slen == 7 && !memcmp(rf->op.s, "unboard", 7))
         req->op = GW_OP_UNBOARD;
+    else if (rf->op.slen == 5 && !memcmp(rf->op.s, "range", 5))
+        req->op = GW_OP_RANGE;
     else {
-        snprintf(msg, msglen, "unknown op \"%.*s\" (sub, unsub, board, unboard)", (int)(rf->op.slen > 32 ? 32 : rf->op.slen),
+        snprintf(msg, msglen, "unknown op \"%.*s\" (sub, unsub, board, unboard, range)", (int)(rf->op.slen > 32 ? 32 : rf->op.slen),
                  rf->op.s);
         return GW_E_BAD_REQUEST;
     }
@@ -99,6 +143,8 @@ static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, s
         }
         req->since = rf->since.i;
     }
+    if (req->op == GW_OP_RANGE)
+        return finish_range(rf, req, msg, msglen);
     return req->op == GW_OP_BOARD ? board_fields(rf, req, msg, msglen) : GW_OK;
 }
 

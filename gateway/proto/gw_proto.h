@@ -15,7 +15,7 @@
 /* SSE: Server-Sent Events, one event per tick (docs/PROTOCOL.md). */
 typedef enum { GW_FMT_MSGPACK = 0, GW_FMT_JSON = 1, GW_FMT_SSE = 2, GW_FMT_COUNT } gw_fmt;
 
-typedef enum { GW_OP_SUB = 1, GW_OP_UNSUB = 2, GW_OP_BOARD = 3, GW_OP_UNBOARD = 4 } gw_op;
+typedef enum { GW_OP_SUB = 1, GW_OP_UNSUB = 2, GW_OP_BOARD = 3, GW_OP_UNBOARD = 4, GW_OP_RANGE = 5 } gw_op;
 
 /* Error codes of {"op":"err"}; gw_err_name gives the wire string. */
 typedef enum {
@@ -27,6 +27,8 @@ typedef enum {
     GW_E_TOO_MANY_SUBS,
     GW_E_NOT_SUBSCRIBED,
     GW_E_INTERNAL,
+    GW_E_BAD_RANGE,
+    GW_E_BUSY,
     GW_E_COUNT
 } gw_err;
 
@@ -48,6 +50,9 @@ typedef struct gw_request {
     int have_list;
     uint32_t nlist;          /* names in list */
     char list[GW_LIST_MAX];  /* nlist NUL-terminated names, back to back */
+    /* range: from is required, to = -1 means now, points defaults to 1000;
+     * id (-1: none) is echoed in the answer or err */
+    int64_t from, to, points, id;
 } gw_request;
 
 /* Parses one client message: JSON when is_text, else msgpack. Returns GW_OK
@@ -75,11 +80,13 @@ void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0
                  size_t n, int64_t last, int more);
 struct ts_candle;
 /* A range answer (docs/PROTOCOL.md "Ranges"): the non-empty buckets of b[0..n)
- * as columns t, o, h, l, c, n; source is "ticks" or a level's label. */
+ * as columns t, o, h, l, c, n; source is "ticks" or a level's label; id < 0:
+ * none, else the request's id, echoed. */
 void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t from, int64_t to, const char *source,
-                  int64_t width, const struct ts_candle *c, size_t n);
-/* sym may be NULL (the error is not about one instrument). */
-void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym);
+                  int64_t width, const struct ts_candle *c, size_t n, int64_t id);
+/* sym may be NULL (the error is not about one instrument); id < 0: none
+ * (else the request's id, echoed). */
+void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym, int64_t id);
 
 /* SSE only: the first event of a stream, and the end of an instrument's catch-up. */
 void gw_enc_sse_hello(gw_buf *b, int64_t epoch, int64_t dt, int64_t retry_ms);

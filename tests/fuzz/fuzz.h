@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ts_redis_url.h"
+
 #define FUZZ_CHECK(cond)                                                                                               \
     do {                                                                                                               \
         if (!(cond)) {                                                                                                 \
@@ -39,6 +41,26 @@ static inline char *fuzz_copy(const uint8_t *d, size_t n, int nul)
             s[n] = '\0';
     }
     return s;
+}
+
+/* What a parsed Redis URL promises (ts_redis_url.h): a server host:port, or
+ * for redis-sentinel:// 1..TS_SENTINELS_MAX sentinels and a master name. */
+static inline int fuzz_addr_ok(const char *host, size_t size, int port)
+{
+    return host[0] != '\0' && memchr(host, '\0', size) != NULL && port >= 1 && port <= 65535;
+}
+
+static inline int fuzz_url_ok(const ts_redis_url *u)
+{
+    if (u->nsentinels == 0)
+        return fuzz_addr_ok(u->host, sizeof(u->host), u->port);
+    if (u->nsentinels < 0 || u->nsentinels > TS_SENTINELS_MAX || u->master[0] == '\0' ||
+        memchr(u->master, '\0', sizeof(u->master)) == NULL)
+        return 0;
+    for (int i = 0; i < u->nsentinels; i++)
+        if (!fuzz_addr_ok(u->sentinels[i].host, sizeof(u->sentinels[i].host), u->sentinels[i].port))
+            return 0;
+    return 1;
 }
 
 #endif

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(count >= 1 && count <= 10000);
         FUZZ_CHECK(retention >= 1000 && retention <= 7LL * 86400 * 1000);
         FUZZ_CHECK(name != NULL && (flag == 0 || flag == 1));
-        FUZZ_CHECK(url.port >= 1 && url.port <= 65535 && url.host[0] != '\0');
+        FUZZ_CHECK(fuzz_url_ok(&url));
     }
     free(copy);
     return 0;

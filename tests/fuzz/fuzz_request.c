@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check_msg(msg, sizeof(msg));
     FUZZ_CHECK(memchr(req.sym, '\0', sizeof(req.sym)) != NULL);
     if (e == GW_OK) {
-        FUZZ_CHECK(req.op == GW_OP_SUB || req.op == GW_OP_UNSUB || req.op == GW_OP_BOARD || req.op == GW_OP_UNBOARD);
+        FUZZ_CHECK(req.op == GW_OP_SUB || req.op == GW_OP_UNSUB || req.op == GW_OP_BOARD || req.op == GW_OP_UNBOARD ||
+                   req.op == GW_OP_RANGE);
         FUZZ_CHECK(msg[0] == '\0');
         if (req.op == GW_OP_SUB)
             FUZZ_CHECK(req.since >= 0 && req.since <= GW_SINCE_MAX);

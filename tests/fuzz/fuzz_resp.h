@@ -1,5 +1,5 @@
 /* fuzz_resp.h — RESP bytes through a hiredis reader, for the targets that
- * read replies (ts_entry, ts_meta, gw_xreply).
+ * read replies (ts_entry, ts_meta, gw_xreply, gw_rreply).
  *
  * hiredis 0.14 allocates an array's element table from the count in its
  * header before any element arrives (and msgpack-c does the same, see
@@ -51,6 +51,27 @@ static inline void fuzz_resp_each(redisReader *r, const uint8_t *d, size_t n, vo
         if (r->err)
             return;
     }
+}
+
+/* One input of a reply-reader target: a bare redisContext whose reader
+ * attach replaces (gw_xreader_attach, gw_rreader_attach), fed d; every
+ * reply goes to fn. */
+static inline void fuzz_reader_input(const uint8_t *d, size_t n, int (*attach)(redisContext *),
+                                     void (*fn)(void *reply, void *arg))
+{
+    if (!fuzz_resp_counts_fit(d, n))
+        return;
+    redisContext c;
+    memset(&c, 0, sizeof(c));
+    c.reader = redisReaderCreate();
+    if (c.reader == NULL)
+        return;
+    FUZZ_CHECK(attach(&c) == 0);
+    char *s = fuzz_copy(d, n, 0);
+    if (s != NULL)
+        fuzz_resp_each(c.reader, (const uint8_t *)s, n, fn, NULL);
+    redisReaderFree(c.reader);
+    free(s);
 }
 
 #endif

@@ -1,6 +1,7 @@
 /* fuzz_url.c — ts_redis_url_parse (common/ts_redis_url.c), the --redis /
  * TS_REDIS_URL value. Checks: -1 with a reason, or 0 with a non-empty
- * NUL-terminated host, a port in 1..65535, a db in 0..100000 and
+ * NUL-terminated host and a port in 1..65535 (for redis-sentinel://: 1..8
+ * such sentinels and a non-empty master name), a db in 0..100000 and
  * NUL-terminated credentials. */
 #include "fuzz.h"
 #include "ts_redis_url.h"
@@ -16,8 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ts_redis_url_parse(s, &u, err, sizeof(err)) != 0) {
         fuzz_check_msg(err, sizeof(err));
     } else {
-        FUZZ_CHECK(u.host[0] != '\0' && memchr(u.host, '\0', sizeof(u.host)) != NULL);
-        FUZZ_CHECK(u.port >= 1 && u.port <= 65535);
+        FUZZ_CHECK(fuzz_url_ok(&u));
         FUZZ_CHECK(u.db >= 0 && u.db <= 100000);
         FUZZ_CHECK(memchr(u.user, '\0', sizeof(u.user)) != NULL);
         FUZZ_CHECK(memchr(u.password, '\0', sizeof(u.password)) != NULL);

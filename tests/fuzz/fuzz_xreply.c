@@ -23,19 +23,6 @@ static void on_reply(void *reply, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!fuzz_resp_counts_fit(data, size))
-        return 0;
-    redisContext c;
-    memset(&c, 0, sizeof(c));
-    c.reader = redisReaderCreate();
-    if (c.reader == NULL)
-        return 0;
-    FUZZ_CHECK(gw_xreader_attach(&c) == 0);
-    char *s = fuzz_copy(data, size, 0);
-    if (s != NULL) {
-        fuzz_resp_each(c.reader, (const uint8_t *)s, size, on_reply, NULL);
-    }
-    redisReaderFree(c.reader);
-    free(s);
+    fuzz_reader_input(data, size, gw_xreader_attach, on_reply);
     return 0;
 }

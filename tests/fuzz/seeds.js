@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { encode } from '@msgpack/msgpack';
 const C = 'tests/fuzz/corpus/';
-for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'entry', 'meta', 'url', 'opts']) fs.mkdirSync(C + t, {recursive: true});
+for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts']) fs.mkdirSync(C + t, {recursive: true});
 const put = (t, name, buf) => fs.writeFileSync(C + t + '/' + name, buf);
 const B = (s) => Buffer.from(s, 'latin1');
 // request: first byte 1 = text (JSON), 0 = binary (msgpack)
@@ -53,6 +53,15 @@ const resp = {
 for (const [k, v] of Object.entries(resp)) {
   put('xreply', k, B(v)); put('meta', k, B(v)); put('entry', 'resp-' + k, Buffer.concat([B('\x80'), B(v)]));
 }
+// rreply: a range read's EXEC (candle XRANGEs, then ticks), an error in place of a part, and the replies around it
+const candle = (id, o, h, l, c, n) => entry(id, ['o', o, 'h', h, 'l', l, 'c', c, 'n', n]);
+const rresp = {
+  exec: arr([arr([candle('1700000000000-0', '1', '5', '-2', '3', '60'), candle('1700000060000-0', '1', '5', '2', '3', '4'),
+    entry('1700000120000-0', ['o', '1', 'n', '0'])]), arr([candle('1700000180000-0', '3', '3', '3', '3', '1')]),
+    xr]),
+  errpart: arr(['-WRONGTYPE x\r\n', '*0\r\n']), queued: '+QUEUED\r\n', aborted: '*-1\r\n', nested: resp.nested, pong: resp.pong,
+};
+for (const [k, v] of Object.entries(rresp)) put('rreply', k, B(v));
 ['1700000000000-0', '1700000000000', '18446744073709551615-18446744073709551615', '9223372036854775808-0', '-1-0', '1-', '-5',
  '2147483647', '-2147483648', '-2147483647', '007', '1 ', ''].forEach((s, i) => put('entry', `str${i}`, Buffer.concat([B('\x00'), B(s)])));
 // origin: Origin \0 Host, or an address list

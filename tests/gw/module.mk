@@ -4,7 +4,7 @@
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
 GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu \
-	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy
+	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy $(BUILD)/tests/gw/test_rreply
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
@@ -23,6 +23,9 @@ $(BUILD)/tests/gw/test_rplan: $(BUILD)/tests/gw/test_rplan.o $(BUILD)/gateway/co
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
 
 $(BUILD)/tests/gw/test_xreply: $(BUILD)/tests/gw/test_xreply.o $(BUILD)/gateway/net/gw_xreply.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
+
+$(BUILD)/tests/gw/test_rreply: $(BUILD)/tests/gw/test_rreply.o $(BUILD)/gateway/net/gw_rreply.o $(BUILD)/gateway/net/gw_xreply.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
 
 $(BUILD)/tests/gw/%.o: CFLAGS += $(GW_INC)

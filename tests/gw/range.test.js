@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startGenerator, waitFor } from '../lib/procs.js';
 import { RedisServer, readStream, waitStreamLength } from '../lib/redis.js';
 import { startGateway, stopStack } from '../lib/gateway.js';
-import { aggregate } from '../lib/candles.js';
+import { checkRange, newestTick } from '../lib/candles.js';
 
 const IV = 10;
 const SYM = 'ticker_01';
@@ -39,36 +39,10 @@ async function range(q) {
 /** Checks one answer against the raw ticks; returns its source. */
 async function check(from, to, points) {
   // Every tick written before the request must be in the answer (the live tail is not stale).
-  const [[id0]] = await client.xrevrange(`ts:tick:{${SYM}}`, '+', '-', 'COUNT', 1);
-  const before = Number(id0.split('-')[0]);
+  const before = await newestTick(client, SYM);
   const { status, body } = await range(`sym=${SYM}&from=${from}&to=${to}&points=${points}`);
   assert.equal(status, 200, JSON.stringify(body));
-  const { width: w, t } = body;
-  const ticks = await readStream(client, SYM, String(Math.floor(body.from / w) * w), '+');
-  assert.ok(Math.ceil((body.to - body.from + 1) / w) <= points + 1, `${t.length} buckets of ${w} ms for ${points} points`);
-  assert.ok(t.length <= points + 1);
-  const lastFirst = Math.floor(body.from / w) * w, lastT = Math.floor(body.to / w) * w;
-  const at = new Map(t.map((s, i) => [s, i]));
-  for (let s = lastFirst; s <= lastT; s += w) {
-    const all = aggregate(ticks, s, w);
-    const i = at.get(s);
-    const where = `bucket ${s}+${w} of [${from}, ${to}] /${points} (source ${body.source})`;
-    if (i === undefined) {
-      // No bucket: no tick in it then — and none later, unless it is past the newest bucket.
-      assert.ok(all === null || s > t.at(-1), `${where}: missing, the raw ticks have ${all?.n}`);
-      continue;
-    }
-    const got = { t: s, o: body.o[i], h: body.h[i], l: body.l[i], c: body.c[i], n: body.n[i] };
-    if (i < t.length - 1) {
-      assert.deepEqual(got, all, `${where}: differs from the raw ticks`);
-    } else {
-      // The newest bucket was read at some tick; the first n ticks of it are what it must hold.
-      const inIt = ticks.filter((x) => x.t >= s && x.t < s + w);
-      assert.deepEqual(got, aggregate(inIt.slice(0, got.n), s, w), `${where}: the live tail differs from the raw ticks`);
-      const due = inIt.filter((x) => x.t <= before).length;
-      assert.ok(got.n >= due, `${where}: holds ${got.n} ticks, but ${due} were written before the request`);
-    }
-  }
+  await checkRange(client, SYM, body, { from, to, points, before });
   return body.source;
 }
 

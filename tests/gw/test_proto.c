@@ -11,6 +11,7 @@
 #include <msgpack.h>
 
 #include "gw_proto.h"
+#include "ts_candle.h"
 
 static gw_err parse_json(const char *s, gw_request *r)
 {
@@ -186,9 +187,9 @@ static void test_json_encoders(void **state)
                    "\"p\":[1,-2,-2147483648,2147483647],\"last\":130,\"more\":true}");
     gw_enc_hist(&b, GW_FMT_JSON, "s", 1, 500, 10, NULL, 0, 500, 0);
     assert_buf(&b, "{\"op\":\"hist\",\"sym\":\"s\",\"epoch\":1,\"t0\":500,\"dt\":10,\"p\":[],\"last\":500,\"more\":false}");
-    gw_enc_err(&b, GW_FMT_JSON, GW_E_UNKNOWN_SYM, "no \"such\"\n", "a\\b");
+    gw_enc_err(&b, GW_FMT_JSON, GW_E_UNKNOWN_SYM, "no \"such\"\n", "a\\b", -1);
     assert_buf(&b, "{\"op\":\"err\",\"code\":\"unknown_sym\",\"msg\":\"no \\\"such\\\"\\u000a\",\"sym\":\"a\\\\b\"}");
-    gw_enc_err(&b, GW_FMT_JSON, GW_E_BAD_JSON, "x", NULL);
+    gw_enc_err(&b, GW_FMT_JSON, GW_E_BAD_JSON, "x", NULL, -1);
     assert_buf(&b, "{\"op\":\"err\",\"code\":\"bad_json\",\"msg\":\"x\"}");
     gw_buf_free(&b);
 }
@@ -246,7 +247,7 @@ static void test_msgpack_hist(void **state)
     /* tick and err decode too */
     b.len = 0;
     gw_enc_tick(&b, GW_FMT_MSGPACK, "ticker_07", 1795436530600LL, -40000);
-    gw_enc_err(&b, GW_FMT_MSGPACK, GW_E_TOO_MANY_SUBS, "at most 3", "ticker_09");
+    gw_enc_err(&b, GW_FMT_MSGPACK, GW_E_TOO_MANY_SUBS, "at most 3", "ticker_09", -1);
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     size_t off = 0;
@@ -270,7 +271,7 @@ static void test_sse_encoders(void **state)
     assert_buf(&b, "retry: 1000\nevent: hello\ndata: {\"epoch\":42,\"dt\":1000}\n\n");
     gw_enc_sse_live(&b, "ticker_07", 42, 1795436530600LL);
     assert_buf(&b, "event: live\ndata: {\"sym\":\"ticker_07\",\"epoch\":42,\"last\":1795436530600}\n\n");
-    gw_enc_err(&b, GW_FMT_SSE, GW_E_INTERNAL, "retry", "s");
+    gw_enc_err(&b, GW_FMT_SSE, GW_E_INTERNAL, "retry", "s", -1);
     assert_buf(&b, "event: err\ndata: {\"op\":\"err\",\"code\":\"internal\",\"msg\":\"retry\",\"sym\":\"s\"}\n\n");
     gw_buf_free(&b);
 }
@@ -296,12 +297,66 @@ static void test_parse_ms(void **state)
     assert_int_equal(gw_parse_ms_list("", 0, v, 3), -1);
 }
 
+/* The range op: from required, to/points optional, id echoed in the answer
+ * and in an err (JSON and msgpack). */
+static void test_range(void **state)
+{
+    (void)state;
+    gw_request r;
+    assert_int_equal(parse_json("{\"op\":\"range\",\"sym\":\"a\",\"from\":5,\"to\":9,\"points\":3,\"id\":7}", &r),
+                     GW_OK);
+    assert_int_equal(r.op, GW_OP_RANGE);
+    assert_int_equal(r.from, 5);
+    assert_int_equal(r.to, 9);
+    assert_int_equal(r.points, 3);
+    assert_int_equal(r.id, 7);
+    assert_int_equal(parse_json("{\"op\":\"range\",\"sym\":\"a\",\"from\":5}", &r), GW_OK);
+    assert_int_equal(r.to, -1);
+    assert_int_equal(r.points, 1000);
+    assert_int_equal(r.id, -1);
+    const char *bad[] = {"{\"op\":\"range\",\"sym\":\"a\"}", "{\"op\":\"range\",\"sym\":\"a\",\"from\":-1}",
+                         "{\"op\":\"range\",\"sym\":\"a\",\"from\":1,\"to\":\"x\"}",
+                         "{\"op\":\"range\",\"sym\":\"a\",\"from\":1,\"points\":1.5}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        assert_int_equal(parse_json(bad[i], &r), GW_E_BAD_RANGE);
+        assert_string_equal(r.sym, "a");
+    }
+    assert_int_equal(parse_json("{\"op\":\"range\",\"sym\":\"a\",\"from\":1,\"id\":\"q\"}", &r), GW_E_BAD_REQUEST);
+    /* id is only read for range: a sub with a string id stays fine */
+    assert_int_equal(parse_json("{\"op\":\"sub\",\"sym\":\"a\",\"since\":0,\"id\":\"q\"}", &r), GW_OK);
+
+    gw_buf b = {0};
+    ts_candle c[3] = {{100, 1, 3, 0, 2, 4}, {0}, {300, -1, -1, -5, -5, 2}};
+    gw_enc_range(&b, GW_FMT_JSON, "a", 9, 150, 399, "1m", 100, c, 3, 42);
+    assert_buf(&b, "{\"op\":\"range\",\"id\":42,\"sym\":\"a\",\"epoch\":9,\"from\":150,\"to\":399,\"source\":\"1m\","
+                   "\"width\":100,\"t\":[100,300],\"o\":[1,-1],\"h\":[3,-1],\"l\":[0,-5],\"c\":[2,-5],\"n\":[4,2]}");
+    gw_enc_err(&b, GW_FMT_JSON, GW_E_BAD_RANGE, "x", "a", 3);
+    assert_buf(&b, "{\"op\":\"err\",\"code\":\"bad_range\",\"msg\":\"x\",\"sym\":\"a\",\"id\":3}");
+    gw_enc_range(&b, GW_FMT_MSGPACK, "a", 9, 150, 399, "1m", 100, c, 3, 42);
+    gw_enc_err(&b, GW_FMT_MSGPACK, GW_E_BUSY, "y", NULL, 4);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    assert_int_equal(msgpack_unpack_next(&up, b.data, b.len, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(ival(get(&up.data, "id")), 42);
+    assert_int_equal(ival(get(&up.data, "width")), 100);
+    assert_int_equal(get(&up.data, "l")->via.array.size, 2);
+    assert_int_equal(ival(&get(&up.data, "l")->via.array.ptr[1]), -5);
+    assert_int_equal(msgpack_unpack_next(&up, b.data, b.len, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_memory_equal(get(&up.data, "code")->via.str.ptr, "busy", 4);
+    assert_int_equal(ival(get(&up.data, "id")), 4);
+    assert_int_equal(off, b.len);
+    msgpack_unpacked_destroy(&up);
+    gw_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_ok),    cmocka_unit_test(test_json_errors),   cmocka_unit_test(test_msgpack),
         cmocka_unit_test(test_json_encoders), cmocka_unit_test(test_msgpack_hist), cmocka_unit_test(test_sse_encoders),
         cmocka_unit_test(test_parse_ms),
+        cmocka_unit_test(test_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

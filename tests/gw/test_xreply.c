@@ -15,37 +15,16 @@
 #include "gw_ring.h"
 #include "gw_xreply.h"
 
-/* A context with only what the reader functions look at: its reader. */
-typedef struct fake {
-    redisContext c;
-} fake;
+#include "fake_reader.h"
 
 static void fake_init(fake *f)
 {
-    memset(f, 0, sizeof(*f));
-    f->c.reader = redisReaderCreate();
-    assert_non_null(f->c.reader);
-    assert_int_equal(gw_xreader_attach(&f->c), 0);
+    fake_init_with(f, gw_xreader_attach);
 }
 
 static void fake_free(fake *f)
 {
     redisReaderFree(f->c.reader);
-}
-
-/* Feeds s in pieces of `step` bytes; returns the one reply it makes. */
-static void *feed(fake *f, const char *s, size_t step)
-{
-    void *reply = NULL;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len; i += step) {
-        assert_null(reply);
-        size_t n = len - i < step ? len - i : step;
-        assert_int_equal(redisReaderFeed(f->c.reader, s + i, n), REDIS_OK);
-        assert_int_equal(redisReaderGetReply(f->c.reader, &reply), REDIS_OK);
-    }
-    assert_non_null(reply);
-    return reply;
 }
 
 static void drop(fake *f, void *reply)

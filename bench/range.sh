@@ -1,0 +1,76 @@
+#!/bin/bash
+# bench/range.sh — `make bench-range`: how fast tickgw answers a range
+# request (docs/PROTOCOL.md "Ranges") over DAYS (30) days of 1 Hz history of
+# one instrument: 2,592,000 raw ticks written straight into Redis with
+# redis-cli --pipe, then the candles made by `tickgen --rebuild-rollups` (the
+# default ladder, raw retention DAYS), then range requests of 1,000 points
+# (POINTS) at every zoom from the whole history down to one minute, PANS (40)
+# random positions each (bench/range-client.mjs). Prints the time to fill and
+# to rebuild, Redis's memory, and a table for docs/PERFORMANCE.md.
+#
+# Placement as in bench/gateway.sh: tickgw alone on CPU 0 (--threads 1),
+# redis-server, tickgen and the client on CPU 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+DAYS=${DAYS:-30}
+PANS=${PANS:-40}
+POINTS=${POINTS:-1000}
+TMP=$(mktemp -d)
+pids=()
+cleanup() { [ -z "${KEEP_LOG:-}" ] || cat "$TMP/gen.log" >&2; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+source bench/lib.sh
+CPU_GW="taskset -c 0"; CPU_REST="taskset -c 1"
+[ "$(nproc)" -ge 2 ] || { CPU_GW=""; CPU_REST=""; }
+
+RPORT=$(free_port); GPORT=$(free_port)
+$CPU_REST redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" --daemonize no --logfile "$TMP/redis.log" &
+pids+=($!)
+until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.05; done
+
+# DAYS of 1 s ticks of ticker_00 ending a second ago, a ±1 walk.
+t0=$(date +%s.%N)
+python3 - "$DAYS" <<'PY' | redis-cli -p "$RPORT" --pipe >/dev/null
+import random, sys, time
+n = int(float(sys.argv[1]) * 86400)
+now = int(time.time()) * 1000 - 1000
+k = "ts:tick:{ticker_00}"
+head = f"*5\r\n$4\r\nXADD\r\n${len(k)}\r\n{k}\r\n"
+rnd = random.Random(7)
+p, out, buf = 0, sys.stdout, []
+for i in range(n):
+    p += 1 if rnd.random() < 0.5 else -1
+    tid, v = f"{now - (n - 1 - i) * 1000}-0", str(p)
+    buf.append(f"{head}${len(tid)}\r\n{tid}\r\n$1\r\np\r\n${len(v)}\r\n{v}\r\n")
+    if len(buf) == 10000:
+        out.write("".join(buf)); buf = []
+out.write("".join(buf))
+PY
+t1=$(date +%s.%N)
+ticks=$(redis-cli -p "$RPORT" XLEN 'ts:tick:{ticker_00}')
+oldest=$(redis-cli -p "$RPORT" XRANGE 'ts:tick:{ticker_00}' - + COUNT 1 | head -1 | cut -d- -f1)
+raw_mem=$(redis-cli -p "$RPORT" MEMORY USAGE 'ts:tick:{ticker_00}' SAMPLES 0)
+echo "filled $ticks ticks of ticker_00 in $(python3 -c "print(f'{$t1 - $t0:.1f}')") s (raw stream: $((raw_mem / 1048576)) MiB)"
+
+ret=$(python3 -c "print(f'{int(float($DAYS) * 86400)}s')")
+$CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --instruments 1 --retention "$ret" --rebuild-rollups \
+    --log-level info 2>"$TMP/gen.log" &
+pids+=($!)
+until grep -q "rollups rebuilt" "$TMP/gen.log" 2>/dev/null; do
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$TMP/gen.log"; exit 1; }
+    sleep 0.1
+done
+t2=$(date +%s.%N)
+echo "tickgen --rebuild-rollups: $(python3 -c "print(f'{$t2 - $t1:.1f}')") s"
+for l in 1m 15m 4h 1d; do
+    echo "  ts:candle:$l: $(redis-cli -p "$RPORT" XLEN "ts:candle:$l:{ticker_00}") candles," \
+        "$(( $(redis-cli -p "$RPORT" MEMORY USAGE "ts:candle:$l:{ticker_00}" SAMPLES 0) / 1024 )) KiB"
+done
+
+$CPU_GW "$BUILD/tickgw" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads 1 --log-level warn 2>"$TMP/gw.log" &
+pids+=($!)
+until curl -sf "http://127.0.0.1:$GPORT/readyz" >/dev/null; do sleep 0.05; done
+echo
+echo "range requests of $POINTS points over one WebSocket, one at a time ($PANS random windows per zoom + the live edge):"
+$CPU_REST node bench/range-client.mjs "$GPORT" ticker_00 "$oldest" "$PANS" "$POINTS" "$RPORT"
