@@ -200,3 +200,8 @@ int gen_fence_read(const redisReply *r, gen_fence_result *out)
     out->last = r->elements > 3 ? r->element[3] : NULL;
     return 0;
 }
+
+int gen_fence_refusal(const char *err)
+{
+    return strncmp(err, "OOM", 3) == 0 || strncmp(err, "MISCONF", 7) == 0 || strncmp(err, "READONLY", 8) == 0;
+}

@@ -54,5 +54,9 @@ int gen_fence_argv(gen_fence *f, const char *key, const char *token, int64_t ttl
 /* Reads the EVAL's reply: 0 the commands ran (out filled), 1 fenced (the
  * lease is not ours: nothing ran), -1 anything else (out->first_error says). */
 int gen_fence_read(const redisReply *r, gen_fence_result *out);
+/* 1 when err is Redis refusing writes while up: OOM (maxmemory), MISCONF
+ * (a failed save or AOF write), READONLY (a replica). A retry may succeed
+ * later; reconnecting at once does not help. */
+int gen_fence_refusal(const char *err);
 
 #endif

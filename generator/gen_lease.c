@@ -28,6 +28,7 @@ struct gen_lease {
     char id[160];
     char holder[160]; /* who held it when we last looked (standby) */
     int keepalive;
+    int renew_failing; /* the last renewal failed (the first of a run is logged) */
     struct event *poll_ev, *renew_ev;
     gen_fence renew; /* an empty fenced write: the renewal */
 };
@@ -105,8 +106,12 @@ static void on_renewed(redisAsyncContext *c, void *r, void *priv)
     int rc = gen_fence_read(r, &res);
     if (rc == 1)
         gen_lease_fenced(l, res.first_error);
-    else if (rc < 0)
+    else if (rc == 0)
+        l->renew_failing = 0;
+    else if (!l->renew_failing) { /* once per run: MISCONF refuses every renewal */
+        l->renew_failing = 1;
         ts_warn("renewing the lease: %s", res.first_error);
+    }
 }
 
 static void on_renew(evutil_socket_t fd, short what, void *arg)

@@ -10,6 +10,15 @@
  *      valid ts:meta (ts_meta_valid) at all. An empty one is a new history.
  *   3. Write ts:meta and ts:instruments; keep the epoch if there is one.
  *      Fenced, like every write of the generator: not if the lease was lost.
+ *      On a reconnect, once this process has written them, they are only
+ *      rewritten when they differ from what it would write (started_ms
+ *      aside: it says when this generator started, not when it reconnected):
+ *      a Redis refusing writes (OOM, MISCONF) would refuse the rewrite and
+ *      stop the ticker from reaching its quiet probe. A refused write
+ *      (a new history, or a changed one) is not a lost connection either:
+ *      it is counted and logged like a refused batch (gen_ticker_refused,
+ *      once per run of refusals) and tried again after a growing delay
+ *      (ts_backoff), on the same connection.
  *   4. XREVRANGE COUNT 1 of every stream: the time and price each stands at.
  *
  * Step 4 runs on every reconnect, not only at start, because Redis is the
@@ -17,6 +26,7 @@
  * and a Redis restarted from its AOF may have lost the last second. */
 #include "gen_startup.h"
 
+#include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,6 +61,10 @@ struct gen_startup {
     gen_startup_hooks hooks;
     gen_fence meta; /* the fenced write of step 3 */
     int reset_pending; /* --reset is done once, on the first successful connect */
+    int meta_written;  /* this process has written ts:meta and ts:instruments once */
+    int64_t meta_epoch; /* the epoch of the ts:meta being compared (step 3) */
+    struct event *retry_ev; /* a refused meta write is tried again (step 3) */
+    ts_backoff retry;
     head *heads;
     uint32_t heads_pending;
     uint32_t malformed; /* streams whose newest entry was malformed */
@@ -235,6 +249,16 @@ static void on_meta_written(redisAsyncContext *c, void *r, void *priv)
         return;
     }
     const redisReply *ep = rc == 0 && res.errors == 0 ? res.last : NULL;
+    if ((rc == -1 || (rc == 0 && res.errors > 0)) && gen_fence_refusal(res.first_error)) {
+        /* Nothing of it to undo: MISCONF and READONLY stop the script at
+         * its first write (the lease's PEXPIRE); under OOM that PEXPIRE
+         * lets the rest run. Read ts:meta again later: it may change. */
+        int64_t ms = ts_backoff_next(&s->retry);
+        s->hooks.on_refused(s->hooks.owner, res.first_error);
+        struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+        evtimer_add(s->retry_ev, &tv);
+        return;
+    }
     if (ep == NULL || ep->type != REDIS_REPLY_STRING) {
         ts_error("writing ts:meta failed: %s", res.first_error[0] ? res.first_error : "bad reply");
         gen_redis_lost(s->conn, "meta write failed");
@@ -247,6 +271,8 @@ static void on_meta_written(redisAsyncContext *c, void *r, void *priv)
         fatal(s, 1);
         return;
     }
+    ts_backoff_reset(&s->retry);
+    s->meta_written = 1;
     read_heads(s);
 }
 
@@ -278,6 +304,75 @@ static void write_meta(gen_startup *s, int64_t epoch)
     gen_fence_cmd(f, "HGET " TS_KEY_META " epoch");
     if (gen_lease_send(s->lease, f, on_meta_written, s) != 0)
         gen_redis_lost(s->conn, "meta write not sent"); /* dropped meanwhile, or out of memory */
+}
+
+/* ---- 3a. unchanged? ------------------------------------------------------ */
+
+static int field_is(const redisReply *r, const char *name, const char *want)
+{
+    size_t n = strlen(name), w = strlen(want);
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type == REDIS_REPLY_STRING && k->len == n && memcmp(k->str, name, n) == 0)
+            return v->type == REDIS_REPLY_STRING && v->len == w && memcmp(v->str, want, w) == 0;
+    }
+    return 0;
+}
+
+/* The HGETALL reply holds every field write_meta sets (started_ms aside),
+ * with the same values, and epoch. */
+static int meta_same(gen_startup *s, const redisReply *r, int64_t epoch)
+{
+    const gen_config *cfg = s->cfg;
+    char v[256];
+#define SAME(name, fmt, x) (snprintf(v, sizeof(v), fmt, x), field_is(r, name, v))
+    if (!SAME("interval_ms", "%lld", (long long)cfg->interval_ms) ||
+        !SAME("retention_ms", "%lld", (long long)cfg->retention_ms) ||
+        !SAME("instruments", "%lld", (long long)cfg->instruments) || !SAME("version", "%d", TS_LAYOUT_VERSION) ||
+        !SAME("seed", "%llu", (unsigned long long)cfg->seed) || !SAME("min_price", "%lld", (long long)cfg->min_price) ||
+        !SAME("max_price", "%lld", (long long)cfg->max_price) || !SAME("epoch", "%lld", (long long)epoch))
+        return 0;
+#undef SAME
+    ts_ladder_format(&cfg->ladder, v, sizeof(v));
+    return field_is(r, "rollups", v);
+}
+
+/* LRANGE ts:instruments: when it is our names in order too, nothing is
+ * rewritten; otherwise both are. */
+static void on_instruments(redisAsyncContext *c, void *r, void *priv)
+{
+    gen_startup *s = priv;
+    const redisReply *reply = r;
+    (void)c;
+    if (reply == NULL)
+        return;
+    int same = reply->type == REDIS_REPLY_ARRAY && reply->elements == s->walk->n;
+    for (size_t i = 0; same && i < reply->elements; i++) {
+        const redisReply *e = reply->element[i];
+        same = e->type == REDIS_REPLY_STRING && e->len == strlen(s->walk->names[i]) &&
+               memcmp(e->str, s->walk->names[i], e->len) == 0;
+    }
+    if (!same) {
+        write_meta(s, s->meta_epoch);
+        return;
+    }
+    ts_debug("ts:meta and ts:instruments are unchanged: not rewritten");
+    ts_backoff_reset(&s->retry);
+    s->walk->epoch = s->meta_epoch;
+    read_heads(s);
+}
+
+/* Step 3, or on a reconnect only when something differs. */
+static void ensure_meta(gen_startup *s, const redisReply *meta, int64_t epoch)
+{
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    if (!s->meta_written || c == NULL || !meta_same(s, meta, epoch)) {
+        write_meta(s, epoch);
+        return;
+    }
+    s->meta_epoch = epoch;
+    if (redisAsyncCommand(c, on_instruments, s, "LRANGE " TS_KEY_INSTRUMENTS " 0 -1") != REDIS_OK)
+        gen_redis_lost(s->conn, "instruments read not sent");
 }
 
 /* ---- 2. check meta ------------------------------------------------------- */
@@ -324,7 +419,7 @@ static void on_meta(redisAsyncContext *c, void *r, void *priv)
         fatal(s, 1);
         return;
     }
-    write_meta(s, m.epoch);
+    ensure_meta(s, reply, m.epoch);
 }
 
 static void read_meta(gen_startup *s)
@@ -334,12 +429,24 @@ static void read_meta(gen_startup *s)
         redisAsyncCommand(c, on_meta, s, "HGETALL " TS_KEY_META);
 }
 
-gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_lease *lease,
-                             gen_startup_hooks hooks)
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    read_meta(arg);
+}
+
+gen_startup *gen_startup_new(struct event_base *base, const gen_config *cfg, gen_walk *walk, gen_redis *conn,
+                             gen_lease *lease, gen_startup_hooks hooks)
 {
     gen_startup *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
+    s->retry_ev = evtimer_new(base, on_retry, s);
+    if (s->retry_ev == NULL) {
+        free(s);
+        return NULL;
+    }
+    ts_backoff_reset(&s->retry);
     s->cfg = cfg;
     s->walk = walk;
     s->conn = conn;
@@ -353,10 +460,16 @@ gen_startup *gen_startup_new(const gen_config *cfg, gen_walk *walk, gen_redis *c
 void gen_startup_begin(gen_startup *s)
 {
     redisAsyncContext *c = gen_redis_ctx(s->conn);
+    evtimer_del(s->retry_ev);
     if (c != NULL && s->reset_pending)
         redisAsyncCommand(c, on_scan, s, "SCAN 0 MATCH ts:* COUNT 1000");
     else
         read_meta(s);
+}
+
+void gen_startup_stop(gen_startup *s)
+{
+    evtimer_del(s->retry_ev);
 }
 
 void gen_startup_free(gen_startup *s)
@@ -365,5 +478,6 @@ void gen_startup_free(gen_startup *s)
         return;
     free(s->heads);
     gen_fence_free(&s->meta);
+    event_free(s->retry_ev);
     free(s);
 }

@@ -105,8 +105,7 @@ static void refused(gen_ticker *g, const char *why)
 /* Commands in the script failed because Redis refuses writes while up. */
 static int refusal(const gen_fence_result *res)
 {
-    return res->errors > 0 && (strncmp(res->first_error, "OOM", 3) == 0 || strncmp(res->first_error, "MISCONF", 7) == 0 ||
-                               strncmp(res->first_error, "READONLY", 8) == 0);
+    return res->errors > 0 && gen_fence_refusal(res->first_error);
 }
 
 /* Reply to one tick time's EXEC; 0 when the batch cannot go on. */
@@ -470,6 +469,11 @@ gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_w
     struct timeval tv = {.tv_sec = cfg->summary_ms / 1000, .tv_usec = (cfg->summary_ms % 1000) * 1000};
     evtimer_add(g->summary_ev, &tv);
     return g;
+}
+
+void gen_ticker_refused(gen_ticker *g, const char *why)
+{
+    refused(g, why);
 }
 
 const gen_stats *gen_ticker_stats(const gen_ticker *g)

@@ -31,6 +31,10 @@ void gen_ticker_stop(gen_ticker *t);
 int gen_ticker_finish(gen_ticker *t);
 void gen_ticker_free(gen_ticker *t);
 /* Its counters, for /metrics (gen_metrics.c); valid while t lives. */
+/* Redis refused another write of the generator (start-up's ts:meta): counted
+ * and logged like a refused batch, once per run of refusals; the first tick
+ * after start-up then probes before it writes. */
+void gen_ticker_refused(gen_ticker *t, const char *why);
 const gen_stats *gen_ticker_stats(const gen_ticker *t);
 
 #endif

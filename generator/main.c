@@ -76,6 +76,7 @@ static void on_redis_down(void *owner)
 {
     app *a = owner;
     gen_lease_down(a->lease);
+    gen_startup_stop(a->startup);
     gen_ticker_stop(a->ticker);
     if (a->stopping)
         app_exit(a, a->exit_code);
@@ -102,6 +103,12 @@ static void on_rollups_done(void *owner)
         return; /* fenced meanwhile: the reconnect waits as a standby */
     gen_lease_keepalive(a->lease, 0); /* from now on every tick renews it */
     gen_ticker_resume(a->ticker);
+}
+
+static void on_startup_refused(void *owner, const char *why)
+{
+    app *a = owner;
+    gen_ticker_refused(a->ticker, why);
 }
 
 static void on_startup_fatal(void *owner, int code)
@@ -246,8 +253,9 @@ int main(int argc, char **argv)
         /* Hooks run from the loop only, so the order of creation is free. */
         a.conn = gen_redis_start(a.base, &cfg.redis, (gen_redis_hooks){&a, on_redis_ready, on_redis_down, on_redis_refused});
         a.lease = a.conn ? gen_lease_new(a.base, a.conn, cfg.lease_ms, (gen_lease_hooks){&a, on_leader}) : NULL;
-        a.startup = a.lease ? gen_startup_new(&cfg, &a.walk, a.conn, a.lease,
-                                             (gen_startup_hooks){&a, on_startup_done, on_startup_fatal})
+        a.startup = a.lease ? gen_startup_new(a.base, &cfg, &a.walk, a.conn, a.lease,
+                                             (gen_startup_hooks){&a, on_startup_done, on_startup_fatal,
+                                                                 on_startup_refused})
                            : NULL;
         a.rollups = a.conn ? gen_rollups_new(&cfg, &a.walk, a.conn,
                                              (gen_rollups_hooks){&a, on_rollups_done, on_startup_fatal})
