@@ -72,4 +72,8 @@ typedef struct gen_stats {
     uint64_t lat_count[GEN_LAT_BUCKETS + 1]; /* batches per bucket; the last is +Inf */
 } gen_stats;
 
+/* Logs the summary line: what *s counted since *last, which becomes *s
+ * (gen_stats.c). */
+void gen_stats_summary(gen_stats *s, gen_stats *last);
+
 #endif

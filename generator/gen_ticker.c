@@ -432,18 +432,8 @@ static void on_summary(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     gen_ticker *g = arg;
-    gen_stats *s = &g->stats, *p = &g->last_summary;
-    s->reconnects = gen_redis_reconnects(g->conn);
-    uint64_t batches = s->batches - p->batches;
-    ts_info("summary: %" PRIu64 " ticks (%" PRIu64 " entries, %" PRIu64 " candles), %" PRIu64 " backfilled, %" PRIu64
-            " already written, %" PRIu64 " errors, %" PRIu64 " reconnects; redis batch latency avg %.1f ms "
-            "max %.1f ms",
-            s->ticks - p->ticks, s->entries - p->entries, s->candles - p->candles, s->backfilled - p->backfilled,
-            s->duplicates - p->duplicates, s->errors - p->errors, s->reconnects - p->reconnects,
-            batches ? (double)(s->latency_us_sum - p->latency_us_sum) / (double)batches / 1000.0 : 0.0,
-            (double)s->latency_us_max / 1000.0);
-    *p = *s;
-    s->latency_us_max = 0;
+    g->stats.reconnects = gen_redis_reconnects(g->conn);
+    gen_stats_summary(&g->stats, &g->last_summary);
 }
 
 gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_walk *walk, gen_redis *conn,
