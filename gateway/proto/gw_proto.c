@@ -51,19 +51,19 @@ static void note_field(req_fields *rf, const char *key, size_t klen, const field
     } else if (key_is(key, klen, "id")) {
         rf->have_id = 1;
         rf->id = *v;
-    } else if (klen == 2 && !memcmp(key, "op", 2)) {
+    } else if (key_is(key, klen, "op")) {
         rf->have_op = 1;
         rf->op = *v;
-    } else if (klen == 3 && !memcmp(key, "sym", 3)) {
+    } else if (key_is(key, klen, "sym")) {
         rf->have_sym = 1;
         rf->sym = *v;
-    } else if (klen == 5 && !memcmp(key, "since", 5)) {
+    } else if (key_is(key, klen, "since")) {
         rf->have_since = 1;
         rf->since = *v;
-    } else if (klen == 6 && !memcmp(key, "prefix", 6)) {
+    } else if (key_is(key, klen, "prefix")) {
         rf->have_prefix = 1;
         rf->prefix = *v;
-    } else if (klen == 4 && !memcmp(key, "syms", 4)) {
+    } else if (key_is(key, klen, "syms")) {
         rf->have_syms = 1;
         rf->syms = *v;
     }
