@@ -35,6 +35,7 @@ typedef struct gen_config {
     ts_ladder ladder;    /* parsed from it */
     int rebuild_rollups; /* --rebuild-rollups: rebuild the candles from the raw ticks at start-up */
     int64_t summary_ms; /* how often the summary line is logged */
+    int64_t progress_ms; /* --progress: how often a long operation logs a progress line */
     int64_t lease_ms;   /* --lease: ts:lease:generator's ttl; 0 = max(2 intervals, 1 s) */
 } gen_config;
 

@@ -20,7 +20,8 @@
  * oldest first in chunks and fed to the builder; every candle it closes is
  * XADDed, and Redis refuses those at or before a candle stream's newest
  * entry — so it appends what is missing and never rewrites a candle. Its
- * final state is the open candles, so no restore follows it. */
+ * final state is the open candles, so no restore follows it. Before it, one
+ * pipelined XLEN per instrument gives the total for the progress lines. */
 #include "gen_rollups.h"
 
 #include <hiredis/hiredis.h>
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_progress.h"
 #include "ts_entry.h"
 #include "ts_log.h"
 #include "ts_time.h"
@@ -52,6 +54,9 @@ struct gen_rollups {
     uint32_t rb_i;          /* rebuild: the instrument being read */
     char rb_from[48];       /* its next XRANGE start */
     uint64_t rb_ticks, rb_candles, rb_refused;
+    uint32_t rb_lens;       /* XLEN replies still to come */
+    int64_t rb_total;       /* ticks to read: the sum of the XLENs */
+    gen_progress rb_progress;
 };
 
 static void done(gen_rollups *r)
@@ -188,6 +193,8 @@ static void on_rebuild_chunk(redisAsyncContext *c, void *rep, void *priv)
             r->rb_candles++;
         }
     }
+    gen_progress_update(&r->rb_progress, (int64_t)r->rb_ticks,
+                        r->rb_total > (int64_t)r->rb_ticks ? r->rb_total : (int64_t)r->rb_ticks);
     if (reply->elements < GEN_REBUILD_CHUNK) {
         r->rb_i++;
         r->rb_from[0] = '\0';
@@ -203,8 +210,9 @@ static void on_rebuilt(redisAsyncContext *c, void *rep, void *priv)
     if (rep == NULL)
         return;
     ts_info("rollups rebuilt: %" PRIu64 " ticks read, %" PRIu64 " candles closed, of which %" PRIu64
-            " were already there",
-            r->rb_ticks, r->rb_candles, r->rb_refused);
+            " were already there, in %.1f s (%.0f ticks/s)",
+            r->rb_ticks, r->rb_candles, r->rb_refused, gen_progress_seconds(&r->rb_progress),
+            gen_progress_rate(&r->rb_progress));
     r->rebuild_pending = 0;
     done(r);
 }
@@ -219,11 +227,8 @@ static void rebuild_next(gen_rollups *r)
         redisAsyncCommand(c, on_rebuilt, r, "PING");
         return;
     }
-    if (r->rb_from[0] == '\0') {
+    if (r->rb_from[0] == '\0')
         gen_candles_clear(w->candles, r->rb_i);
-        if (r->rb_i % 1000 == 0)
-            ts_info("rebuilding the rollups: instrument %u of %u", r->rb_i, w->n);
-    }
     redisAsyncCommand(c, on_rebuild_chunk, r, "XRANGE %s %s %lld COUNT %d", w->keys[r->rb_i],
                       r->rb_from[0] ? r->rb_from : "-", (long long)w->last_t, GEN_REBUILD_CHUNK);
 }
@@ -241,14 +246,34 @@ gen_rollups *gen_rollups_new(const gen_config *cfg, gen_walk *walk, gen_redis *c
     return r;
 }
 
+static void on_len(redisAsyncContext *c, void *rep, void *priv)
+{
+    gen_rollups *r = priv;
+    const redisReply *reply = rep;
+    (void)c;
+    if (reply == NULL)
+        return; /* connection gone: the next start-up begins again */
+    if (reply->type == REDIS_REPLY_INTEGER)
+        r->rb_total += reply->integer;
+    if (--r->rb_lens > 0)
+        return;
+    ts_info("rebuilding the rollups from the raw ticks: %" PRId64 " ticks of %u instruments (up to %" PRId64 ")",
+            r->rb_total, r->walk->n, r->walk->last_t);
+    gen_progress_start(&r->rb_progress, "rebuilding the rollups", "ticks read", r->rb_total, r->cfg->progress_ms);
+    rebuild_next(r);
+}
+
 void gen_rollups_begin(gen_rollups *r)
 {
-    if (r->rebuild_pending && r->walk->last_t > 0) {
-        ts_info("rebuilding the rollups from the raw ticks (up to %" PRId64 ")", r->walk->last_t);
+    redisAsyncContext *c = gen_redis_ctx(r->conn);
+    if (r->rebuild_pending && r->walk->last_t > 0 && c != NULL) {
         r->rb_i = 0;
         r->rb_from[0] = '\0';
         r->rb_ticks = r->rb_candles = r->rb_refused = 0;
-        rebuild_next(r);
+        r->rb_total = 0;
+        r->rb_lens = r->walk->n;
+        for (uint32_t i = 0; i < r->walk->n; i++)
+            redisAsyncCommand(c, on_len, r, "XLEN %s", r->walk->keys[i]);
         return;
     }
     restore(r);

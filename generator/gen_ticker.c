@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_progress.h"
 #include "ts_codec.h"
 #include "ts_log.h"
 #include "ts_time.h"
@@ -69,8 +70,7 @@ struct gen_ticker {
     int64_t fill_cminid[TS_LEVELS_MAX]; /* MINID of each candle level for this tick time */
     msgpack_sbuffer live_sb;
     gen_stats stats, last_summary;
-    /* A backfill longer than one batch, for its progress lines. */
-    int64_t bf_total, bf_done, bf_started_us, bf_logged_us;
+    gen_progress bf; /* a backfill longer than one batch, for its progress lines */
 };
 
 static void pump(gen_ticker *g);
@@ -310,32 +310,24 @@ static void on_fill(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Logs a backfill that takes more than one batch: its start, a progress
- * line every few seconds, its end. left counts the intervals due, this
+ * line every --progress, its end. left counts the intervals due, this
  * batch's among them. */
 static void backfill_progress(gen_ticker *g, int64_t left, int64_t batch)
 {
-    int64_t now = ts_mono_us();
-    if (g->bf_total == 0) {
+    gen_progress *p = &g->bf;
+    if (!p->active) {
         if (left <= batch)
             return; /* one batch: the usual tick, or a short catch-up */
-        g->bf_total = left;
-        g->bf_done = 0;
-        g->bf_started_us = g->bf_logged_us = now;
+        gen_progress_start(p, "backfill", "intervals written", left, g->cfg->progress_ms);
         ts_info("backfill: %" PRId64 " intervals due (%" PRId64 " s), in batches of %" PRId64, left,
                 left * g->cfg->interval_ms / 1000, batch);
     } else if (left <= batch) {
-        ts_info("backfill: done, %" PRId64 " intervals in %.1f s", g->bf_done + left,
-                (double)(now - g->bf_started_us) / 1e6);
-        g->bf_total = 0;
+        ts_info("backfill: done, %" PRId64 " intervals in %.1f s", p->done + left, gen_progress_seconds(p));
+        p->active = 0;
         return;
-    } else if (now - g->bf_logged_us >= 2000000) {
-        int64_t done = g->bf_done, all = done + left;
-        double rate = (double)done / ((double)(now - g->bf_started_us) / 1e6);
-        ts_info("backfill: %" PRId64 " of %" PRId64 " intervals written (%.0f%%), %.0f/s, about %.0f s left", done,
-                all, 100.0 * (double)done / (double)all, rate, rate > 0 ? (double)left / rate : 0.0);
-        g->bf_logged_us = now;
     }
-    g->bf_done += batch;
+    gen_progress_update(p, p->done, p->done + left);
+    p->done += batch;
 }
 
 static void on_probe(redisAsyncContext *c, void *r, void *priv)

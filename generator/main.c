@@ -198,6 +198,8 @@ int main(int argc, char **argv)
          "at start, write every candle the raw ticks make that the candle streams lack (after an upgrade)"},
         {"summary", "TS_SUMMARY", TS_OPT_DURATION, &cfg.summary_ms, "60s", 100, 86400000,
          "how often to log the summary line"},
+        {"progress", "TS_PROGRESS", TS_OPT_DURATION, &cfg.progress_ms, "2s", 10, 3600000,
+         "how often a long operation (a backfill, --rebuild-rollups) logs done/total, rate and time left"},
         {"lease", "TS_LEASE", TS_OPT_DURATION, &cfg.lease_ms, "0ms", 0, 86400000,
          "standby lease (ts:lease:generator): the leader writes, others wait and take over this long after "
          "its last write; 0ms = 2 intervals, at least 2s"},

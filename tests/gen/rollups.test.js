@@ -98,6 +98,43 @@ describe('tickgen rollups', () => {
     await assertCandles(client, { minPerLevel: 2 });
   });
 
+  test('--rebuild-rollups over a long history logs done/total, rate and time left as it goes', async () => {
+    // 40 instruments at 1 ms without candles: about 100,000 ticks to read,
+    // and --progress 10ms so a rebuild of a fraction of a second prints lines.
+    await client.flushall();
+    const args = ['--interval-ms', '1', '--instruments', '40', '--rollups', 'off'];
+    let gen = startGenerator(redis.url, args);
+    try {
+      await waitStreamLength(client, 'ticker_39', 2500, 20000);
+    } finally {
+      await gen.stop();
+    }
+    let total = 0;
+    for (let i = 0; i < 40; i++) total += await client.xlen(`ts:tick:{ticker_${String(i).padStart(2, '0')}}`);
+    gen = startGenerator(redis.url, [...args.slice(0, -2), '--rollups', ROLLUPS, '--rebuild-rollups', '--progress', '10ms']);
+    try {
+      await gen.waitOutput(/rollups rebuilt: \d+ ticks read/, 30000);
+    } finally {
+      await gen.stop();
+    }
+    const start = /rebuilding the rollups from the raw ticks: (\d+) ticks of 40 instruments/.exec(gen.output);
+    assert.ok(start, gen.tail());
+    assert.equal(Number(start[1]), total, 'the total is the sum of the streams\' lengths');
+    const lines = [...gen.output.matchAll(/rebuilding the rollups: (\d+) of (\d+) ticks read \((\d+)%\), (\d+)\/s, about (\d+) s left/g)];
+    assert.ok(lines.length >= 2, `progress lines: ${lines.length}\n${gen.tail()}`);
+    let prev = 0;
+    for (const [line, done, all, pct, rate] of lines) {
+      assert.equal(Number(all), total, line);
+      assert.ok(Number(done) >= prev && Number(done) <= total, line);
+      assert.ok(Number(rate) > 0, line);
+      assert.ok(Math.abs(Number(pct) - (100 * Number(done)) / total) <= 0.51, line);
+      prev = Number(done);
+    }
+    const end = /rollups rebuilt: (\d+) ticks read, \d+ candles closed, of which 0 were already there, in [\d.]+ s \((\d+) ticks\/s\)/.exec(gen.output);
+    assert.ok(end, gen.tail());
+    assert.equal(Number(end[1]), total);
+  });
+
   test('a bad --rollups is refused with one line naming the flag', async () => {
     for (const bad of ['1m:1d,90s:1d', '15ms:1h', '1m', '50ms:10ms']) {
       const gen = startGenerator(redis.url, [...ARGS.slice(0, -2), '--rollups', bad]);
