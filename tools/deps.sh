@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 # clang and its runtime libraries (libFuzzer, ASan, UBSan: tests/fuzz; with
 # --no-install-recommends clang alone does not bring libclang-rt),
 # prometheus (for promtool: /metrics and deploy/prometheus/ are checked with
-# it; about 19 MB to download, 12 s to install on a build machine),
+# it; about 19 MB to download, 12 s to install on a build machine; the
+# service the package enables is disabled again, see below),
 # libfaketime (tests/gen/clock.test.js steps the generator's wall clock).
 APT_PKGS="gcc make pkg-config libc6-dev libhiredis-dev libevent-dev libmsgpack-dev \
 libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools redis-sentinel \
@@ -38,6 +39,21 @@ if [ -n "$missing" ]; then
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+    # Debian's prometheus package enables prometheus.service (and starts it
+    # on a host that runs systemd). We install it for promtool alone: when
+    # this run installed it, leave no Prometheus server running or starting
+    # at boot. One installed before is the admin's, and left as it is.
+    case " $missing " in
+    *" prometheus "*)
+        echo "deps: prometheus is installed for promtool only: disabling the prometheus service it enabled"
+        if [ -d /run/systemd/system ]; then
+            $SUDO systemctl disable --now --quiet prometheus.service \
+                || echo "deps: could not disable prometheus.service: run 'sudo systemctl disable --now prometheus'" >&2
+        else
+            $SUDO systemctl disable --quiet prometheus.service 2>/dev/null || true
+        fi
+        ;;
+    esac
 fi
 
 # npm ci when node_modules is missing or older than the lock file.

@@ -7,6 +7,8 @@
 #                                    (skipped when the image exists)
 #   tickstream/redis:bookworm        deploy/redis/Dockerfile: Debian's redis-server
 #   tickstream/haproxy:bookworm      deploy/haproxy/Dockerfile: Debian's haproxy
+#   tickstream/prometheus:bookworm   deploy/prometheus/Dockerfile: Debian's prometheus
+#                                    (the compose file's monitoring profile)
 #   tickstream/tickgen:latest        deploy/Dockerfile, targets generator and
 #   tickstream/tickgw:latest         gateway, on the base above
 #
@@ -20,18 +22,20 @@
 #                      another name, e.g. debian:bookworm-slim, is pulled if missing)
 #   TS_REDIS_IMAGE     tag of the Redis image   (tickstream/redis:bookworm)
 #   TS_HAPROXY_IMAGE   tag of the HAProxy image (tickstream/haproxy:bookworm)
+#   TS_PROMETHEUS_IMAGE tag of the Prometheus image (tickstream/prometheus:bookworm)
 #   TS_EXTRA_CA_CERTS  PEM text of extra CA certificates for apt and npm in the
 #                      builds (a TLS-intercepting proxy); see deploy/README.md
 #   TS_EXTRA_CA_FILES  files to read them from when TS_EXTRA_CA_CERTS is empty
 #                      (default "/usr/local/share/ca-certificates/*.crt"; "" for none)
-#   TS_IMAGES          which to build: any of "base redis haproxy app" (all four)
+#   TS_IMAGES          which to build: any of "base redis haproxy prometheus app" (all five)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BASE=${TS_BASE_IMAGE:-tickstream/debian:bookworm-slim}
 REDIS=${TS_REDIS_IMAGE:-tickstream/redis:bookworm}
 HAPROXY=${TS_HAPROXY_IMAGE:-tickstream/haproxy:bookworm}
-WHICH=${TS_IMAGES:-base redis haproxy app}
+PROMETHEUS=${TS_PROMETHEUS_IMAGE:-tickstream/prometheus:bookworm}
+WHICH=${TS_IMAGES:-base redis haproxy prometheus app}
 SUITE=bookworm
 
 say() { echo "images: $*"; }
@@ -170,6 +174,7 @@ if want base; then
 fi
 want redis && build "$REDIS" deploy/redis/Dockerfile deploy/redis
 want haproxy && build "$HAPROXY" deploy/haproxy/Dockerfile deploy/haproxy
+want prometheus && build "$PROMETHEUS" deploy/prometheus/Dockerfile deploy/prometheus
 if want app; then
     build tickstream/tickgen:latest deploy/Dockerfile . --target generator
     build tickstream/tickgw:latest deploy/Dockerfile . --target gateway
@@ -177,7 +182,7 @@ fi
 
 rm -f "$LOG"
 say "done:"
-for img in "$BASE" "$REDIS" "$HAPROXY" tickstream/tickgen:latest tickstream/tickgw:latest; do
+for img in "$BASE" "$REDIS" "$HAPROXY" "$PROMETHEUS" tickstream/tickgen:latest tickstream/tickgw:latest; do
     size=$(docker image inspect -f "{{.Size}}" "$img" 2>/dev/null) || continue
     awk -v i="$img" -v s="$size" 'BEGIN { printf "  %-34s %6.1f MB\n", i, s / 1e6 }'
 done

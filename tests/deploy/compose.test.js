@@ -17,6 +17,9 @@ const cfg = (() => {
   return parseYaml(r.stdout);
 })();
 const svc = (name) => cfg.services?.[name];
+// The services `docker-compose up` starts: those of no profile (1.29's
+// `config` prints every service, whatever its profiles).
+const always = () => Object.entries(cfg.services).filter(([, s]) => !s.profiles);
 
 // Volumes as {type, source, target, read_only}: docker-compose 1.29 prints
 // the short form `source:target[:mode]`, v2 the long one.
@@ -65,8 +68,27 @@ test('the file uses no compose v2-only top-level keys and no version pin', () =>
   assert.deepEqual(top.sort(), ['services', 'volumes']);
 });
 
-test('four services: redis, generator, gateway, lb', () => {
-  assert.deepEqual(Object.keys(cfg.services).sort(), ['gateway', 'generator', 'lb', 'redis']);
+test('four services: redis, generator, gateway, lb; prometheus in the monitoring profile only', () => {
+  assert.deepEqual(always().map(([n]) => n).sort(), ['gateway', 'generator', 'lb', 'redis']);
+  assert.deepEqual(Object.keys(cfg.services).sort(), ['gateway', 'generator', 'lb', 'prometheus', 'redis']);
+  assert.deepEqual(svc('prometheus').profiles, ['monitoring']);
+});
+
+test('prometheus: mounts deploy/prometheus/prometheus.yml, data on a named volume, scrapes where the generator serves /metrics', () => {
+  const p = svc('prometheus');
+  assert.match(p.image, /^prom\/prometheus:/);
+  const v = volumes(p);
+  assert.ok(v.some((x) => x.type === 'bind' && x.source.endsWith('deploy/prometheus/prometheus.yml') && x.target === '/etc/prometheus/prometheus.yml' && x.read_only), JSON.stringify(v));
+  assert.ok(v.some((x) => x.type === 'volume' && x.target === '/prometheus'), JSON.stringify(v));
+  assert.deepEqual(ports(p), [{ host_ip: '0.0.0.0', published: 9090, target: 9090 }]);
+  // The scrape config's generator target is the port TS_METRICS_LISTEN opens.
+  assert.equal(svc('generator').environment.TS_METRICS_LISTEN, '0.0.0.0:9100');
+  const prom = read('deploy/prometheus/prometheus.yml');
+  assert.match(prom, /names: \[generator\]\s+type: A\s+port: 9100/);
+  assert.match(prom, /names: \[gateway\]\s+type: A\s+port: 8080/);
+  const c = configWith('TS_PUBLISH_ADDR=127.0.0.1\nTS_PROMETHEUS_PORT=19090\nTS_PROMETHEUS_IMAGE=tickstream/prometheus:bookworm\n');
+  assert.deepEqual(ports(c.services.prometheus), [{ host_ip: '127.0.0.1', published: 19090, target: 9090 }]);
+  assert.equal(c.services.prometheus.image, 'tickstream/prometheus:bookworm');
 });
 
 test('redis: official image, AOF on a named volume, redis-cli ping health check, no host port', () => {
@@ -143,8 +165,8 @@ test('lb: HAProxy publishes 8080 and mounts deploy/haproxy/haproxy.cfg, which na
   assert.match(hcfg, /^\s*bind :8080$/m, 'HAProxy listens on the port lb publishes');
 });
 
-test('only lb publishes a port', () => {
-  const published = Object.entries(cfg.services).filter(([, s]) => s.ports).map(([n]) => n);
+test('only lb publishes a port (and prometheus, in its profile)', () => {
+  const published = always().filter(([, s]) => s.ports).map(([n]) => n);
   assert.deepEqual(published, ['lb']);
 });
 
@@ -210,7 +232,7 @@ test('gateway nofile: 16384 by default (under common engines\' hard limits), TS_
 
 test('.env.example documents the compose-only settings', () => {
   const example = read('.env.example');
-  for (const k of ['TS_PORT', 'TS_PUBLISH_ADDR', 'TS_NOFILE', 'TS_BASE_IMAGE', 'TS_REDIS_IMAGE', 'TS_HAPROXY_IMAGE', 'TS_EXTRA_CA_CERTS']) {
+  for (const k of ['TS_PORT', 'TS_PUBLISH_ADDR', 'TS_NOFILE', 'TS_BASE_IMAGE', 'TS_REDIS_IMAGE', 'TS_HAPROXY_IMAGE', 'TS_PROMETHEUS_IMAGE', 'TS_PROMETHEUS_PORT', 'TS_EXTRA_CA_CERTS']) {
     assert.match(example, new RegExp(`^#?${k}=`, 'm'), `${k} is in .env.example`);
   }
 });

@@ -26,8 +26,9 @@ const aptPackages = (st) => {
   return r.split('apt-get install')[1].split('&&')[0].trim().split(/\s+/).filter((w) => !w.startsWith('-'));
 };
 
-test('redis and haproxy images: on ${DEBIAN_IMAGE} (bookworm-slim by default), Debian\'s package, not root', () => {
-  for (const [file, pkg, user] of [['deploy/redis/Dockerfile', 'redis-server', 'redis'], ['deploy/haproxy/Dockerfile', 'haproxy', 'haproxy']]) {
+test('redis, haproxy and prometheus images: on ${DEBIAN_IMAGE} (bookworm-slim by default), Debian\'s package, not root', () => {
+  for (const [file, pkg, user] of [['deploy/redis/Dockerfile', 'redis-server', 'redis'], ['deploy/haproxy/Dockerfile', 'haproxy', 'haproxy'],
+    ['deploy/prometheus/Dockerfile', 'prometheus', 'prometheus']]) {
     assert.match(read(file), /^ARG DEBIAN_IMAGE=debian:bookworm-slim$/m, file);
     const [st, ...more] = stages(file);
     assert.equal(more.length, 0, `${file}: one stage`);
@@ -39,12 +40,13 @@ test('redis and haproxy images: on ${DEBIAN_IMAGE} (bookworm-slim by default), D
   }
   // Where docker-compose.yml mounts the config, as in the official image.
   assert.match(read('deploy/haproxy/Dockerfile'), /"-f", "\/usr\/local\/etc\/haproxy\/haproxy\.cfg"/);
+  assert.match(read('deploy/prometheus/Dockerfile'), /"--config\.file=\/etc\/prometheus\/prometheus\.yml", "--storage\.tsdb\.path=\/prometheus"/);
 });
 
 test('every stage that runs apt-get takes EXTRA_CA_CERTS; the shipped ones keep no copy', () => {
-  const all = [...stages('deploy/Dockerfile'), ...stages('deploy/redis/Dockerfile'), ...stages('deploy/haproxy/Dockerfile')];
+  const all = [...stages('deploy/Dockerfile'), ...stages('deploy/redis/Dockerfile'), ...stages('deploy/haproxy/Dockerfile'), ...stages('deploy/prometheus/Dockerfile')];
   const apt = all.filter((s) => s.lines.some((l) => /apt-get install/.test(l)));
-  assert.deepEqual(apt.map((s) => s.name), ['build-base', 'runtime', 'deploy/redis/Dockerfile', 'deploy/haproxy/Dockerfile']);
+  assert.deepEqual(apt.map((s) => s.name), ['build-base', 'runtime', 'deploy/redis/Dockerfile', 'deploy/haproxy/Dockerfile', 'deploy/prometheus/Dockerfile']);
   for (const s of apt) {
     assert.ok(s.lines.includes('ARG EXTRA_CA_CERTS='), `${s.name} declares EXTRA_CA_CERTS (empty by default)`);
     const runLine = s.lines.find((l) => /apt-get install/.test(l));

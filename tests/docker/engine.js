@@ -60,6 +60,7 @@ export const IMAGES = {
   TS_BASE_IMAGE: 'tickstream/debian:bookworm-slim',
   TS_REDIS_IMAGE: 'tickstream/redis:bookworm',
   TS_HAPROXY_IMAGE: 'tickstream/haproxy:bookworm',
+  TS_PROMETHEUS_IMAGE: 'tickstream/prometheus:bookworm',
 };
 export const APP_IMAGES = ['tickstream/tickgen:latest', 'tickstream/tickgw:latest'];
 

@@ -13,7 +13,8 @@ import { APP_IMAGES, IMAGES, ROOT, buildImages, imageSizes, must, run, useEngine
 
 let engine, built;
 const BASE = IMAGES.TS_BASE_IMAGE, REDIS = IMAGES.TS_REDIS_IMAGE, HAPROXY = IMAGES.TS_HAPROXY_IMAGE;
-const ALL = [BASE, REDIS, HAPROXY, ...APP_IMAGES];
+const PROMETHEUS = IMAGES.TS_PROMETHEUS_IMAGE;
+const ALL = [BASE, REDIS, HAPROXY, PROMETHEUS, ...APP_IMAGES];
 const cleanup = [];
 
 before(async () => {
