@@ -1,21 +1,16 @@
-// app.js — the page: config, one WebSocket, the current instrument's series.
+// app.js — the page: config, one client of the gateway (tickstream.js),
+// the current instrument's series.
 //
-// Rules that keep the chart exact (docs/PROTOCOL.md):
-// - Only messages for the current instrument are used; a late message for
-//   the one the user just left is dropped, so two instruments never mix.
-// - Ticks are used only once the current catch-up has ended (a hist with
-//   more:false); before that a tick can only be a leftover of an older
-//   subscription of the same name.
-// - A hist that starts before the first point held is the start of a newer
-//   full catch-up (switching A→B→A fast): the series restarts from it.
-// - Everything is deduplicated by time, so a resume with since = the last
-//   time held continues with no hole and no duplicate.
-// - A hist with another epoch means the history was reset on the server:
-//   drop the series, subscribe again from 0, and tell the user.
+// The client module keeps the chart exact (docs/PROTOCOL.md, docs/CLIENT.md):
+// one subscription, the current instrument's, resumed after every reconnect
+// from the newest tick held; a late message for the instrument the user just
+// left is dropped, so two instruments never mix. What the page adds: a
+// 'restart' or 'reload' from the module empties the series (the history
+// follows again), and the user is told of a reset history.
 import { Series } from './series.js';
 import { Chart, fmtTime } from './chart.js';
 import { Picker } from './picker.js';
-import { Conn, wsUrl, closeText } from './conn.js';
+import { connect, closeText } from './tickstream.js';
 import { Board } from './board.js';
 
 const $ = (id) => document.getElementById(id);
@@ -29,16 +24,13 @@ const app = {
   down: null, // {code, reason, retryAt, attempt} while reconnecting
   series: new Series(),
   chart: null,
-  conn: null,
+  conn: null, // the tickstream.js client
+  sub: null, // its subscription of sym
+  resetNext: false, // the series was emptied: the next chart update starts afresh
   picker: null,
   notices: [],
-  ignored: 0, // messages for other instruments, dropped
   lastDataAt: 0, // Date.now() of the last hist/tick used
-  subAt: 0, // Date.now() of the last sub sent, or of the last answer to it
 };
-
-// A catch-up that gets no answer at all for this long is asked for again.
-const SUB_TIMEOUT_MS = 30000;
 
 // ---- notices (gateway errors, epoch changes) ---------------------------------
 
@@ -138,12 +130,41 @@ function fmtSpan(ms) {
 
 // ---- subscription ---------------------------------------------------------------
 
+/** Subscribes to app.sym from the newest tick held (tickstream.js resumes it from then on). */
 function subscribe() {
-  if (!app.sym || !app.conn.open) return;
-  const since = app.series.length ? app.series.lastT : 0;
-  app.phase = since ? 'catchup' : 'loading';
-  app.conn.send({ op: 'sub', sym: app.sym, since });
-  app.subAt = Date.now();
+  if (!app.sym) return;
+  if (app.sub) app.sub.close();
+  const sub = app.conn.subscribe(app.sym, { since: app.series.length ? app.series.lastT : 0, onRun }, onTick);
+  app.sub = sub;
+  const mine = (fn) => (e) => sub === app.sub && fn(e);
+  sub.addEventListener('live', mine(onLive));
+  sub.addEventListener('restart', mine(() => {
+    app.series.clear();
+    app.resetNext = true;
+  }));
+  sub.addEventListener('reload', mine(() => {
+    app.series.clear();
+    app.chart.update({ reset: true });
+    notice('warn', `History was reset on the server (new epoch): ${app.sym} was reloaded from the start.`);
+    onCatchup();
+  }));
+  sub.addEventListener('retry', mine(() => {
+    notice('warn', `No answer from the gateway for ${app.sym}; asking again.`);
+    onCatchup();
+  }));
+  sub.addEventListener('error', mine((e) => {
+    app.phase = 'error';
+    setState('live'); // the connection is fine; the overlay says what is not
+    $('loading-text').textContent = `Cannot show ${e.detail.sym}: ${e.detail.msg}`;
+    renderLoading();
+  }));
+  onCatchup();
+}
+
+/** A catch-up was asked for (a new subscription, or a resume after a reconnect). */
+function onCatchup() {
+  if (!app.sub || !app.conn.open) return;
+  app.phase = app.sub.phase;
   setState('catching up');
   renderLoading();
 }
@@ -155,7 +176,6 @@ function switchTo(sym) {
   if (!sym) return;
   app.picker.show(sym);
   if (sym === app.sym) return;
-  if (app.sym && app.conn.open) app.conn.send({ op: 'unsub', sym: app.sym });
   app.sym = sym;
   app.series.clear();
   renderTitle();
@@ -166,45 +186,30 @@ function switchTo(sym) {
   subscribe();
 }
 
-function onHist(m) {
-  const s = app.series;
-  app.subAt = Date.now();
-  if (app.epoch !== null && m.epoch !== app.epoch) {
-    const had = s.length > 0;
-    app.epoch = m.epoch;
-    refreshConfig(); // a new history may have other instruments or interval
-    if (had) {
-      s.clear();
-      app.chart.update({ reset: true });
-      notice('warn', `History was reset on the server (new epoch): ${app.sym} was reloaded from the start.`);
-      subscribe(); // since 0: a re-sub restarts the catch-up
-      return;
-    }
-  }
-  app.epoch = m.epoch;
-  const p = m.p || [];
-  let reset = false;
-  if (p.length) {
-    if (s.length && m.t0 < s.firstT) {
-      s.clear();
-      reset = true;
-    }
-    s.pushRun(m.t0, m.dt, p);
-    app.lastDataAt = Date.now();
-  }
-  if (!m.more) {
-    app.phase = 'live';
-    setState('live');
-  } else if (reset || app.phase !== 'catchup') app.phase = 'loading';
-  app.chart.update({ reset });
+/** A run of history from the module: tick i at t0 + i*dt. */
+function onRun(t0, dt, p) {
+  app.series.pushRun(t0, dt, p);
+  app.lastDataAt = Date.now();
+  app.phase = app.sub.phase;
+  app.chart.update({ reset: app.resetNext });
+  app.resetNext = false;
   renderLoading();
   renderTitle();
 }
 
-function onTick(m) {
-  if (app.phase !== 'live') return;
+/** The catch-up ended: what follows is live. */
+function onLive() {
+  app.phase = 'live';
+  setState('live');
+  app.chart.update({ reset: app.resetNext });
+  app.resetNext = false;
+  renderLoading();
+  renderTitle();
+}
+
+function onTick({ t, p }) {
   const s = app.series;
-  if (!s.push(m.t, m.p)) return;
+  if (!s.push(t, p)) return;
   app.lastDataAt = Date.now();
   // Keep about the retention window; trimming in steps keeps it O(1) per tick.
   const keep = app.cfg.retention_ms;
@@ -213,34 +218,15 @@ function onTick(m) {
   renderTitle();
 }
 
-function onMessage(m) {
-  if (!m || typeof m !== 'object') return;
-  if (m.op === 'err') {
-    const about = m.sym ? ` (${m.sym})` : '';
-    notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
-    if (m.sym && m.sym === app.sym && (m.code === 'unknown_sym' || m.code === 'bad_since' || m.code === 'too_many_subs')) {
-      app.phase = 'error';
-      setState('live'); // the connection is fine; the overlay says what is not
-      $('loading-text').textContent = `Cannot show ${m.sym}: ${m.msg}`;
-      renderLoading();
-    }
-    return;
-  }
-  if (m.sym !== app.sym) {
-    app.ignored++;
-    return;
-  }
-  if (m.op === 'hist') onHist(m);
-  else if (m.op === 'tick') onTick(m);
+/** Every `err` of the gateway is shown; the subscription's own stop the chart (subscribe). */
+function onError(m) {
+  const about = m.sym ? ` (${m.sym})` : '';
+  notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
 }
 
-/** Runs every 500 ms: the countdown, staleness, and a catch-up that got lost. */
+/** Runs every 500 ms: the countdown and staleness (the module asks again for a lost catch-up). */
 function watch() {
   renderConn();
-  if (app.conn && app.conn.open && (app.phase === 'loading' || app.phase === 'catchup') && Date.now() - app.subAt > SUB_TIMEOUT_MS) {
-    notice('warn', `No answer from the gateway for ${app.sym}; asking again.`);
-    subscribe();
-  }
 }
 
 // ---- start-up -------------------------------------------------------------------
@@ -347,10 +333,13 @@ async function main() {
   });
   app.picker.setNames(app.cfg.instruments);
   setState('connecting');
-  app.conn = new Conn(wsUrl(), {
-    onOpen: subscribe,
-    onMessage,
-    onDown: (d) => setState('reconnecting', d),
+  app.conn = connect(undefined, { epoch: app.epoch });
+  app.conn.addEventListener('open', onCatchup);
+  app.conn.addEventListener('down', (e) => setState('reconnecting', e.detail));
+  app.conn.addEventListener('error', (e) => onError(e.detail));
+  app.conn.addEventListener('epoch', (e) => {
+    app.epoch = e.detail.epoch;
+    refreshConfig(); // a new history may have other instruments or interval
   });
   // Background tabs get their timers throttled to once a minute: when the
   // user comes back, reconnect now rather than when the countdown fires.
@@ -359,7 +348,6 @@ async function main() {
   window.addEventListener('hashchange', route);
   if (!location.hash) history.replaceState(null, '', '#' + app.cfg.instruments[0]);
   route();
-  app.conn.start();
 }
 
 // Read-only view for tests and the console; copies, never the live buffers.
@@ -374,7 +362,7 @@ window.tickstream = {
     return app.phase;
   },
   get epoch() {
-    return app.epoch;
+    return app.conn && app.conn.epoch !== null ? app.conn.epoch : app.epoch;
   },
   get length() {
     return app.series.length;
@@ -396,7 +384,7 @@ window.tickstream = {
     return app.chart ? { ...app.chart.stats } : null;
   },
   get ignored() {
-    return app.ignored;
+    return app.conn ? app.conn.ignored : 0;
   },
   series: () => app.series.copy(),
   board: () => app.board && app.board.snapshot(),

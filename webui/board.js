@@ -2,15 +2,16 @@
 // subscription (docs/PROTOCOL.md "Boards"), in a list that renders only the
 // rows in view, so 10,000 instruments cost what 40 do.
 //
-// - Its own WebSocket (conn.js): a `board` with since = the last tick held,
-//   so a reconnect resumes with every tick in between, or a snapshot.
+// - Its own client of the gateway (tickstream.js): a `board` that the module
+//   resumes after a reconnect with since = the last tick held, so every tick
+//   in between follows, or a snapshot.
 // - One frame a tick updates the prices (typed arrays, no DOM); the rows in
 //   view are redrawn once per animation frame, and only when something
 //   changed; a hidden board does no DOM work at all.
 // - The sparkline and the change are the last hour's, read per visible row
 //   from /api/range (60 one-minute buckets), a few requests at a time,
 //   cached and extended by the live prices.
-import { Conn, wsUrl } from './conn.js';
+import { connect } from './tickstream.js';
 
 const ROW_H = 26;
 const SPARK_W = 120, SPARK_H = 18;
@@ -45,11 +46,7 @@ export class Board {
     this.pool = [];
     this.frames = 0; // bt frames applied
     this.draws = 0; // row redraws
-    this.conn = new Conn(wsUrl(), {
-      onOpen: () => this.conn.send({ op: 'board', since: this.last }),
-      onMessage: (m) => this.onMessage(m),
-      onDown: () => this.setState('reconnecting'),
-    });
+    this.conn = null; // the tickstream.js client, from start()
     this.filterEl.addEventListener('input', () => {
       this.filter = this.filterEl.value.trim().toLowerCase();
       this.cursor = 0;
@@ -71,7 +68,9 @@ export class Board {
   start() {
     if (this.started) return;
     this.started = true;
-    this.conn.start();
+    this.conn = connect();
+    this.conn.addEventListener('down', () => this.setState('reconnecting'));
+    this.conn.board({}, (m) => this.onMessage(m));
   }
 
   show() {

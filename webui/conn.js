@@ -2,10 +2,12 @@
 //
 // The URL is relative to the page (ws: or wss: like the page), so the same
 // files work on any host, port or behind a load balancer. Frames are binary
-// msgpack both ways (the UMD bundle of @msgpack/msgpack, vendored by `make`).
-// The owner re-subscribes in onOpen; this module knows nothing of instruments.
+// msgpack both ways when the page has loaded the UMD bundle of
+// @msgpack/msgpack (vendored by `make`), else JSON text (`?format=json`).
+// The owner re-subscribes in onOpen; this module knows nothing of
+// instruments (tickstream.js does).
 
-const { encode, decode } = globalThis.MessagePack;
+const MP = globalThis.MessagePack || null;
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15000;
@@ -26,6 +28,11 @@ export class Conn {
    * handlers: onOpen(), onMessage(msg), onDown({code, reason, retryAt, attempt})
    */
   constructor(url, handlers) {
+    if (!MP) {
+      const u = new URL(url, globalThis.location && location.href);
+      u.searchParams.set('format', 'json');
+      url = u.href;
+    }
     this.url = url;
     this.h = handlers;
     this.ws = null;
@@ -60,7 +67,7 @@ export class Conn {
 
   send(msg) {
     if (!this.open) return false;
-    this.ws.send(encode(msg));
+    this.ws.send(MP ? MP.encode(msg) : JSON.stringify(msg));
     return true;
   }
 
@@ -81,7 +88,7 @@ export class Conn {
     ws.onmessage = (ev) => {
       let msg;
       try {
-        msg = typeof ev.data === 'string' ? JSON.parse(ev.data) : decode(new Uint8Array(ev.data));
+        msg = typeof ev.data === 'string' ? JSON.parse(ev.data) : MP.decode(new Uint8Array(ev.data));
       } catch (e) {
         this.h.onMessage({ op: 'err', code: 'client_decode', msg: `undecodable message from the gateway: ${e.message}` });
         return;

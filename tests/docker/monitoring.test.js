@@ -67,7 +67,7 @@ test('--profile monitoring: Prometheus scrapes both gateways and the generator, 
     assert.equal(up.length, 3, JSON.stringify(up));
     assert.ok(up.every((s) => s.value === 1), JSON.stringify(up));
     // The daemons' own metrics made it in: ticks written, gateways' live messages.
-    await waitFor('tickgen_ticks_written_total and both gateways' tickgw_connections scraped', async () => {
+    await waitFor("tickgen_ticks_written_total and both gateways' tickgw_connections scraped", async () => {
       const gen = await query('tickgen_ticks_written_total');
       const gws = await query('tickgw_connections');
       return gen.length === 1 && gen[0].value > 0 && gws.length === 2;

@@ -1,0 +1,296 @@
+// tickstream.js — the client of a tickstream gateway, as one ES module any
+// page can import: the page in webui/ uses it, and so does the example in
+// webui/examples/ (docs/CLIENT.md is its guide). The wire protocol is
+// docs/PROTOCOL.md; this module keeps its promises for you:
+//
+// - one WebSocket, reconnected with backoff and jitter when it drops;
+// - every subscription resumed after a reconnect with `since` = the newest
+//   tick it delivered, so its ticks arrive exactly once, in order, with no
+//   hole, across gateway restarts and load-balancer moves;
+// - a history reset on the server (a new epoch) said once ('epoch' on the
+//   client, 'reload' on each subscription that held ticks), and each such
+//   subscription started again from the beginning;
+// - a catch-up the gateway never answers asked for again after 30 s.
+//
+// Frames are msgpack when the page has loaded the @msgpack/msgpack UMD
+// bundle (globalThis.MessagePack, webui/vendor/msgpack.min.js), JSON
+// otherwise: the module works with nothing but itself and conn.js.
+//
+//   import { connect } from './tickstream.js';
+//   const ts = connect();                       // the page's own gateway, /ws
+//   ts.subscribe('ticker_07', { since: 0 }, (t) => console.log(t.sym, t.t, t.p));
+//   ts.addEventListener('down', (e) => console.log('reconnecting', e.detail));
+//
+// Why the rules of onHist are what they are (the page relied on them first):
+// - ticks are used only once the current catch-up has ended (a `hist` with
+//   more:false): before that a tick can only be a leftover of an older
+//   subscription of the same name;
+// - a `hist` that starts before the first tick held is the start of a newer
+//   full catch-up (unsubscribe and subscribe again faster than a catch-up):
+//   the subscription restarts from it ('restart');
+// - everything is deduplicated by time, so a resume from the newest tick
+//   held continues with no hole and no duplicate.
+import { Conn, wsUrl, closeText } from './conn.js';
+
+export { wsUrl, closeText };
+
+/** A catch-up that gets no answer at all for this long is asked for again. */
+export const SUB_TIMEOUT_MS = 30000;
+// Errors after which a subscription stops (asking again would get the same).
+const FATAL = new Set(['unknown_sym', 'bad_since', 'too_many_subs']);
+
+/**
+ * Opens a client of a gateway's WebSocket feed and starts connecting.
+ * @param {string} [url] the gateway's `/ws` (default: the page's own, `ws:` or `wss:` like the page)
+ * @param {{epoch?: number}} [opts] epoch: the history's epoch the caller already knows (from `/api/config`),
+ *   so that a different one in the first answer fires 'epoch'
+ * @returns {Client}
+ */
+export function connect(url = wsUrl(), opts = {}) {
+  const c = new Client(url, opts);
+  c.start();
+  return c;
+}
+
+/**
+ * One connection to a gateway and its subscriptions. Events (an EventTarget):
+ * - `open`: connected (subscriptions are being resumed);
+ * - `down`: detail {code, reason, retryAt, attempt, text}: the connection is gone, the next try is at retryAt (ms);
+ * - `epoch`: detail {epoch, previous}: the history was reset on the server;
+ * - `error`: detail: the gateway's `err` message ({code, msg, sym?}), for any request.
+ */
+export class Client extends EventTarget {
+  constructor(url = wsUrl(), { epoch = null } = {}) {
+    super();
+    /** @type {number|null} the history's epoch, once known */
+    this.epoch = epoch;
+    /** @type {Map<string, Subscription>} */
+    this.subs = new Map();
+    this.boardSub = null;
+    /** messages for no subscription of this client (dropped) */
+    this.ignored = 0;
+    this.timer = 0;
+    this.conn = new Conn(url, {
+      onOpen: () => this.onOpen(),
+      onMessage: (m) => this.onMessage(m),
+      onDown: (d) => this.emit(this, 'down', { ...d, text: closeText(d.code, d.reason) }),
+    });
+  }
+
+  /** True while the WebSocket is open. */
+  get open() {
+    return this.conn.open;
+  }
+
+  start() {
+    this.conn.start();
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.watch(), 1000);
+  }
+
+  /** Closes the connection for good; subscriptions end. */
+  close() {
+    clearInterval(this.timer);
+    this.conn.stop();
+  }
+
+  /** Reconnects now rather than when the backoff's timer fires (a user's click, a tab shown again). */
+  retryNow() {
+    this.conn.retryNow();
+  }
+
+  /**
+   * Sends `sym`'s ticks after `since`, then its live ticks, to onTick — and
+   * goes on doing so across reconnects. A second subscribe of the same name
+   * replaces the first.
+   * @param {string} sym an instrument (`/api/config` lists them)
+   * @param {{since?: number, onRun?: (t0: number, dt: number, p: number[]) => void}} [opts]
+   *   since: ms, exclusive (0: all retained history); onRun: if given, history
+   *   comes as runs (tick i at t0 + i*dt) instead of one onTick per tick
+   * @param {(tick: {sym: string, t: number, p: number}) => void} [onTick]
+   * @returns {Subscription}
+   */
+  subscribe(sym, { since = 0, onRun = null } = {}, onTick = () => {}) {
+    const old = this.subs.get(sym);
+    if (old) old.closed = true; // the new `sub` restarts the gateway's catch-up
+    const s = new Subscription(this, sym, since, onRun, onTick);
+    this.subs.set(sym, s);
+    s.send();
+    return s;
+  }
+
+  /**
+   * The board (docs/PROTOCOL.md "Boards"): `board` and `bt` messages to
+   * onMessage, resumed after a reconnect from the newest tick it delivered.
+   * @param {{prefix?: string, syms?: string[]}} sel the selection (default: every instrument)
+   * @param {(msg: object) => void} onMessage
+   * @returns {{last: number, close: () => void}}
+   */
+  board(sel, onMessage) {
+    const b = {
+      last: 0,
+      sel: { ...sel },
+      onMessage,
+      close: () => {
+        if (this.boardSub !== b) return;
+        this.boardSub = null;
+        this.conn.send({ op: 'unboard' });
+      },
+    };
+    this.boardSub = b;
+    this.conn.send({ op: 'board', since: 0, ...b.sel });
+    return b;
+  }
+
+  emit(target, type, detail) {
+    target.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  onOpen() {
+    for (const s of this.subs.values()) s.send();
+    if (this.boardSub) this.conn.send({ op: 'board', since: this.boardSub.last, ...this.boardSub.sel });
+    this.emit(this, 'open', null);
+  }
+
+  seeEpoch(epoch) {
+    if (epoch === undefined || epoch === this.epoch) return;
+    const previous = this.epoch;
+    this.epoch = epoch;
+    if (previous !== null) this.emit(this, 'epoch', { epoch, previous });
+  }
+
+  onMessage(m) {
+    if (!m || typeof m !== 'object') return;
+    if (m.op === 'err') {
+      this.emit(this, 'error', m);
+      const s = m.sym !== undefined && this.subs.get(m.sym);
+      if (s && FATAL.has(m.code)) {
+        s.phase = 'error';
+        this.emit(s, 'error', m);
+      }
+      return;
+    }
+    if (m.op === 'board' || m.op === 'bt') {
+      const b = this.boardSub;
+      if (!b) return void this.ignored++;
+      if (m.op === 'board') {
+        this.seeEpoch(m.epoch);
+        b.last = m.t; // a snapshot's tick, or the resume's since
+      } else {
+        if (m.t <= b.last) return;
+        b.last = m.t;
+      }
+      b.onMessage(m);
+      return;
+    }
+    const s = this.subs.get(m.sym);
+    if (!s) return void this.ignored++;
+    if (m.op === 'hist') s.onHist(m);
+    else if (m.op === 'tick') s.onTick(m);
+  }
+
+  /** Once a second: a catch-up without any answer for SUB_TIMEOUT_MS is asked for again. */
+  watch() {
+    if (!this.open) return;
+    const now = Date.now();
+    for (const s of this.subs.values()) {
+      if ((s.phase === 'loading' || s.phase === 'catchup') && now - s.answeredAt > SUB_TIMEOUT_MS) {
+        this.emit(s, 'retry', null);
+        s.send();
+      }
+    }
+  }
+}
+
+/**
+ * One instrument's ticks. Read-only fields: sym, phase ('loading': catching
+ * up from the start, 'catchup': resuming, 'live', 'error', 'closed'), first
+ * and last (the oldest and newest tick time delivered; last is where a
+ * resume starts), epoch. Events (an EventTarget):
+ * - `live`: a catch-up ended; what follows is live;
+ * - `reload`: detail {epoch}: the history was reset on the server: drop
+ *   what you hold, it is sent again from the start;
+ * - `restart`: a newer full catch-up began (an unsubscribe and subscribe
+ *   faster than a catch-up): drop what you hold, it is sent again;
+ * - `error`: detail: the gateway's `err` ({code, msg, sym}); the subscription stopped;
+ * - `retry`: no answer for SUB_TIMEOUT_MS: asked again.
+ */
+export class Subscription extends EventTarget {
+  constructor(client, sym, since, onRun, onTick) {
+    super();
+    this.client = client;
+    this.sym = sym;
+    this.onRun = onRun;
+    this.onTickCb = onTick;
+    this.first = null;
+    this.last = since;
+    this.epoch = null;
+    this.phase = since ? 'catchup' : 'loading';
+    this.closed = false;
+    this.answeredAt = Date.now();
+  }
+
+  /** Stops the subscription (the gateway is told; messages already on the way are dropped). */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.phase = 'closed';
+    if (this.client.subs.get(this.sym) === this) {
+      this.client.subs.delete(this.sym);
+      this.client.conn.send({ op: 'unsub', sym: this.sym });
+    }
+  }
+
+  /** (Re)sends the `sub`, from the newest tick delivered. */
+  send() {
+    this.phase = this.last ? 'catchup' : 'loading';
+    this.answeredAt = Date.now();
+    this.client.conn.send({ op: 'sub', sym: this.sym, since: this.last });
+  }
+
+  onHist(m) {
+    if (this.closed) return;
+    this.answeredAt = Date.now();
+    this.client.seeEpoch(m.epoch);
+    if (this.epoch !== null && m.epoch !== this.epoch && this.first !== null) {
+      this.epoch = m.epoch;
+      this.first = null;
+      this.last = 0;
+      this.client.emit(this, 'reload', { epoch: m.epoch });
+      this.send(); // since 0: a new `sub` restarts the catch-up
+      return;
+    }
+    this.epoch = m.epoch;
+    let p = m.p || [];
+    let t0 = m.t0;
+    let restarted = false;
+    if (p.length && this.first !== null && t0 < this.first) {
+      this.first = null;
+      this.last = 0;
+      restarted = true;
+      this.client.emit(this, 'restart', null);
+    }
+    if (p.length && t0 <= this.last) {
+      const skip = Math.floor((this.last - t0) / m.dt) + 1;
+      p = p.slice(skip);
+      t0 += skip * m.dt;
+    }
+    if (p.length) {
+      if (this.first === null) this.first = t0;
+      this.last = t0 + (p.length - 1) * m.dt;
+      if (this.onRun) this.onRun(t0, m.dt, p);
+      else for (let i = 0; i < p.length; i++) this.onTickCb({ sym: this.sym, t: t0 + i * m.dt, p: p[i] });
+    }
+    if (!m.more) {
+      this.phase = 'live';
+      this.client.emit(this, 'live', null);
+    } else if (restarted || this.phase !== 'catchup') this.phase = 'loading';
+  }
+
+  onTick(m) {
+    if (this.closed || this.phase !== 'live' || m.t <= this.last) return;
+    if (this.first === null) this.first = m.t;
+    this.last = m.t;
+    this.onTickCb({ sym: this.sym, t: m.t, p: m.p });
+  }
+}
