@@ -17,7 +17,7 @@
 // otherwise: the module works with nothing but itself and conn.js.
 //
 //   import { connect } from './tickstream.js';
-//   const ts = connect();                       // the page's own gateway, /ws
+//   const ts = connect();                       // the gateway that served this file, /ws
 //   ts.subscribe('ticker_07', { since: 0 }, (t) => console.log(t.sym, t.t, t.p));
 //   ts.addEventListener('down', (e) => console.log('reconnecting', e.detail));
 //
@@ -32,7 +32,18 @@
 //   held continues with no hole and no duplicate.
 import { Conn, wsUrl, closeText } from './conn.js';
 
-export { wsUrl, closeText };
+export { closeText };
+
+/**
+ * The WebSocket URL of the gateway this module was loaded from (`/ws` next
+ * to tickstream.js, `wss:` when it came over https), whatever the path of
+ * the page that imports it.
+ * @returns {string}
+ */
+export function gatewayUrl() {
+  const here = new URL(import.meta.url);
+  return wsUrl({ href: here.href, protocol: here.protocol });
+}
 
 /** A catch-up that gets no answer at all for this long is asked for again. */
 export const SUB_TIMEOUT_MS = 30000;
@@ -41,12 +52,12 @@ const FATAL = new Set(['unknown_sym', 'bad_since', 'too_many_subs']);
 
 /**
  * Opens a client of a gateway's WebSocket feed and starts connecting.
- * @param {string} [url] the gateway's `/ws` (default: the page's own, `ws:` or `wss:` like the page)
+ * @param {string} [url] a gateway's `/ws` (default: gatewayUrl(), the one that served this module)
  * @param {{epoch?: number}} [opts] epoch: the history's epoch the caller already knows (from `/api/config`),
  *   so that a different one in the first answer fires 'epoch'
  * @returns {Client}
  */
-export function connect(url = wsUrl(), opts = {}) {
+export function connect(url = gatewayUrl(), opts = {}) {
   const c = new Client(url, opts);
   c.start();
   return c;
@@ -60,7 +71,7 @@ export function connect(url = wsUrl(), opts = {}) {
  * - `error`: detail: the gateway's `err` message ({code, msg, sym?}), for any request.
  */
 export class Client extends EventTarget {
-  constructor(url = wsUrl(), { epoch = null } = {}) {
+  constructor(url = gatewayUrl(), { epoch = null } = {}) {
     super();
     /** @type {number|null} the history's epoch, once known */
     this.epoch = epoch;

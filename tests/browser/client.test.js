@@ -1,0 +1,80 @@
+// tests/browser/client.test.js — the client module webui/tickstream.js in
+// headless Chromium, through its example page webui/examples/ticker.html
+// as the gateway serves it: history since a time then live ticks, the
+// gateway SIGKILLed and started again on the same port, the module's own
+// reconnect and resume, and in the end the page's ticks equal to XRANGE:
+// no gap, no duplicate. The page loads no msgpack, so this is also the
+// module's JSON path; the chart page (page.test.js, board.test.js) runs
+// the module over msgpack.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startTicking, readStream, checkSeries } from '../lib/redis.js';
+import { ROOT, waitFor } from '../lib/procs.js';
+import { startGateway, stopStack } from '../lib/gateway.js';
+
+const DT = 50;
+const SYM = 'ticker_02';
+let redis, client, gen, browser, page;
+const gateways = [];
+const pageErrors = [];
+
+before(async () => {
+  ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--instruments', '4', '--reset'], SYM, 60, 15000));
+  gateways.push(await startGateway(redis.url, ['--webui', path.join(ROOT, 'webui')]));
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  await stopStack({ gateways, procs: [gen], client, redis });
+});
+
+const seen = () => page.evaluate(() => {
+  const e = window.example;
+  return e && { opens: e.opens, lives: e.lives, downs: e.downs, epochs: e.epochs, n: e.ticks.length, last: e.ticks.length ? e.ticks.at(-1).t : 0 };
+});
+
+test('the example page: history since a time, live, across a gateway kill and restart, exactly XRANGE', { timeout: 60000 }, async () => {
+  const gw = gateways[0];
+  const since = Date.now() - 40 * DT;
+  await page.goto(`${gw.http}/examples/ticker.html?sym=${SYM}&since=${since}`);
+  await waitFor('the page live with ticks', async () => {
+    const s = await seen();
+    return s && s.lives === 1 && s.n > 40;
+  }, { timeout: 10000 }).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await seen())}, state ${await page.textContent('#state')}, errors ${pageErrors}`);
+  });
+  assert.equal(await page.textContent('#state'), 'live');
+
+  gw.signal_('SIGKILL');
+  await waitFor('the gateway to die', () => !gw.running, { timeout: 5000 });
+  await waitFor('the page to see it down', async () => (await seen()).downs >= 1, { timeout: 5000 });
+  assert.match(await page.textContent('#state'), /^reconnecting in \d+ s/);
+  const [[id]] = await client.xrevrange(`ts:tick:{${SYM}}`, '+', '-', 'COUNT', 1);
+  await waitFor('ticks the page misses while the gateway is down', async () => {
+    const [[newest]] = await client.xrevrange(`ts:tick:{${SYM}}`, '+', '-', 'COUNT', 1);
+    return Number(newest.split('-')[0]) >= Number(id.split('-')[0]) + 10 * DT;
+  }, { timeout: 5000 });
+  gateways.push(await startGateway(redis.url, ['--webui', path.join(ROOT, 'webui')], { port: gw.port }));
+  const t = Date.now();
+  await waitFor('the module to reconnect by itself, resume and go live again', async () => {
+    const s = await seen();
+    return s.opens === 2 && s.lives === 2 && s.last > t;
+  }, { timeout: 20000 });
+
+  const ticks = await page.evaluate(() => window.example.ticks);
+  assert.equal(checkSeries(ticks, DT), null, `${SYM}: ${checkSeries(ticks, DT)}`);
+  const want = await readStream(client, SYM, `(${since}`, String(ticks.at(-1).t));
+  assert.equal(ticks.length, want.length, `the page holds ${ticks.length} ticks, XRANGE ${want.length}`);
+  assert.deepEqual(ticks, want);
+  assert.equal((await seen()).epochs, 0, 'no epoch change');
+  assert.deepEqual(pageErrors, []);
+});
