@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../lib/browser.js';
 import { startTicking, readStream, checkSeries } from '../lib/redis.js';
 import { ROOT, waitFor } from '../lib/procs.js';
 import { startGateway, stopStack } from '../lib/gateway.js';
@@ -23,11 +23,7 @@ const pageErrors = [];
 before(async () => {
   ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--instruments', '4', '--reset'], SYM, 60, 15000));
   gateways.push(await startGateway(redis.url, ['--webui', path.join(ROOT, 'webui')]));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
 });
