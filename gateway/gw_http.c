@@ -78,6 +78,22 @@ static int all_ready(gw_global *g, char *why, size_t len)
     return ready;
 }
 
+/* Ready but stale (gw_worker.c check_stale): why, with how long, or "". */
+static void stale_note(gw_global *g, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (int i = 0; i < g->nworkers; i++) {
+        if (GW_GET(g->workers[i].m.feed_stale)) {
+            int64_t quiet = ts_mono_ms() - GW_GET(g->workers[i].fresh_at);
+            snprintf(out, len,
+                     " (stale: worker %d: no new tick for %.1f s while Redis answers; is the generator running, "
+                     "or fenced, or refused by Redis?)",
+                     i, (double)quiet / 1000.0);
+            return;
+        }
+    }
+}
+
 static int on_readyz(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -85,7 +101,10 @@ static int on_readyz(h2o_handler_t *self, h2o_req_t *req)
     char why[256];
     gw_buf b = {0};
     if (all_ready(w->g, why, sizeof(why))) {
-        gw_buf_put(&b, "ready\n", 6);
+        stale_note(w->g, why, sizeof(why));
+        gw_buf_put(&b, "ready", 5);
+        gw_buf_put(&b, why, strlen(why));
+        gw_buf_put(&b, "\n", 1);
         respond(req, 200, "OK", "text/plain; charset=utf-8", &b);
     } else {
         gw_buf_put(&b, "not ready: ", 11);

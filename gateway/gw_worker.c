@@ -55,7 +55,36 @@ static void set_ready(gw_worker *w)
     else if (ready)
         snprintf(w->reason, sizeof(w->reason), "ok");
     pthread_mutex_unlock(&w->g->mu);
+    if (ready && !GW_GET(w->ready))
+        GW_SET(w->fresh_at, ts_mono_ms()); /* silence counts from here */
     GW_SET(w->ready, ready);
+}
+
+/* Stale: Redis answers and we are subscribed, yet no new tick for
+ * --stale-after intervals. The gateway cannot tell a stopped generator from
+ * a fenced one or one whose writes Redis refuses (it only reads), so it
+ * names the symptom. It stays ready: every gateway sees the same streams,
+ * and a 503 from all of them would empty the balancer's pool and cut every
+ * session while the history is still worth serving (docs/RELIABILITY.md).
+ * A deaf subscriber is gw_probe's business: it is dropped and redone. */
+static void check_stale(gw_worker *w, int64_t now)
+{
+    int ready = GW_GET(w->ready) && w->meta.ok;
+    int64_t quiet = now - GW_GET(w->fresh_at);
+    int stale = ready && quiet >= w->g->cfg.stale_after * w->meta.interval_ms;
+    if (stale == w->stale)
+        return;
+    w->stale = stale;
+    GW_SET(w->m.feed_stale, (uint64_t)stale);
+    if (stale) {
+        w->stale_since = now - quiet;
+        GW_ADD(w->m.feed_stale_total, 1);
+        ts_warn("worker %d: no new tick for %lld intervals (%.1f s) while Redis answers: the generator is stopped, "
+                "fenced or its writes are refused (/readyz says so, tickgw_feed_stale)",
+                w->id, (long long)(quiet / w->meta.interval_ms), (double)quiet / 1000.0);
+    } else if (ready) {
+        ts_info("worker %d: new ticks again after %.1f s without", w->id, (double)(now - w->stale_since) / 1000.0);
+    }
 }
 
 /* ---- ts:meta ---- */
@@ -174,6 +203,7 @@ static void feed_ring_started(void *arg)
 static size_t feed_row_appended(void *arg, int64_t t, const int32_t *prices)
 {
     gw_worker *w = arg;
+    GW_SET(w->fresh_at, ts_mono_ms());
     return gw_boards_row(w->boards, t, prices);
 }
 
@@ -238,6 +268,7 @@ static void on_tick(h2o_timeout_entry_t *entry)
     if (w->cmd.up && !w->meta_loading && w->meta_retry_at != 0 && now >= w->meta_retry_at)
         load_meta(w);
     gw_feed_tick(w->feed);
+    check_stale(w, now);
     gw_catchup_tick(w->catchup);
     gw_clients_tick(w->clients, now, 0);
     h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);

@@ -62,6 +62,9 @@ typedef struct gw_worker {
     gw_wmetrics m;
     int64_t guard_logged_at;    /* gw_guard.c: last "over --max-conns-per-ip" line */
     int ready;                  /* atomic: read by other workers' /readyz */
+    int64_t fresh_at;           /* atomic: mono ms of the last new tick row, or of becoming ready */
+    int stale;                  /* no new tick for --stale-after intervals (gw_worker.c) */
+    int64_t stale_since;        /* fresh_at when it went stale: for the line when ticks resume */
     char reason[192];           /* guarded by g->mu */
 } gw_worker;
 

@@ -119,6 +119,9 @@ int main(int argc, char **argv)
          "addresses or networks (10.0.0.0/8) not limited by --max-conns-per-ip: the load balancers"},
         {"header-timeout", "TS_HEADER_TIMEOUT", TS_OPT_DURATION, &c->header_timeout, "10s", 100, 600000,
          "time a connection gets to send a whole request (headers and body); then it is closed"},
+        {"stale-after", "TS_STALE_AFTER", TS_OPT_INT, &c->stale_after, "5", 2, 1000000,
+         "intervals with Redis up but no new tick before /readyz and tickgw_feed_stale say the generator is "
+         "not writing (still 200: the history is served)"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &c->log_level, "info", 0, 0, "debug, info, warn or error"},
     };
     size_t nopts = sizeof(opts) / sizeof(opts[0]);

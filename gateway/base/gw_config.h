@@ -28,6 +28,7 @@ typedef struct gw_config {
     int64_t max_conns_per_ip;    /* TCP connections from one address; 0: no limit */
     const char *per_ip_exempt;   /* addresses/networks not counted (load balancers) */
     int64_t header_timeout;      /* ms to read a request's headers (h2o http1 req_timeout) */
+    int64_t stale_after;         /* intervals without a new tick before the feed counts as stale */
 } gw_config;
 
 #endif

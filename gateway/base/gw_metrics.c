@@ -132,6 +132,11 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
          SUM(repaired_ticks_total));
     line(b, "tickgw_malformed_entries_total", "counter",
          "stream entries skipped because their ID or price p was unreadable", SUM(malformed_entries_total));
+    line(b, "tickgw_feed_stale", "gauge",
+         "workers whose Redis answers but that had no new tick for --stale-after intervals (the generator is "
+         "stopped, fenced or refused)",
+         SUM(feed_stale));
+    line(b, "tickgw_feed_stale_total", "counter", "times a worker's feed went stale", SUM(feed_stale_total));
     line(b, "tickgw_catchup_xrange_total", "counter", "XRANGE calls made for catch-ups", SUM(catchup_xrange_total));
 
     /* At scrape time, so a feed that went quiet shows a growing lag. */

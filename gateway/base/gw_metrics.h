@@ -37,6 +37,8 @@ typedef struct gw_wmetrics {
     uint64_t catchup_sum_us;
     uint64_t fanout_bucket[GW_LAT_BUCKETS + 1];
     uint64_t fanout_sum_us, fanout_total;
+    uint64_t feed_stale;         /* gauge: 1 while Redis answers but no new tick came for --stale-after intervals */
+    uint64_t feed_stale_total;   /* times the feed went stale */
     int64_t live_last_t;         /* t of the last live tick received (lag = now - it, at scrape) */
     int64_t fanout_t0_us;        /* the worker's own: mono us a fan-out began, 0 when none is pending */
 } gw_wmetrics;
