@@ -102,6 +102,7 @@ static void meta_apply(gw_worker *w, const ts_meta *m)
         ts_warn("worker %d: ts:meta changed (epoch %lld -> %lld); closing clients", w->id, (long long)w->meta.epoch,
                 (long long)m->epoch);
         gw_clients_close_all(w->clients, 1012, "history changed (new epoch); reconnect");
+        GW_ADD(w->m.epoch_changes_total, 1);
     }
     if (gw_meta_set(&w->meta, m) != 0 || gw_feed_configure(w->feed) != 0) {
         ts_error("worker %d: out of memory for %lld instruments", w->id, (long long)m->instruments);

@@ -44,6 +44,9 @@ static void render(const gen_metrics *m, struct evbuffer *b)
     gauge(b, "tickgen_writes_refused",
           "1 while Redis refuses writes: ticks are held back and backfilled when it accepts them again.",
           s->refused_since_ms != 0);
+    counter(b, "tickgen_histories_lost_total",
+            "Times Redis came back without the history this generator wrote (restarted empty): a new epoch.",
+            m->walk->histories_lost);
     counter(b, "tickgen_redis_failovers_total", "Times the Redis sentinels named a new master.", gen_redis_failovers(m->conn));
     gauge(b, "tickgen_redis_up", "1 while the Redis connection is set up.", gen_redis_ctx(m->conn) != NULL);
     gen_role role = gen_lease_role(m->lease);

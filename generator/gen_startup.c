@@ -399,6 +399,12 @@ static void on_meta(redisAsyncContext *c, void *r, void *priv)
         return;
     }
     if (reply->elements == 0) { /* a new history (or one whose ts:meta was deleted) */
+        if (s->walk->epoch != 0) {
+            s->walk->histories_lost++;
+            ts_warn("redis holds no " TS_KEY_META " any more (restarted empty, flushed or deleted): the history of "
+                    "epoch %" PRId64 " is gone; a new one starts, and the gateways close their clients with 1012",
+                    s->walk->epoch);
+        }
         write_meta(s, new_epoch());
         return;
     }

@@ -132,6 +132,14 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
          SUM(repaired_ticks_total));
     line(b, "tickgw_malformed_entries_total", "counter",
          "stream entries skipped because their ID or price p was unreadable", SUM(malformed_entries_total));
+    uint64_t changes = 0; /* every worker sees each change: the most any saw */
+    for (size_t i = 0; i < n; i++)
+        if (GW_GET(ms[i]->epoch_changes_total) > changes)
+            changes = GW_GET(ms[i]->epoch_changes_total);
+    line(b, "tickgw_epoch_changes_total", "counter",
+         "times ts:meta changed (a new epoch: Redis restarted empty, --reset; or a new shape) and clients were "
+         "closed 1012",
+         changes);
     line(b, "tickgw_feed_stale", "gauge",
          "workers whose Redis answers but that had no new tick for --stale-after intervals (the generator is "
          "stopped, fenced or refused)",

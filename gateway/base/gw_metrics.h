@@ -37,6 +37,7 @@ typedef struct gw_wmetrics {
     uint64_t catchup_sum_us;
     uint64_t fanout_bucket[GW_LAT_BUCKETS + 1];
     uint64_t fanout_sum_us, fanout_total;
+    uint64_t epoch_changes_total; /* ts:meta changed under open clients (closed 1012); max over workers */
     uint64_t feed_stale;         /* gauge: 1 while Redis answers but no new tick came for --stale-after intervals */
     uint64_t feed_stale_total;   /* times the feed went stale */
     int64_t live_last_t;         /* t of the last live tick received (lag = now - it, at scrape) */
