@@ -6,10 +6,7 @@
 // or out of order) and that the generator recovers by itself.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { freePort, startGenerator, waitFor } from '../lib/procs.js';
+import { fakeClock, freePort, startGenerator, waitFor } from '../lib/procs.js';
 import { RedisServer, checkSeries, readStream, waitStreamLength } from '../lib/redis.js';
 
 const IV = 100;
@@ -112,19 +109,11 @@ test('Redis paused (CLIENT PAUSE ALL) past the lease: the generator takes up aga
 });
 
 test('the clock stepped back 10 s: nothing written twice or out of order; ticks resume when it passes the last', { timeout: 40000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-faketime-'));
-  const file = path.join(dir, 'offset');
-  fs.writeFileSync(file, '+0\n');
-  stack.push({ stop: () => fs.rmSync(dir, { recursive: true, force: true }) });
-  const { client, gen } = await setup([], {
-    LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
-    FAKETIME_TIMESTAMP_FILE: file, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    // A sanitizer build (make test SAN=1) refuses to start with a library
-    // preloaded ahead of its runtime; libfaketime only wraps time calls.
-    ASAN_OPTIONS: [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':'),
-  });
+  const clock = fakeClock();
+  stack.push({ stop: () => clock.remove() });
+  const { client, gen } = await setup([], clock.env);
   const before = await snapshot(client);
-  fs.writeFileSync(file, '-10\n');
+  clock.set('-10');
   const len = await client.xlen('ts:tick:{ticker_00}');
   // Wall time runs 10 s behind: the streams must simply wait, then go on.
   await waitStreamLength(client, 'ticker_00', len + 20, 25000);
