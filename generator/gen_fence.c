@@ -15,24 +15,38 @@
 #include <string.h>
 
 /* KEYS[1] the lease, ARGV[1] our token, ARGV[2] its ttl in ms, then the
- * commands, each as its argument count followed by its arguments. */
-static const char SCRIPT[] =
-    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then\n"
-    "  return redis.error_reply('FENCED the lease ' .. KEYS[1] .. ' is not held by ' .. ARGV[1])\n"
-    "end\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-    "local i, n, dup, err, first, last = 3, #ARGV, 0, 0, '', false\n"
-    "while i <= n do\n"
-    "  local c = tonumber(ARGV[i])\n"
-    "  last = redis.pcall(unpack(ARGV, i + 1, i + c))\n"
-    "  if type(last) == 'table' and last.err then\n"
-    "    if string.find(last.err, 'equal or smaller', 1, true) then dup = dup + 1\n"
-    "    else err = err + 1; if first == '' then first = last.err end end\n"
-    "    last = false\n"
-    "  end\n"
-    "  i = i + c + 1\n"
-    "end\n"
-    "return {dup, err, first, last}\n";
+ * commands, each as its argument count followed by its arguments. The
+ * answer's fifth element is 1 when the script took a free lease (TAKE). */
+#define FENCE_CHECK                                                                                                \
+    "if h ~= ARGV[1] then\n"                                                                                       \
+    "  return redis.error_reply('FENCED the lease ' .. KEYS[1] .. ' is not held by ' .. ARGV[1])\n"               \
+    "end\n"                                                                                                        \
+    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"                                                                    \
+    "local i, n, dup, err, first, last = 3, #ARGV, 0, 0, '', false\n"                                               \
+    "while i <= n do\n"                                                                                            \
+    "  local c = tonumber(ARGV[i])\n"                                                                              \
+    "  last = redis.pcall(unpack(ARGV, i + 1, i + c))\n"                                                           \
+    "  if type(last) == 'table' and last.err then\n"                                                               \
+    "    if string.find(last.err, 'equal or smaller', 1, true) then dup = dup + 1\n"                               \
+    "    else err = err + 1; if first == '' then first = last.err end end\n"                                       \
+    "    last = false\n"                                                                                           \
+    "  end\n"                                                                                                      \
+    "  i = i + c + 1\n"                                                                                            \
+    "end\n"                                                                                                        \
+    "return {dup, err, first, last, taken}\n"
+
+static const char SCRIPT[] = "local h, taken = redis.call('GET', KEYS[1]), 0\n" FENCE_CHECK;
+/* The same, but a lease nobody holds (it expired) is taken first: what a
+ * standby's SET NX would do. Only the probe of a refusal run uses it
+ * (gen_ticker.c): a Redis refusing every write (MISCONF) refuses the
+ * lease's renewal too, so the lease lapses while nobody can write at all;
+ * that is not a lost lease, and the leader keeps probing as the leader. A
+ * lease another generator holds still fences it. */
+static const char SCRIPT_TAKE[] = "local h, taken = redis.call('GET', KEYS[1]), 0\n"
+                                  "if h == false then\n"
+                                  "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+                                  "  h, taken = ARGV[1], 1\n"
+                                  "end\n" FENCE_CHECK;
 
 void gen_fence_init(gen_fence *f)
 {
@@ -43,6 +57,7 @@ void gen_fence_reset(gen_fence *f)
 {
     f->len = f->n = f->ncmds = 0;
     f->oom = 0;
+    f->take_free = 0;
 }
 
 void gen_fence_free(gen_fence *f)
@@ -164,11 +179,11 @@ int gen_fence_argv(gen_fence *f, const char *key, const char *token, int64_t ttl
         grow((void **)&f->lens, &f->vcap, f->n + head, sizeof(*f->lens)) != 0)
         return -1;
     snprintf(f->ttl, sizeof(f->ttl), "%lld", (long long)ttl_ms);
-    const char *h[] = {"EVAL", SCRIPT, "1", key, token, f->ttl};
-    for (size_t i = 0; i < head; i++) {
+    const char *h[] = {"EVAL", f->take_free ? SCRIPT_TAKE : SCRIPT, "1", key, token, f->ttl};
+    for (size_t i = 0; i < head; i++)
         f->argv[i] = h[i];
-        f->lens[i] = i == 1 ? sizeof(SCRIPT) - 1 : strlen(h[i]);
-    }
+    for (size_t i = 0; i < head; i++)
+        f->lens[i] = strlen(h[i]);
     for (size_t i = 0; i < f->n; i++) {
         f->argv[head + i] = f->buf + f->off[i];
         f->lens[head + i] = f->alen[i];
@@ -198,6 +213,7 @@ int gen_fence_read(const redisReply *r, gen_fence_result *out)
     out->errors = r->element[1]->integer;
     snprintf(out->first_error, sizeof(out->first_error), "%s", r->element[2]->str);
     out->last = r->elements > 3 ? r->element[3] : NULL;
+    out->taken = r->elements > 4 && r->element[4]->type == REDIS_REPLY_INTEGER && r->element[4]->integer == 1;
     return 0;
 }
 

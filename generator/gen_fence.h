@@ -5,7 +5,9 @@
  *   EVAL <script> 1 ts:lease:generator <token> <ttl_ms> <argc> <arg>… <argc> <arg>…
  * The script runs them only when the lease key still holds <token>, renews
  * it for ttl_ms, and answers {duplicates, errors, first error, last reply};
- * otherwise it runs none and answers the error "FENCED …". A script is
+ * otherwise it runs none and answers the error "FENCED …" (take_free: a
+ * lease nobody holds is taken first, for the probe while Redis refuses
+ * writes: gen_fence.c says why). A script is
  * atomic, so no other client's write comes between the check and the
  * commands. Pure: no I/O (tests/gen/test_fence.c). */
 #ifndef GEN_FENCE_H
@@ -26,6 +28,7 @@ typedef struct gen_fence {
     size_t vcap;
     char ttl[24]; /* ARGV[2] of the EVAL being sent */
     int oom; /* an allocation failed: gen_fence_argv refuses */
+    int take_free; /* set after a reset: a lease nobody holds is taken first (gen_fence.c SCRIPT_TAKE) */
 } gen_fence;
 
 typedef struct gen_fence_result {
@@ -33,10 +36,11 @@ typedef struct gen_fence_result {
     int64_t errors;     /* other failed commands */
     char first_error[160];
     const redisReply *last; /* the last command's reply (inside the reply) */
+    int taken;              /* take_free: the lease was free and the script took it */
 } gen_fence_result;
 
 void gen_fence_init(gen_fence *f);
-/* Empties f, keeping its memory. */
+/* Empties f, keeping its memory; take_free back to 0. */
 void gen_fence_reset(gen_fence *f);
 void gen_fence_free(gen_fence *f);
 /* Adds one command. fmt is printf-like; the result is split at spaces into

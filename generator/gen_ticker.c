@@ -350,8 +350,9 @@ static void on_probe(redisAsyncContext *c, void *r, void *priv)
         return;
     }
     if (rc == 0 && !refusal(&res)) {
-        ts_info("redis accepts writes again after %.1f s (%" PRIu64 " refusals): backfilling",
-                (double)(ts_now_ms() - g->stats.refused_since_ms) / 1000.0, g->stats.refusals);
+        ts_info("redis accepts writes again after %.1f s (%" PRIu64 " refusals)%s: backfilling",
+                (double)(ts_now_ms() - g->stats.refused_since_ms) / 1000.0, g->stats.refusals,
+                res.taken ? "; the lease had lapsed meanwhile (its renewal was refused too) and is taken again" : "");
         g->stats.refused_since_ms = 0;
         pump(g);
         return;
@@ -363,11 +364,13 @@ static void on_probe(redisAsyncContext *c, void *r, void *priv)
 /* While Redis refuses writes: one fenced write that can never add an entry
  * (ID 0-1 is below every stream's last ID; NOMKSTREAM creates none), in a
  * MULTI like a batch: Redis checks OOM when it queues a command, and not in
- * a script once the script has written (its PEXPIRE of the lease). */
+ * a script once the script has written (its PEXPIRE of the lease). It takes
+ * the lease if it lapsed meanwhile and nobody holds it (gen_fence.c). */
 static void probe(gen_ticker *g)
 {
     redisAsyncContext *c = gen_redis_ctx(g->conn);
     gen_fence_reset(&g->fence);
+    g->fence.take_free = 1;
     gen_fence_cmd(&g->fence, "XADD %s NOMKSTREAM 0-1 p 0", g->walk->keys[0]);
     g->in_flight = 1;
     g->queue_error[0] = '\0';

@@ -51,6 +51,16 @@ static void test_argv(void **state)
     gen_fence_reset(&f);
     assert_int_equal(gen_fence_commands(&f), 0);
     assert_int_equal(gen_fence_argv(&f, "k", "t", 1, &argv, &lens), 6);
+    /* The probe's variant takes a free lease first; a reset drops the flag. */
+    const char *plain = argv[1];
+    assert_null(strstr(plain, "'SET'"));
+    f.take_free = 1;
+    assert_int_equal(gen_fence_argv(&f, "k", "t", 1, &argv, &lens), 6);
+    assert_non_null(strstr(argv[1], "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])"));
+    assert_int_equal(lens[1], strlen(argv[1]));
+    gen_fence_reset(&f);
+    assert_int_equal(gen_fence_argv(&f, "k", "t", 1, &argv, &lens), 6);
+    assert_ptr_equal(argv[1], plain);
     gen_fence_free(&f);
 }
 
@@ -76,6 +86,12 @@ static void test_read(void **state)
     assert_int_equal(res.errors, 1);
     assert_string_equal(res.first_error, "WRONGTYPE");
     assert_ptr_equal(res.last, &last);
+    assert_int_equal(res.taken, 0);
+    redisReply taken = {.type = REDIS_REPLY_INTEGER, .integer = 1};
+    redisReply *el5[] = {&dup, &errs, &first, &last, &taken};
+    redisReply arr5 = {.type = REDIS_REPLY_ARRAY, .elements = 5, .element = el5};
+    assert_int_equal(gen_fence_read(&arr5, &res), 0);
+    assert_int_equal(res.taken, 1);
     arr.elements = 2; /* not the script's answer */
     assert_int_equal(gen_fence_read(&arr, &res), -1);
 }
