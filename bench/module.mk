@@ -12,10 +12,17 @@ SOCKFLOOR := $(BUILD)/bench/sockfloor
 $(SOCKFLOOR): $(BUILD)/bench/sockfloor.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(WSLOAD): $(BUILD)/bench/wsload.o $(LIBTS)
+# The reconnect storm's client: tests/gw/storm.test.js runs it in make test,
+# so it is built with the daemons.
+WSSTORM := $(BUILD)/bench/wsstorm
+BINS += $(WSSTORM)
+$(WSSTORM): $(BUILD)/bench/wsstorm.o $(BUILD)/bench/wsc.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent 2>/dev/null) $(MSGPACK_LIBS)
+
+$(WSLOAD): $(BUILD)/bench/wsload.o $(BUILD)/bench/wsc.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lm
 
-.PHONY: bench-gateway bench-board bench-range
+.PHONY: bench-gateway bench-board bench-range storm
 bench: bench-gateway bench-board bench-range
 bench-board: deps
 	@$(MAKE) --no-print-directory $(BINS)
@@ -24,6 +31,12 @@ bench-board: deps
 bench-gateway: deps
 	@$(MAKE) --no-print-directory $(BINS) $(WSLOAD) $(SOCKFLOOR)
 	BUILD=$(BUILD) bench/gateway.sh
+
+# `make storm`: the reconnect storm at full size, 5,000 clients moving from a
+# gateway killed with SIGKILL to another (make test runs it with 1,000).
+storm: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	TS_BUILD=$(BUILD) STORM_CONNS=$${STORM_CONNS:-5000} node --test --test-concurrency=1 tests/gw/storm.test.js
 
 endif
 

@@ -40,6 +40,7 @@
 #include "ts_redis_url.h"
 #include "ts_time.h"
 #include "ts_walk.h"
+#include "wsc.h"
 
 #define LAT_BUCKETS 1000000 /* 10 µs each: up to 10 s */
 #define REF_SLOTS 65536
@@ -129,49 +130,10 @@ static void hist_merge(hist *into, const hist *from)
         into->b[i] += from->b[i];
 }
 
-static void send_frame(conn *c, const char *data, size_t len)
-{
-    uint8_t frame[256];
-    uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
-    size_t h = 0;
-    if (len > 120)
-        return; /* our requests are small */
-    frame[h++] = 0x82;
-    frame[h++] = 0x80 | (uint8_t)len;
-    memcpy(frame + h, mask, 4);
-    h += 4;
-    for (size_t i = 0; i < len; i++)
-        frame[h + i] = (uint8_t)data[i] ^ mask[i % 4];
-    bufferevent_write(c->bev, frame, h + len);
-}
-
 static void send_sub(conn *c, const char *sym, int64_t since)
 {
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    msgpack_pack_str_with_body(&pk, "op", 2);
-    msgpack_pack_str_with_body(&pk, "sub", 3);
-    msgpack_pack_str_with_body(&pk, "sym", 3);
-    msgpack_pack_str_with_body(&pk, sym, strlen(sym));
-    msgpack_pack_str_with_body(&pk, "since", 5);
-    msgpack_pack_int64(&pk, since);
     c->sent_us = ts_mono_us();
-    send_frame(c, sb.data, sb.size);
-    msgpack_sbuffer_destroy(&sb);
-}
-
-static const msgpack_object *get(const msgpack_object *m, const char *k)
-{
-    size_t kl = strlen(k);
-    for (uint32_t i = 0; i < m->via.map.size; i++) {
-        const msgpack_object_kv *kv = &m->via.map.ptr[i];
-        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == kl && !memcmp(kv->key.via.str.ptr, k, kl))
-            return &kv->val;
-    }
-    return NULL;
+    wsc_send_sub(c->bev, sym, since);
 }
 
 static void open_conn(worker *wk, int idx);
@@ -202,14 +164,14 @@ static void on_frame(conn *c, const char *p, size_t len, int opcode)
         return;
     if (msgpack_unpack_next(&wk->up, p, len, NULL) != MSGPACK_UNPACK_SUCCESS || wk->up.data.type != MSGPACK_OBJECT_MAP)
         return;
-    const msgpack_object *op = get(&wk->up.data, "op");
+    const msgpack_object *op = wsc_get(&wk->up.data, "op");
     if (op == NULL || op->type != MSGPACK_OBJECT_STR)
         return;
     if (op->via.str.size == 4 && !memcmp(op->via.str.ptr, "tick", 4)) {
         if (!__atomic_load_n(&L.measuring, __ATOMIC_RELAXED))
             return;
         int64_t now = wall_us();
-        int64_t t = (int64_t)get(&wk->up.data, "t")->via.u64;
+        int64_t t = (int64_t)wsc_get(&wk->up.data, "t")->via.u64;
         wk->msgs++;
         wk->bytes += len;
         hist_add(&wk->tick, now - t * 1000);
@@ -217,7 +179,7 @@ static void on_frame(conn *c, const char *p, size_t len, int opcode)
         if (__atomic_load_n(&ref[slot].t, __ATOMIC_ACQUIRE) == t)
             hist_add(&wk->gw, now - ref[slot].us);
     } else if (op->via.str.size == 4 && !memcmp(op->via.str.ptr, "hist", 4)) {
-        const msgpack_object *pp = get(&wk->up.data, "p"), *more = get(&wk->up.data, "more");
+        const msgpack_object *pp = wsc_get(&wk->up.data, "p"), *more = wsc_get(&wk->up.data, "more");
         c->ticks += pp ? pp->via.array.size : 0;
         if (!strcmp(L.mode, "catchup")) {
             L.catchup_hists++;
@@ -225,7 +187,7 @@ static void on_frame(conn *c, const char *p, size_t len, int opcode)
                 finish_catchup_round(c);
         }
     } else if (op->via.str.size == 3 && !memcmp(op->via.str.ptr, "err", 3)) {
-        const msgpack_object *m = get(&wk->up.data, "msg");
+        const msgpack_object *m = wsc_get(&wk->up.data, "msg");
         fprintf(stderr, "wsload: err: %.*s\n", m ? (int)m->via.str.size : 0, m ? m->via.str.ptr : "");
     }
 }
@@ -236,19 +198,17 @@ static void on_read(struct bufferevent *bev, void *arg)
     worker *wk = c->wk;
     struct evbuffer *in = bufferevent_get_input(bev);
     if (!c->open) {
-        struct evbuffer_ptr e = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-        if (e.pos < 0)
+        char line[13];
+        int up = wsc_upgraded(in, line);
+        if (up == 0)
             return;
-        char line[16] = {0};
-        evbuffer_copyout(in, line, 12);
-        if (strncmp(line, "HTTP/1.1 101", 12) != 0) {
-            fprintf(stderr, "wsload: upgrade refused: %.12s\n", line);
+        if (up < 0) {
+            fprintf(stderr, "wsload: upgrade refused: %s\n", line);
             wk->failed++;
             bufferevent_free(bev);
             c->bev = NULL;
             return;
         }
-        evbuffer_drain(in, (size_t)e.pos + 4);
         c->open = 1;
         wk->opened++;
         if (!strcmp(L.mode, "catchup")) {
@@ -259,34 +219,15 @@ static void on_read(struct bufferevent *bev, void *arg)
             send_sub(c, sym, ts_now_ms());
         }
     }
-    for (;;) {
-        size_t avail = evbuffer_get_length(in);
-        if (avail < 2)
-            return;
-        uint8_t h[10];
-        evbuffer_copyout(in, h, avail < 10 ? avail : 10);
-        size_t hl = 2, len = h[1] & 0x7f;
-        if (len == 126) {
-            if (avail < 4)
-                return;
-            len = (size_t)h[2] << 8 | h[3];
-            hl = 4;
-        } else if (len == 127) {
-            if (avail < 10)
-                return;
-            len = 0;
-            for (int i = 0; i < 8; i++)
-                len = len << 8 | h[2 + i];
-            hl = 10;
-        }
-        if (avail < hl + len)
-            return;
-        const char *p = (const char *)evbuffer_pullup(in, (ssize_t)(hl + len));
-        c->bytes += hl + len;
-        on_frame(c, p + hl, len, h[0] & 0x0f);
+    const char *p;
+    size_t len, used;
+    int opcode;
+    while (wsc_next_frame(in, &p, &len, &opcode, &used)) {
+        c->bytes += used;
+        on_frame(c, p, len, opcode);
         if (c->bev != bev)
             return; /* the catch-up round ended and freed it */
-        evbuffer_drain(in, hl + len);
+        evbuffer_drain(in, used);
     }
 }
 
@@ -296,12 +237,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_CONNECTED) {
         int one = 1;
         setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        char req[512];
-        int n = snprintf(req, sizeof(req),
-                         "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                         L.host, L.port);
-        bufferevent_write(bev, req, (size_t)n);
+        wsc_upgrade(bev, L.host, L.port);
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {

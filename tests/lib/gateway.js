@@ -7,11 +7,11 @@ import { decode, encode } from '@msgpack/msgpack';
 import { BUILD, Proc, freePort, waitFor } from './procs.js';
 
 /** Starts build/tickgw on a free loopback port (or `port`); resolves once /readyz is 200 (unless ready: false). */
-export async function startGateway(redisUrl, args = [], { ready = true, env = {}, port = 0 } = {}) {
+export async function startGateway(redisUrl, args = [], { ready = true, env = {}, port = 0, nofile = 0 } = {}) {
   port ||= await freePort();
   const gw = new Proc('tickgw', path.join(BUILD, 'tickgw'), [
     '--listen', `127.0.0.1:${port}`, '--redis', redisUrl, '--threads', '2', ...args,
-  ], { env });
+  ], { env, nofile });
   gw.port = port;
   gw.http = `http://127.0.0.1:${port}`;
   gw.ws = `ws://127.0.0.1:${port}/ws`;

@@ -61,11 +61,16 @@ process.on('exit', () => {
 
 /** A child process with its combined output and an exit promise. */
 export class Proc {
-  constructor(name, cmd, args, { env = {}, cwd = ROOT } = {}) {
+  /** nofile: raise the open-files limit to that (or the hard limit) first; the PID stays the program's (exec). */
+  constructor(name, cmd, args, { env = {}, cwd = ROOT, nofile = 0 } = {}) {
     this.name = name;
     this.output = '';
     this.exitCode = undefined;
     this.signal = undefined;
+    if (nofile) {
+      args = ['-c', `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, cmd, ...args];
+      cmd = '/bin/sh';
+    }
     this.child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.pid = this.child.pid;
     const keep = (d) => {
