@@ -45,10 +45,10 @@ static struct {
     struct event_base *base;
     msgpack_unpacked up;
     client *c;
-    int connecting, live[2], ready;
+    int connecting, live[2], ready, closes_logged;
     int *queue, qhead, qlen; /* clients waiting for a connect slot */
     int64_t lost_us;        /* the first close seen on the first gateway */
-    uint64_t holes, dups, steps, retries, refused, closed2;
+    uint64_t holes, dups, steps, retries0, retries, refused, closed2;
     struct event *deadline, *settle;
 } S;
 
@@ -99,7 +99,7 @@ static void lost(client *c)
     int was_open = c->open;
     drop(c);
     if (c->phase == 0 && !S.ready) { /* before the storm: try the first gateway again */
-        S.retries++;
+        S.retries0++;
         struct timeval tv = {S.retry_ms / 1000, (S.retry_ms % 1000) * 1000};
         event_base_once(S.base, -1, EV_TIMEOUT, on_retry, c, &tv);
     } else if (c->phase == 0) {
@@ -211,6 +211,10 @@ static void on_read(struct bufferevent *bev, void *arg)
     int opcode;
     while (c->bev == bev && wsc_next_frame(in, &p, &len, &opcode, &used)) {
         if (opcode == 8) {
+            if (S.closes_logged++ < 3)
+                fprintf(stderr, "wsstorm: client %d closed by the gateway: %u %.*s\n", c->idx,
+                        len >= 2 ? (unsigned)((uint8_t)p[0] << 8 | (uint8_t)p[1]) : 0, len > 2 ? (int)len - 2 : 0,
+                        p + 2);
             lost(c);
             return;
         }
@@ -228,8 +232,13 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         wsc_upgrade(bev, S.host, c->phase ? S.to : S.port);
         return;
     }
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        if (c->phase == 1 && S.closes_logged++ < 3)
+            fprintf(stderr, "wsstorm: client %d lost on the second gateway (%s): %s\n", c->idx,
+                    c->open ? "open" : "connecting", (what & BEV_EVENT_ERROR)
+                    ? evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()) : "end of stream");
         lost(c);
+    }
 }
 
 static void start(client *c)
@@ -238,8 +247,12 @@ static void start(client *c)
     S.connecting++;
     bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&S.addr[c->phase], sizeof(S.addr[0])) != 0)
+    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&S.addr[c->phase], sizeof(S.addr[0])) != 0) {
+        if (S.closes_logged++ < 3)
+            fprintf(stderr, "wsstorm: client %d: connect: %s\n", c->idx,
+                    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
         lost(c);
+    }
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
@@ -325,11 +338,12 @@ int main(int argc, char **argv)
     }
     qsort(ms, (size_t)n, sizeof(int64_t), cmp_i64);
     printf("{\"conns\":%d,\"moved\":%d,\"ms_to_last_live\":%lld,\"ms_p50\":%lld,\"ms_p99\":%lld,\"holes\":%llu,"
-           "\"duplicates\":%llu,\"bad_steps\":%llu,\"refused\":%llu,\"retries\":%llu,\"closed_after_live\":%llu,"
+           "\"duplicates\":%llu,\"bad_steps\":%llu,\"refused\":%llu,\"retries_before\":%llu,\"retries\":%llu,\"closed_after_live\":%llu,"
            "\"no_live_tick\":%llu}\n",
            S.conns, n, n ? (long long)ms[n - 1] : -1, n ? (long long)ms[n / 2] : -1,
            n ? (long long)ms[n * 99 / 100] : -1, (unsigned long long)S.holes, (unsigned long long)S.dups,
-           (unsigned long long)S.steps, (unsigned long long)S.refused, (unsigned long long)S.retries,
+           (unsigned long long)S.steps, (unsigned long long)S.refused, (unsigned long long)S.retries0,
+           (unsigned long long)S.retries,
            (unsigned long long)S.closed2, (unsigned long long)quiet);
     int ok = n == S.conns && S.holes == 0 && S.dups == 0 && S.steps == 0 && S.closed2 == 0 && quiet == 0;
     return ok ? 0 : 1;
