@@ -330,7 +330,7 @@ int main(int argc, char **argv)
 
     int64_t *ms = calloc((size_t)S.conns, sizeof(int64_t));
     int n = 0;
-    uint64_t quiet = 0;
+    uint64_t quiet = 0, holes = S.holes, dups = S.dups, steps = S.steps, closed2 = S.closed2;
     for (int i = 0; i < S.conns; i++) {
         if (S.c[i].live_us != 0 && S.lost_us != 0)
             ms[n++] = (S.c[i].live_us - S.lost_us) / 1000;
@@ -345,6 +345,16 @@ int main(int argc, char **argv)
            (unsigned long long)S.steps, (unsigned long long)S.refused, (unsigned long long)S.retries0,
            (unsigned long long)S.retries,
            (unsigned long long)S.closed2, (unsigned long long)quiet);
-    int ok = n == S.conns && S.holes == 0 && S.dups == 0 && S.steps == 0 && S.closed2 == 0 && quiet == 0;
+    free(ms);
+    for (int i = 0; i < S.conns; i++)
+        if (S.c[i].bev != NULL)
+            bufferevent_free(S.c[i].bev);
+    event_free(S.deadline);
+    event_free(S.settle);
+    event_base_free(S.base);
+    msgpack_unpacked_destroy(&S.up);
+    free(S.c);
+    free(S.queue);
+    int ok = n == S.conns && holes == 0 && dups == 0 && steps == 0 && closed2 == 0 && quiet == 0;
     return ok ? 0 : 1;
 }
