@@ -1,11 +1,16 @@
 /* wsc.c — see wsc.h. */
 #include "wsc.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 void wsc_upgrade(struct bufferevent *bev, const char *host, int port)
 {
+    int one = 1; /* small frames both ways: no Nagle delay */
+    setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     char req[512];
     int n = snprintf(req, sizeof(req),
                      "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Writes the upgrade request for /ws to bev. */
+/* On a connected bev: TCP_NODELAY, then the upgrade request for /ws. */
 void wsc_upgrade(struct bufferevent *bev, const char *host, int port);
 /* After the upgrade request: 1 when the response head is complete and 101
  * (drained from in), -1 when it is complete and not 101 (status in

@@ -18,7 +18,6 @@
 #include <event2/event.h>
 #include <msgpack.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,8 +226,6 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     client *c = arg;
     if (what & BEV_EVENT_CONNECTED) {
-        int one = 1;
-        setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         wsc_upgrade(bev, S.host, c->phase ? S.to : S.port);
         return;
     }
