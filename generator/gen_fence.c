@@ -180,10 +180,10 @@ int gen_fence_argv(gen_fence *f, const char *key, const char *token, int64_t ttl
         return -1;
     snprintf(f->ttl, sizeof(f->ttl), "%lld", (long long)ttl_ms);
     const char *h[] = {"EVAL", f->take_free ? SCRIPT_TAKE : SCRIPT, "1", key, token, f->ttl};
-    for (size_t i = 0; i < head; i++)
+    for (size_t i = 0; i < head; i++) {
         f->argv[i] = h[i];
-    for (size_t i = 0; i < head; i++)
         f->lens[i] = strlen(h[i]);
+    }
     for (size_t i = 0; i < f->n; i++) {
         f->argv[head + i] = f->buf + f->off[i];
         f->lens[head + i] = f->alen[i];
