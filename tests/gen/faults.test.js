@@ -88,24 +88,53 @@ test('maxmemory reached: OOM is one line and a metric; the ticks held back are b
   await refusal((c) => c.config('SET', 'maxmemory', '1'), (c) => c.config('SET', 'maxmemory', '0'), /^redis refuses writes: OOM /);
 });
 
+// A failed save: /proc takes no file, even for root, so a snapshot there
+// fails and Redis, with a save point set, refuses writes as after a failed
+// AOF write (MISCONF). cureSaves puts the directory back and saves.
+const saveStatus = async (c) => /rdb_last_bgsave_status:(\w+)/.exec(await c.info('persistence'))[1];
+let savedDir;
+async function failSaves(c) {
+  savedDir = (await c.config('GET', 'dir'))[1];
+  await c.config('SET', 'save', '3600 1');
+  await c.config('SET', 'dir', '/proc');
+  await c.bgsave();
+  await waitFor('the save to fail', async () => (await saveStatus(c)) === 'err', { timeout: 5000 });
+}
+async function cureSaves(c) {
+  await c.config('SET', 'dir', savedDir);
+  await waitFor('a save to succeed', async () => {
+    await c.bgsave().catch(() => {});
+    return (await saveStatus(c)) === 'ok';
+  }, { timeout: 5000 });
+}
+
 test('a failed save (MISCONF): one line and a metric; backfilled once saves work again', { timeout: 40000 }, async () => {
-  let dir;
-  const status = async (c) => /rdb_last_bgsave_status:(\w+)/.exec(await c.info('persistence'))[1];
-  await refusal(async (c) => {
-    dir = (await c.config('GET', 'dir'))[1];
-    // /proc takes no file, even for root: the snapshot fails and Redis,
-    // with a save point set, refuses writes as after a failed AOF write.
-    await c.config('SET', 'save', '3600 1');
-    await c.config('SET', 'dir', '/proc');
-    await c.bgsave();
-    await waitFor('the save to fail', async () => (await status(c)) === 'err', { timeout: 5000 });
-  }, async (c) => {
-    await c.config('SET', 'dir', dir);
-    await waitFor('a save to succeed', async () => {
-      await c.bgsave().catch(() => {});
-      return (await status(c)) === 'ok';
-    }, { timeout: 5000 });
-  }, /^redis refuses writes: .*MISCONF/);
+  await refusal(failSaves, cureSaves, /^redis refuses writes: .*MISCONF/);
+});
+
+test('MISCONF with a standby: the lease lapses, nobody writes; afterwards one generator writes on, with no hole', { timeout: 40000 }, async () => {
+  const { redis, client, base } = await setup(['--enable-protected-configs', 'local']);
+  const port = await freePort();
+  const standby = startGenerator(redis.url, ['--interval-ms', String(IV), '--instruments', '3', '--metrics-listen', `127.0.0.1:${port}`]);
+  stack.push(standby);
+  await standby.waitOutput(/role: standby/);
+  const before = await snapshot(client);
+  await failSaves(client);
+  const first = await waitFor('refusals to be counted', async () => {
+    const m = await scrape(base);
+    return m.tickgen_write_refusals_total >= 5 && m;
+  }, { timeout: 10000 });
+  await waitFor('refusals to go on past the lease', async () =>
+    (await scrape(base)).tickgen_write_refusals_total >= first.tickgen_write_refusals_total + 30, { timeout: 20000 });
+  const len = await client.xlen('ts:tick:{ticker_00}');
+  await cureSaves(client);
+  await waitStreamLength(client, 'ticker_00', len + 20, 15000);
+  // Whichever took the lapsed lease first leads; the other is (or, at its
+  // next probe, becomes) the standby.
+  await waitFor('exactly one leader after the fault', async () =>
+    (await scrape(base)).tickgen_leader + (await scrape(`http://127.0.0.1:${port}`)).tickgen_leader === 1, { timeout: 10000 });
+  await checkStreams(client, before);
+  assert.ok(standby.running);
 });
 
 test('Redis paused (CLIENT PAUSE ALL) past the lease: the generator takes up again and backfills', { timeout: 40000 }, async () => {
