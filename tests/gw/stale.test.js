@@ -21,7 +21,8 @@ async function readyz() {
 
 test('no new tick for --stale-after intervals: /readyz and tickgw_feed_stale say so, then recover', { timeout: 60000 }, async () => {
   ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--instruments', '4', '--reset'], 'ticker_00', 20));
-  gw = await startGateway(redis.url, ['--stale-after', '10']);
+  // 40 intervals (2 s): a loaded machine's hiccup is not a stale feed.
+  gw = await startGateway(redis.url, ['--stale-after', '40']);
   const c = await WsClient.open(gw.ws);
   clients.push(c);
   c.sub('ticker_01', 0);
