@@ -25,6 +25,7 @@ typedef struct session {
     gw_client c; /* first: the client layer allocates the session */
     gw_worker *w;
     gw_subs subs;
+    gw_csubs csubs; /* its live candle subscriptions */
     gw_watch *board; /* its board subscription, or NULL */
     h2o_linklist_t ranges; /* ws_range.link: the reads in flight */
     int nranges;
@@ -135,9 +136,21 @@ static void on_msg(gw_client *c, const char *data, size_t len, int is_text)
             snprintf(msg, sizeof(msg), "unknown instrument (see /api/config)");
         }
     }
-    if (e == GW_OK && req.op == GW_OP_SUB) {
-        gw_fmt f = c->text ? GW_FMT_JSON : GW_FMT_MSGPACK;
-        e = gw_catchup_sub(w->catchup, &se->subs, c, f, (uint32_t)inst, req.since);
+    if (e == GW_OK && req.op == GW_OP_SUB && req.width > 0) {
+        e = gw_candles_sub(w->candles, &se->csubs, se->subs.n, c, fmt_of(se), (uint32_t)inst, req.width, req.since,
+                           msg, sizeof(msg));
+    } else if (e == GW_OK && req.op == GW_OP_UNSUB && req.width > 0) {
+        if (gw_candles_unsub(w->candles, &se->csubs, (uint32_t)inst, req.width) != 0) {
+            e = GW_E_NOT_SUBSCRIBED;
+            snprintf(msg, sizeof(msg), "not subscribed to candles of this instrument and width");
+        }
+    } else if (e == GW_OK && req.op == GW_OP_SUB) {
+        /* Candle subscriptions count against --max-subs too. */
+        if (se->csubs.n > 0 && se->subs.n + se->csubs.n >= (uint32_t)w->g->cfg.max_subs &&
+            gw_subs_find(&se->subs, (uint32_t)inst) == NULL)
+            e = GW_E_TOO_MANY_SUBS;
+        else
+            e = gw_catchup_sub(w->catchup, &se->subs, c, fmt_of(se), (uint32_t)inst, req.since, NULL);
         if (e == GW_E_TOO_MANY_SUBS)
             snprintf(msg, sizeof(msg), "at most %lld subscriptions per connection", (long long)w->g->cfg.max_subs);
         else if (e != GW_OK)
@@ -158,6 +171,7 @@ static void on_closing(gw_client *c)
 {
     session *se = (session *)c;
     gw_catchup_detach(se->w->catchup, &se->subs); /* no more sends to it */
+    gw_candles_detach(se->w->candles, &se->csubs);
     gw_board_detach(se->board);
 }
 
@@ -170,6 +184,7 @@ static void on_free(gw_client *c)
         r->se = NULL; /* freed when its read ends */
     }
     gw_catchup_drop(se->w->catchup, &se->subs);
+    gw_candles_drop(se->w->candles, &se->csubs);
     gw_board_drop(se->w->boards, &se->board);
     __atomic_fetch_sub(&se->w->g->ws_conns, 1, __ATOMIC_RELAXED);
 }
@@ -213,6 +228,7 @@ static void session_init(session *se, gw_worker *w)
 {
     se->w = w;
     gw_subs_init(&se->subs);
+    gw_csubs_init(&se->csubs);
     se->board = NULL;
     h2o_linklist_init_anchor(&se->ranges);
 }
@@ -341,7 +357,7 @@ int gw_session_sse(h2o_req_t *req, gw_worker *w)
         gw_client_send(&se->c, b.data, b.len);
     gw_buf_free(&b);
     for (int k = 0; k < n && !se->c.closing; k++)
-        if (gw_catchup_sub(w->catchup, &se->subs, &se->c, GW_FMT_SSE, keys[k], since[k]) != GW_OK)
+        if (gw_catchup_sub(w->catchup, &se->subs, &se->c, GW_FMT_SSE, keys[k], since[k], NULL) != GW_OK)
             gw_client_close(&se->c, 1011, "internal error");
 out:
     free(keys);

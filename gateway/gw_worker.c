@@ -304,7 +304,8 @@ static int make_parts(gw_worker *w)
     w->feed = gw_feed_new(w->id, cfg, &w->meta, &w->cmd, &w->sub, &w->m, &fh);
     w->catchup = gw_catchup_new(w->id, cfg, &w->meta, w->feed, &w->cu, &w->m);
     w->boards = gw_boards_new(&w->meta, w->feed, &w->m);
-    if (w->clients == NULL || w->feed == NULL || w->catchup == NULL || w->boards == NULL ||
+    w->candles = gw_candles_new(cfg, &w->meta, w->feed, w->catchup, &w->rng);
+    if (w->clients == NULL || w->feed == NULL || w->catchup == NULL || w->boards == NULL || w->candles == NULL ||
         gw_http_worker_init(w) != 0)
         return -1;
     rconn_start(w, &w->cmd, "command", 1, NULL, cmd_up, cmd_down);
@@ -346,6 +347,7 @@ static void *run(void *arg)
     gw_rconn_close(&w->cu);
     gw_rconn_close(&w->rng);
     gw_clients_free(w->clients);
+    gw_candles_free(w->candles);
     gw_catchup_free(w->catchup);
     gw_boards_free(w->boards);
     gw_feed_free(w->feed);

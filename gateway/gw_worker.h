@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "gw_board.h"
+#include "gw_candles.h"
 #include "gw_catchup.h"
 #include "gw_client.h"
 #include "gw_config.h"
@@ -56,6 +57,7 @@ typedef struct gw_worker {
     gw_feed *feed;
     gw_catchup *catchup;
     gw_boards *boards;
+    gw_candles *candles;
     gw_clients *clients;
     struct gw_http_worker *http; /* gw_http.c's own */
 

@@ -124,24 +124,6 @@ static gw_cu_env env_of(const gw_catchup *ct)
                        .ring_last = r->count > 0 ? gw_ring_last(r) : 0};
 }
 
-/* ---- a client's subscriptions ---- */
-
-void gw_subs_init(gw_subs *set)
-{
-    h2o_linklist_init_anchor(&set->list);
-    set->n = 0;
-}
-
-gw_sub *gw_subs_find(gw_subs *set, uint32_t inst)
-{
-    for (h2o_linklist_t *l = set->list.next; l != &set->list; l = l->next) {
-        gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, client_link, l);
-        if (s->inst == inst)
-            return s;
-    }
-    return NULL;
-}
-
 static void unlink_sub(gw_sub *s)
 {
     if (h2o_linklist_is_linked(&s->link))
@@ -192,6 +174,11 @@ static void run_flush(gw_sub *s, int more)
     const gw_meta *meta = ct->meta;
     int64_t dt = meta->interval_ms;
     gw_buf *b = &ct->enc[s->fmt];
+    if (s->sink != NULL) {
+        if (!more)
+            s->sink->caught_up(s->sink->arg);
+        return;
+    }
     if (s->fmt == GW_FMT_SSE) {
         run_flush_sse(s, ct, b, more); /* b is empty unless more == 0 */
     } else if (ct->run_n == 0) {
@@ -212,6 +199,11 @@ static void run_flush(gw_sub *s, int more)
 static void run_add(gw_sub *s, int64_t t, int32_t p)
 {
     gw_catchup *ct = s->ct;
+    if (s->sink != NULL) { /* a candle subscription folds its ticks (gw_candles.c) */
+        s->cu.last_sent = t;
+        s->sink->tick(s->sink->arg, t, p, 0);
+        return;
+    }
     if (ct->run_n > 0 && (t != ct->run_t0 + (int64_t)ct->run_n * ct->meta->interval_ms ||
                           ct->run_n >= (size_t)ct->cfg->chunk))
         run_flush(s, 1);
@@ -436,7 +428,8 @@ void gw_catchup_pump(gw_catchup *ct)
 
 /* ---- subscriptions ---- */
 
-gw_err gw_catchup_sub(gw_catchup *ct, gw_subs *set, gw_client *c, gw_fmt fmt, uint32_t inst, int64_t since)
+gw_err gw_catchup_sub(gw_catchup *ct, gw_subs *set, gw_client *c, gw_fmt fmt, uint32_t inst, int64_t since,
+                      const gw_sink *sink)
 {
     gw_sub *old = gw_subs_find(set, inst);
     if (old != NULL)
@@ -451,6 +444,7 @@ gw_err gw_catchup_sub(gw_catchup *ct, gw_subs *set, gw_client *c, gw_fmt fmt, ui
     s->c = c;
     s->fmt = fmt;
     s->inst = inst;
+    s->sink = sink;
     gw_cu_init(&s->cu, since, ct->meta->epoch);
     s->started_us = ts_mono_us();
     h2o_linklist_insert(&set->list, &s->client_link);

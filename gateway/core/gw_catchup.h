@@ -17,12 +17,11 @@ gw_catchup *gw_catchup_new(int worker_id, const gw_config *cfg, const gw_meta *m
                            gw_wmetrics *m);
 void gw_catchup_free(gw_catchup *cu);
 
-void gw_subs_init(gw_subs *set);
-gw_sub *gw_subs_find(gw_subs *set, uint32_t inst);
-
-/* Subscribes c to inst from since (a re-sub restarts the catch-up).
+/* Subscribes c to inst from since (a re-sub restarts the catch-up); with a
+ * sink, the ticks go to it instead of to the client (gw_sub.h).
  * GW_E_TOO_MANY_SUBS past --max-subs, GW_E_INTERNAL out of memory. */
-gw_err gw_catchup_sub(gw_catchup *cu, gw_subs *set, gw_client *c, gw_fmt fmt, uint32_t inst, int64_t since);
+gw_err gw_catchup_sub(gw_catchup *cu, gw_subs *set, gw_client *c, gw_fmt fmt, uint32_t inst, int64_t since,
+                      const gw_sink *sink);
 /* Ends a subscription; -1 when there is none for inst. */
 int gw_catchup_unsub(gw_catchup *cu, gw_subs *set, uint32_t inst);
 /* The client started closing: its subscriptions leave every list. */

@@ -192,6 +192,10 @@ static void fan_out(gw_feed *f, int64_t t, const int32_t *prices)
             gw_buf *b = &f->enc[s->fmt];
             int hole = t != s->cu.last_sent + dt;
             s->cu.cursor = s->cu.last_sent = t;
+            if (s->sink != NULL) {
+                s->sink->tick(s->sink->arg, t, prices[i], 1);
+                continue;
+            }
             if (hole && s->fmt != GW_FMT_SSE) { /* an SSE event carries its own t */
                 /* The client's run ends before a hole: this tick starts a new one. */
                 gw_buf one = {0};

@@ -37,10 +37,10 @@ typedef struct range_req {
     void *owner;
 } range_req;
 
-static void finish(range_req *q, ts_candle *b, int ok, uint64_t malformed)
+static void finish(range_req *q, ts_candle *b, int ok, uint64_t malformed, int64_t end)
 {
     const char *source = q->plan.level < 0 ? "ticks" : q->ladder.lv[q->plan.level].label;
-    gw_range_result res = {ok, q->sym, q->epoch, source, &q->plan, b, malformed};
+    gw_range_result res = {ok, q->sym, q->epoch, source, &q->plan, b, malformed, end};
     q->done(q->owner, &res);
     free(b);
     free(q);
@@ -76,7 +76,7 @@ static void on_exec(redisAsyncContext *ac, void *r, void *priv)
         ok = x->part[k].ok;
     ts_candle *b = ok ? calloc(q->plan.count, sizeof(*b)) : NULL;
     if (b == NULL) {
-        finish(q, NULL, 0, 0);
+        finish(q, NULL, 0, 0, q->plan.first);
         return;
     }
     int64_t end = q->plan.first;
@@ -85,7 +85,7 @@ static void on_exec(redisAsyncContext *ac, void *r, void *priv)
     for (int k = L; k >= 0; k--)
         take(q, b, &x->part[e++], k, &end, &malformed);
     take(q, b, &x->part[e], -1, &end, &malformed);
-    finish(q, b, 1, malformed);
+    finish(q, b, 1, malformed, end);
 }
 
 int gw_range_plan(const gw_meta *m, int64_t from, int64_t to, int64_t points, int64_t now_ms, gw_rplan *out,

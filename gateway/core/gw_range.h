@@ -20,6 +20,8 @@ typedef struct gw_range_result {
     const gw_rplan *plan;
     const ts_candle *buckets; /* plan->count of them; n = 0: no tick in that bucket */
     uint64_t malformed;       /* entries skipped as malformed */
+    int64_t end;              /* every tick of the window before end is in the buckets, none after:
+                                 the end of the newest piece read (plan->first when none) */
 } gw_range_result;
 
 typedef void (*gw_range_done)(void *owner, const gw_range_result *res);

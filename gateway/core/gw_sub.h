@@ -27,6 +27,16 @@ typedef enum {
 struct gw_catchup;
 struct gw_subs;
 
+/* Where a subscription's ticks go instead of hist and tick messages: a live
+ * candle subscription folds them into candles (gw_candles.c). tick gets
+ * every tick after since exactly once and in order, live = 0 while catching
+ * up, 1 once live; caught_up comes once, between the two. */
+typedef struct gw_sink {
+    void (*tick)(void *arg, int64_t t, int32_t p, int live);
+    void (*caught_up)(void *arg);
+    void *arg;
+} gw_sink;
+
 typedef struct gw_sub {
     struct gw_catchup *ct; /* its owner */
     struct gw_subs *set;   /* its client's subscriptions */
@@ -36,6 +46,7 @@ typedef struct gw_sub {
     gw_sub_state state;
     gw_cu cu;       /* cursor, last_sent and the reads in flight (gw_cu.h) */
     int64_t started_us;
+    const gw_sink *sink; /* NULL: the client gets hist and tick messages */
     h2o_linklist_t link;        /* in the feed's live list of inst, or one of the catch-up's wait lists */
     h2o_linklist_t client_link; /* in its client's gw_subs */
 } gw_sub;
@@ -45,5 +56,21 @@ typedef struct gw_subs {
     h2o_linklist_t list;
     uint32_t n;
 } gw_subs;
+
+static inline void gw_subs_init(gw_subs *set)
+{
+    h2o_linklist_init_anchor(&set->list);
+    set->n = 0;
+}
+
+static inline gw_sub *gw_subs_find(gw_subs *set, uint32_t inst)
+{
+    for (h2o_linklist_t *l = set->list.next; l != &set->list; l = l->next) {
+        gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, client_link, l);
+        if (s->inst == inst)
+            return s;
+    }
+    return NULL;
+}
 
 #endif

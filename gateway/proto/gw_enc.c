@@ -16,7 +16,7 @@
 
 static const char *const err_names[GW_E_COUNT] = {
     "ok", "bad_request", "bad_json", "unknown_sym", "bad_since", "too_many_subs", "not_subscribed", "internal",
-    "bad_range", "busy",
+    "bad_range", "busy", "bad_width",
 };
 
 const char *gw_err_name(gw_err e)
@@ -192,13 +192,15 @@ void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *s
 /* One column of the non-empty buckets: field at offset off, int32 or int64. */
 static void range_col(gw_buf *b, gw_fmt f, const char *name, const ts_candle *c, size_t n, size_t filled, size_t off)
 {
+    int one = filled == SIZE_MAX; /* a single value, not an array */
     if (f == GW_FMT_JSON) {
         put_byte(b, ',');
         gw_json_str(b, name, strlen(name));
-        PUT_LIT(b, ":[");
+        gw_buf_put(b, ":[", one ? 1 : 2);
     } else {
         mp_cstr(b, name);
-        mp_array(b, filled);
+        if (!one)
+            mp_array(b, filled);
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -216,21 +218,88 @@ static void range_col(gw_buf *b, gw_fmt f, const char *name, const ts_candle *c,
             mp_int(b, v);
         }
     }
-    if (f == GW_FMT_JSON)
+    if (f == GW_FMT_JSON && !one)
         put_byte(b, ']');
+}
+
+static const struct {
+    const char *name;
+    size_t off;
+} candle_cols[] = {{"t", offsetof(ts_candle, t)}, {"o", offsetof(ts_candle, o)}, {"h", offsetof(ts_candle, h)},
+                   {"l", offsetof(ts_candle, l)}, {"c", offsetof(ts_candle, c)}, {"n", offsetof(ts_candle, n)}};
+
+/* The columns t, o, h, l, c, n of the non-empty candles of c[0..n); as a
+ * single value each (no array) when one is set. */
+static void candle_cols_put(gw_buf *b, gw_fmt f, const ts_candle *c, size_t n, int one)
+{
+    size_t filled = 0;
+    for (size_t i = 0; i < n; i++)
+        filled += c[i].n > 0;
+    for (size_t k = 0; k < sizeof(candle_cols) / sizeof(candle_cols[0]); k++)
+        range_col(b, f, candle_cols[k].name, c, n, one ? SIZE_MAX : filled, candle_cols[k].off);
+}
+
+/* "name":v (JSON, after a first key) or the pair (msgpack). */
+static void put_int(gw_buf *b, gw_fmt f, const char *name, int64_t v)
+{
+    if (f == GW_FMT_JSON) {
+        put_byte(b, ',');
+        gw_json_str(b, name, strlen(name));
+        put_byte(b, ':');
+        gw_json_int(b, v);
+    } else {
+        mp_cstr(b, name);
+        mp_int(b, v);
+    }
+}
+
+/* {"op":op,"sym":sym (JSON, left open) or its map head and the two pairs. */
+static void put_head(gw_buf *b, gw_fmt f, const char *op, const char *sym, size_t pairs)
+{
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, "{\"op\":");
+        gw_json_str(b, op, strlen(op));
+        PUT_LIT(b, ",\"sym\":");
+        gw_json_str(b, sym, strlen(sym));
+    } else {
+        mp_map(b, pairs);
+        mp_cstr(b, "op");
+        mp_cstr(b, op);
+        mp_cstr(b, "sym");
+        mp_cstr(b, sym);
+    }
+}
+
+void gw_enc_candles(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t width, const ts_candle *c,
+                    size_t n, int64_t last, int more)
+{
+    put_head(b, f, "candles", sym, 12);
+    put_int(b, f, "epoch", epoch);
+    put_int(b, f, "width", width);
+    candle_cols_put(b, f, c, n, 0);
+    put_int(b, f, "last", last);
+    if (f == GW_FMT_JSON) {
+        PUT_LIT(b, ",\"more\":");
+        gw_buf_put(b, more ? "true}" : "false}", more ? 5 : 6);
+    } else {
+        mp_cstr(b, "more");
+        put_byte(b, more ? 0xc3 : 0xc2);
+    }
+}
+
+void gw_enc_candle(gw_buf *b, gw_fmt f, const char *sym, int64_t width, const ts_candle *c, int64_t last)
+{
+    put_head(b, f, "candle", sym, 10);
+    put_int(b, f, "width", width);
+    candle_cols_put(b, f, c, 1, 1);
+    put_int(b, f, "last", last);
+    if (f == GW_FMT_JSON)
+        put_byte(b, '}');
 }
 
 void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t from, int64_t to, const char *source,
                   int64_t width, const ts_candle *c, size_t n, int64_t id)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-    } cols[] = {{"t", offsetof(ts_candle, t)}, {"o", offsetof(ts_candle, o)}, {"h", offsetof(ts_candle, h)},
-                {"l", offsetof(ts_candle, l)}, {"c", offsetof(ts_candle, c)}, {"n", offsetof(ts_candle, n)}};
-    size_t filled = 0;
-    for (size_t i = 0; i < n; i++)
-        filled += c[i].n > 0;
     const char *keys[] = {"sym", "epoch", "from", "to", "source", "width"};
     int64_t vals[] = {0, epoch, from, to, 0, width};
     if (f == GW_FMT_JSON) {
@@ -259,8 +328,7 @@ void gw_enc_range(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t f
                 mp_int(b, vals[k]);
         }
     }
-    for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
-        range_col(b, f, cols[k].name, c, n, filled, cols[k].off);
+    candle_cols_put(b, f, c, n, 0);
     if (f == GW_FMT_JSON)
         put_byte(b, '}');
 }

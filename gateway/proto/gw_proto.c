@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ts_codec.h"
+#include "ts_time.h"
 
 /* ---- request parsing ---- */
 
@@ -28,8 +29,8 @@ typedef struct field {
 } field;
 
 typedef struct req_fields {
-    int have_op, have_sym, have_since, have_prefix, have_syms, have_from, have_to, have_points, have_id;
-    field op, sym, since, prefix, syms, from, to, points, id;
+    int have_op, have_sym, have_since, have_prefix, have_syms, have_from, have_to, have_points, have_id, have_width;
+    field op, sym, since, prefix, syms, from, to, points, id, width;
 } req_fields;
 
 static int key_is(const char *key, size_t klen, const char *name)
@@ -48,6 +49,9 @@ static void note_field(req_fields *rf, const char *key, size_t klen, const field
     } else if (key_is(key, klen, "points")) {
         rf->have_points = 1;
         rf->points = *v;
+    } else if (key_is(key, klen, "width")) {
+        rf->have_width = 1;
+        rf->width = *v;
     } else if (key_is(key, klen, "id")) {
         rf->have_id = 1;
         rf->id = *v;
@@ -96,6 +100,27 @@ static gw_err finish_range(const req_fields *rf, gw_request *req, char *msg, siz
     return GW_OK;
 }
 
+/* A candle width: a duration ("1m", "90s", "4h") or a whole number of ms. */
+static gw_err finish_width(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
+{
+    const field *f = &rf->width;
+    char s[24], err[8];
+    if (f->kind == V_STR && f->slen < sizeof(s)) {
+        memcpy(s, f->s, f->slen);
+        s[f->slen] = '\0';
+        if (ts_parse_duration_ms(s, &req->width, err, sizeof(err)) != 0)
+            req->width = 0;
+    } else if (f->kind == V_INT) {
+        req->width = whole(f);
+    }
+    if (req->width <= 0) {
+        req->width = 0;
+        snprintf(msg, msglen, "\"width\" must be a duration such as \"1m\", \"15m\", \"1h\", or a whole number of ms");
+        return GW_E_BAD_WIDTH;
+    }
+    return GW_OK;
+}
+
 /* Checks the fields common to both formats. */
 static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
 {
@@ -131,6 +156,11 @@ static gw_err finish_request(const req_fields *rf, gw_request *req, char *msg, s
     if (req->op <= GW_OP_UNSUB && (!rf->have_sym || rf->sym.kind != V_STR)) {
         snprintf(msg, msglen, "\"sym\" (a string) is required");
         return GW_E_BAD_REQUEST;
+    }
+    if (req->op <= GW_OP_UNSUB && rf->have_width) {
+        gw_err e = finish_width(rf, req, msg, msglen);
+        if (e != GW_OK)
+            return e;
     }
     if (req->op == GW_OP_SUB || req->op == GW_OP_BOARD) {
         if (!rf->have_since) {

@@ -29,6 +29,7 @@ typedef enum {
     GW_E_INTERNAL,
     GW_E_BAD_RANGE,
     GW_E_BUSY,
+    GW_E_BAD_WIDTH,
     GW_E_COUNT
 } gw_err;
 
@@ -45,6 +46,7 @@ typedef struct gw_request {
     char sym[GW_SYM_MAX]; /* NUL-terminated; "" when absent */
     int sym_too_long;     /* the given sym did not fit: unknown_sym */
     int64_t since;
+    int64_t width;        /* sub, unsub: candles of this many ms (0: ticks) */
     /* board: a name prefix ("" = every instrument), or a list of names */
     char prefix[GW_SYM_MAX];
     int have_list;
@@ -79,6 +81,12 @@ void gw_enc_tick(gw_buf *b, gw_fmt f, const char *sym, int64_t t, int32_t p);
 void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0, int64_t dt, const int32_t *p,
                  size_t n, int64_t last, int more);
 struct ts_candle;
+/* Live candles (docs/PROTOCOL.md "Live candles"): the history, as columns
+ * of the non-empty candles of c[0..n), resumable after last; and one update
+ * of the open candle c. */
+void gw_enc_candles(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t width, const struct ts_candle *c,
+                    size_t n, int64_t last, int more);
+void gw_enc_candle(gw_buf *b, gw_fmt f, const char *sym, int64_t width, const struct ts_candle *c, int64_t last);
 /* A range answer (docs/PROTOCOL.md "Ranges"): the non-empty buckets of b[0..n)
  * as columns t, o, h, l, c, n; source is "ticks" or a level's label; id < 0:
  * none, else the request's id, echoed. */

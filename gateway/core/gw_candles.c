@@ -1,0 +1,324 @@
+/* gw_candles.c — live candle subscriptions: history, then folded ticks.
+ *
+ *   sub(width, since) ─▶ range read of the next `chunk` buckets (gw_range.c:
+ *        │               one MULTI/EXEC of stored candles and raw ticks)
+ *        │ the chunk ends before where the snapshot is known complete:
+ *        │ its candles are closed: send them, read the next chunk
+ *        ▼ else, with c = where it is known complete:
+ *   the candles before c's bucket are closed; c's bucket so far is the open
+ *   candle; a tick subscription since c - 1 (gw_catchup.c: streams, ring,
+ *   live) hands every later tick to this file's sink, which folds it.
+ *
+ * Why every tick is counted exactly once:
+ *  - A range read is one snapshot, and its pieces (candles of the source
+ *    level and finer ones, then raw ticks, each taken only after the end of
+ *    those before it) hold every tick of its buckets that the snapshot
+ *    holds, once (gw_range.c). Its `end` is the end of the newest piece:
+ *    the snapshot holds no tick of the window at or after it.
+ *  - Every tick before c exists in the snapshot: stream IDs only grow, so
+ *    once a tick at end - 1 (or a candle ending at end, written with the
+ *    tick that closed it) is in Redis, no older tick can appear; and every
+ *    tick up to `heard`, the newest time this worker had heard on ts:live
+ *    when it sent the read, was XADDed before it was published. So c =
+ *    max(end, heard + 1) (at most the chunk's end): the buckets hold every
+ *    tick before c there will ever be, and none at or after c.
+ *  - The tick subscription since c - 1 sends every tick after c - 1 exactly
+ *    once and in order (gw_catchup.c's promise). So the open candle is the
+ *    snapshot's part of its bucket plus these ticks: nothing twice, no gap —
+ *    also when the bucket closed while the read was in flight (its closing
+ *    tick comes as a tick), and when the generator backfills (its ticks
+ *    come in order, late).
+ *  - The client is sent whole candles, never increments: a candle with a
+ *    time it holds replaces it. A reconnect with since = the `last` it was
+ *    told starts from the candle holding since + 1, whole, so an open
+ *    candle is replaced, not counted twice.
+ * An epoch change closes every client (gw_worker.c), these with them. */
+#include "gw_candles.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gw_cfold.h"
+#include "gw_range.h"
+#include "ts_time.h"
+
+struct gw_candles {
+    const gw_config *cfg;
+    const gw_meta *meta;
+    gw_feed *feed;
+    gw_catchup *ct;
+    gw_rconn *rng;
+    gw_buf enc;
+};
+
+typedef struct csub {
+    gw_candles *cs;
+    gw_csubs *set;
+    gw_client *c; /* NULL once orphaned: the read in flight frees it */
+    gw_fmt fmt;
+    uint32_t inst;
+    int reading;   /* a range read in flight */
+    int64_t heard; /* the ring's newest when it was sent */
+    gw_cplan plan;
+    gw_cfold fold;
+    gw_subs ticks; /* the live part: one tick subscription with the sink */
+    gw_sink sink;
+    ts_candle *pend; /* closed candles to send with the next candles message */
+    uint32_t npend, cap;
+    h2o_linklist_t link; /* in set->list */
+} csub;
+
+gw_candles *gw_candles_new(const gw_config *cfg, const gw_meta *meta, gw_feed *feed, gw_catchup *ct, gw_rconn *rng)
+{
+    gw_candles *cs = calloc(1, sizeof(*cs));
+    if (cs != NULL)
+        *cs = (gw_candles){.cfg = cfg, .meta = meta, .feed = feed, .ct = ct, .rng = rng};
+    return cs;
+}
+
+void gw_candles_free(gw_candles *cs)
+{
+    if (cs == NULL)
+        return;
+    gw_buf_free(&cs->enc);
+    free(cs);
+}
+
+void gw_csubs_init(gw_csubs *set)
+{
+    h2o_linklist_init_anchor(&set->list);
+    set->n = 0;
+}
+
+static csub *find(gw_csubs *set, uint32_t inst, int64_t width)
+{
+    for (h2o_linklist_t *l = set->list.next; l != &set->list; l = l->next) {
+        csub *s = H2O_STRUCT_FROM_MEMBER(csub, link, l);
+        if (s->inst == inst && s->plan.width == width)
+            return s;
+    }
+    return NULL;
+}
+
+static void csub_free(csub *s)
+{
+    free(s->pend);
+    free(s);
+}
+
+/* Ends s: its tick subscription goes, and s itself unless a read holds it. */
+static void csub_remove(csub *s)
+{
+    gw_catchup_drop(s->cs->ct, &s->ticks);
+    if (s->c != NULL) {
+        h2o_linklist_unlink(&s->link);
+        s->set->n--;
+        s->c = NULL;
+    }
+    if (!s->reading)
+        csub_free(s);
+}
+
+/* ---- messages ---- */
+
+static void send_enc(csub *s)
+{
+    gw_buf *b = &s->cs->enc;
+    if (!b->oom && b->len != 0 && !s->c->closing)
+        gw_client_send(s->c, b->data, b->len);
+    gw_buf_reset(b);
+}
+
+static void send_err(csub *s, const char *msg)
+{
+    gw_enc_err(&s->cs->enc, s->fmt, GW_E_INTERNAL, msg, s->cs->meta->names[s->inst], -1);
+    send_enc(s);
+}
+
+/* Room for one more candle in pend; -1 when out of memory. */
+static int reserve(csub *s)
+{
+    if (s->npend < s->cap)
+        return 0;
+    uint32_t cap = s->cap ? s->cap * 2 : 64;
+    ts_candle *p = realloc(s->pend, cap * sizeof(*p));
+    if (p == NULL)
+        return -1;
+    s->pend = p;
+    s->cap = cap;
+    return 0;
+}
+
+/* The closed candles held back, then (final) the open one: a candles
+ * message after which every tick <= last is in the candles sent. */
+static void send_candles(csub *s, int64_t last, int final)
+{
+    const gw_meta *m = s->cs->meta;
+    if (final && s->fold.open.n > 0) {
+        if (reserve(s) != 0) {
+            gw_client_close(s->c, 1011, "out of memory");
+            return;
+        }
+        s->pend[s->npend++] = s->fold.open;
+    }
+    gw_enc_candles(&s->cs->enc, s->fmt, m->names[s->inst], m->epoch, s->plan.width, s->pend, s->npend, last, !final);
+    s->npend = 0;
+    send_enc(s);
+}
+
+/* Holds closed candle x for the next candles message (a long run is sent
+ * in parts of plan.chunk). -1 when out of memory. */
+static int pend_add(csub *s, const ts_candle *x)
+{
+    if (reserve(s) != 0)
+        return -1;
+    s->pend[s->npend++] = *x;
+    if (s->npend >= s->plan.chunk)
+        send_candles(s, x->t + s->plan.width - 1, 0);
+    return 0;
+}
+
+/* ---- the live part: the tick subscription's sink ---- */
+
+static void on_tick(void *arg, int64_t t, int32_t p, int live)
+{
+    csub *s = arg;
+    ts_candle closed;
+    int r = gw_cfold_tick(&s->fold, t, p, &closed);
+    if (r < 0 || s->c == NULL || s->c->closing)
+        return;
+    if (!live) {
+        if (r == 1 && pend_add(s, &closed) != 0)
+            gw_client_close(s->c, 1011, "out of memory");
+        return;
+    }
+    /* The closed candle's last state went with its last tick: only the open one. */
+    const gw_meta *m = s->cs->meta;
+    gw_enc_candle(&s->cs->enc, s->fmt, m->names[s->inst], s->plan.width, &s->fold.open, t);
+    send_enc(s);
+}
+
+static void on_caught_up(void *arg)
+{
+    csub *s = arg;
+    if (s->c != NULL && !s->c->closing)
+        send_candles(s, s->fold.last, 1);
+}
+
+/* ---- the history ---- */
+
+static void read_chunk(csub *s, int64_t from);
+
+static void on_read(void *owner, const gw_range_result *res)
+{
+    csub *s = owner;
+    gw_candles *cs = s->cs;
+    s->reading = 0;
+    if (s->c == NULL) {
+        csub_free(s); /* orphaned while its read was in flight */
+        return;
+    }
+    if (s->c->closing)
+        return;
+    if (!res->ok || res->epoch != cs->meta->epoch) {
+        send_err(s, "reading the candles failed; subscribe again");
+        csub_remove(s);
+        return;
+    }
+    uint32_t closed;
+    const gw_rplan *rp = res->plan;
+    int more = gw_cfold_history(&s->fold, rp, res->buckets, res->end, s->heard, &closed);
+    for (uint32_t k = 0; k < closed; k++)
+        if (res->buckets[k].n > 0 && pend_add(s, &res->buckets[k]) != 0) {
+            gw_client_close(s->c, 1011, "out of memory");
+            return;
+        }
+    if (more) {
+        if (s->npend > 0)
+            send_candles(s, s->fold.last, 0);
+        if (!s->c->closing)
+            read_chunk(s, rp->first + (int64_t)rp->count * rp->width);
+        return;
+    }
+    if (s->c->closing)
+        return;
+    if (gw_catchup_sub(cs->ct, &s->ticks, s->c, s->fmt, s->inst, s->fold.last, &s->sink) != GW_OK) {
+        send_err(s, "out of memory; subscribe again");
+        csub_remove(s);
+    }
+}
+
+/* Sends the range read of the chunk from `from`; on failure tells the
+ * client and ends s. */
+static void read_chunk(csub *s, int64_t from)
+{
+    gw_candles *cs = s->cs;
+    gw_rplan rp;
+    gw_cplan_chunk(&s->plan, from, &rp);
+    const gw_ring *ring = gw_feed_ring(cs->feed);
+    s->heard = ring->count > 0 ? gw_ring_last(ring) : -1;
+    if (!cs->rng->up || gw_range_read(cs->rng->ac, cs->meta, s->inst, &rp, ring, on_read, s) != 0) {
+        send_err(s, "Redis is not reachable; subscribe again");
+        csub_remove(s);
+        return;
+    }
+    s->reading = 1;
+}
+
+/* ---- subscriptions ---- */
+
+gw_err gw_candles_sub(gw_candles *cs, gw_csubs *set, uint32_t others, gw_client *c, gw_fmt fmt, uint32_t inst,
+                      int64_t width, int64_t since, char *msg, size_t msglen)
+{
+    const gw_meta *m = cs->meta;
+    gw_cplan_in in = {.since = since, .width = width, .now_ms = ts_now_ms(), .interval_ms = m->interval_ms,
+                      .retention_ms = m->retention_ms, .ladder = &m->ladder};
+    gw_cplan plan;
+    const char *why;
+    if (gw_cplan_make(&in, &plan, &why) != 0) {
+        snprintf(msg, msglen, "%s", why);
+        return GW_E_BAD_WIDTH;
+    }
+    csub *old = find(set, inst, width);
+    if (old != NULL)
+        csub_remove(old); /* a re-sub restarts it */
+    if (set->n + others >= (uint32_t)cs->cfg->max_subs) {
+        snprintf(msg, msglen, "at most %lld subscriptions per connection", (long long)cs->cfg->max_subs);
+        return GW_E_TOO_MANY_SUBS;
+    }
+    csub *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(msg, msglen, "out of memory");
+        return GW_E_INTERNAL;
+    }
+    *s = (csub){.cs = cs, .set = set, .c = c, .fmt = fmt, .inst = inst, .plan = plan};
+    s->sink = (gw_sink){on_tick, on_caught_up, s};
+    gw_subs_init(&s->ticks);
+    h2o_linklist_insert(&set->list, &s->link);
+    set->n++;
+    read_chunk(s, plan.first); /* a failure is told to the client as an err */
+    return GW_OK;
+}
+
+int gw_candles_unsub(gw_candles *cs, gw_csubs *set, uint32_t inst, int64_t width)
+{
+    (void)cs;
+    csub *s = find(set, inst, width);
+    if (s == NULL)
+        return -1;
+    csub_remove(s);
+    return 0;
+}
+
+void gw_candles_detach(gw_candles *cs, gw_csubs *set)
+{
+    for (h2o_linklist_t *l = set->list.next; l != &set->list; l = l->next)
+        gw_catchup_detach(cs->ct, &H2O_STRUCT_FROM_MEMBER(csub, link, l)->ticks);
+}
+
+void gw_candles_drop(gw_candles *cs, gw_csubs *set)
+{
+    (void)cs;
+    while (!h2o_linklist_is_empty(&set->list))
+        csub_remove(H2O_STRUCT_FROM_MEMBER(csub, link, set->list.next));
+}
