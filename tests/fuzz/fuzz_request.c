@@ -2,7 +2,8 @@
  * WebSocket message. The first byte picks the frame type (odd: a text frame,
  * parsed as JSON; even: a binary frame, msgpack); the rest is the payload.
  * Checks gw_proto.h's promises: a known error code with a message, and on
- * success an op, a NUL-terminated sym and a since in [0, 2^53]. */
+ * success an op, a NUL-terminated sym, a since in [0, 2^53], and a candle
+ * width (> 0) only on sub and unsub. */
 #include "fuzz.h"
 #include "gw_proto.h"
 
@@ -30,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(msg[0] == '\0');
         if (req.op == GW_OP_SUB)
             FUZZ_CHECK(req.since >= 0 && req.since <= GW_SINCE_MAX);
+        FUZZ_CHECK(req.width >= 0);
+        if (req.width > 0)
+            FUZZ_CHECK(req.op == GW_OP_SUB || req.op == GW_OP_UNSUB);
+    } else if (e == GW_E_BAD_WIDTH) {
+        FUZZ_CHECK(req.width == 0);
+        FUZZ_CHECK(msg[0] != '\0');
     } else {
         FUZZ_CHECK(msg[0] != '\0');
     }

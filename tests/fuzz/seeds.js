@@ -23,6 +23,14 @@ put('request', 'json-deep', B('\x01{"x":' + '['.repeat(20) + ']'.repeat(20) + ',
 put('request', 'mp-float', Buffer.concat([B('\x00'), Buffer.from(encode({op: 'sub', sym: 'ticker_07', since: 1000}, {forceIntegerToFloat: true}))]));
 put('request', 'mp-bigarray', B('\x00\x81\xa1x\xdd\xff\xff\xff\xff'));
 put('request', 'mp-u64', B('\x00\x83\xa2op\xa3sub\xa3sym\xa1a\xa5since\xcf\xff\xff\xff\xff\xff\xff\xff\xff'));
+// live candles: sub/unsub with a width (a duration or ms), good and bad
+[{op: 'sub', sym: 'ticker_07', since: 0, width: '1m'}, {op: 'sub', sym: 'ticker_07', since: 1732350000000, width: 900000},
+  {op: 'unsub', sym: 'ticker_07', width: '4h'}, {op: 'sub', sym: 'ticker_07', since: 0, width: '90'},
+  {op: 'sub', sym: 'ticker_07', since: 0, width: -1}, {op: 'sub', sym: 'ticker_07', since: 0, width: '99999999999999999999d'},
+  {op: 'range', sym: 'ticker_07', from: 0, width: '1m'}].forEach((r, i) => {
+  put('request', `json-width${i}`, Buffer.concat([B('\x01'), B(JSON.stringify(r))]));
+  put('request', `mp-width${i}`, Buffer.concat([B('\x00'), Buffer.from(encode(r))]));
+});
 // query
 ['sym=ticker_07&since=0&until=1732350000000', 'format=json', 'since=&sym=', '&&sym=a&sym=b', 'symbol=x&sym', 'points=100&s=1'].forEach((q, i) => put('query', `q${i}`, B(q)));
 // live

@@ -350,6 +350,67 @@ static void test_range(void **state)
     gw_buf_free(&b);
 }
 
+/* Live candles: width on sub and unsub (a duration or ms), and the two messages. */
+static void test_candles(void **state)
+{
+    (void)state;
+    gw_request r;
+    assert_int_equal(parse_json("{\"op\":\"sub\",\"sym\":\"a\",\"since\":5,\"width\":\"15m\"}", &r), GW_OK);
+    assert_int_equal(r.width, 900000);
+    assert_int_equal(parse_json("{\"op\":\"unsub\",\"sym\":\"a\",\"width\":60000}", &r), GW_OK);
+    assert_int_equal(r.op, GW_OP_UNSUB);
+    assert_int_equal(r.width, 60000);
+    assert_int_equal(parse_json("{\"op\":\"sub\",\"sym\":\"a\",\"since\":5}", &r), GW_OK);
+    assert_int_equal(r.width, 0); /* ticks */
+    const char *bad[] = {"{\"op\":\"sub\",\"sym\":\"a\",\"since\":0,\"width\":\"1x\"}",
+                         "{\"op\":\"sub\",\"sym\":\"a\",\"since\":0,\"width\":\"60\"}",
+                         "{\"op\":\"sub\",\"sym\":\"a\",\"since\":0,\"width\":0}",
+                         "{\"op\":\"sub\",\"sym\":\"a\",\"since\":0,\"width\":-60000}",
+                         "{\"op\":\"sub\",\"sym\":\"a\",\"since\":0,\"width\":1.5}",
+                         "{\"op\":\"sub\",\"sym\":\"a\",\"since\":0,\"width\":[1]}",
+                         "{\"op\":\"sub\",\"sym\":\"a\",\"since\":0,\"width\":\"100000000000000000000000d\"}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(parse_json(bad[i], &r), GW_E_BAD_WIDTH);
+        assert_int_equal(r.width, 0);
+    }
+    /* width is not read for other ops */
+    assert_int_equal(parse_json("{\"op\":\"range\",\"sym\":\"a\",\"from\":1,\"width\":\"x\"}", &r), GW_OK);
+
+    gw_buf b = {0};
+    ts_candle c[3] = {{0, 1, 3, 0, 2, 4}, {0}, {120, -1, -1, -5, -5, 2}};
+    gw_enc_candles(&b, GW_FMT_JSON, "a", 9, 60, c, 3, 150, 1);
+    assert_buf(&b, "{\"op\":\"candles\",\"sym\":\"a\",\"epoch\":9,\"width\":60,\"t\":[0,120],\"o\":[1,-1],"
+                   "\"h\":[3,-1],\"l\":[0,-5],\"c\":[2,-5],\"n\":[4,2],\"last\":150,\"more\":true}");
+    gw_enc_candles(&b, GW_FMT_JSON, "a", 9, 60, c, 0, 59, 0);
+    assert_buf(&b, "{\"op\":\"candles\",\"sym\":\"a\",\"epoch\":9,\"width\":60,\"t\":[],\"o\":[],"
+                   "\"h\":[],\"l\":[],\"c\":[],\"n\":[],\"last\":59,\"more\":false}");
+    gw_enc_candle(&b, GW_FMT_JSON, "a", 60, &c[2], 170);
+    assert_buf(&b, "{\"op\":\"candle\",\"sym\":\"a\",\"width\":60,\"t\":120,\"o\":-1,\"h\":-1,\"l\":-5,"
+                   "\"c\":-5,\"n\":2,\"last\":170}");
+    gw_enc_err(&b, GW_FMT_JSON, GW_E_BAD_WIDTH, "x", "a", -1);
+    assert_buf(&b, "{\"op\":\"err\",\"code\":\"bad_width\",\"msg\":\"x\",\"sym\":\"a\"}");
+    gw_enc_candles(&b, GW_FMT_MSGPACK, "a", 9, 60, c, 3, 150, 0);
+    gw_enc_candle(&b, GW_FMT_MSGPACK, "a", 60, &c[0], 30);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    assert_int_equal(msgpack_unpack_next(&up, b.data, b.len, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(up.data.via.map.size, 12);
+    assert_int_equal(ival(get(&up.data, "epoch")), 9);
+    assert_int_equal(get(&up.data, "n")->via.array.size, 2);
+    assert_int_equal(ival(&get(&up.data, "t")->via.array.ptr[1]), 120);
+    assert_int_equal(ival(get(&up.data, "last")), 150);
+    assert_true(get(&up.data, "more")->type == MSGPACK_OBJECT_BOOLEAN && !get(&up.data, "more")->via.boolean);
+    assert_int_equal(msgpack_unpack_next(&up, b.data, b.len, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(up.data.via.map.size, 10);
+    assert_int_equal(ival(get(&up.data, "h")), 3);
+    assert_int_equal(ival(get(&up.data, "n")), 4);
+    assert_int_equal(ival(get(&up.data, "last")), 30);
+    assert_int_equal(off, b.len);
+    msgpack_unpacked_destroy(&up);
+    gw_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_json_encoders), cmocka_unit_test(test_msgpack_hist), cmocka_unit_test(test_sse_encoders),
         cmocka_unit_test(test_parse_ms),
         cmocka_unit_test(test_range),
+        cmocka_unit_test(test_candles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
