@@ -84,3 +84,49 @@ export async function checkRange(client, sym, body, { from, to, points, before }
     }
   }
 }
+
+/**
+ * The live candles of (sym, width) as a client holds them (docs/PROTOCOL.md
+ * "Live candles"): every candle of a `candles` or `candle` message replaces
+ * the one with its t. Continues `view` when given (a resume on a new
+ * connection). Throws when the messages break the protocol's order: a
+ * `candle` before the final `candles`, a `last` that goes back, an epoch
+ * that changes.
+ */
+export function candleView(msgs, sym, width, view) {
+  view = view ? { ...view, byT: new Map(view.byT), final: false } : { byT: new Map(), last: -1, final: false, epoch: undefined, updates: 0, msgs: 0 };
+  const put = (t, o, h, l, c, n) => view.byT.set(t, { t, o, h, l, c, n });
+  for (const m of msgs) {
+    if (m.sym !== sym || m.width !== width || (m.op !== 'candles' && m.op !== 'candle')) continue;
+    if (m.op === 'candles') {
+      if (view.final) throw new Error(`${sym}/${width}: candles after the final one`);
+      if (view.epoch !== undefined && m.epoch !== view.epoch) throw new Error(`${sym}/${width}: epoch ${view.epoch} then ${m.epoch}`);
+      view.epoch = m.epoch;
+      for (let i = 0; i < m.t.length; i++) put(m.t[i], m.o[i], m.h[i], m.l[i], m.c[i], m.n[i]);
+      if (!m.more) view.final = true;
+    } else {
+      if (!view.final) throw new Error(`${sym}/${width}: candle ${m.t} before the final candles`);
+      if (m.last < m.t || m.last >= m.t + width) throw new Error(`${sym}/${width}: candle ${m.t} with last ${m.last}`);
+      put(m.t, m.o, m.h, m.l, m.c, m.n);
+      view.updates++;
+    }
+    if (m.last < view.last) throw new Error(`${sym}/${width}: last ${view.last} then ${m.last}`);
+    view.last = m.last;
+    view.msgs++;
+  }
+  return view;
+}
+
+/**
+ * Checks a candle view against the raw ticks: from the bucket holding
+ * `first` up to the view's `last`, its candles are exactly the aggregate of
+ * the ticks with t <= last — none missing, none extra, none counted twice.
+ */
+export async function checkCandleView(client, sym, width, view, first) {
+  const start = Math.floor(first / width) * width;
+  const ticks = (await readStream(client, sym, start, view.last)).filter(({ t }) => t >= start && t <= view.last);
+  const want = bucketsOf(ticks, width);
+  const got = [...view.byT.values()].filter((c) => c.t >= start).sort((a, b) => a.t - b.t);
+  assert.ok(want.length > 0, `${sym}/${width}: ticks from ${start} to ${view.last}`);
+  assert.deepEqual(got, want, `${sym}/${width}: candles from ${start} to last ${view.last} vs the raw ticks`);
+}
