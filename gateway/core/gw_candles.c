@@ -42,6 +42,11 @@
 #include "gw_range.h"
 #include "ts_time.h"
 
+/* History reads in flight per worker; more wait their turn in order. Each
+ * folds at most GW_CANDLE_READ_ENTRIES entries, so this bounds what the
+ * range connection's replies hold at once, however many subscribe. */
+#define READS_MAX 8
+
 struct gw_candles {
     const gw_config *cfg;
     const gw_meta *meta;
@@ -49,6 +54,8 @@ struct gw_candles {
     gw_catchup *ct;
     gw_rconn *rng;
     gw_buf enc;
+    uint32_t reads;          /* in flight */
+    h2o_linklist_t waiting;  /* csub.wait: subscriptions whose next read waits for a slot */
 };
 
 typedef struct csub {
@@ -59,6 +66,8 @@ typedef struct csub {
     uint32_t inst;
     int reading;   /* a range read in flight */
     int64_t heard; /* the ring's newest when it was sent */
+    int64_t next;  /* the start of the chunk to read, while waiting */
+    h2o_linklist_t wait; /* in cs->waiting while its read waits for a slot */
     gw_cplan plan;
     gw_cfold fold;
     gw_subs ticks; /* the live part: one tick subscription with the sink */
@@ -71,8 +80,10 @@ typedef struct csub {
 gw_candles *gw_candles_new(const gw_config *cfg, const gw_meta *meta, gw_feed *feed, gw_catchup *ct, gw_rconn *rng)
 {
     gw_candles *cs = calloc(1, sizeof(*cs));
-    if (cs != NULL)
-        *cs = (gw_candles){.cfg = cfg, .meta = meta, .feed = feed, .ct = ct, .rng = rng};
+    if (cs == NULL)
+        return NULL;
+    *cs = (gw_candles){.cfg = cfg, .meta = meta, .feed = feed, .ct = ct, .rng = rng};
+    h2o_linklist_init_anchor(&cs->waiting);
     return cs;
 }
 
@@ -110,6 +121,8 @@ static void csub_free(csub *s)
 static void csub_remove(csub *s)
 {
     gw_catchup_drop(s->cs->ct, &s->ticks);
+    if (h2o_linklist_is_linked(&s->wait))
+        h2o_linklist_unlink(&s->wait);
     if (s->c != NULL) {
         h2o_linklist_unlink(&s->link);
         s->set->n--;
@@ -208,18 +221,25 @@ static void on_caught_up(void *arg)
 /* ---- the history ---- */
 
 static void read_chunk(csub *s, int64_t from);
+static void pump(gw_candles *cs);
+static void on_read_step(csub *s, const gw_range_result *res);
 
 static void on_read(void *owner, const gw_range_result *res)
 {
     csub *s = owner;
     gw_candles *cs = s->cs;
     s->reading = 0;
-    if (s->c == NULL) {
+    cs->reads--;
+    if (s->c == NULL)
         csub_free(s); /* orphaned while its read was in flight */
-        return;
-    }
-    if (s->c->closing)
-        return;
+    else if (!s->c->closing)
+        on_read_step(s, res);
+    pump(cs);
+}
+
+static void on_read_step(csub *s, const gw_range_result *res)
+{
+    gw_candles *cs = s->cs;
     if (!res->ok || res->epoch != cs->meta->epoch) {
         send_err(s, "reading the candles failed; subscribe again");
         csub_remove(s);
@@ -248,11 +268,17 @@ static void on_read(void *owner, const gw_range_result *res)
     }
 }
 
-/* Sends the range read of the chunk from `from`; on failure tells the
+/* Sends the range read of the chunk from `from`, or queues it while
+ * READS_MAX are in flight; when the connection refuses it, tells the
  * client and ends s. */
 static void read_chunk(csub *s, int64_t from)
 {
     gw_candles *cs = s->cs;
+    if (cs->reads >= READS_MAX) {
+        s->next = from;
+        h2o_linklist_insert(&cs->waiting, &s->wait);
+        return;
+    }
     gw_rplan rp;
     gw_cplan_chunk(&s->plan, from, &rp);
     const gw_ring *ring = gw_feed_ring(cs->feed);
@@ -263,6 +289,18 @@ static void read_chunk(csub *s, int64_t from)
         return;
     }
     s->reading = 1;
+    cs->reads++;
+}
+
+/* Sends the reads that wait, oldest first, while slots are free. */
+static void pump(gw_candles *cs)
+{
+    while (cs->reads < READS_MAX && !h2o_linklist_is_empty(&cs->waiting)) {
+        csub *s = H2O_STRUCT_FROM_MEMBER(csub, wait, cs->waiting.next);
+        h2o_linklist_unlink(&s->wait);
+        if (!s->c->closing) /* else it ends when its client is freed */
+            read_chunk(s, s->next);
+    }
 }
 
 /* ---- subscriptions ---- */
