@@ -12,20 +12,9 @@
 #include <cmocka.h>
 
 #include "gw_cfold.h"
+#include "ladder.h"
 
 #define SEC 1000LL
-#define MIN (60 * SEC)
-#define HOUR (60 * MIN)
-#define DAY (24 * HOUR)
-#define NOW (20000 * DAY + 12345)
-
-static ts_ladder ladder(void)
-{
-    ts_ladder l;
-    char err[200];
-    assert_int_equal(ts_ladder_parse(TS_ROLLUPS_DEFAULT, 1000, &l, err, sizeof(err)), 0);
-    return l;
-}
 
 static gw_cplan cplan(const ts_ladder *l, int64_t since, int64_t width)
 {

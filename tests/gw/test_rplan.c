@@ -10,19 +10,8 @@
 #include <cmocka.h>
 
 #include "gw_rplan.h"
+#include "ladder.h"
 
-#define MIN 60000LL
-#define HOUR (60 * MIN)
-#define DAY (24 * HOUR)
-#define NOW (20000 * DAY + 12345)
-
-static ts_ladder ladder(void)
-{
-    ts_ladder l;
-    char err[200];
-    assert_int_equal(ts_ladder_parse(TS_ROLLUPS_DEFAULT, 1000, &l, err, sizeof(err)), 0);
-    return l;
-}
 
 static gw_rplan plan(const ts_ladder *l, int64_t from, int64_t to, int64_t points)
 {
