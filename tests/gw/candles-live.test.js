@@ -8,7 +8,8 @@
 // `last` on a new gateway and still holds exactly those candles (the open
 // one replaced, not counted twice); a generator kill -9 and its backfill
 // leave them exact too; bad requests get err frames on a connection that
-// stays usable.
+// stays usable; and a Redis emptied under them (a new epoch) closes them
+// with 1012, as it does tick subscribers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../lib/procs.js';
@@ -161,4 +162,28 @@ test('bad requests get err frames; the connection stays usable; unsub ends a sub
     assert.ok(c.msgs.filter((m) => m.width === 10).length <= n10 + 1, 'no 10 ms candles after its unsub (one may have been queued)');
     await c.close();
   }
+});
+
+test('Redis emptied (a new epoch): candle clients are closed 1012 as tick clients are; a new subscription is exact in the new history', { timeout: 60000 }, async () => {
+  const c = await open(gw.ws, true);
+  c.send({ op: 'sub', sym: SYM, since: 0, width: '200ms' });
+  const old = (await c.next((m) => m.op === 'candles', { what: 'candles before the reset' })).epoch;
+  await gen.stop('SIGKILL');
+  await client.flushall();
+  gen = startGenerator(redis.url, GEN_ARGS);
+  const closed = await Promise.race([
+    c.closed,
+    new Promise((_, reject) => setTimeout(() => reject(new Error('no close after the epoch change within 15 s')), 15000)),
+  ]);
+  assert.equal(closed.code, 1012, `closed ${closed.code} ${closed.reason}`);
+  const c2 = await open(gw.ws, false);
+  c2.send({ op: 'sub', sym: SYM, since: 0, width: '200ms' });
+  const t = Date.now();
+  await waitFor('candles of the new history', () => {
+    const v = candleView(c2.msgs, SYM, 200);
+    return v.final && v.last > t + 500;
+  }, { timeout: 20000 });
+  const v = candleView(c2.msgs, SYM, 200);
+  assert.notEqual(v.epoch, old, 'a new epoch');
+  await checkCandleView(client, SYM, 200, v, await oldestTick());
 });
