@@ -16,6 +16,7 @@ BUILD=${BUILD:-build}
 DAYS=${DAYS:-30}
 PANS=${PANS:-40}
 POINTS=${POINTS:-1000}
+ROLLUPS=${ROLLUPS:-1m:30d,15m:365d,4h:1825d,1d:3650d} # tickgen --rollups: another ladder to compare
 TMP=$(mktemp -d)
 pids=()
 cleanup() { [ -z "${KEEP_LOG:-}" ] || cat "$TMP/gen.log" >&2; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
@@ -54,7 +55,7 @@ raw_mem=$(redis-cli -p "$RPORT" MEMORY USAGE 'ts:tick:{ticker_00}' SAMPLES 0)
 echo "filled $ticks ticks of ticker_00 in $(python3 -c "print(f'{$t1 - $t0:.1f}')") s (raw stream: $((raw_mem / 1048576)) MiB)"
 
 ret=$(python3 -c "print(f'{int(float($DAYS) * 86400)}s')")
-$CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --instruments 1 --retention "$ret" --rebuild-rollups \
+$CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --instruments 1 --retention "$ret" --rebuild-rollups --rollups "$ROLLUPS" \
     --log-level info 2>"$TMP/gen.log" &
 pids+=($!)
 until grep -q "rollups rebuilt" "$TMP/gen.log" 2>/dev/null; do
@@ -63,7 +64,7 @@ until grep -q "rollups rebuilt" "$TMP/gen.log" 2>/dev/null; do
 done
 t2=$(date +%s.%N)
 echo "tickgen --rebuild-rollups: $(python3 -c "print(f'{$t2 - $t1:.1f}')") s"
-for l in 1m 15m 4h 1d; do
+for l in $(echo "$ROLLUPS" | tr ',' '\n' | cut -d: -f1); do
     echo "  ts:candle:$l: $(redis-cli -p "$RPORT" XLEN "ts:candle:$l:{ticker_00}") candles," \
         "$(( $(redis-cli -p "$RPORT" MEMORY USAGE "ts:candle:$l:{ticker_00}" SAMPLES 0) / 1024 )) KiB"
 done

@@ -9,7 +9,7 @@
 #   2. redis-benchmark, one connection pipelining 1000 XADDs (the shape of
 #      tickgen's traffic), and 50 connections pipelining 64.
 #   3. tickgen at the real 1 Hz: does it keep up, and at what CPU.
-#   4. the same with the default rollups over ROLLUP_WINDOW s (65: at least
+#   4. the same with rollups (ROLLUPS, the default ladder unless set) over ROLLUP_WINDOW s (65: at least
 #      one minute boundary, where every instrument's 1m candle is written in
 #      the tick's MULTI/EXEC), for ROLLUP_COUNTS instruments: CPU, the worst
 #      batch latency and the ticks written late (from the summary line).
@@ -21,6 +21,7 @@ WINDOW=${WINDOW:-5}
 COUNTS=${COUNTS:-"1000 10000 100000"}
 ROLLUP_COUNTS=${ROLLUP_COUNTS:-"100000"}
 ROLLUP_WINDOW=${ROLLUP_WINDOW:-65}
+ROLLUPS=${ROLLUPS:-1m:30d,15m:365d,4h:1825d,1d:3650d}
 TMP=$(mktemp -d)
 redis_pid="" gen_pid=""
 cleanup() {
@@ -84,11 +85,11 @@ for n in $COUNTS; do
 done
 
 echo
-echo "| instruments | at 1 Hz with rollups $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks written late |"
+echo "| instruments | at 1 Hz with rollups $ROLLUPS, $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks written late |"
 echo "|---:|---:|---:|---:|---:|"
 for n in $ROLLUP_COUNTS; do
     start_redis
-    read -r _ g r < <(WINDOW=$ROLLUP_WINDOW measure_gen "$n" 1000 --rollups 1m:30d,15m:365d,4h:1825d,1d:3650d \
+    read -r _ g r < <(WINDOW=$ROLLUP_WINDOW measure_gen "$n" 1000 --rollups "$ROLLUPS" \
         --log-level info --summary 10s)
     stop_redis
     read -r worst late < <(awk '/summary:/ { for (i = 1; i <= NF; i++) {
