@@ -1,16 +1,26 @@
-// app.js — the page: config, one client of the gateway (tickstream.js),
-// the current instrument's series.
+// app.js — the page: config, one WebSocket, the current instrument's chart.
 //
-// The client module keeps the chart exact (docs/PROTOCOL.md, docs/CLIENT.md):
-// one subscription, the current instrument's, resumed after every reconnect
-// from the newest tick held; a late message for the instrument the user just
-// left is dropped, so two instruments never mix. What the page adds: a
-// 'restart' or 'reload' from the module empties the series (the history
-// follows again), and the user is told of a reset history.
+// The chart shows one window at a time, asked for with one `range` request
+// at the plot's pixel width (view.js): the whole retained history when an
+// instrument opens, exactly the window shown after every zoom or pan. The
+// subscription's live ticks (`series`, from the time view.js needs on) keep
+// the live edge exact. Rules that keep the ticks exact (docs/PROTOCOL.md):
+// - Only messages for the current instrument are used; a late message for
+//   the one the user just left is dropped, so two instruments never mix.
+// - Ticks are used only once the current catch-up has ended (a hist with
+//   more:false); before that a tick can only be a leftover of an older
+//   subscription of the same name.
+// - A hist that starts before the first point held is the start of a newer
+//   full catch-up (switching A→B→A fast): the series restarts from it.
+// - Everything is deduplicated by time, so a resume with since = the last
+//   time held continues with no hole and no duplicate.
+// - A hist with another epoch means the history was reset on the server:
+//   drop the series, subscribe again from 0, and tell the user.
 import { Series } from './series.js';
 import { Chart, fmtTime } from './chart.js';
+import { View } from './view.js';
 import { Picker } from './picker.js';
-import { connect, closeText } from './tickstream.js';
+import { Conn, wsUrl, closeText } from './conn.js';
 import { Board } from './board.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,15 +32,25 @@ const app = {
   phase: 'idle', // idle | loading (from 0) | catchup (resume) | live | error
   state: 'connecting', // connecting | catching up | live | reconnecting
   down: null, // {code, reason, retryAt, attempt} while reconnecting
-  series: new Series(),
+  series: new Series(), // every tick > since, the subscription's
+  since: null, // null: not subscribed yet (the first window tells from when)
+  firstT: null, // the oldest time of the instrument's history (the first window's first bucket)
+  whole: false, // the request in flight is the first, of the whole history
+  tf: 0, // timeframe: 0 = buckets follow the zoom ("ticks"), else a bucket width in ms
+  kind: 'line', // line | candles
+  view: null,
+  reqTimer: 0,
   chart: null,
-  conn: null, // the tickstream.js client
-  sub: null, // its subscription of sym
-  resetNext: false, // the series was emptied: the next chart update starts afresh
+  conn: null,
   picker: null,
   notices: [],
+  ignored: 0, // messages for other instruments, dropped
   lastDataAt: 0, // Date.now() of the last hist/tick used
+  subAt: 0, // Date.now() of the last sub sent, or of the last answer to it
 };
+
+// A catch-up that gets no answer at all for this long is asked for again.
+const SUB_TIMEOUT_MS = 30000;
 
 // ---- notices (gateway errors, epoch changes) ---------------------------------
 
@@ -75,24 +95,25 @@ function renderConn() {
 }
 
 function renderHeader(view) {
-  const s = app.series;
+  const s = app.series, f = app.view.frame;
   $('price').textContent = s.length ? fmtNum(s.lastP) : '—';
   $('lasttime').textContent = s.length ? fmtTime(s.lastT) : '—';
   $('lasttime').dateTime = s.length ? new Date(s.lastT).toISOString() : '';
-  const vis = app.chart.visible();
+  const vis = app.chart.visibleChange();
   const ch = $('change');
   if (vis) {
-    const d = s.p[vis[1]] - s.p[vis[0]];
+    const d = vis.c - vis.o;
     ch.textContent = (d > 0 ? '+' : d < 0 ? '−' : '±') + fmtNum(Math.abs(d));
     ch.className = d > 0 ? 'up' : d < 0 ? 'down' : '';
-    ch.title = `change from ${fmtTime(s.t[vis[0]], true)} to ${fmtTime(s.t[vis[1]], true)}`;
-    $('span').textContent = 'over ' + fmtSpan(s.t[vis[1]] - s.t[vis[0]]);
+    ch.title = `change from ${fmtTime(vis.t0, true)} to ${fmtTime(vis.t1, true)}`;
+    $('span').textContent = 'over ' + fmtSpan(vis.t1 - vis.t0);
   } else {
     ch.textContent = '—';
     ch.className = '';
     $('span').textContent = '';
   }
-  $('points').textContent = s.length ? `${s.length.toLocaleString()} points` : '';
+  $('points').textContent = f && f.length ? `${f.length.toLocaleString()} × ${fmtSpan(f.w)}` : '';
+  $('points').title = f ? `buckets of ${f.w} ms from ${f.source}` : '';
   if (view) {
     $('btn-live').hidden = view.mode !== 'fixed';
     $('follow').hidden = view.mode === 'fixed';
@@ -108,11 +129,10 @@ function renderTitle() {
 
 function renderLoading() {
   const el = $('loading');
-  if (app.phase === 'loading' || app.phase === 'idle') {
+  if ((app.phase === 'loading' || app.phase === 'idle') && !app.view.frame) {
     el.hidden = false;
     el.dataset.kind = 'loading';
-    const n = app.series.length;
-    $('loading-text').textContent = `Loading ${app.sym || 'instruments'}…` + (n ? ` ${n.toLocaleString()} points` : '');
+    $('loading-text').textContent = `Loading ${app.sym || 'instruments'}…`;
   } else if (app.phase === 'error') {
     el.hidden = false;
     el.dataset.kind = 'error';
@@ -123,50 +143,83 @@ const fmtNum = (v) => v.toLocaleString();
 
 function fmtSpan(ms) {
   const s = ms / 1000;
-  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 1) return `${Math.round(ms)} ms`;
+  if (s < 120) return `${+s.toFixed(s < 10 ? 1 : 0)} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;
-  return `${(s / 3600).toFixed(s < 36000 ? 1 : 0)} h`;
+  if (s < 172800) return `${+(s / 3600).toFixed(s < 36000 ? 1 : 0)} h`;
+  return `${+(s / 86400).toFixed(1)} d`;
 }
 
-// ---- subscription ---------------------------------------------------------------
+// ---- subscription and windows ------------------------------------------------
 
-/** Subscribes to app.sym from the newest tick held (tickstream.js resumes it from then on). */
+/** (Re)subscribes: from the last tick held (a resume), or from `since`. */
 function subscribe() {
-  if (!app.sym) return;
-  if (app.sub) app.sub.close();
-  const sub = app.conn.subscribe(app.sym, { since: app.series.length ? app.series.lastT : 0, onRun }, onTick);
-  app.sub = sub;
-  const mine = (fn) => (e) => sub === app.sub && fn(e);
-  sub.addEventListener('live', mine(onLive));
-  sub.addEventListener('restart', mine(() => {
-    app.series.clear();
-    app.resetNext = true;
-  }));
-  sub.addEventListener('reload', mine(() => {
-    app.series.clear();
-    app.chart.update({ reset: true });
-    notice('warn', `History was reset on the server (new epoch): ${app.sym} was reloaded from the start.`);
-    onCatchup();
-  }));
-  sub.addEventListener('retry', mine(() => {
-    notice('warn', `No answer from the gateway for ${app.sym}; asking again.`);
-    onCatchup();
-  }));
-  sub.addEventListener('error', mine((e) => {
-    app.phase = 'error';
-    setState('live'); // the connection is fine; the overlay says what is not
-    $('loading-text').textContent = `Cannot show ${e.detail.sym}: ${e.detail.msg}`;
-    renderLoading();
-  }));
-  onCatchup();
-}
-
-/** A catch-up was asked for (a new subscription, or a resume after a reconnect). */
-function onCatchup() {
-  if (!app.sub || !app.conn.open) return;
-  app.phase = app.sub.phase;
+  if (!app.sym || !app.conn.open || app.since === null) return;
+  const since = app.series.length ? app.series.lastT : app.since;
+  app.conn.send({ op: 'sub', sym: app.sym, since });
+  app.subAt = Date.now();
+  if (app.phase !== 'error') app.phase = app.series.length ? 'catchup' : 'loading';
   setState('catching up');
   renderLoading();
+}
+
+/** view.js needs every tick > since: subscribe from there unless the series already holds them. */
+function needTicks(since) {
+  if (app.since !== null && app.since <= since) return;
+  app.since = since;
+  app.series.clear();
+  subscribe();
+}
+
+/** Asks for the window the chart shows (the whole history first), at its pixel width. */
+function requestWindow() {
+  clearTimeout(app.reqTimer);
+  app.reqTimer = 0;
+  if (!app.sym || !app.conn || !app.conn.open || app.phase === 'error') return;
+  const c = app.chart, x = c.u.scales.x;
+  const points = app.kind === 'candles' ? c.plotWidth / 6 : c.plotWidth;
+  if (app.firstT === null) {
+    app.whole = true;
+    app.view.load({ from: 0, points, width: app.tf });
+  } else if (c.mode === 'all' || x.min == null) app.view.load({ from: app.firstT, points, width: app.tf });
+  else app.view.load({ from: x.min, to: c.mode === 'fixed' ? x.max : null, points, width: app.tf });
+}
+
+/** A zoom or pan: ask once the gesture pauses (a drag moves the window every frame). */
+function windowChanged(v) {
+  renderHeader(v);
+  if (app.firstT === null || app.reqTimer) return;
+  app.reqTimer = setTimeout(requestWindow, 120);
+}
+
+function onFrame(frame) {
+  if (app.whole) {
+    app.whole = false;
+    if (frame.length === 0) {
+      app.firstT = frame.from;
+    } else {
+      app.firstT = frame.at(0).t;
+      // History much shorter than the retention: ask again for just what there is.
+      if (app.firstT - frame.from > (frame.to - frame.from) / 2) {
+        requestWindow();
+        return false;
+      }
+    }
+  }
+  if (app.phase === 'loading' && app.since !== null && !frame.isLive) app.phase = 'live';
+  app.chart.setFrame(frame);
+  renderLoading();
+  renderHeader(null);
+  return true;
+}
+
+// The page's bounds of the x axis: the instrument's history up to its newest tick.
+function bounds() {
+  const f = app.view.frame;
+  if (app.firstT === null || !f) return [null, null];
+  let end = Math.max(f.isLive ? f.end : 0, app.series.length ? app.series.lastT : 0, app.firstT + 1);
+  if (app.kind === 'candles' && f.length) end = Math.max(end, f.at(f.length - 1).t + f.w);
+  return [app.firstT, end];
 }
 
 // A name missing from the config is still asked for: the list may be older
@@ -176,57 +229,131 @@ function switchTo(sym) {
   if (!sym) return;
   app.picker.show(sym);
   if (sym === app.sym) return;
+  if (app.sym && app.conn.open) app.conn.send({ op: 'unsub', sym: app.sym });
   app.sym = sym;
+  restart();
+}
+
+/** Forget the instrument's data and load it again from the whole history. */
+function restart() {
   app.series.clear();
+  app.since = null;
+  app.firstT = null;
+  app.view.reset(app.sym);
   renderTitle();
-  app.phase = 'idle';
-  app.chart.update({ reset: true });
+  app.phase = 'loading';
+  app.chart.resetView();
   renderHeader(null);
   renderLoading();
-  subscribe();
+  requestWindow();
 }
 
-/** A run of history from the module: tick i at t0 + i*dt. */
-function onRun(t0, dt, p) {
-  app.series.pushRun(t0, dt, p);
-  app.lastDataAt = Date.now();
-  app.phase = app.sub.phase;
-  app.chart.update({ reset: app.resetNext });
-  app.resetNext = false;
-  renderLoading();
-  renderTitle();
-}
-
-/** The catch-up ended: what follows is live. */
-function onLive() {
-  app.phase = 'live';
-  setState('live');
-  app.chart.update({ reset: app.resetNext });
-  app.resetNext = false;
-  renderLoading();
-  renderTitle();
-}
-
-function onTick({ t, p }) {
+function onHist(m) {
   const s = app.series;
-  if (!s.push(t, p)) return;
+  app.subAt = Date.now();
+  if (app.epoch !== null && m.epoch !== app.epoch) {
+    const had = s.length > 0 || app.view.frame !== null;
+    app.epoch = m.epoch;
+    refreshConfig(); // a new history may have other instruments or interval
+    if (had) {
+      notice('warn', `History was reset on the server (new epoch): ${app.sym} was reloaded from the start.`);
+      restart();
+      return;
+    }
+  }
+  app.epoch = m.epoch;
+  const p = m.p || [];
+  if (p.length) {
+    const prev = s.lastT;
+    if (s.length && m.t0 < s.firstT) {
+      s.clear();
+      s.pushRun(m.t0, m.dt, p);
+      app.view.foldAll();
+    } else {
+      s.pushRun(m.t0, m.dt, p);
+      app.view.ticksAdded(prev === null ? -Infinity : prev);
+    }
+    app.lastDataAt = Date.now();
+  }
+  if (!m.more) {
+    if (app.phase !== 'error') app.phase = 'live';
+    setState('live');
+  }
+  app.chart.update();
+  renderLoading();
+  renderTitle();
+}
+
+function onTick(m) {
+  if (app.state !== 'live') return;
+  const s = app.series, prev = s.lastT;
+  if (!s.push(m.t, m.p)) return;
   app.lastDataAt = Date.now();
-  // Keep about the retention window; trimming in steps keeps it O(1) per tick.
-  const keep = app.cfg.retention_ms;
-  if (keep > 0 && s.lastT - s.firstT > keep * 1.02 + 10 * app.cfg.interval_ms) s.trimBefore(s.lastT - keep);
+  app.view.ticksAdded(prev === null ? -Infinity : prev);
+  // The ticks are needed from the tail of the window on only; a long day
+  // of them is let go (a later window that needs older ones subscribes again).
+  if (s.length > 200000) {
+    const keep = app.view.tail ? app.view.tail.ticksFrom : s.lastT;
+    s.trimBefore(keep);
+    app.since = Math.max(app.since, s.firstT - 1);
+  }
   app.chart.update();
   renderTitle();
 }
 
-/** Every `err` of the gateway is shown; the subscription's own stop the chart (subscribe). */
-function onError(m) {
-  const about = m.sym ? ` (${m.sym})` : '';
-  notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
+function onMessage(m) {
+  if (!m || typeof m !== 'object') return;
+  if ((m.op === 'range' || m.op === 'err') && m.id !== undefined) {
+    app.view.onMessage(m);
+    if (m.op === 'range') return;
+  }
+  if (m.op === 'err') {
+    const about = m.sym ? ` (${m.sym})` : '';
+    notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
+    if (m.sym && m.sym === app.sym && (m.code === 'unknown_sym' || m.code === 'bad_since' || m.code === 'too_many_subs')) {
+      app.phase = 'error';
+      setState('live'); // the connection is fine; the overlay says what is not
+      $('loading-text').textContent = `Cannot show ${m.sym}: ${m.msg}`;
+      renderLoading();
+    }
+    return;
+  }
+  if (m.sym !== app.sym) {
+    app.ignored++;
+    return;
+  }
+  if (m.op === 'hist') onHist(m);
+  else if (m.op === 'tick') onTick(m);
 }
 
-/** Runs every 500 ms: the countdown and staleness (the module asks again for a lost catch-up). */
+/** The connection is (re)opened: resume the ticks, and ask again for the window (an answer may have been lost). */
+function onOpen() {
+  subscribe();
+  requestWindow();
+}
+
+/** Runs every 500 ms: the countdown, staleness, and a catch-up that got lost. */
 function watch() {
   renderConn();
+  if (app.conn && app.conn.open && (app.phase === 'loading' || app.phase === 'catchup') && Date.now() - app.subAt > SUB_TIMEOUT_MS) {
+    notice('warn', `No answer from the gateway for ${app.sym}; asking again.`);
+    subscribe();
+  }
+}
+
+/** A timeframe: buckets of `ms` (0: as fine as the zoom allows); about 150 of them in view. */
+function setTimeframe(ms) {
+  app.tf = ms;
+  $('timeframe').value = String(ms);
+  if (ms > 0 && app.firstT !== null) app.chart.last(Math.min(150 * ms, bounds()[1] - app.firstT));
+  requestWindow();
+}
+
+function setKind(kind) {
+  app.kind = kind;
+  $('kind').value = kind;
+  app.chart.setKind(kind);
+  requestWindow(); // candles are asked for a few pixels wide
 }
 
 // ---- start-up -------------------------------------------------------------------
@@ -236,6 +363,7 @@ async function refreshConfig() {
   try {
     const cfg = await fetchConfig();
     app.cfg = cfg;
+    app.view.setConfig(cfg);
     app.chart.interval = cfg.interval_ms || 1000;
     app.picker.setNames(cfg.instruments);
     renderInterval();
@@ -315,7 +443,16 @@ function keys(e) {
 }
 
 async function main() {
-  app.chart = new Chart($('chart'), app.series, { onView: renderHeader });
+  app.view = new View({
+    series: app.series,
+    send: (m) => app.conn && app.conn.send(m),
+    needTicks,
+    onFrame,
+    onError: (text) => notice('error', `Range of ${app.sym}: ${text}`),
+  });
+  app.chart = new Chart($('chart'), { bounds, onView: windowChanged });
+  $('timeframe').onchange = (e) => setTimeframe(Number(e.target.value));
+  $('kind').onchange = (e) => setKind(e.target.value);
   $('btn-reset').onclick = () => app.chart.reset();
   $('btn-live').onclick = () => app.chart.live();
   $('retry').onclick = () => app.conn && app.conn.retryNow();
@@ -325,6 +462,7 @@ async function main() {
 
   app.cfg = await loadConfig();
   app.epoch = app.cfg.epoch ?? null;
+  app.view.setConfig(app.cfg);
   app.chart.interval = app.cfg.interval_ms || 1000;
   renderInterval();
   app.picker = new Picker($('picker'), $('picker-list'), (sym) => {
@@ -333,13 +471,10 @@ async function main() {
   });
   app.picker.setNames(app.cfg.instruments);
   setState('connecting');
-  app.conn = connect(undefined, { epoch: app.epoch });
-  app.conn.addEventListener('open', onCatchup);
-  app.conn.addEventListener('down', (e) => setState('reconnecting', e.detail));
-  app.conn.addEventListener('error', (e) => onError(e.detail));
-  app.conn.addEventListener('epoch', (e) => {
-    app.epoch = e.detail.epoch;
-    refreshConfig(); // a new history may have other instruments or interval
+  app.conn = new Conn(wsUrl(), {
+    onOpen,
+    onMessage,
+    onDown: (d) => setState('reconnecting', d),
   });
   // Background tabs get their timers throttled to once a minute: when the
   // user comes back, reconnect now rather than when the countdown fires.
@@ -348,6 +483,7 @@ async function main() {
   window.addEventListener('hashchange', route);
   if (!location.hash) history.replaceState(null, '', '#' + app.cfg.instruments[0]);
   route();
+  app.conn.start();
 }
 
 // Read-only view for tests and the console; copies, never the live buffers.
@@ -362,10 +498,30 @@ window.tickstream = {
     return app.phase;
   },
   get epoch() {
-    return app.conn && app.conn.epoch !== null ? app.conn.epoch : app.epoch;
+    return app.epoch;
   },
   get length() {
     return app.series.length;
+  },
+  get since() {
+    return app.since;
+  },
+  get kind() {
+    return app.kind;
+  },
+  get timeframe() {
+    return app.tf;
+  },
+  /** The buckets drawn: {w, source, live, t, o, h, l, c, n} (copies). */
+  frame() {
+    const f = app.view.frame;
+    return f && { w: f.w, source: f.source, from: f.from, to: f.to, live: f.isLive, tail: f.ticksFrom, ...f.cols() };
+  },
+  get ranges() {
+    return { ...app.view.stats, pending: app.view.main !== null || (app.view.tail !== null && !app.view.tail.done) };
+  },
+  get plotWidth() {
+    return app.chart ? app.chart.plotWidth : 0;
   },
   get lastT() {
     return app.series.lastT;
@@ -384,7 +540,7 @@ window.tickstream = {
     return app.chart ? { ...app.chart.stats } : null;
   },
   get ignored() {
-    return app.conn ? app.conn.ignored : 0;
+    return app.ignored;
   },
   series: () => app.series.copy(),
   board: () => app.board && app.board.snapshot(),

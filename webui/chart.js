@@ -1,41 +1,50 @@
-// chart.js — the uPlot chart and its view: follow live, zoom, pan, reset.
+// chart.js — the uPlot chart and its view: follow live, zoom, pan, reset;
+// a line (M4: through each bucket's open, extremes and close) or candles.
 //
-// The chart is created once; new data is given with setData() on views of
-// the Series buffers (no copy), at most once per animation frame however
-// fast ticks arrive. The x view is one of three modes:
-//   all    — the whole series; grows with every tick (the default, "reset")
+// The chart is created once; it draws a Frame (buckets.js) — the buckets
+// of the window last asked for plus the live ticks folded in — at most
+// once per animation frame however fast ticks arrive. Each change of the
+// window is reported (onView) so the page can ask for that window at the
+// plot's pixel width. The x view is one of three modes:
+//   all    — the whole history; grows with every tick (the default, "reset")
 //   follow — a window of fixed width whose right edge is the last tick
 //   fixed  — where the user put it; stays put, the page offers "back to live"
 import uPlot from './vendor/uPlot.esm.js';
-
-const ZOOM_STEP = 1.25;
+import { attachGestures } from './gestures.js';
 
 export class Chart {
-  /** el: container; series: a Series; onView({mode,min,max}) after each change. */
-  constructor(el, series, { interval = 1000, onView = () => {} } = {}) {
+  /**
+   * el: container; bounds(): [first, last] time the data spans (the
+   * instrument's history up to its newest tick); onView({mode,min,max})
+   * after each change of the window.
+   */
+  constructor(el, { bounds, onView = () => {}, interval = 1000 }) {
     this.el = el;
-    this.series = series;
+    this.bounds = bounds;
     this.interval = interval;
     this.onView = onView;
+    this.frame = null; // buckets.js Frame: what is drawn
+    this.kind = 'line'; // line | candles
     this.mode = 'all';
     this.width = 0; // follow-mode window width, ms
     this.prog = 0; // >0 while this code sets the scale (not the user)
     this.dirty = false;
-    this.reset_ = false;
+    this.drawn = { frame: null, version: -1, kind: null };
     this.stats = { draws: 0, lastMs: 0, maxMs: 0 }; // setData to painted, ms: tests and the console
     this.drawT0 = 0;
-    this.u = new uPlot(this.options(), [new Float64Array(0), new Float64Array(0)], el);
-    this.input();
+    this.u = new uPlot(this.options(), [[], [], [], []], el);
+    attachGestures(this.u.over, this);
     new ResizeObserver(() => this.resize()).observe(el);
     this.resize();
   }
 
   options() {
     const css = getComputedStyle(document.documentElement);
-    const line = css.getPropertyValue('--line').trim() || '#4fc3f7';
-    const grid = css.getPropertyValue('--grid').trim() || '#263040';
-    const text = css.getPropertyValue('--muted').trim() || '#8a96a8';
+    const v = (name, dflt) => css.getPropertyValue(name).trim() || dflt;
+    const line = v('--line', '#4fc3f7'), grid = v('--grid', '#263040'), text = v('--muted', '#8a96a8');
+    this.colors = { up: v('--up', '#26c281'), down: v('--down', '#ef5350') };
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const none = { paths: () => null, points: { show: false } };
     return {
       width: 800,
       height: 400,
@@ -44,16 +53,23 @@ export class Chart {
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
       legend: { show: true, live: true },
       scales: {
-        x: { time: true },
+        x: { time: true, auto: false },
         y: { range: (u, min, max) => padRange(min, max) },
       },
-      axes: [{ ...axis, values: timeTicks, space: 70 }, { ...axis, size: 70 }],
+      axes: [{ ...axis, values: timeTicks, space: timeSpace, size: 44 }, { ...axis, size: 70 }],
       series: [
-        { label: 'time', value: (u, v) => (v == null ? '—' : fmtTime(v, true)) },
-        { label: 'price', stroke: line, width: 1.5, fill: line + '14', fillTo: (u) => u.scales.y.min, points: { show: false } },
+        { label: 'time', value: (u, x) => (x == null ? '—' : fmtTime(x, true)) },
+        // The line (M4 points), or the candles' close; its path is drawn only in line view.
+        {
+          label: 'price', stroke: line, width: 1.5, fill: line + '14', fillTo: (u) => u.scales.y.min, points: { show: false },
+          paths: (u, si, i0, i1) => (this.kind === 'line' ? uPlot.paths.linear()(u, si, i0, i1) : null),
+        },
+        { label: 'high', ...none },
+        { label: 'low', ...none },
       ],
       hooks: {
         setScale: [(u, key) => key === 'x' && this.onScale()],
+        drawSeries: [(u, si) => si === 1 && this.kind === 'candles' && this.drawCandles()],
         draw: [() => this.onDraw()],
       },
     };
@@ -64,38 +80,71 @@ export class Chart {
     const legend = this.u.root.querySelector('.u-legend');
     const lh = legend ? legend.getBoundingClientRect().height : 0;
     const w = Math.max(200, Math.floor(r.width)), h = Math.max(150, Math.floor(r.height - lh - 4));
-    if (w !== this.u.width || h !== this.u.height) this.u.setSize({ width: w, height: h });
+    if (w !== this.u.width || h !== this.u.height) {
+      this.u.setSize({ width: w, height: h });
+      this.emit(); // a new pixel width asks for a new window
+    }
   }
 
-  /** New points (or a new series): redraw on the next frame. */
-  update({ reset = false } = {}) {
-    if (reset) {
-      this.reset_ = true;
-      this.mode = 'all';
-    }
+  /** The plot's width in CSS pixels: the number of columns a window is asked in. */
+  get plotWidth() {
+    return Math.max(50, Math.round(this.u.bbox.width / (window.devicePixelRatio || 1)) || this.u.width - 80);
+  }
+
+  setFrame(frame) {
+    this.frame = frame;
+    this.update();
+  }
+
+  setKind(kind) {
+    this.kind = kind;
+    this.update();
+  }
+
+  /** Back to the whole history (a new instrument). */
+  resetView() {
+    this.mode = 'all';
+    this.frame = null;
+    this.update();
+  }
+
+  /** New buckets or ticks: redraw on the next frame (at most once per frame). */
+  update() {
     if (this.dirty) return;
     this.dirty = true;
     requestAnimationFrame(() => this.draw());
   }
 
+  data() {
+    const f = this.frame;
+    if (!f || f.length === 0) return [[], [], [], []];
+    if (this.kind === 'line') {
+      const [xs, ys] = f.line();
+      return [xs, ys, ys, ys];
+    }
+    const c = f.cols(), half = f.w / 2;
+    return [c.t.map((t) => t + half), c.c, c.h, c.l];
+  }
+
   draw() {
     this.dirty = false;
     const t0 = performance.now();
-    const s = this.series, data = s.views();
+    const f = this.frame, d = this.drawn;
     this.prog++;
     try {
-      if (this.mode === 'all' || this.reset_ || s.length < 2) {
-        this.u.setData(data, true);
-      } else {
-        this.u.setData(data, false);
-        if (this.mode === 'follow') this.u.setScale('x', { min: s.lastT - this.width, max: s.lastT });
+      if (d.frame !== f || d.version !== (f ? f.version : -1) || d.kind !== this.kind) {
+        this.u.setData(this.data(), false);
+        Object.assign(d, { frame: f, version: f ? f.version : -1, kind: this.kind });
+      }
+      const [b0, b1] = this.bounds();
+      if (b0 != null && b1 > b0) {
+        if (this.mode === 'all') this.u.setScale('x', { min: b0, max: b1 });
+        else if (this.mode === 'follow') this.u.setScale('x', { min: b1 - this.width, max: b1 });
       }
     } finally {
       this.prog--;
     }
-    this.reset_ = false;
     this.drawT0 = t0;
-    this.emit();
   }
 
   /** uPlot painted (it commits in a microtask after setData/setScale). */
@@ -108,13 +157,39 @@ export class Chart {
     this.stats.maxMs = Math.max(this.stats.maxMs, ms);
   }
 
+  /** Candles: a wick from low to high, a body from open to close, coloured by direction. */
+  drawCandles() {
+    const u = this.u, f = this.frame;
+    if (!f) return;
+    const ctx = u.ctx, x = u.scales.x, pr = window.devicePixelRatio || 1;
+    const bw = Math.max(1, (u.valToPos(x.min + f.w, 'x', true) - u.valToPos(x.min, 'x', true)) * 0.7);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+    ctx.clip();
+    for (let i = 0; i < f.length; i++) {
+      const b = f.at(i);
+      if (b.t + f.w < x.min || b.t > x.max) continue;
+      const cx = u.valToPos(b.t + f.w / 2, 'x', true);
+      const yo = u.valToPos(b.o, 'y', true), yc = u.valToPos(b.c, 'y', true);
+      ctx.fillStyle = ctx.strokeStyle = b.c >= b.o ? this.colors.up : this.colors.down;
+      ctx.lineWidth = pr;
+      ctx.beginPath();
+      ctx.moveTo(cx, u.valToPos(b.h, 'y', true));
+      ctx.lineTo(cx, u.valToPos(b.l, 'y', true));
+      ctx.stroke();
+      ctx.fillRect(cx - bw / 2, Math.min(yo, yc), bw, Math.max(pr, Math.abs(yc - yo)));
+    }
+    ctx.restore();
+  }
+
   /** The user changed the x scale (drag-select, double click) or we did. */
   onScale() {
     if (this.prog > 0) return;
-    const s = this.series, x = this.u.scales.x;
-    if (s.length < 2 || x.min == null) return;
-    if (x.min <= s.firstT && x.max >= s.lastT) this.mode = 'all';
-    else if (x.max >= s.lastT - this.interval / 2) {
+    const x = this.u.scales.x, [b0, b1] = this.bounds();
+    if (b0 == null || x.min == null) return;
+    if (x.min <= b0 && x.max >= b1) this.mode = 'all';
+    else if (x.max >= b1 - this.interval / 2) {
       this.mode = 'follow';
       this.width = x.max - x.min;
     } else this.mode = 'fixed';
@@ -128,14 +203,13 @@ export class Chart {
 
   /** Sets the x window, clamped to the data; picks the mode from where it lands. */
   view(min, max) {
-    const s = this.series;
-    if (s.length < 2) return;
+    const [b0, b1] = this.bounds();
+    if (b0 == null || !(b1 > b0)) return;
     const span = Math.max(max - min, this.interval * 10);
-    const full = s.lastT - s.firstT;
-    if (span >= full) return this.reset();
-    if (max > s.lastT) (max = s.lastT), (min = max - span);
-    if (min < s.firstT) (min = s.firstT), (max = min + span);
-    if (max >= s.lastT - this.interval / 2) {
+    if (span >= b1 - b0) return this.reset();
+    if (max > b1) (max = b1), (min = max - span);
+    if (min < b0) (min = b0), (max = min + span);
+    if (max >= b1 - this.interval / 2) {
       this.mode = 'follow';
       this.width = span;
     } else this.mode = 'fixed';
@@ -148,31 +222,33 @@ export class Chart {
     this.emit();
   }
 
-  /** Whole series, following live. */
+  /** Whole history, following live. */
   reset() {
+    const [b0, b1] = this.bounds();
     this.mode = 'all';
-    this.prog++;
-    try {
-      this.u.setData(this.series.views(), true);
-    } finally {
-      this.prog--;
+    if (b0 != null && b1 > b0) {
+      this.prog++;
+      try {
+        this.u.setScale('x', { min: b0, max: b1 });
+      } finally {
+        this.prog--;
+      }
     }
     this.emit();
   }
 
   /** Keeps the current width but jumps to the live edge. */
   live() {
-    const x = this.u.scales.x, s = this.series;
-    if (s.length < 2) return;
-    const w = x.min == null ? s.lastT - s.firstT : x.max - x.min;
-    this.view(s.lastT - w, s.lastT);
+    const x = this.u.scales.x, [b0, b1] = this.bounds();
+    if (b0 == null) return;
+    const w = x.min == null ? b1 - b0 : x.max - x.min;
+    this.view(b1 - w, b1);
   }
 
-  /** Last `ms` of the series, following live. */
+  /** Last `ms` of the history, following live. */
   last(ms) {
-    const s = this.series;
-    if (s.length < 2) return;
-    this.view(s.lastT - ms, s.lastT);
+    const [, b1] = this.bounds();
+    if (b1 != null) this.view(b1 - ms, b1);
   }
 
   /** factor < 1 zooms in. While following, the right edge stays on the live tick. */
@@ -190,48 +266,23 @@ export class Chart {
     this.view(x.min + dms, x.max + dms);
   }
 
-  /** Wheel zoom, shift/middle-drag pan, horizontal wheel pan. */
-  input() {
-    const over = this.u.over;
-    over.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      const x = this.u.scales.x;
-      if (x.min == null) return;
-      if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
-        this.pan(((x.max - x.min) * e.deltaX) / over.clientWidth);
-        return;
-      }
-      const atX = this.u.posToVal(e.offsetX, 'x');
-      this.zoom(e.deltaY < 0 ? 1 / ZOOM_STEP : ZOOM_STEP, e.shiftKey || this.mode === 'fixed' ? atX : null);
-    }, { passive: false });
-    // Capture phase, so uPlot's own drag-to-zoom never sees a pan gesture.
-    over.addEventListener('mousedown', (e) => {
-      if (!(e.shiftKey || e.button === 1)) return;
-      e.preventDefault();
-      e.stopPropagation();
-      const x0 = e.clientX, min0 = this.u.scales.x.min, max0 = this.u.scales.x.max;
-      if (min0 == null) return;
-      if (this.mode === 'all') this.mode = 'follow';
-      const move = (m) => {
-        const dms = ((x0 - m.clientX) * (max0 - min0)) / over.clientWidth;
-        this.view(min0 + dms, max0 + dms);
-      };
-      const up = () => {
-        window.removeEventListener('mousemove', move);
-        window.removeEventListener('mouseup', up);
-      };
-      window.addEventListener('mousemove', move);
-      window.addEventListener('mouseup', up);
-    }, true);
+  /** Time at a pixel of the plot (CSS px from its left). */
+  timeAt(px) {
+    return this.u.posToVal(px, 'x');
   }
 
-  /** Index range [i0, i1] of the points inside the current x view. */
-  visible() {
-    const s = this.series, x = this.u.scales.x;
-    if (s.length === 0) return null;
-    const min = x.min == null ? s.firstT : x.min, max = x.max == null ? s.lastT : x.max;
-    const i0 = s.lowerBound(min), i1 = s.lowerBound(max + 0.5) - 1;
-    return i1 >= i0 ? [i0, i1] : null;
+  /** The open of the first bucket and the close of the last one in view: {o, c, t0, t1}. */
+  visibleChange() {
+    const f = this.frame, x = this.u.scales.x;
+    if (!f || f.length === 0 || x.min == null) return null;
+    let first = null, last = null;
+    for (let i = 0; i < f.length; i++) {
+      const b = f.at(i);
+      if (b.t + f.w <= x.min || b.t > x.max) continue;
+      if (!first) first = b;
+      last = b;
+    }
+    return first && { o: first.o, c: last.c, t0: Math.max(first.t, x.min), t1: Math.min(last.t + f.w, x.max) };
   }
 }
 
@@ -240,6 +291,22 @@ function padRange(min, max) {
   if (min === max) return [min - 1, max + 1];
   const pad = Math.max(1, (max - min) * 0.05);
   return [Math.floor(min - pad), Math.ceil(max + pad)];
+}
+
+// Axis labels never overlap: the splits are at least as far apart as the
+// widest label any interval can have ("00:00:00.000", or a date under it),
+// measured in the axis font, plus a gap. uPlot picks the finest interval
+// whose splits are that far apart, so a label is never wider than the room
+// between two splits, whatever the span or the width.
+let labelRoom = 0;
+function timeSpace(u) {
+  if (!labelRoom) {
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = u.axes[0].font ? u.axes[0].font[0] : '12px sans-serif';
+    const widest = Math.max(...['00:00:00.000', '88:88:88.888', 'Sep 30', 'Mmm 00'].map((s) => ctx.measureText(s).width));
+    labelRoom = Math.ceil(widest / (window.devicePixelRatio || 1)) + 16;
+  }
+  return labelRoom;
 }
 
 // 24-hour tick labels; the date is added under the first tick of each day.
