@@ -176,32 +176,40 @@ function requestWindow() {
   clearTimeout(app.reqTimer);
   app.reqTimer = 0;
   if (!app.sym || !app.conn || !app.conn.open || app.phase === 'error') return;
-  const c = app.chart, x = c.u.scales.x;
-  const points = app.kind === 'candles' ? c.plotWidth / 6 : c.plotWidth;
+  const c = app.chart, x = c.u.scales.x, points = windowPoints();
   if (app.firstT === null) {
-    app.whole = true;
+    app.whole = 'first';
     app.view.load({ from: 0, points, width: app.tf });
   } else if (c.mode === 'all' || x.min == null) app.view.load({ from: app.firstT, points, width: app.tf });
   else app.view.load({ from: x.min, to: c.mode === 'fixed' ? x.max : null, points, width: app.tf });
 }
 
+/** Buckets per window: one per pixel column for the line, a candle every 6 px. */
+function windowPoints() {
+  return app.kind === 'candles' ? app.chart.plotWidth / 6 : app.chart.plotWidth;
+}
+
 /** A zoom or pan: ask once the gesture pauses (a drag moves the window every frame). */
 function windowChanged(v) {
+  if (!app.chart) return; // the chart's first size, while it is being made
   renderHeader(v);
-  if (app.firstT === null || app.reqTimer) return;
+  if (!v.user || app.firstT === null || app.reqTimer) return;
   app.reqTimer = setTimeout(requestWindow, 120);
 }
 
 function onFrame(frame) {
   if (app.whole) {
+    const again = app.whole === 'again';
     app.whole = false;
     if (frame.length === 0) {
       app.firstT = frame.from;
     } else {
       app.firstT = frame.at(0).t;
       // History much shorter than the retention: ask again for just what there is.
-      if (app.firstT - frame.from > (frame.to - frame.from) / 2) {
-        requestWindow();
+      if (!again && app.firstT - frame.from > (frame.to - frame.from) / 2) {
+        app.whole = 'again';
+        app.firstT = null;
+        app.view.load({ from: frame.at(0).t, points: windowPoints(), width: app.tf });
         return false;
       }
     }
@@ -353,6 +361,7 @@ function setKind(kind) {
   app.kind = kind;
   $('kind').value = kind;
   app.chart.setKind(kind);
+  document.body.dataset.kind = kind;
   requestWindow(); // candles are asked for a few pixels wide
 }
 

@@ -27,7 +27,7 @@ export class Chart {
     this.kind = 'line'; // line | candles
     this.mode = 'all';
     this.width = 0; // follow-mode window width, ms
-    this.prog = 0; // >0 while this code sets the scale (not the user)
+    this.setTo = null; // the x window setX set last
     this.dirty = false;
     this.drawn = { frame: null, version: -1, kind: null };
     this.stats = { draws: 0, lastMs: 0, maxMs: 0 }; // setData to painted, ms: tests and the console
@@ -82,7 +82,7 @@ export class Chart {
     const w = Math.max(200, Math.floor(r.width)), h = Math.max(150, Math.floor(r.height - lh - 4));
     if (w !== this.u.width || h !== this.u.height) {
       this.u.setSize({ width: w, height: h });
-      this.emit(); // a new pixel width asks for a new window
+      this.emit(true); // a new pixel width asks for a new window
     }
   }
 
@@ -130,21 +130,19 @@ export class Chart {
     this.dirty = false;
     const t0 = performance.now();
     const f = this.frame, d = this.drawn;
-    this.prog++;
-    try {
+    {
       if (d.frame !== f || d.version !== (f ? f.version : -1) || d.kind !== this.kind) {
         this.u.setData(this.data(), false);
         Object.assign(d, { frame: f, version: f ? f.version : -1, kind: this.kind });
       }
       const [b0, b1] = this.bounds();
       if (b0 != null && b1 > b0) {
-        if (this.mode === 'all') this.u.setScale('x', { min: b0, max: b1 });
-        else if (this.mode === 'follow') this.u.setScale('x', { min: b1 - this.width, max: b1 });
+        if (this.mode === 'all') this.setX(b0, b1);
+        else if (this.mode === 'follow') this.setX(b1 - this.width, b1);
       }
-    } finally {
-      this.prog--;
     }
     this.drawT0 = t0;
+    this.emit(false);
   }
 
   /** uPlot painted (it commits in a microtask after setData/setScale). */
@@ -183,22 +181,33 @@ export class Chart {
     ctx.restore();
   }
 
-  /** The user changed the x scale (drag-select, double click) or we did. */
+  /**
+   * Sets the x scale. uPlot reports a scale change in a microtask after it
+   * (the setScale hook), so the window set here is remembered: a report of
+   * it is ours, any other is the user's (drag-select, double click).
+   */
+  setX(min, max) {
+    this.setTo = { min, max };
+    this.u.setScale('x', { min, max });
+  }
+
+  /** The x scale changed: by the user (drag-select, double click) or by setX. */
   onScale() {
-    if (this.prog > 0) return;
     const x = this.u.scales.x, [b0, b1] = this.bounds();
+    if (this.setTo && x.min === this.setTo.min && x.max === this.setTo.max) return;
     if (b0 == null || x.min == null) return;
     if (x.min <= b0 && x.max >= b1) this.mode = 'all';
     else if (x.max >= b1 - this.interval / 2) {
       this.mode = 'follow';
       this.width = x.max - x.min;
     } else this.mode = 'fixed';
-    this.emit();
+    this.emit(true);
   }
 
-  emit() {
+  /** Tells the page the window; `user`: it was moved on purpose (zoom, pan, resize), not by a tick. */
+  emit(user) {
     const x = this.u.scales.x;
-    this.onView({ mode: this.mode, min: x.min, max: x.max });
+    this.onView({ mode: this.mode, min: x.min, max: x.max, user });
   }
 
   /** Sets the x window, clamped to the data; picks the mode from where it lands. */
@@ -213,28 +222,16 @@ export class Chart {
       this.mode = 'follow';
       this.width = span;
     } else this.mode = 'fixed';
-    this.prog++;
-    try {
-      this.u.setScale('x', { min, max });
-    } finally {
-      this.prog--;
-    }
-    this.emit();
+    this.setX(min, max);
+    this.emit(true);
   }
 
   /** Whole history, following live. */
   reset() {
     const [b0, b1] = this.bounds();
     this.mode = 'all';
-    if (b0 != null && b1 > b0) {
-      this.prog++;
-      try {
-        this.u.setScale('x', { min: b0, max: b1 });
-      } finally {
-        this.prog--;
-      }
-    }
-    this.emit();
+    if (b0 != null && b1 > b0) this.setX(b0, b1);
+    this.emit(true);
   }
 
   /** Keeps the current width but jumps to the live edge. */
