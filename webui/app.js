@@ -176,7 +176,7 @@ function requestWindow() {
   clearTimeout(app.reqTimer);
   app.reqTimer = 0;
   if (!app.sym || !app.conn || !app.conn.open || app.phase === 'error') return;
-  const c = app.chart, x = c.u.scales.x, points = windowPoints();
+  const c = app.chart, x = c.x, points = windowPoints();
   if (app.firstT === null) {
     app.whole = 'first';
     app.view.load({ from: 0, points, width: app.tf });
@@ -431,7 +431,7 @@ function keys(e) {
     return;
   }
   if (e.target.closest('input, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
-  const c = app.chart, x = c.u.scales.x;
+  const c = app.chart, x = c.x;
   const w = x.min == null ? 0 : x.max - x.min;
   const act = {
     '/': () => $('picker').focus(),
@@ -539,7 +539,7 @@ window.tickstream = {
     return app.cfg ? app.cfg.instruments.slice() : [];
   },
   get view() {
-    const x = app.chart ? app.chart.u.scales.x : {};
+    const x = app.chart ? app.chart.x : {};
     return { mode: app.chart ? app.chart.mode : null, min: x.min, max: x.max };
   },
   get notices() {

@@ -28,6 +28,9 @@ export class Chart {
     this.mode = 'all';
     this.width = 0; // follow-mode window width, ms
     this.setTo = null; // the x window setX set last
+    // The x window as last set. uPlot's own scales.x changes only when it
+    // commits (a microtask later), so a request right after a zoom reads this.
+    this.x = { min: null, max: null };
     this.dirty = false;
     this.drawn = { frame: null, version: -1, kind: null };
     this.stats = { draws: 0, lastMs: 0, maxMs: 0 }; // setData to painted, ms: tests and the console
@@ -188,6 +191,7 @@ export class Chart {
    */
   setX(min, max) {
     this.setTo = { min, max };
+    this.x = { min, max };
     this.u.setScale('x', { min, max });
   }
 
@@ -195,6 +199,7 @@ export class Chart {
   onScale() {
     const x = this.u.scales.x, [b0, b1] = this.bounds();
     if (this.setTo && x.min === this.setTo.min && x.max === this.setTo.max) return;
+    this.x = { min: x.min, max: x.max };
     if (b0 == null || x.min == null) return;
     if (x.min <= b0 && x.max >= b1) this.mode = 'all';
     else if (x.max >= b1 - this.interval / 2) {
@@ -206,7 +211,7 @@ export class Chart {
 
   /** Tells the page the window; `user`: it was moved on purpose (zoom, pan, resize), not by a tick. */
   emit(user) {
-    const x = this.u.scales.x;
+    const x = this.x;
     this.onView({ mode: this.mode, min: x.min, max: x.max, user });
   }
 
@@ -236,7 +241,7 @@ export class Chart {
 
   /** Keeps the current width but jumps to the live edge. */
   live() {
-    const x = this.u.scales.x, [b0, b1] = this.bounds();
+    const x = this.x, [b0, b1] = this.bounds();
     if (b0 == null) return;
     const w = x.min == null ? b1 - b0 : x.max - x.min;
     this.view(b1 - w, b1);
@@ -250,15 +255,20 @@ export class Chart {
 
   /** factor < 1 zooms in. While following, the right edge stays on the live tick. */
   zoom(factor, atX = null) {
-    const x = this.u.scales.x;
+    const x = this.x;
     if (x.min == null) return;
-    const following = this.mode !== 'fixed';
-    const c = following || atX == null ? x.max : atX;
+    if (this.mode !== 'fixed') {
+      // Following: the right edge stays on the live edge, wherever it is now.
+      const [, b1] = this.bounds();
+      this.view(b1 - (b1 - x.min) * factor, b1);
+      return;
+    }
+    const c = atX == null ? x.max : atX;
     this.view(c - (c - x.min) * factor, c + (x.max - c) * factor);
   }
 
   pan(dms) {
-    const x = this.u.scales.x;
+    const x = this.x;
     if (x.min == null || this.mode === 'all') return;
     this.view(x.min + dms, x.max + dms);
   }
@@ -270,7 +280,7 @@ export class Chart {
 
   /** The open of the first bucket and the close of the last one in view: {o, c, t0, t1}. */
   visibleChange() {
-    const f = this.frame, x = this.u.scales.x;
+    const f = this.frame, x = this.x;
     if (!f || f.length === 0 || x.min == null) return null;
     let first = null, last = null;
     for (let i = 0; i < f.length; i++) {

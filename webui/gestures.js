@@ -3,7 +3,7 @@
 //   pan; shift- or middle-drag: pan (uPlot's own drag selects a window);
 //   one finger: pan; two fingers: pinch to zoom around their middle.
 // `chart` is a Chart (chart.js): view(min, max), zoom(factor, atX), pan(ms),
-// u (the uPlot), mode.
+// x (the window), u (the uPlot), mode.
 
 const ZOOM_STEP = 1.25;
 
@@ -11,7 +11,7 @@ export function attachGestures(over, chart) {
   const u = chart.u;
   over.addEventListener('wheel', (e) => {
     e.preventDefault();
-    const x = u.scales.x;
+    const x = chart.x;
     if (x.min == null) return;
     if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
       chart.pan(((x.max - x.min) * e.deltaX) / over.clientWidth);
@@ -26,7 +26,7 @@ export function attachGestures(over, chart) {
     if (!(e.shiftKey || e.button === 1)) return;
     e.preventDefault();
     e.stopPropagation();
-    const x0 = e.clientX, min0 = u.scales.x.min, max0 = u.scales.x.max;
+    const x0 = e.clientX, min0 = chart.x.min, max0 = chart.x.max;
     if (min0 == null) return;
     const move = (m) => {
       const dms = ((x0 - m.clientX) * (max0 - min0)) / over.clientWidth;
@@ -48,7 +48,7 @@ export function attachGestures(over, chart) {
     return Array.from(e.touches, (t) => t.clientX - r.left);
   };
   const begin = (e) => {
-    const x = u.scales.x;
+    const x = chart.x;
     if (x.min == null) return;
     e.preventDefault();
     start = { min: x.min, max: x.max, xs: fingers(e) };

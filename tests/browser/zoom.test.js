@@ -1,0 +1,262 @@
+// tests/browser/zoom.test.js — the chart over a long history (#16) in
+// headless Debian Chromium against a real redis-server, tickgen (100 ms
+// ticks, 7 days of retention, the default candle ladder) and tickgw.
+//
+// ticker_00 gets 7 days of history written straight into Redis (a tick
+// every 10 s: 60,480 ticks) and its candles from --rebuild-rollups; the
+// generator then continues it live. The page must open on the whole 7 days
+// from a bounded number of bytes, ask for exactly the window shown on every
+// zoom and pan, draw buckets equal to the raw ticks' (XRANGE) and to
+// /api/range's, keep the live edge exact, draw candles at every timeframe,
+// and work on a 390 px touch screen (controls inside the screen, pinch and
+// drag). Its time axis labels never overlap (#14).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { decode } from '@msgpack/msgpack';
+import { RedisServer } from '../lib/redis.js';
+import { ROOT, BUILD, Proc, freePort, startGenerator } from '../lib/procs.js';
+import { waitReady } from '../lib/gateway.js';
+import { fillHistory } from './fill.js';
+import { settled, pageFrame, checkFrame, checkTicks } from './frame.js';
+
+const INTERVAL = 100;
+const DAYS = 7;
+const STEP = 10000; // the seeded history's tick spacing
+const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
+const LAUNCH = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let redis, client, gen, gw, browser, page;
+const pageLog = [];
+let received = 0; // WebSocket bytes the page received
+let sent = []; // the page's requests, decoded
+
+async function until(what, fn, arg, timeout = 10000, p = page) {
+  try {
+    await p.waitForFunction(fn, arg, { timeout, polling: 50 });
+  } catch (e) {
+    const st = await p.evaluate(() => window.tickstream && { sym: tickstream.sym, state: tickstream.state, phase: tickstream.phase, view: tickstream.view, ranges: tickstream.ranges, notices: tickstream.notices }).catch(() => null);
+    throw new Error(`${what}: ${e.message.split('\n')[0]}; page: ${JSON.stringify(st)}`);
+  }
+}
+
+/** A page that counts what its WebSocket receives and keeps what it sends. */
+async function newPage(opts) {
+  const ctx = await browser.newContext(opts);
+  const p = await ctx.newPage();
+  p.on('console', (m) => pageLog.push(`console.${m.type()}: ${m.text()}`));
+  p.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
+  p.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => (received += f.payload.length));
+    ws.on('framesent', (f) => sent.push(typeof f.payload === 'string' ? JSON.parse(f.payload) : decode(f.payload)));
+  });
+  return p;
+}
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  redis = await RedisServer.start({ aof: false });
+  client = redis.client();
+  const endT = Math.floor(Date.now() / STEP) * STEP - STEP;
+  await fillHistory(client, ['ticker_00'], { count: (DAYS * 86400000) / STEP - 60, interval: STEP, endT });
+  await fillHistory(client, ['ticker_01', 'ticker_02'], { count: 20, interval: STEP, endT, seed: 7 });
+  gen = startGenerator(redis.url, ['--interval-ms', String(INTERVAL), '--instruments', '3', '--retention', `${DAYS}d`, '--rebuild-rollups']);
+  await gen.waitOutput(/rollups rebuilt/, 60000);
+  const port = await freePort();
+  gw = new Proc('tickgw', path.join(BUILD, 'tickgw'), ['--listen', `127.0.0.1:${port}`, '--redis', redis.url, '--webui', path.join(ROOT, 'webui'), '--threads', '1']);
+  gw.http = `http://127.0.0.1:${port}`;
+  await waitReady(gw);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: LAUNCH });
+  page = await newPage({ viewport: { width: 1200, height: 640 } });
+});
+
+after(async () => {
+  if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'zoom-last.png') }).catch(() => {});
+  if (browser) await browser.close();
+  if (gw) await gw.stop();
+  if (gen) await gen.stop();
+  if (client) client.disconnect();
+  if (redis) await redis.stop();
+  const errors = pageLog.filter((l) => l.startsWith('pageerror'));
+  assert.deepEqual(errors, [], pageLog.join('\n'));
+});
+
+test('opens on the whole 7 days from a bounded number of bytes; the buckets are the raw ticks\'; switching back costs the same', async () => {
+  received = 0;
+  await page.goto(`${gw.http}/#ticker_00`);
+  await settled(until, 'ticker_00');
+  const first = received;
+  const f = await checkFrame(client, await pageFrame(page));
+  const days = (f.lastT - f.t[0]) / 86400000;
+  console.log(`# 7 days of ticker_00 (${(DAYS * 86400000) / STEP} ticks): ${f.t.length} buckets of ${f.w / 1000} s from ${f.source}, ${first} bytes received`);
+  assert.ok(days > DAYS - 0.1, `the chart spans ${days.toFixed(2)} days`);
+  const plot = await page.evaluate(() => tickstream.plotWidth);
+  assert.ok(f.t.length <= plot + 1 && f.t.length > plot / 3, `${f.t.length} buckets for ${plot} px`);
+  // The old page downloaded every tick (60,480 here, ~2 bytes each and more); this is a pixel's worth per column.
+  assert.ok(first < 64 * 1024, `${first} bytes received to open 7 days`);
+  await checkTicks(client, page, 'ticker_00');
+  // Another instrument and back: the same requests, the same bounded bytes.
+  await page.evaluate(() => (location.hash = '#ticker_01'));
+  await settled(until, 'ticker_01');
+  await checkFrame(client, await pageFrame(page));
+  received = 0;
+  await page.evaluate(() => (location.hash = '#ticker_00'));
+  await settled(until, 'ticker_00');
+  assert.ok(received < 64 * 1024, `${received} bytes received to switch back`);
+  await checkFrame(client, await pageFrame(page));
+});
+
+test('zoom and pan ask for exactly the window shown at the plot\'s width; the buckets equal /api/range\'s and XRANGE\'s', async () => {
+  await settled(until, 'ticker_00');
+  // Zoom in 8 wheel steps at the right edge (following live), then pan into the past with the keyboard.
+  const box = await page.locator('#chart .u-over').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+  for (let i = 0; i < 8; i++) await page.mouse.wheel(0, -100);
+  await until('following a narrower window', () => tickstream.view.mode === 'follow');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
+  await until('a fixed window', () => tickstream.view.mode === 'fixed');
+  const v = await page.evaluate(() => tickstream.view);
+  await until('its buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending; }, v);
+  const f = await pageFrame(page);
+  const req = sent.filter((m) => m.op === 'range').at(-1);
+  const plot = await page.evaluate(() => tickstream.plotWidth);
+  assert.deepEqual({ from: req.from, to: req.to, points: req.points }, { from: Math.floor(v.min), to: Math.floor(v.max), points: plot }, 'the request is the window shown');
+  // The same request over HTTP gives the same buckets.
+  const r = await (await fetch(`${gw.http}/api/range?sym=ticker_00&from=${req.from}&to=${req.to}&points=${req.points}`)).json();
+  assert.deepEqual({ w: f.w, t: f.t, o: f.o, h: f.h, l: f.l, c: f.c, n: f.n }, { w: r.width, t: r.t, o: r.o, h: r.h, l: r.l, c: r.c, n: r.n });
+  await checkFrame(client, f);
+  // Back to live keeps the width and is exact at the live edge.
+  await page.click('#btn-live');
+  await until('live again', () => tickstream.view.mode === 'follow');
+  await until('its buckets', () => { const f = tickstream.frame(); return f && f.live && !tickstream.ranges.pending; });
+  await checkFrame(client, await pageFrame(page));
+});
+
+test('one hour: finer buckets, exact at the live edge while ticks arrive', async () => {
+  await page.click('[data-range="3600"]');
+  await until('an hour in view', () => Math.abs(tickstream.view.max - tickstream.view.min - 3600000) < 2000);
+  await until('its buckets', () => { const f = tickstream.frame(); return f && f.live && f.w < 60000 && !tickstream.ranges.pending; });
+  const f1 = await checkFrame(client, await pageFrame(page));
+  await until('20 more ticks', (t) => tickstream.lastT >= t + 20 * 100, f1.lastT);
+  const f2 = await checkFrame(client, await pageFrame(page));
+  assert.ok(f2.n.reduce((a, b) => a + b, 0) >= f1.n.reduce((a, b) => a + b, 0) + 20, 'live ticks are folded into the buckets');
+  await checkTicks(client, page, 'ticker_00');
+});
+
+test('candles at every timeframe: buckets of exactly that width, equal to the raw ticks\'; drawn up and down', async () => {
+  await page.click('#btn-reset');
+  await page.selectOption('#kind', 'candles');
+  await until('candles', () => { const f = tickstream.frame(); return tickstream.kind === 'candles' && f && !tickstream.ranges.pending && f.t.length < tickstream.plotWidth / 4; });
+  await checkFrame(client, await pageFrame(page));
+  const colours = await page.evaluate(() => {
+    const c = document.querySelector('#chart canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let up = 0, down = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - 0x26) < 30 && Math.abs(d[i + 1] - 0xc2) < 30 && Math.abs(d[i + 2] - 0x81) < 30) up++;
+      if (Math.abs(d[i] - 0xef) < 30 && Math.abs(d[i + 1] - 0x53) < 30 && Math.abs(d[i + 2] - 0x50) < 30) down++;
+    }
+    return { up, down };
+  });
+  assert.ok(colours.up > 200 && colours.down > 200, `up and down candles drawn: ${JSON.stringify(colours)}`);
+  for (const [label, ms] of [['1m', 60000], ['15m', 900000], ['1h', 3600000], ['1d', 86400000], ['ticks', 0]]) {
+    await page.selectOption('#timeframe', String(ms));
+    await until(`timeframe ${label}`, (w) => { const f = tickstream.frame(); return tickstream.timeframe === w && f && (w === 0 || f.w === w) && !tickstream.ranges.pending; }, ms);
+    const f = await checkFrame(client, await pageFrame(page));
+    if (ms) assert.ok(f.t.length >= Math.min(100, (7 * 86400000) / ms - 1), `${label}: ${f.t.length} candles`);
+  }
+  await page.selectOption('#kind', 'line');
+});
+
+test('a 390 px phone: every control inside the screen; one finger pans, two fingers pinch to zoom', async () => {
+  const phone = await newPage({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  try {
+    await phone.goto(`${gw.http}/#ticker_00`);
+    await settled((w, fn, a, t) => until(w, fn, a, t, phone), 'ticker_00');
+    const out = await phone.evaluate(() => {
+      const bad = [];
+      for (const el of document.querySelectorAll('header *, nav.tools *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+        if (r.left < 0 || r.right > window.innerWidth + 0.5) bad.push(`${el.id || el.className || el.tagName} ${Math.round(r.left)}..${Math.round(r.right)}`);
+      }
+      return { bad, scroll: document.documentElement.scrollWidth, width: window.innerWidth, tools: document.querySelector('nav.tools').getBoundingClientRect().height };
+    });
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'zoom-phone.png') });
+    assert.deepEqual(out.bad, [], 'controls outside the 390 px screen');
+    assert.ok(out.scroll <= out.width, `the page scrolls sideways: ${out.scroll} px`);
+    assert.ok(out.tools < 90, `the controls take ${out.tools} px of height`);
+    assert.equal(await phone.isVisible('.help.touch'), true, 'the touch hint is shown');
+    const cdp = await phone.context().newCDPSession(phone);
+    const box = await phone.locator('#chart .u-over').boundingBox();
+    const y = box.y + box.height / 2;
+    const touch = (type, xs) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: xs.map((x, id) => ({ x, y, id })) });
+    // Pinch out: the window narrows around the fingers.
+    const v0 = await phone.evaluate(() => tickstream.view);
+    await touch('touchStart', [box.x + box.width * 0.4, box.x + box.width * 0.6]);
+    for (let k = 1; k <= 5; k++) await touch('touchMove', [box.x + box.width * (0.4 - 0.06 * k), box.x + box.width * (0.6 + 0.06 * k)]);
+    await touch('touchEnd', []);
+    const v1 = await phone.evaluate(() => tickstream.view);
+    const r = (v1.max - v1.min) / (v0.max - v0.min);
+    assert.ok(r > 0.1 && r < 0.4, `pinch: the span went from ${v0.max - v0.min} to ${v1.max - v1.min} ms`);
+    // Drag right: the window moves into the past by about the distance dragged.
+    await touch('touchStart', [box.x + box.width * 0.3]);
+    for (let k = 1; k <= 5; k++) await touch('touchMove', [box.x + box.width * (0.3 + 0.08 * k)]);
+    await touch('touchEnd', []);
+    const v2 = await phone.evaluate(() => tickstream.view);
+    assert.equal(v2.mode, 'fixed');
+    const moved = (v1.min - v2.min) / (v1.max - v1.min);
+    assert.ok(moved > 0.3 && moved < 0.5, `drag: the window moved by ${moved.toFixed(2)} of its width`);
+    // And the window shown is what gets asked for.
+    await until('the dragged window\'s buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending; }, v2, 10000, phone);
+    await checkFrame(client, await pageFrame(phone));
+  } finally {
+    await phone.context().close();
+  }
+});
+
+test('time axis labels never overlap: 1 ms, 200 ms, 1 s and 1 day spans at 800 and 1,920 px', async () => {
+  const p = await newPage({ viewport: { width: 1920, height: 600 } });
+  try {
+    await p.goto(`${gw.http}/#ticker_00`);
+    await until('page loaded', () => window.tickstream && tickstream.instruments.length > 0, undefined, 10000, p);
+    const t0 = Date.UTC(2026, 10, 30, 7, 4, 57, 123);
+    for (const width of [800, 1920]) {
+      for (const span of [1, 200, 1000, 86400000]) {
+        const got = await p.evaluate(async ({ width, span, t0 }) => {
+          const { Chart } = await import('./chart.js');
+          const el = document.createElement('div');
+          el.style.cssText = `position:fixed;left:0;top:0;width:${width}px;height:300px;background:#000`;
+          document.body.append(el);
+          const c = new Chart(el, { bounds: () => [t0, t0 + span] });
+          c.u.setScale('x', { min: t0, max: t0 + span });
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const ax = c.u.axes[0], pr = window.devicePixelRatio || 1;
+          const ctx = c.u.ctx;
+          ctx.save();
+          ctx.font = ax.font[0];
+          const boxes = [];
+          ax._splits.forEach((v, i) => {
+            const label = ax._values[i];
+            if (label == null || v < t0 || v > t0 + span) return;
+            const w = Math.max(...String(label).split('\n').map((s) => ctx.measureText(s).width)) / pr;
+            const x = c.u.valToPos(v, 'x');
+            boxes.push({ label, left: x - w / 2, right: x + w / 2 });
+          });
+          ctx.restore();
+          c.u.destroy();
+          el.remove();
+          return boxes;
+        }, { width, span, t0 });
+        const what = `${span} ms at ${width} px: ${JSON.stringify(got.map((b) => b.label))}`;
+        assert.ok(got.length >= (span >= 1000 ? 3 : 1), `too few labels, ${what}`);
+        for (let i = 1; i < got.length; i++) assert.ok(got[i].left >= got[i - 1].right, `labels ${i - 1} and ${i} overlap by ${(got[i - 1].right - got[i].left).toFixed(1)} px, ${what}`);
+        assert.equal(new Set(got.map((b) => b.label)).size, got.length, `repeated labels, ${what}`);
+      }
+    }
+  } finally {
+    await p.context().close();
+  }
+});
