@@ -298,12 +298,12 @@ function onTick(m) {
   if (!s.push(m.t, m.p)) return;
   app.lastDataAt = Date.now();
   app.view.ticksAdded(prev === null ? -Infinity : prev);
-  // The ticks are needed from the tail of the window on only; a long day
-  // of them is let go (a later window that needs older ones subscribes again).
+  // The ticks are needed from the tail of the window on only, and they are
+  // folded into its buckets as they come: past 200,000 the older half is let
+  // go (a later window that needs them subscribes again from its tail).
   if (s.length > 200000) {
-    const keep = app.view.tail ? app.view.tail.ticksFrom : s.lastT;
-    s.trimBefore(keep);
-    app.since = Math.max(app.since, s.firstT - 1);
+    s.trimBefore(s.t[s.end - 100000]);
+    app.since = s.firstT - 1;
   }
   app.chart.update();
   renderTitle();
@@ -311,9 +311,11 @@ function onTick(m) {
 
 function onMessage(m) {
   if (!m || typeof m !== 'object') return;
+  // Range answers and errors carry their request's id; those of a window
+  // the user already left are dropped (view.js keeps only the newest).
   if ((m.op === 'range' || m.op === 'err') && m.id !== undefined) {
-    app.view.onMessage(m);
-    if (m.op === 'range') return;
+    if (!app.view.onMessage(m) && m.op === 'err' && m.code !== 'busy') notice('warn', `Gateway error ${m.code} for an earlier window: ${m.msg}`);
+    return;
   }
   if (m.op === 'err') {
     const about = m.sym ? ` (${m.sym})` : '';
@@ -347,6 +349,7 @@ function watch() {
     notice('warn', `No answer from the gateway for ${app.sym}; asking again.`);
     subscribe();
   }
+  if (app.view.main && Date.now() - app.view.main.at > SUB_TIMEOUT_MS) requestWindow();
 }
 
 /** A timeframe: buckets of `ms` (0: as fine as the zoom allows); about 150 of them in view. */

@@ -67,11 +67,23 @@ export class View {
       if (end <= start) end = start + width;
       Object.assign(msg, { from: start, to: end - 1, points: (end - start) / width });
     } else if (to !== null) msg.to = Math.max(msg.from, Math.floor(to));
-    this.main = { id, live: to === null, width };
+    this.main = { id, live: to === null, width, msg, at: Date.now() };
     this.tail = null;
     this.send(msg);
     this.stats.requests++;
     return id;
+  }
+
+  /**
+   * The gateway had 8 of this connection's range reads going (answers to
+   * windows the user already left): the request is sent again a little later.
+   */
+  retry(id) {
+    let msg = null;
+    if (this.main && this.main.id === id) msg = this.main.msg;
+    else if (this.tail && this.tail.ids.has(id)) msg = this.tail.reqs[this.tail.ids.get(id)].msg;
+    if (msg) setTimeout(() => this.send(msg), 100);
+    return msg !== null;
   }
 
   serverNow() {
@@ -81,6 +93,7 @@ export class View {
   /** A `range` answer or an `err` with an id; returns true when it was ours. */
   onMessage(m) {
     if (m.sym !== this.sym) return false;
+    if (m.op === 'err' && m.code === 'busy' && this.retry(m.id)) return true;
     if (this.main && m.id === this.main.id) {
       if (m.op === 'err') {
         this.main = null;
@@ -121,7 +134,8 @@ export class View {
     reqs.forEach((r, i) => {
       const id = this.nextId++;
       this.tail.ids.set(id, i);
-      this.send({ op: 'range', sym: this.sym, from: r.from, to: r.to, points: r.points, id });
+      r.msg = { op: 'range', sym: this.sym, from: r.from, to: r.to, points: r.points, id };
+      this.send(r.msg);
       this.stats.requests++;
     });
     if (reqs.length === 0) this.tailDone();
