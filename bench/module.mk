@@ -1,7 +1,8 @@
 # bench/module.mk — `make bench-gateway`: tickgw under 100 / 1,000 / 5,000
 # WebSocket clients at 1 Hz and a stress rate, and the 86,400-tick catch-up
 # (bench/gateway.sh writes the table for docs/PERFORMANCE.md); `make
-# bench-range`: range answers over 30 days of history (bench/range.sh).
+# bench-range`: range answers over 30 days of history (bench/range.sh);
+# `make bench-page`: the page over 7 and 30 days (bench/page.sh).
 # Guarded: the top Makefile's include list can name this file twice.
 ifndef BENCH_GATEWAY_MK
 BENCH_GATEWAY_MK := 1
@@ -22,8 +23,8 @@ $(WSSTORM): $(BUILD)/bench/wsstorm.o $(BUILD)/bench/wsc.o $(LIBTS)
 $(WSLOAD): $(BUILD)/bench/wsload.o $(BUILD)/bench/wsc.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lm
 
-.PHONY: bench-gateway bench-board bench-range storm
-bench: bench-gateway bench-board bench-range
+.PHONY: bench-gateway bench-board bench-range bench-page storm
+bench: bench-gateway bench-board bench-range bench-page
 bench-board: deps
 	@$(MAKE) --no-print-directory $(BINS)
 	BUILD=$(BUILD) bench/board.sh
@@ -45,3 +46,10 @@ endif
 bench-range: deps
 	@$(MAKE) --no-print-directory $(BINS)
 	BUILD=$(BUILD) bench/range.sh
+
+# `make bench-page`: the page's first load and instrument switch over 7 and
+# 30 days of history, main's page (BEFORE=<rev> to change) vs this tree's
+# (bench/page.sh).
+bench-page: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	BUILD=$(BUILD) bench/page.sh

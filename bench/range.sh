@@ -32,22 +32,7 @@ until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.05; done
 
 # DAYS of 1 s ticks of ticker_00 ending a second ago, a ±1 walk.
 t0=$(date +%s.%N)
-python3 - "$DAYS" <<'PY' | redis-cli -p "$RPORT" --pipe >/dev/null
-import random, sys, time
-n = int(float(sys.argv[1]) * 86400)
-now = int(time.time()) * 1000 - 1000
-k = "ts:tick:{ticker_00}"
-head = f"*5\r\n$4\r\nXADD\r\n${len(k)}\r\n{k}\r\n"
-rnd = random.Random(7)
-p, out, buf = 0, sys.stdout, []
-for i in range(n):
-    p += 1 if rnd.random() < 0.5 else -1
-    tid, v = f"{now - (n - 1 - i) * 1000}-0", str(p)
-    buf.append(f"{head}${len(tid)}\r\n{tid}\r\n$1\r\np\r\n${len(v)}\r\n{v}\r\n")
-    if len(buf) == 10000:
-        out.write("".join(buf)); buf = []
-out.write("".join(buf))
-PY
+python3 bench/fill.py "$DAYS" ticker_00 | redis-cli -p "$RPORT" --pipe >/dev/null
 t1=$(date +%s.%N)
 ticks=$(redis-cli -p "$RPORT" XLEN 'ts:tick:{ticker_00}')
 oldest=$(redis-cli -p "$RPORT" XRANGE 'ts:tick:{ticker_00}' - + COUNT 1 | head -1 | cut -d- -f1)
@@ -58,10 +43,7 @@ ret=$(python3 -c "print(f'{int(float($DAYS) * 86400)}s')")
 $CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --instruments 1 --retention "$ret" --rebuild-rollups --rollups "$ROLLUPS" \
     --log-level info 2>"$TMP/gen.log" &
 pids+=($!)
-until grep -q "rollups rebuilt" "$TMP/gen.log" 2>/dev/null; do
-    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$TMP/gen.log"; exit 1; }
-    sleep 0.1
-done
+wait_log "$TMP/gen.log" "rollups rebuilt" "${pids[-1]}"
 t2=$(date +%s.%N)
 echo "tickgen --rebuild-rollups: $(python3 -c "print(f'{$t2 - $t1:.1f}')") s"
 for l in $(echo "$ROLLUPS" | tr ',' '\n' | cut -d: -f1); do

@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { decode } from '@msgpack/msgpack';
 import { RedisServer } from '../lib/redis.js';
 import { ROOT, BUILD, Proc, freePort, startGenerator } from '../lib/procs.js';
-import { waitReady } from '../lib/gateway.js';
+import { waitReady, stopStack } from '../lib/gateway.js';
 import { fillHistory } from './fill.js';
 import { settled, pageFrame, checkFrame, checkTicks } from './frame.js';
 
@@ -75,10 +75,7 @@ before(async () => {
 after(async () => {
   if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'zoom-last.png') }).catch(() => {});
   if (browser) await browser.close();
-  if (gw) await gw.stop();
-  if (gen) await gen.stop();
-  if (client) client.disconnect();
-  if (redis) await redis.stop();
+  await stopStack({ gateways: [gw], procs: [gen], client, redis });
   const errors = pageLog.filter((l) => l.startsWith('pageerror'));
   assert.deepEqual(errors, [], pageLog.join('\n'));
 });

@@ -1,0 +1,78 @@
+// bench/page-client.mjs — the browser half of bench/page.sh: headless
+// Chromium opens each instrument on two gateways that serve the same Redis,
+// one with the page as it was (BEFORE) and one with this tree's, and
+// measures, per instrument and page:
+//   first load — navigation (static files cached) to the chart drawn and live;
+//   switch     — from a light instrument to this one, to drawn and live;
+// each with the WebSocket bytes received and the JS heap after a GC
+// (typed arrays' buffers included).
+// Prints a markdown table with the after/before ratios.
+//
+// node bench/page-client.mjs BEFORE_PORT AFTER_PORT SYM:LABEL... (e.g. ticker_01:7d)
+import { createRequire } from 'node:module';
+const require = createRequire(process.cwd() + '/');
+const { chromium } = require('playwright-core');
+
+const [beforePort, afterPort, ...syms] = process.argv.slice(2);
+const LIGHT = 'ticker_02';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+// Drawn and live on either page: the old one is live once its catch-up of every tick ended;
+// the new one once its window and the window's tail are in too.
+const ready = (sym) => tickstream.sym === sym && tickstream.state === 'live' && tickstream.phase === 'live'
+  && (typeof tickstream.frame !== 'function' || (tickstream.frame() !== null && !tickstream.ranges.pending));
+
+async function measure(port, sym) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await ctx.newPage();
+  let bytes = 0;
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => (bytes += f.payload.length)));
+  const cdp = await ctx.newCDPSession(page);
+  // The JS heap plus the typed arrays' buffers (the old page's ticks live
+  // there, outside what JSHeapUsedSize counts).
+  const heap = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const h = await cdp.send('Runtime.getHeapUsage');
+    return h.usedSize + (h.backingStorageSize || 0);
+  };
+  const base = `http://127.0.0.1:${port}/`;
+  // Warm the HTTP cache with the static files.
+  await page.goto(`${base}#${LIGHT}`);
+  await page.waitForFunction(ready, LIGHT, { timeout: 60000, polling: 20 });
+  const out = {};
+  // First load: a new navigation (another query string, the same cached files).
+  bytes = 0;
+  let t0 = Date.now();
+  await page.goto(`${base}?first#${sym}`);
+  await page.waitForFunction(ready, sym, { timeout: 180000, polling: 20 });
+  out.first = { ms: Date.now() - t0, bytes, heap: await heap() };
+  // Switch: from the light instrument to this one.
+  await page.evaluate((s) => (location.hash = '#' + s), LIGHT);
+  await page.waitForFunction(ready, LIGHT, { timeout: 60000, polling: 20 });
+  bytes = 0;
+  t0 = Date.now();
+  await page.evaluate((s) => (location.hash = '#' + s), sym);
+  await page.waitForFunction(ready, sym, { timeout: 180000, polling: 20 });
+  out.switch = { ms: Date.now() - t0, bytes, heap: await heap() };
+  await ctx.close();
+  return out;
+}
+
+const kb = (b) => `${(b / 1024).toFixed(b < 10240 ? 1 : 0)} KB`;
+const mb = (b) => `${(b / 1048576).toFixed(1)} MB`;
+const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}×` : '—');
+console.log('| history | step | page | time to live | WebSocket bytes | JS heap + buffers (after GC) |');
+console.log('|---|---|---|---:|---:|---:|');
+for (const arg of syms) {
+  const [sym, label] = arg.split(':');
+  const before = await measure(beforePort, sym);
+  const after = await measure(afterPort, sym);
+  for (const step of ['first', 'switch']) {
+    const b = before[step], a = after[step];
+    const name = step === 'first' ? 'first load' : 'switch';
+    console.log(`| ${label} | ${name} | before | ${b.ms} ms | ${kb(b.bytes)} | ${mb(b.heap)} |`);
+    console.log(`| ${label} | ${name} | after | ${a.ms} ms | ${kb(a.bytes)} | ${mb(a.heap)} |`);
+    console.log(`| ${label} | ${name} | after/before | ${ratio(a.ms, b.ms)} | ${ratio(a.bytes, b.bytes)} | ${ratio(a.heap, b.heap)} |`);
+  }
+}
+await browser.close();

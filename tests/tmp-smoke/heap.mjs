@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+const p = await b.newPage();
+await p.goto('about:blank');
+const cdp = await p.context().newCDPSession(p);
+console.log(JSON.stringify(await cdp.send('Runtime.getHeapUsage')));
+await p.evaluate(() => { window.x = new Float64Array(4e6); });
+await cdp.send('HeapProfiler.collectGarbage');
+console.log(JSON.stringify(await cdp.send('Runtime.getHeapUsage')));
+await b.close();
