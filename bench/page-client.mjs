@@ -2,8 +2,10 @@
 // Chromium opens each instrument on two gateways that serve the same Redis,
 // one with the page as it was (BEFORE) and one with this tree's, and
 // measures, per instrument and page:
-//   first load — navigation (static files cached) to the chart drawn and live;
-//   switch     — from a light instrument to this one, to drawn and live;
+//   first load — navigation (static files cached) to the first chart (the
+//                new page's marks; the old one draws all at once, at live)
+//                and to the chart drawn and live;
+//   switch     — the same from a switch from a light instrument to this one;
 // each with the WebSocket bytes received and the JS heap after a GC
 // (typed arrays' buffers included).
 // Prints a markdown table with the after/before ratios.
@@ -45,7 +47,10 @@ async function measure(port, sym) {
   let t0 = Date.now();
   await page.goto(`${base}?first#${sym}`);
   await page.waitForFunction(ready, sym, { timeout: 180000, polling: 20 });
-  out.first = { ms: Date.now() - t0, bytes, heap: await heap() };
+  // performance.now() counts from the navigation; the old page has no marks.
+  const marks = () => page.evaluate(() => tickstream.marks || null);
+  let m = await marks();
+  out.first = { ms: Date.now() - t0, chart: m && Math.round(m.chart), bytes, heap: await heap() };
   // Switch: from the light instrument to this one.
   await page.evaluate((s) => (location.hash = '#' + s), LIGHT);
   await page.waitForFunction(ready, LIGHT, { timeout: 60000, polling: 20 });
@@ -53,7 +58,8 @@ async function measure(port, sym) {
   t0 = Date.now();
   await page.evaluate((s) => (location.hash = '#' + s), sym);
   await page.waitForFunction(ready, sym, { timeout: 180000, polling: 20 });
-  out.switch = { ms: Date.now() - t0, bytes, heap: await heap() };
+  m = await marks();
+  out.switch = { ms: Date.now() - t0, chart: m && Math.round(m.chart - m.open), bytes, heap: await heap() };
   await ctx.close();
   return out;
 }
@@ -61,8 +67,8 @@ async function measure(port, sym) {
 const kb = (b) => `${(b / 1024).toFixed(b < 10240 ? 1 : 0)} KB`;
 const mb = (b) => `${(b / 1048576).toFixed(1)} MB`;
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}×` : '—');
-console.log('| history | step | page | time to live | WebSocket bytes | JS heap + buffers (after GC) |');
-console.log('|---|---|---|---:|---:|---:|');
+console.log('| history | step | page | first chart | time to live | WebSocket bytes | JS heap + buffers (after GC) |');
+console.log('|---|---|---|---:|---:|---:|---:|');
 for (const arg of syms) {
   const [sym, label] = arg.split(':');
   const before = await measure(beforePort, sym);
@@ -70,9 +76,11 @@ for (const arg of syms) {
   for (const step of ['first', 'switch']) {
     const b = before[step], a = after[step];
     const name = step === 'first' ? 'first load' : 'switch';
-    console.log(`| ${label} | ${name} | before | ${b.ms} ms | ${kb(b.bytes)} | ${mb(b.heap)} |`);
-    console.log(`| ${label} | ${name} | after | ${a.ms} ms | ${kb(a.bytes)} | ${mb(a.heap)} |`);
-    console.log(`| ${label} | ${name} | after/before | ${ratio(a.ms, b.ms)} | ${ratio(a.bytes, b.bytes)} | ${ratio(a.heap, b.heap)} |`);
+    const chart = (x) => (x.chart === null || x.chart === undefined ? '(at live)' : `${x.chart} ms`);
+    const bc = b.chart ?? b.ms, ac = a.chart ?? a.ms;
+    console.log(`| ${label} | ${name} | before | ${chart(b)} | ${b.ms} ms | ${kb(b.bytes)} | ${mb(b.heap)} |`);
+    console.log(`| ${label} | ${name} | after | ${chart(a)} | ${a.ms} ms | ${kb(a.bytes)} | ${mb(a.heap)} |`);
+    console.log(`| ${label} | ${name} | after/before | ${ratio(ac, bc)} | ${ratio(a.ms, b.ms)} | ${ratio(a.bytes, b.bytes)} | ${ratio(a.heap, b.heap)} |`);
   }
 }
 await browser.close();

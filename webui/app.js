@@ -40,6 +40,9 @@ const app = {
   kind: 'line', // line | candles
   view: null,
   reqTimer: 0,
+  // performance.now() of the last instrument's opening, first chart and live
+  // edge (tests, bench/page-client.mjs and the console).
+  marks: { open: 0, chart: 0, live: 0 },
   chart: null,
   conn: null,
   picker: null,
@@ -216,6 +219,7 @@ function onFrame(frame) {
   }
   if (app.phase === 'loading' && app.since !== null && !frame.isLive) app.phase = 'live';
   app.chart.setFrame(frame);
+  if (!app.marks.chart) app.marks.chart = performance.now();
   renderLoading();
   renderHeader(null);
   return true;
@@ -244,6 +248,7 @@ function switchTo(sym) {
 
 /** Forget the instrument's data and load it again from the whole history. */
 function restart() {
+  app.marks = { open: performance.now(), chart: 0, live: 0 };
   app.series.clear();
   app.since = null;
   app.firstT = null;
@@ -285,6 +290,7 @@ function onHist(m) {
   }
   if (!m.more) {
     if (app.phase !== 'error') app.phase = 'live';
+    if (!app.marks.live) app.marks.live = performance.now();
     setState('live');
   }
   app.chart.update();
@@ -528,6 +534,9 @@ window.tickstream = {
   frame() {
     const f = app.view.frame;
     return f && { w: f.w, source: f.source, from: f.from, to: f.to, live: f.isLive, tail: f.ticksFrom, ...f.cols() };
+  },
+  get marks() {
+    return { ...app.marks };
   },
   get ranges() {
     return { ...app.view.stats, pending: app.view.main !== null || (app.view.tail !== null && !app.view.tail.done) };
