@@ -17,7 +17,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { decode } from '@msgpack/msgpack';
 import { RedisServer } from '../lib/redis.js';
-import { ROOT, BUILD, Proc, freePort, startGenerator } from '../lib/procs.js';
+import { ROOT, BUILD, Proc, freePort, waitFor, startGenerator } from '../lib/procs.js';
+import { newestTick } from '../lib/candles.js';
 import { waitReady, stopStack } from '../lib/gateway.js';
 import { fillHistory } from './fill.js';
 import { settled, pageFrame, checkFrame, checkTicks } from './frame.js';
@@ -28,7 +29,7 @@ const STEP = 10000; // the seeded history's tick spacing
 const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
 const LAUNCH = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-let redis, client, gen, gw, browser, page;
+let redis, client, gen, gw, gwArgs, browser, page;
 const pageLog = [];
 let received = 0; // WebSocket bytes the page received
 let sent = []; // the page's requests, decoded
@@ -55,6 +56,13 @@ async function newPage(opts) {
   return p;
 }
 
+// The same port again after a kill: the page reconnects to the same URL.
+async function startGateway() {
+  gw = new Proc('tickgw', path.join(BUILD, 'tickgw'), gwArgs);
+  gw.http = `http://${gwArgs[1]}`;
+  await waitReady(gw);
+}
+
 before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   redis = await RedisServer.start({ aof: false });
@@ -65,9 +73,8 @@ before(async () => {
   gen = startGenerator(redis.url, ['--interval-ms', String(INTERVAL), '--instruments', '3', '--retention', `${DAYS}d`, '--rebuild-rollups']);
   await gen.waitOutput(/rollups rebuilt/, 60000);
   const port = await freePort();
-  gw = new Proc('tickgw', path.join(BUILD, 'tickgw'), ['--listen', `127.0.0.1:${port}`, '--redis', redis.url, '--webui', path.join(ROOT, 'webui'), '--threads', '1']);
-  gw.http = `http://127.0.0.1:${port}`;
-  await waitReady(gw);
+  gwArgs = ['--listen', `127.0.0.1:${port}`, '--redis', redis.url, '--webui', path.join(ROOT, 'webui'), '--threads', '1'];
+  await startGateway();
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: LAUNCH });
   page = await newPage({ viewport: { width: 1200, height: 640 } });
 });
@@ -140,6 +147,22 @@ test('one hour: finer buckets, exact at the live edge while ticks arrive', async
   const f2 = await checkFrame(client, await pageFrame(page));
   assert.ok(f2.n.reduce((a, b) => a + b, 0) >= f1.n.reduce((a, b) => a + b, 0) + 20, 'live ticks are folded into the buckets');
   await checkTicks(client, page, 'ticker_00');
+});
+
+test('gateway killed and restarted while an hour is in view: the ticks resume with no hole, the buckets are exact again', async () => {
+  const before_ = await page.evaluate(() => tickstream.lastT);
+  await gw.stop('SIGKILL');
+  await until('reconnecting', () => tickstream.state === 'reconnecting');
+  // The generator moves on meanwhile: the page has to catch up on that.
+  await waitFor('ticks while the gateway is down', async () => (await newestTick(client, 'ticker_00')) >= before_ + 15 * INTERVAL, { timeout: 5000 });
+  await startGateway();
+  await until('live again', () => tickstream.state === 'live', undefined, 20000);
+  await until('past the outage', (t) => tickstream.lastT > t + 2000, before_);
+  await settled(until, 'ticker_00');
+  const held = await checkTicks(client, page, 'ticker_00');
+  assert.ok(held[0].t <= before_, 'the ticks held reach back before the outage (a resume, not a restart)');
+  const f = await checkFrame(client, await pageFrame(page));
+  assert.ok(f.live && Math.abs(f.lastT - f.t[0] - 3600000) < 3600000 / 10, 'still the last hour');
 });
 
 test('candles at every timeframe: buckets of exactly that width, equal to the raw ticks\'; drawn up and down', async () => {
