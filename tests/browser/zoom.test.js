@@ -122,7 +122,7 @@ test('zoom and pan ask for exactly the window shown at the plot\'s width; the bu
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
   await until('a fixed window', () => tickstream.view.mode === 'fixed');
   const v = await page.evaluate(() => tickstream.view);
-  await until('its buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending; }, v);
+  await until('its buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending && tickstream.state === 'live'; }, v);
   const f = await pageFrame(page);
   const req = sent.filter((m) => m.op === 'range').at(-1);
   const plot = await page.evaluate(() => tickstream.plotWidth);
@@ -134,14 +134,14 @@ test('zoom and pan ask for exactly the window shown at the plot\'s width; the bu
   // Back to live keeps the width and is exact at the live edge.
   await page.click('#btn-live');
   await until('live again', () => tickstream.view.mode === 'follow');
-  await until('its buckets', () => { const f = tickstream.frame(); return f && f.live && !tickstream.ranges.pending; });
+  await until('its buckets', () => { const f = tickstream.frame(); return f && f.live && !tickstream.ranges.pending && tickstream.state === 'live'; });
   await checkFrame(client, await pageFrame(page));
 });
 
 test('one hour: finer buckets, exact at the live edge while ticks arrive', async () => {
   await page.click('[data-range="3600"]');
   await until('an hour in view', () => Math.abs(tickstream.view.max - tickstream.view.min - 3600000) < 2000);
-  await until('its buckets', () => { const f = tickstream.frame(); return f && f.live && f.w < 60000 && !tickstream.ranges.pending; });
+  await until('its buckets', () => { const f = tickstream.frame(); return f && f.live && f.w < 60000 && !tickstream.ranges.pending && tickstream.state === 'live'; });
   const f1 = await checkFrame(client, await pageFrame(page));
   await until('20 more ticks', (t) => tickstream.lastT >= t + 20 * 100, f1.lastT);
   const f2 = await checkFrame(client, await pageFrame(page));
@@ -168,7 +168,7 @@ test('gateway killed and restarted while an hour is in view: the ticks resume wi
 test('candles at every timeframe: buckets of exactly that width, equal to the raw ticks\'; drawn up and down', async () => {
   await page.click('#btn-reset');
   await page.selectOption('#kind', 'candles');
-  await until('candles', () => { const f = tickstream.frame(); return tickstream.kind === 'candles' && f && !tickstream.ranges.pending && f.t.length < tickstream.plotWidth / 4; });
+  await until('candles', () => { const f = tickstream.frame(); return tickstream.kind === 'candles' && f && !tickstream.ranges.pending && tickstream.state === 'live' && f.t.length < tickstream.plotWidth / 4; });
   await checkFrame(client, await pageFrame(page));
   const colours = await page.evaluate(() => {
     const c = document.querySelector('#chart canvas');
@@ -183,7 +183,7 @@ test('candles at every timeframe: buckets of exactly that width, equal to the ra
   assert.ok(colours.up > 200 && colours.down > 200, `up and down candles drawn: ${JSON.stringify(colours)}`);
   for (const [label, ms] of [['1m', 60000], ['15m', 900000], ['1h', 3600000], ['1d', 86400000], ['ticks', 0]]) {
     await page.selectOption('#timeframe', String(ms));
-    await until(`timeframe ${label}`, (w) => { const f = tickstream.frame(); return tickstream.timeframe === w && f && (w === 0 || f.w === w) && !tickstream.ranges.pending; }, ms);
+    await until(`timeframe ${label}`, (w) => { const f = tickstream.frame(); return tickstream.timeframe === w && f && (w === 0 || f.w === w) && !tickstream.ranges.pending && tickstream.state === 'live'; }, ms);
     const f = await checkFrame(client, await pageFrame(page));
     if (ms) assert.ok(f.t.length >= Math.min(100, (7 * 86400000) / ms - 1), `${label}: ${f.t.length} candles`);
   }
@@ -230,7 +230,7 @@ test('a 390 px phone: every control inside the screen; one finger pans, two fing
     const moved = (v1.min - v2.min) / (v1.max - v1.min);
     assert.ok(moved > 0.3 && moved < 0.5, `drag: the window moved by ${moved.toFixed(2)} of its width`);
     // And the window shown is what gets asked for.
-    await until('the dragged window\'s buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending; }, v2, 10000, phone);
+    await until('the dragged window\'s buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending && tickstream.state === 'live'; }, v2, 10000, phone);
     await checkFrame(client, await pageFrame(phone));
   } finally {
     await phone.context().close();
