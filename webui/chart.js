@@ -53,7 +53,8 @@ export class Chart {
       height: 400,
       ms: 1, // x values are milliseconds
       pxAlign: 0,
-      cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
+      // Double click: the whole history (gestures.js), not uPlot's "all the data held".
+      cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 }, bind: { dblclick: () => null } },
       legend: { show: true, live: true },
       scales: {
         x: { time: true, auto: false },

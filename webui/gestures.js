@@ -1,7 +1,8 @@
 // gestures.js — zoom and pan on the plot, with a mouse or fingers:
 //   wheel: zoom (at the pointer when the view is fixed); horizontal wheel:
 //   pan; shift- or middle-drag: pan (uPlot's own drag selects a window);
-//   one finger: pan; two fingers: pinch to zoom around their middle.
+//   double click: everything; one finger: pan; two fingers: pinch to zoom
+//   around their middle.
 // `chart` is a Chart (chart.js): view(min, max), zoom(factor, atX), pan(ms),
 // x (the window), u (the uPlot), mode.
 
@@ -20,6 +21,8 @@ export function attachGestures(over, chart) {
     const atX = u.posToVal(e.offsetX, 'x');
     chart.zoom(e.deltaY < 0 ? 1 / ZOOM_STEP : ZOOM_STEP, e.shiftKey || chart.mode === 'fixed' ? atX : null);
   }, { passive: false });
+
+  over.addEventListener('dblclick', () => chart.reset());
 
   // Capture phase, so uPlot's own drag-to-zoom never sees a pan gesture.
   over.addEventListener('mousedown', (e) => {

@@ -136,6 +136,11 @@ test('zoom and pan ask for exactly the window shown at the plot\'s width; the bu
   await until('live again', () => tickstream.view.mode === 'follow');
   await until('its buckets', () => { const f = tickstream.frame(); return f && f.live && !tickstream.ranges.pending && tickstream.state === 'live'; });
   await checkFrame(client, await pageFrame(page));
+  // A double click shows everything again.
+  await page.dblclick('#chart .u-over');
+  await until('everything', () => tickstream.view.mode === 'all');
+  await until('its buckets', () => { const f = tickstream.frame(); return f && f.live && f.w >= 600000 && !tickstream.ranges.pending && tickstream.state === 'live'; });
+  await checkFrame(client, await pageFrame(page));
 });
 
 test('one hour: finer buckets, exact at the live edge while ticks arrive', async () => {
