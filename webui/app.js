@@ -315,6 +315,18 @@ function onTick(m) {
   renderTitle();
 }
 
+/** An error of the gateway about this page's subscription or current window. */
+function onErr(m) {
+  const about = m.sym ? ` (${m.sym})` : '';
+  notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
+  if (m.sym && m.sym === app.sym && (m.code === 'unknown_sym' || m.code === 'bad_since' || m.code === 'too_many_subs')) {
+    app.phase = 'error';
+    setState('live'); // the connection is fine; the overlay says what is not
+    $('loading-text').textContent = `Cannot show ${m.sym}: ${m.msg}`;
+    renderLoading();
+  }
+}
+
 function onMessage(m) {
   if (!m || typeof m !== 'object') return;
   // Range answers and errors carry their request's id; those of a window
@@ -324,14 +336,7 @@ function onMessage(m) {
     return;
   }
   if (m.op === 'err') {
-    const about = m.sym ? ` (${m.sym})` : '';
-    notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
-    if (m.sym && m.sym === app.sym && (m.code === 'unknown_sym' || m.code === 'bad_since' || m.code === 'too_many_subs')) {
-      app.phase = 'error';
-      setState('live'); // the connection is fine; the overlay says what is not
-      $('loading-text').textContent = `Cannot show ${m.sym}: ${m.msg}`;
-      renderLoading();
-    }
+    onErr(m);
     return;
   }
   if (m.sym !== app.sym) {
@@ -466,7 +471,7 @@ async function main() {
     send: (m) => app.conn && app.conn.send(m),
     needTicks,
     onFrame,
-    onError: (text) => notice('error', `Range of ${app.sym}: ${text}`),
+    onError: onErr,
   });
   app.chart = new Chart($('chart'), { bounds, onView: windowChanged });
   $('timeframe').onchange = (e) => setTimeframe(Number(e.target.value));
@@ -478,6 +483,15 @@ async function main() {
   document.addEventListener('keydown', keys);
   setInterval(watch, 500);
 
+  // The WebSocket opens while the config loads (one round trip less before
+  // the first chart); until an instrument is chosen, onOpen has nothing to ask.
+  setState('connecting');
+  app.conn = new Conn(wsUrl(), {
+    onOpen,
+    onMessage,
+    onDown: (d) => setState('reconnecting', d),
+  });
+  app.conn.start();
   app.cfg = await loadConfig();
   app.epoch = app.cfg.epoch ?? null;
   app.view.setConfig(app.cfg);
@@ -488,12 +502,6 @@ async function main() {
     else switchTo(sym);
   });
   app.picker.setNames(app.cfg.instruments);
-  setState('connecting');
-  app.conn = new Conn(wsUrl(), {
-    onOpen,
-    onMessage,
-    onDown: (d) => setState('reconnecting', d),
-  });
   // Background tabs get their timers throttled to once a minute: when the
   // user comes back, reconnect now rather than when the countdown fires.
   document.addEventListener('visibilitychange', () => !document.hidden && app.conn.retryNow());
@@ -501,7 +509,6 @@ async function main() {
   window.addEventListener('hashchange', route);
   if (!location.hash) history.replaceState(null, '', '#' + app.cfg.instruments[0]);
   route();
-  app.conn.start();
 }
 
 // Read-only view for tests and the console; copies, never the live buffers.

@@ -18,7 +18,8 @@ export class View {
   /**
    * series: the live ticks; send(msg): sends over the WebSocket; needTicks(since): the page must
    * hold every tick > since (re-subscribes when it does not);
-   * onFrame(frame): a new window arrived; onError(text).
+   * onFrame(frame): a new window arrived; onError(err): the gateway's `err`
+   * for the current window.
    */
   constructor({ series, send, needTicks, onFrame, onError }) {
     this.series = series; // the live ticks (series.js), fed by the subscription
@@ -97,13 +98,13 @@ export class View {
     if (this.main && m.id === this.main.id) {
       if (m.op === 'err') {
         this.main = null;
-        this.onError(`${m.code}: ${m.msg}`);
+        this.onError(m);
       } else this.onMain(m);
       return true;
     }
     if (this.tail && this.tail.ids.has(m.id)) {
       if (m.op === 'err') {
-        this.onError(`${m.code}: ${m.msg}`);
+        this.onError(m);
         this.tailFallback();
       } else this.onTail(m);
       return true;
