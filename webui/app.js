@@ -15,7 +15,7 @@
 // - Everything is deduplicated by time, so a resume with since = the last
 //   time held continues with no hole and no duplicate.
 // - A hist with another epoch means the history was reset on the server:
-//   drop the series, subscribe again from 0, and tell the user.
+//   drop everything, open the instrument again, and tell the user.
 import { Series } from './series.js';
 import { Chart, fmtTime } from './chart.js';
 import { View } from './view.js';
@@ -444,7 +444,7 @@ function keys(e) {
     location.hash = 'board';
     return;
   }
-  if (e.target.closest('input, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target.closest('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
   const c = app.chart, x = c.x;
   const w = x.min == null ? 0 : x.max - x.min;
   const act = {
