@@ -229,9 +229,9 @@ function onFrame(frame) {
 function bounds() {
   const f = app.view.frame;
   if (app.firstT === null || !f) return [null, null];
-  let end = Math.max(f.isLive ? f.end : 0, app.series.length ? app.series.lastT : 0, app.firstT + 1);
-  if (app.kind === 'candles' && f.length) end = Math.max(end, f.at(f.length - 1).t + f.w);
-  return [app.firstT, end];
+  // Not the newest candle's end: a wide one would push the live edge (and
+  // every window anchored on it) into the future.
+  return [app.firstT, Math.max(f.isLive ? f.end : 0, app.series.length ? app.series.lastT : 0, app.firstT + 1)];
 }
 
 // A name missing from the config is still asked for: the list may be older
