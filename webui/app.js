@@ -1,26 +1,21 @@
-// app.js — the page: config, one WebSocket, the current instrument's chart.
+// app.js — the page: config, one client of the gateway (tickstream.js),
+// the current instrument's chart.
 //
 // The chart shows one window at a time, asked for with one `range` request
 // at the plot's pixel width (view.js): the whole retained history when an
-// instrument opens, exactly the window shown after every zoom or pan. The
-// subscription's live ticks (`series`, from the time view.js needs on) keep
-// the live edge exact. Rules that keep the ticks exact (docs/PROTOCOL.md):
-// - Only messages for the current instrument are used; a late message for
-//   the one the user just left is dropped, so two instruments never mix.
-// - Ticks are used only once the current catch-up has ended (a hist with
-//   more:false); before that a tick can only be a leftover of an older
-//   subscription of the same name.
-// - A hist that starts before the first point held is the start of a newer
-//   full catch-up (switching A→B→A fast): the series restarts from it.
-// - Everything is deduplicated by time, so a resume with since = the last
-//   time held continues with no hole and no duplicate.
-// - A hist with another epoch means the history was reset on the server:
-//   drop everything, open the instrument again, and tell the user.
+// instrument opens, exactly the window shown after every zoom or pan. One
+// subscription, from the time view.js needs ticks on (`series`), keeps the
+// live edge exact; the client module resumes it after every reconnect from
+// the newest tick held (docs/PROTOCOL.md, docs/CLIENT.md), so no tick is
+// lost or doubled, and a late message for the instrument the user just
+// left is dropped. What the page adds: a 'restart' of the subscription
+// empties the series (the ticks follow again), a new epoch opens the
+// instrument again from its whole history and tells the user.
 import { Series } from './series.js';
 import { Chart, fmtTime } from './chart.js';
 import { View } from './view.js';
 import { Picker } from './picker.js';
-import { Conn, wsUrl, closeText } from './conn.js';
+import { connect, closeText } from './tickstream.js';
 import { Board } from './board.js';
 
 const $ = (id) => document.getElementById(id);
@@ -44,16 +39,16 @@ const app = {
   // edge (tests, bench/page-client.mjs and the console).
   marks: { open: 0, chart: 0, live: 0 },
   chart: null,
-  conn: null,
+  conn: null, // the tickstream.js client
+  sub: null, // its subscription of sym
+  refold: false, // the series restarted: the window's live part is rebuilt from it
   picker: null,
   notices: [],
-  ignored: 0, // messages for other instruments, dropped
   lastDataAt: 0, // Date.now() of the last hist/tick used
-  subAt: 0, // Date.now() of the last sub sent, or of the last answer to it
 };
 
-// A catch-up that gets no answer at all for this long is asked for again.
-const SUB_TIMEOUT_MS = 30000;
+// A window that gets no answer at all for this long is asked for again.
+const RANGE_TIMEOUT_MS = 30000;
 
 // ---- notices (gateway errors, epoch changes) ---------------------------------
 
@@ -155,13 +150,29 @@ function fmtSpan(ms) {
 
 // ---- subscription and windows ------------------------------------------------
 
-/** (Re)subscribes: from the last tick held (a resume), or from `since`. */
+/** Subscribes to app.sym from `since` (tickstream.js resumes it from the newest tick held on). */
 function subscribe() {
-  if (!app.sym || !app.conn.open || app.since === null) return;
-  const since = app.series.length ? app.series.lastT : app.since;
-  app.conn.send({ op: 'sub', sym: app.sym, since });
-  app.subAt = Date.now();
-  if (app.phase !== 'error') app.phase = app.series.length ? 'catchup' : 'loading';
+  if (!app.sym || app.since === null) return;
+  const sub = app.conn.subscribe(app.sym, { since: app.since, onRun: (t0, dt, p) => sub === app.sub && onRun(t0, dt, p) }, (x) => sub === app.sub && onTick(x));
+  app.sub = sub;
+  const mine = (fn) => (e) => sub === app.sub && fn(e);
+  sub.addEventListener('live', mine(onLive));
+  sub.addEventListener('restart', mine(() => {
+    app.series.clear();
+    app.refold = true;
+  }));
+  sub.addEventListener('retry', mine(() => {
+    notice('warn', `No answer from the gateway for ${app.sym}; asking again.`);
+    onCatchup();
+  }));
+  sub.addEventListener('error', mine((e) => showFatal(e.detail)));
+  onCatchup();
+}
+
+/** A catch-up was asked for (a new subscription, or a resume after a reconnect). */
+function onCatchup() {
+  if (!app.sub || !app.conn.open || app.sub.phase === 'error') return;
+  if (app.phase !== 'error') app.phase = app.sub.phase;
   setState('catching up');
   renderLoading();
 }
@@ -178,7 +189,7 @@ function needTicks(since) {
 function requestWindow() {
   clearTimeout(app.reqTimer);
   app.reqTimer = 0;
-  if (!app.sym || !app.conn || !app.conn.open || app.phase === 'error') return;
+  if (!app.sym || !app.conn || !app.cfg || app.phase === 'error') return;
   const c = app.chart, x = c.x, points = windowPoints();
   if (app.firstT === null) {
     app.whole = 'first';
@@ -241,7 +252,6 @@ function switchTo(sym) {
   if (!sym) return;
   app.picker.show(sym);
   if (sym === app.sym) return;
-  if (app.sym && app.conn.open) app.conn.send({ op: 'unsub', sym: app.sym });
   app.sym = sym;
   restart();
 }
@@ -249,6 +259,8 @@ function switchTo(sym) {
 /** Forget the instrument's data and load it again from the whole history. */
 function restart() {
   app.marks = { open: performance.now(), chart: 0, live: 0 };
+  if (app.sub) app.sub.close();
+  app.sub = null;
   app.series.clear();
   app.since = null;
   app.firstT = null;
@@ -261,47 +273,33 @@ function restart() {
   requestWindow();
 }
 
-function onHist(m) {
-  const s = app.series;
-  app.subAt = Date.now();
-  if (app.epoch !== null && m.epoch !== app.epoch) {
-    const had = s.length > 0 || app.view.frame !== null;
-    app.epoch = m.epoch;
-    refreshConfig(); // a new history may have other instruments or interval
-    if (had) {
-      notice('warn', `History was reset on the server (new epoch): ${app.sym} was reloaded from the start.`);
-      restart();
-      return;
-    }
-  }
-  app.epoch = m.epoch;
-  const p = m.p || [];
-  if (p.length) {
-    const prev = s.lastT;
-    if (s.length && m.t0 < s.firstT) {
-      s.clear();
-      s.pushRun(m.t0, m.dt, p);
-      app.view.foldAll();
-    } else {
-      s.pushRun(m.t0, m.dt, p);
-      app.view.ticksAdded(prev === null ? -Infinity : prev);
-    }
-    app.lastDataAt = Date.now();
-  }
-  if (!m.more) {
-    if (app.phase !== 'error') app.phase = 'live';
-    if (!app.marks.live) app.marks.live = performance.now();
-    setState('live');
-  }
+/** A run of history from the subscription: tick i at t0 + i*dt. */
+function onRun(t0, dt, p) {
+  const s = app.series, prev = s.lastT;
+  s.pushRun(t0, dt, p);
+  if (app.refold) app.view.foldAll();
+  else app.view.ticksAdded(prev === null ? -Infinity : prev);
+  app.refold = false;
+  app.lastDataAt = Date.now();
+  if (app.phase !== 'error') app.phase = app.sub.phase;
   app.chart.update();
   renderLoading();
   renderTitle();
 }
 
-function onTick(m) {
-  if (app.state !== 'live') return;
+/** The catch-up ended: what follows is live. */
+function onLive() {
+  if (app.phase !== 'error') app.phase = 'live';
+  if (!app.marks.live) app.marks.live = performance.now();
+  setState('live');
+  app.chart.update();
+  renderLoading();
+  renderTitle();
+}
+
+function onTick({ t, p }) {
   const s = app.series, prev = s.lastT;
-  if (!s.push(m.t, m.p)) return;
+  if (!s.push(t, p)) return;
   app.lastDataAt = Date.now();
   app.view.ticksAdded(prev === null ? -Infinity : prev);
   // The ticks are needed from the tail of the window on only, and they are
@@ -315,52 +313,39 @@ function onTick(m) {
   renderTitle();
 }
 
-/** An error of the gateway about this page's subscription or current window. */
+/** Every `err` of the gateway is shown; those about the current instrument stop the chart. */
 function onErr(m) {
   const about = m.sym ? ` (${m.sym})` : '';
   notice('error', `Gateway error ${m.code}${about}: ${m.msg}`);
-  if (m.sym && m.sym === app.sym && (m.code === 'unknown_sym' || m.code === 'bad_since' || m.code === 'too_many_subs')) {
-    app.phase = 'error';
-    setState('live'); // the connection is fine; the overlay says what is not
-    $('loading-text').textContent = `Cannot show ${m.sym}: ${m.msg}`;
-    renderLoading();
-  }
+  if (m.sym === app.sym && m.code === 'unknown_sym') showFatal(m);
 }
 
-function onMessage(m) {
-  if (!m || typeof m !== 'object') return;
-  // Range answers and errors carry their request's id; those of a window
-  // the user already left are dropped (view.js keeps only the newest).
-  if ((m.op === 'range' || m.op === 'err') && m.id !== undefined) {
-    if (!app.view.onMessage(m) && m.op === 'err' && m.code !== 'busy') notice('warn', `Gateway error ${m.code} for an earlier window: ${m.msg}`);
-    return;
-  }
-  if (m.op === 'err') {
-    onErr(m);
-    return;
-  }
-  if (m.sym !== app.sym) {
-    app.ignored++;
-    return;
-  }
-  if (m.op === 'hist') onHist(m);
-  else if (m.op === 'tick') onTick(m);
+function showFatal(m) {
+  app.phase = 'error';
+  setState('live'); // the connection is fine; the overlay says what is not
+  $('loading-text').textContent = `Cannot show ${m.sym}: ${m.msg}`;
+  renderLoading();
 }
 
-/** The connection is (re)opened: resume the ticks, and ask again for the window (an answer may have been lost). */
+/** The connection is (re)opened: the module resumes the ticks; ask again for the window (an answer may have been lost). */
 function onOpen() {
-  subscribe();
+  onCatchup();
   requestWindow();
 }
 
-/** Runs every 500 ms: the countdown, staleness, and a catch-up that got lost. */
+/** The history was reset on the server: open the instrument again, and say so. */
+function onEpoch(e) {
+  app.epoch = e.detail.epoch;
+  refreshConfig(); // a new history may have other instruments or interval
+  if (!app.sym || (!app.view.frame && !app.series.length)) return;
+  notice('warn', `History was reset on the server (new epoch): ${app.sym} was reloaded from the start.`);
+  restart();
+}
+
+/** Runs every 500 ms: the countdown, staleness, and a window that got lost (the module asks again for a lost catch-up). */
 function watch() {
   renderConn();
-  if (app.conn && app.conn.open && (app.phase === 'loading' || app.phase === 'catchup') && Date.now() - app.subAt > SUB_TIMEOUT_MS) {
-    notice('warn', `No answer from the gateway for ${app.sym}; asking again.`);
-    subscribe();
-  }
-  if (app.view.main && Date.now() - app.view.main.at > SUB_TIMEOUT_MS) requestWindow();
+  if (app.view.main && Date.now() - app.view.main.at > RANGE_TIMEOUT_MS) requestWindow();
 }
 
 /** A timeframe: buckets of `ms` (0: as fine as the zoom allows); about 150 of them in view. */
@@ -468,7 +453,7 @@ function keys(e) {
 async function main() {
   app.view = new View({
     series: app.series,
-    send: (m) => app.conn && app.conn.send(m),
+    range: (sym, win) => app.conn.range(sym, win),
     needTicks,
     onFrame,
     onError: onErr,
@@ -486,14 +471,14 @@ async function main() {
   // The WebSocket opens while the config loads (one round trip less before
   // the first chart); until an instrument is chosen, onOpen has nothing to ask.
   setState('connecting');
-  app.conn = new Conn(wsUrl(), {
-    onOpen,
-    onMessage,
-    onDown: (d) => setState('reconnecting', d),
-  });
-  app.conn.start();
+  app.conn = connect();
+  app.conn.addEventListener('open', onOpen);
+  app.conn.addEventListener('down', (e) => setState('reconnecting', e.detail));
+  app.conn.addEventListener('error', (e) => onErr(e.detail));
+  app.conn.addEventListener('epoch', onEpoch);
   app.cfg = await loadConfig();
   app.epoch = app.cfg.epoch ?? null;
+  if (app.conn.epoch === null) app.conn.epoch = app.epoch; // a different one in an answer is a reset
   app.view.setConfig(app.cfg);
   app.chart.interval = app.cfg.interval_ms || 1000;
   renderInterval();
@@ -523,7 +508,7 @@ window.tickstream = {
     return app.phase;
   },
   get epoch() {
-    return app.epoch;
+    return app.conn && app.conn.epoch !== null ? app.conn.epoch : app.epoch;
   },
   get length() {
     return app.series.length;
@@ -568,7 +553,7 @@ window.tickstream = {
     return app.chart ? { ...app.chart.stats } : null;
   },
   get ignored() {
-    return app.ignored;
+    return app.conn ? app.conn.ignored : 0;
   },
   series: () => app.series.copy(),
   board: () => app.board && app.board.snapshot(),

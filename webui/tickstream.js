@@ -10,7 +10,9 @@
 // - a history reset on the server (a new epoch) said once ('epoch' on the
 //   client, 'reload' on each subscription that held ticks), and each such
 //   subscription started again from the beginning;
-// - a catch-up the gateway never answers asked for again after 30 s.
+// - a catch-up the gateway never answers asked for again after 30 s;
+// - range requests (docs/PROTOCOL.md "Ranges") as promises, each answer
+//   matched to its request by id, a `busy` refusal sent again.
 //
 // Frames are msgpack when the page has loaded the @msgpack/msgpack UMD
 // bundle (globalThis.MessagePack, webui/vendor/msgpack.min.js), JSON
@@ -20,6 +22,7 @@
 //   const ts = connect();                       // the gateway that served this file, /ws
 //   ts.subscribe('ticker_07', { since: 0 }, (t) => console.log(t.sym, t.t, t.p));
 //   ts.addEventListener('down', (e) => console.log('reconnecting', e.detail));
+//   const r = await ts.range('ticker_07', { from: Date.now() - 3600000, points: 60 });
 //
 // Why the rules of onHist are what they are (the page relied on them first):
 // - ticks are used only once the current catch-up has ended (a `hist` with
@@ -49,6 +52,8 @@ export function gatewayUrl() {
 export const SUB_TIMEOUT_MS = 30000;
 // Errors after which a subscription stops (asking again would get the same).
 const FATAL = new Set(['unknown_sym', 'bad_since', 'too_many_subs']);
+// A range refused as `busy` (8 of the connection's still being read) is sent again this much later.
+const BUSY_RETRY_MS = 100;
 
 /**
  * Opens a client of a gateway's WebSocket feed and starts connecting.
@@ -78,13 +83,16 @@ export class Client extends EventTarget {
     /** @type {Map<string, Subscription>} */
     this.subs = new Map();
     this.boardSub = null;
+    /** @type {Map<number, {msg: object, resolve: Function, reject: Function}>} range requests awaiting their answer */
+    this.ranges = new Map();
+    this.nextId = 1;
     /** messages for no subscription of this client (dropped) */
     this.ignored = 0;
     this.timer = 0;
     this.conn = new Conn(url, {
       onOpen: () => this.onOpen(),
       onMessage: (m) => this.onMessage(m),
-      onDown: (d) => this.emit(this, 'down', { ...d, text: closeText(d.code, d.reason) }),
+      onDown: (d) => this.onDown(d),
     });
   }
 
@@ -153,6 +161,46 @@ export class Client extends EventTarget {
     return b;
   }
 
+  /**
+   * One range request (docs/PROTOCOL.md "Ranges"): the window [from, to] of
+   * `sym` (to omitted: up to now) in about `points` buckets. Not resumed
+   * across a reconnect: a request the connection lost is rejected with
+   * {code: 'closed'}, and the caller asks again if it still wants it.
+   * @param {string} sym
+   * @param {{from: number, to?: number, points?: number}} win
+   * @returns {Promise<object>} the `range` answer; rejects with the gateway's `err` ({code, msg, sym, id})
+   */
+  range(sym, { from, to, points }) {
+    const id = this.nextId++;
+    const msg = { op: 'range', sym, from, id };
+    if (to !== undefined && to !== null) msg.to = to;
+    if (points !== undefined) msg.points = points;
+    return new Promise((resolve, reject) => {
+      if (!this.conn.send(msg)) return reject({ code: 'closed', msg: 'not connected', sym, id });
+      this.ranges.set(id, { msg, resolve, reject });
+    });
+  }
+
+  onDown(d) {
+    for (const [id, r] of this.ranges) r.reject({ code: 'closed', msg: 'connection lost', sym: r.msg.sym, id });
+    this.ranges.clear();
+    this.emit(this, 'down', { ...d, text: closeText(d.code, d.reason) });
+  }
+
+  /** A `range` answer, or an `err` of a range request: true when it was one of ours. */
+  onRange(m) {
+    const r = this.ranges.get(m.id);
+    if (!r) return false;
+    if (m.op === 'err' && m.code === 'busy') {
+      setTimeout(() => this.ranges.has(m.id) && this.conn.send(r.msg), BUSY_RETRY_MS);
+      return true;
+    }
+    this.ranges.delete(m.id);
+    if (m.op === 'err') r.reject(m);
+    else r.resolve(m);
+    return true;
+  }
+
   emit(target, type, detail) {
     target.dispatchEvent(new CustomEvent(type, { detail }));
   }
@@ -172,6 +220,7 @@ export class Client extends EventTarget {
 
   onMessage(m) {
     if (!m || typeof m !== 'object') return;
+    if ((m.op === 'range' || m.op === 'err') && m.id !== undefined && this.onRange(m)) return;
     if (m.op === 'err') {
       this.emit(this, 'error', m);
       const s = m.sym !== undefined && this.subs.get(m.sym);
@@ -254,6 +303,7 @@ export class Subscription extends EventTarget {
 
   /** (Re)sends the `sub`, from the newest tick delivered. */
   send() {
+    if (this.closed) return; // closed from an event handler (e.g. 'reload') before the module's own resend
     this.phase = this.last ? 'catchup' : 'loading';
     this.answeredAt = Date.now();
     this.client.conn.send({ op: 'sub', sym: this.sym, since: this.last });

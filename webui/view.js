@@ -4,8 +4,8 @@
 // tail requests of buckets.js and the subscription's raw ticks.
 //
 // Only the newest request counts: an answer to an older one (the user
-// zoomed again meanwhile) is dropped. Range answers and errors carry the
-// request's id (docs/PROTOCOL.md).
+// zoomed again meanwhile) is dropped. The requests go through
+// tickstream.js's range(), which matches answers to requests by id.
 import { Frame, parseLadder, tailChain, tailPlan } from './buckets.js';
 
 // The gateway's clock may be behind ours; a piece's `to` must not pass its
@@ -16,14 +16,16 @@ const TAIL_TICKS = 600;
 
 export class View {
   /**
-   * series: the live ticks; send(msg): sends over the WebSocket; needTicks(since): the page must
-   * hold every tick > since (re-subscribes when it does not);
-   * onFrame(frame): a new window arrived; onError(err): the gateway's `err`
-   * for the current window.
+   * series: the live ticks (series.js), fed by the subscription;
+   * range(sym, win): a range request, a promise of its answer (tickstream.js);
+   * needTicks(since): the page must hold every tick > since (re-subscribes
+   * when it does not); onFrame(frame): a new window arrived (return false
+   * to drop it: the page asks for another at once); onError(err): the
+   * gateway's `err` for the current window.
    */
-  constructor({ series, send, needTicks, onFrame, onError }) {
-    this.series = series; // the live ticks (series.js), fed by the subscription
-    this.send = send;
+  constructor({ series, range, needTicks, onFrame, onError }) {
+    this.series = series;
+    this.range = range;
     this.needTicks = needTicks;
     this.onFrame = onFrame;
     this.onError = onError;
@@ -31,9 +33,9 @@ export class View {
     this.ladder = [];
     this.sym = null;
     this.frame = null;
-    this.nextId = 1;
-    this.main = null; // {id, live, win} of the request in flight for the window
-    this.tail = null; // {ids: Map(id → index), answers, frame, ticksFrom, reqs}
+    this.gen = 0; // bumped by every load: answers of an older one are dropped
+    this.main = null; // {gen, live, width, at} of the request in flight for the window
+    this.tail = null; // {frame, answers, ticksFrom, reqs, done}
     this.skew = 0; // gateway clock − ours, ms (≤ the truth: measured at receipt)
     this.stats = { requests: 0, answers: 0, buckets: 0 };
   }
@@ -49,6 +51,23 @@ export class View {
     this.frame = null;
     this.main = null;
     this.tail = null;
+    this.gen++;
+  }
+
+  /** True while the window or its tail is being read. */
+  get pending() {
+    return this.main !== null || (this.tail !== null && !this.tail.done);
+  }
+
+  /** One request of this instrument; its answer (counted), or null when a newer load overtook it. */
+  async ask(win) {
+    const gen = this.gen;
+    this.stats.requests++;
+    const m = await this.range(this.sym, win);
+    if (gen !== this.gen) return null;
+    this.stats.answers++;
+    this.stats.buckets += m.t.length;
+    return m;
   }
 
   /**
@@ -56,71 +75,40 @@ export class View {
    * `points` buckets, or in buckets of exactly `width` ms (a timeframe).
    */
   load({ from, to = null, points, width = 0 }) {
-    const id = this.nextId++;
-    const msg = { op: 'range', sym: this.sym, from: Math.max(0, Math.floor(from)), points: Math.max(1, Math.min(10000, Math.round(points))), id };
+    const win = { from: Math.max(0, Math.floor(from)), points: Math.max(1, Math.min(10000, Math.round(points))) };
     if (width > 0) {
       // Aligned on the width, and ending on a bucket's end: then the gateway's
       // target is the width itself, so its buckets are exactly that wide.
       const safe = this.serverNow() - CLOCK_MARGIN_MS;
       let end = Math.floor(((to === null ? safe : Math.min(to, safe)) + 1) / width) * width;
-      let start = Math.floor(msg.from / width) * width;
+      let start = Math.floor(win.from / width) * width;
       if (end - start > 10000 * width) start = end - 10000 * width;
       if (end <= start) end = start + width;
-      Object.assign(msg, { from: start, to: end - 1, points: (end - start) / width });
-    } else if (to !== null) msg.to = Math.max(msg.from, Math.floor(to));
-    this.main = { id, live: to === null, width, msg, at: Date.now() };
+      Object.assign(win, { from: start, to: end - 1, points: (end - start) / width });
+    } else if (to !== null) win.to = Math.max(win.from, Math.floor(to));
+    this.gen++;
+    const main = { gen: this.gen, live: to === null, width, at: Date.now() };
+    this.main = main;
     this.tail = null;
-    this.send(msg);
-    this.stats.requests++;
-    return id;
-  }
-
-  /**
-   * The gateway had 8 of this connection's range reads going (answers to
-   * windows the user already left): the request is sent again a little later.
-   */
-  retry(id) {
-    let msg = null;
-    if (this.main && this.main.id === id) msg = this.main.msg;
-    else if (this.tail && this.tail.ids.has(id)) msg = this.tail.reqs[this.tail.ids.get(id)].msg;
-    if (msg) setTimeout(() => this.send(msg), 100);
-    return msg !== null;
+    this.ask(win).then(
+      (m) => m && this.onMain(m, main),
+      (e) => {
+        if (this.main !== main) return;
+        this.main = null;
+        if (e.code !== 'closed') this.onError(e); // 'closed': the page asks again when the connection is back
+      },
+    );
   }
 
   serverNow() {
     return Date.now() + this.skew;
   }
 
-  /** A `range` answer or an `err` with an id; returns true when it was ours. */
-  onMessage(m) {
-    if (m.sym !== this.sym) return false;
-    if (m.op === 'err' && m.code === 'busy' && this.retry(m.id)) return true;
-    if (this.main && m.id === this.main.id) {
-      if (m.op === 'err') {
-        this.main = null;
-        this.onError(m);
-      } else this.onMain(m);
-      return true;
-    }
-    if (this.tail && this.tail.ids.has(m.id)) {
-      if (m.op === 'err') {
-        this.onError(m);
-        this.tailFallback();
-      } else this.onTail(m);
-      return true;
-    }
-    return false; // an answer to a request overtaken by a newer one
-  }
-
-  onMain(m) {
-    const { live, width } = this.main;
+  onMain(m, { live, width }) {
     this.main = null;
-    this.stats.answers++;
-    this.stats.buckets += m.t.length;
     if (live && width === 0) this.skew = Math.min(0, m.to - Date.now()); // `to` was the gateway's now
     const frame = new Frame(m, { live });
     this.frame = frame;
-    // false: the page asks for another window at once (the first answer showed how far the history goes).
     if (this.onFrame(frame) === false) return;
     if (live) this.askTail(frame);
   }
@@ -130,43 +118,35 @@ export class View {
     const iv = this.cfg.interval_ms || 1000;
     const chain = tailChain(frame.w, iv, this.ladder, iv * TAIL_TICKS);
     const { reqs, ticksFrom } = tailPlan(frame.b, chain, this.serverNow() - CLOCK_MARGIN_MS - 2 * iv);
-    this.tail = { ids: new Map(), answers: new Array(reqs.length), left: reqs.length, frame, ticksFrom, reqs };
+    const t = { frame, answers: [], ticksFrom, reqs, done: false };
+    this.tail = t;
     this.needTicks(ticksFrom - 1);
-    reqs.forEach((r, i) => {
-      const id = this.nextId++;
-      this.tail.ids.set(id, i);
-      r.msg = { op: 'range', sym: this.sym, from: r.from, to: r.to, points: r.points, id };
-      this.send(r.msg);
-      this.stats.requests++;
-    });
-    if (reqs.length === 0) this.tailDone();
+    Promise.all(reqs.map((r) => this.ask(r))).then(
+      (answers) => {
+        if (this.tail !== t || answers.includes(null)) return;
+        // A piece the gateway answered at another width or window (its clock
+        // behind ours, or the level's retention) would not add up: fall back
+        // to the raw ticks of the whole newest bucket.
+        if (answers.some((m, i) => m.width !== reqs[i].width || m.from !== reqs[i].from || m.to !== reqs[i].to)) return this.tailFallback(t);
+        t.answers = answers;
+        this.tailDone(t);
+      },
+      (e) => {
+        if (this.tail !== t) return;
+        if (e.code === 'closed') t.done = true; // the page asks for the window again on reconnect
+        else this.tailFallback(t);
+      },
+    );
   }
 
-  onTail(m) {
-    const t = this.tail, i = t.ids.get(m.id), r = t.reqs[i];
-    this.stats.answers++;
-    this.stats.buckets += m.t.length;
-    // A piece the gateway answered at another width or window (its clock
-    // behind ours, or the level's retention) would not add up: fall back
-    // to the raw ticks of the whole newest bucket.
-    if (m.width !== r.width || m.from !== r.from || m.to !== r.to) return this.tailFallback();
-    t.answers[i] = m;
-    if (--t.left === 0) this.tailDone();
-  }
-
-  tailFallback() {
-    const t = this.tail;
+  tailFallback(t) {
     t.answers = [];
     t.ticksFrom = t.frame.b;
-    t.left = 0;
-    t.ids.clear();
     this.needTicks(t.ticksFrom - 1);
-    this.tailDone();
+    this.tailDone(t);
   }
 
-  tailDone() {
-    const t = this.tail;
-    if (t.frame !== this.frame) return;
+  tailDone(t) {
     t.done = true;
     this.foldAll();
   }

@@ -14,12 +14,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { decode } from '@msgpack/msgpack';
 import { RedisServer } from '../lib/redis.js';
 import { ROOT, BUILD, Proc, freePort, waitFor, startGenerator } from '../lib/procs.js';
 import { newestTick } from '../lib/candles.js';
 import { waitReady, stopStack } from '../lib/gateway.js';
+import { launchChromium } from '../lib/browser.js';
 import { fillHistory } from './fill.js';
 import { settled, pageFrame, checkFrame, checkTicks } from './frame.js';
 
@@ -27,7 +27,6 @@ const INTERVAL = 100;
 const DAYS = 7;
 const STEP = 10000; // the seeded history's tick spacing
 const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
-const LAUNCH = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let redis, client, gen, gw, gwArgs, browser, page;
 const pageLog = [];
@@ -75,7 +74,7 @@ before(async () => {
   const port = await freePort();
   gwArgs = ['--listen', `127.0.0.1:${port}`, '--redis', redis.url, '--webui', path.join(ROOT, 'webui'), '--threads', '1'];
   await startGateway();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: LAUNCH });
+  browser = await launchChromium();
   page = await newPage({ viewport: { width: 1200, height: 640 } });
 });
 
