@@ -3,7 +3,8 @@
 // as the gateway serves it: history since a time then live ticks, the
 // gateway SIGKILLed and started again on the same port, the module's own
 // reconnect and resume, and in the end the page's ticks equal to XRANGE:
-// no gap, no duplicate. The page loads no msgpack, so this is also the
+// no gap, no duplicate; and its range() (twelve at once, one unknown
+// instrument) against /api/range. The page loads no msgpack, so this is also the
 // module's JSON path; the chart page (page.test.js, board.test.js) runs
 // the module over msgpack.
 import { test, before, after } from 'node:test';
@@ -73,4 +74,28 @@ test('the example page: history since a time, live, across a gateway kill and re
   assert.deepEqual(ticks, want);
   assert.equal((await seen()).epochs, 0, 'no epoch change');
   assert.deepEqual(pageErrors, []);
+});
+
+test('range(): twelve requests at once (the gateway takes 8) all answered, each equal to /api/range\'s; an unknown instrument rejects', { timeout: 30000 }, async () => {
+  const gw = gateways.at(-1);
+  const now = Date.now();
+  const wins = Array.from({ length: 12 }, (_, i) => ({ from: now - 3000 - i * 100, to: now - 500, points: 5 + i }));
+  const got = await page.evaluate(async (ws) => {
+    const { connect } = await import('/tickstream.js');
+    const ts = connect();
+    await new Promise((r) => ts.addEventListener('open', r, { once: true })); // before that, range() rejects: not connected
+    const errors = [];
+    ts.addEventListener('error', (e) => errors.push(e.detail.code));
+    const answers = await Promise.all(ws.map((w) => ts.range('ticker_02', w)));
+    const bad = await ts.range('ticker_99', { from: ws[0].from }).then(() => null, (e) => e.code);
+    ts.close();
+    return { answers, bad, errors };
+  }, wins);
+  assert.equal(got.bad, 'unknown_sym');
+  assert.deepEqual(got.errors, [], 'a range\'s err is its promise\'s, not an error event');
+  for (const [i, w] of wins.entries()) {
+    const want = await (await fetch(`${gw.http}/api/range?sym=${SYM}&from=${w.from}&to=${w.to}&points=${w.points}`)).json();
+    const a = got.answers[i];
+    assert.deepEqual({ w: a.width, t: a.t, o: a.o, h: a.h, l: a.l, c: a.c, n: a.n }, { w: want.width, t: want.t, o: want.o, h: want.h, l: want.l, c: want.c, n: want.n }, `request ${i}`);
+  }
 });
