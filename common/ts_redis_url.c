@@ -34,7 +34,37 @@ static int parse_addr(const char *p, const char *end, int dflt, ts_redis_addr *a
     return 0;
 }
 
-/* The part after the addresses of a redis-sentinel:// URL: /master[?db=N]. */
+/* Copies [p, p+n) into dst[cap] as a string; -1 when it does not fit. */
+static int copy_str(char *dst, size_t cap, const char *p, size_t n)
+{
+    if (n >= cap)
+        return -1;
+    memcpy(dst, p, n);
+    dst[n] = '\0';
+    return 0;
+}
+
+/* One name=value of the query; -1 for an unknown, repeated or bad one. */
+static int parse_param(const char *p, size_t n, ts_redis_url *out, unsigned *seen)
+{
+    static const char *const names[] = {"db=", "sentinel_user=", "sentinel_password="};
+    for (unsigned i = 0; i < 3; i++) {
+        size_t k = strlen(names[i]);
+        if (n < k || strncmp(p, names[i], k) != 0)
+            continue;
+        if (*seen & (1u << i))
+            return -1;
+        *seen |= 1u << i;
+        if (i == 0)
+            return parse_int(p + k, n - k, 0, 100000, &out->db);
+        if (i == 1)
+            return copy_str(out->sentinel_user, sizeof(out->sentinel_user), p + k, n - k);
+        return n > k ? copy_str(out->sentinel_password, sizeof(out->sentinel_password), p + k, n - k) : -1;
+    }
+    return -1;
+}
+
+/* The part after the addresses of a redis-sentinel:// URL: /master[?query]. */
 static int parse_sentinel_path(const char *s, const char *slash, ts_redis_url *out, char *err, size_t errlen)
 {
     const char *name = slash ? slash + 1 : "";
@@ -47,8 +77,21 @@ static int parse_sentinel_path(const char *s, const char *slash, ts_redis_url *o
     memcpy(out->master, name, nlen);
     if (q == NULL)
         return 0;
-    if (strncmp(q, "?db=", 4) != 0 || parse_int(q + 4, strlen(q + 4), 0, 100000, &out->db) != 0) {
-        snprintf(err, errlen, "'%s': the only query is ?db=N (a database number)", s);
+    unsigned seen = 0;
+    for (const char *p = q + 1;;) {
+        size_t n = strcspn(p, "&");
+        if (parse_param(p, n, out, &seen) != 0) {
+            snprintf(err, errlen,
+                     "'%s': the query takes db=N, sentinel_user=U and sentinel_password=P, each once, joined by &",
+                     s);
+            return -1;
+        }
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    if (out->sentinel_user[0] != '\0' && out->sentinel_password[0] == '\0') {
+        snprintf(err, errlen, "'%s': sentinel_user needs sentinel_password", s);
         return -1;
     }
     return 0;

@@ -1,5 +1,8 @@
 /* ts_redis_url.h — parse redis://[[user]:password@]host[:port][/db] and
- * redis-sentinel://[[user]:password@]host[:port],host[:port],…/master[?db=N]. */
+ * redis-sentinel://[[user]:password@]host[:port],host[:port],…/master
+ * [?db=N][&sentinel_user=U][&sentinel_password=P] (the query's parameters in
+ * any order, each at most once; no percent-decoding, so a sentinel password
+ * holds no '&'). */
 #ifndef TS_REDIS_URL_H
 #define TS_REDIS_URL_H
 
@@ -16,12 +19,16 @@ typedef struct ts_redis_url {
     char host[256];     /* redis://: the server; redis-sentinel://: empty (asked of the sentinels) */
     int port;
     char user[128];     /* empty: AUTH with the password alone */
-    char password[256]; /* empty: no AUTH (the sentinels themselves are asked without AUTH) */
+    char password[256]; /* empty: no AUTH */
     int db;
     /* redis-sentinel:// only: nsentinels > 0, the master's name. */
     int nsentinels;
     ts_redis_addr sentinels[TS_SENTINELS_MAX];
     char master[128];
+    /* The sentinels' own AUTH (their requirepass or an ACL user), which is
+     * not the servers': empty password, none. */
+    char sentinel_user[128];
+    char sentinel_password[256];
 } ts_redis_url;
 
 /* Returns 0, or -1 with a message in err naming what is wrong. */

@@ -10,7 +10,20 @@
  * next one in the URL when a sentinel was what failed. So every reconnect
  * re-asks the sentinels, and after a failover the first attempt that finds
  * the promoted replica answering ROLE "master" is the reconnect.
- * No I/O of its own and no timers: the caller's backoff paces the rounds. */
+ *
+ * A master can also be replaced without dropping its clients (SENTINEL
+ * FAILOVER, a partition that heals): the sentinels then publish
+ * +switch-master. Each daemon keeps one more connection, a watch, to a
+ * sentinel (ts_sentinel_init_watch: its target is always a sentinel, the
+ * next one after each loss), subscribed with ts_sentinel_watch; a message
+ * read by ts_sentinel_switch naming our master is handed to every data
+ * connection's ts_sentinel_switched, which makes the new master their next
+ * target, and the connection is dropped if it is elsewhere.
+ *
+ * With sentinel_password in the URL every sentinel connection starts with
+ * AUTH [sentinel_user] sentinel_password (the sentinels' own, not the
+ * servers'). No I/O of its own and no timers: the caller's backoff paces
+ * the rounds. */
 #ifndef TS_SENTINEL_H
 #define TS_SENTINEL_H
 
@@ -25,19 +38,43 @@ typedef struct ts_sentinel {
     int resolved;          /* master holds a fresh answer: connect to it next */
     ts_redis_addr master;  /* the last answer; port 0: none yet */
     uint64_t changes;      /* answers naming another master than the one before: failovers */
+    int watch;             /* a watch: every target is a sentinel (ts_sentinel_init_watch) */
+    int pinned;            /* master came from +switch-master: the next loss keeps it as the target */
+    int auth_pending;      /* ts_sentinel_ask queued AUTH: its reply comes first */
 } ts_sentinel;
 
 void ts_sentinel_init(ts_sentinel *s, const ts_redis_url *u);
+/* For the +switch-master watch: the target is always a sentinel (0 from
+ * ts_sentinel_target: connect and subscribe), the next one after a retry. */
+void ts_sentinel_init_watch(ts_sentinel *s, const ts_redis_url *u);
+/* Queues AUTH for a sentinel connection when the URL has sentinel_password;
+ * returns 1 queued, 0 none, -1 hiredis refused it. */
+int ts_sentinel_send_auth(redisAsyncContext *ac, const ts_redis_url *u, redisCallbackFn *fn, void *priv);
+/* Queues SUBSCRIBE +switch-master; every message goes to fn. REDIS_OK or REDIS_ERR. */
+int ts_sentinel_watch(redisAsyncContext *ac, redisCallbackFn *fn, void *priv);
+/* A reply on the watch: 1 when it is +switch-master for the URL's master
+ * (to: the new master's address), 0 anything else to pass over (the
+ * subscription's confirmation, another master), -1 an error (why). */
+int ts_sentinel_switch(const ts_redis_url *u, const redisReply *r, ts_redis_addr *to, char *why, size_t n);
+/* A watch said the master is now `to`. Returns 0 when that is the master
+ * this connection last used or is about to use (nothing to do); else `to`
+ * becomes the next target, kept through the next retry (the caller drops
+ * the connection), and it returns 1 (a failover, logged and counted) — or
+ * 2 when no master had been named yet. */
+int ts_sentinel_switched(ts_sentinel *s, const ts_redis_addr *to);
+
 /* Where to connect now: 1 and a sentinel's address (ask it), or 0 and the
  * master's (a sentinel just named it; also 0 with the server of a plain
  * redis:// URL). */
-int ts_sentinel_target(const ts_sentinel *s, ts_redis_addr *to);
-/* Queues SENTINEL get-master-addr-by-name on ac; REDIS_OK or REDIS_ERR. */
-int ts_sentinel_ask(redisAsyncContext *ac, const ts_sentinel *s, redisCallbackFn *fn, void *priv);
-/* The reply to ts_sentinel_ask (NULL: the connection went). Returns 1 when
- * it names a master other than the last one (a failover, logged once here),
- * 0 when it names one, -1 when it names none (why says why; the caller
- * closes the connection and calls ts_sentinel_retry). */
+int ts_sentinel_target(ts_sentinel *s, ts_redis_addr *to);
+/* Queues (AUTH and) SENTINEL get-master-addr-by-name on ac, both replies
+ * to fn; REDIS_OK or REDIS_ERR. */
+int ts_sentinel_ask(redisAsyncContext *ac, ts_sentinel *s, redisCallbackFn *fn, void *priv);
+/* A reply to ts_sentinel_ask (NULL: the connection went). Returns 2 for an
+ * accepted AUTH (the answer follows), 1 when it names a master other than
+ * the last one (a failover, logged once here), 0 when it names one, -1 when
+ * it names none or AUTH was refused (why says why; the caller closes the
+ * connection and calls ts_sentinel_retry). */
 int ts_sentinel_answer(ts_sentinel *s, const redisReply *r, char *why, size_t n);
 /* The attempt failed or the connection was lost; was_sentinel: the failed
  * peer was a sentinel. The next target is a sentinel. */

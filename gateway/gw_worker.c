@@ -4,6 +4,7 @@
  * part above it (docs/ARCHITECTURE.md):
  *
  *   Redis connections (net/gw_rconn)  up/down   → ts:meta, SUBSCRIBE, catch-up pump, /readyz
+ *   the sentinel watch (net/gw_rconn) +switch-master → every Redis connection follows the new master
  *   the live feed (core/gw_feed)      hooks     → ring started, ts:meta stale, /readyz
  *   the clients (net/gw_client)       hooks     → gw_session.c
  *
@@ -194,6 +195,40 @@ static void rng_changed(gw_rconn *rc)
     set_ready(rc->o.data);
 }
 
+/* A message on the sentinel watch: a +switch-master of our master moves
+ * every connection of this worker to the new master. */
+static void on_watch_message(redisAsyncContext *ac, void *r, void *priv)
+{
+    gw_worker *w = priv;
+    ts_redis_addr to;
+    char why[160];
+    (void)ac;
+    int rc = ts_sentinel_switch(&w->g->cfg.redis, r, &to, why, sizeof(why));
+    if (rc == 1) {
+        ts_info("worker %d: sentinel %s:%d: +switch-master names %s:%d", w->id, w->watch.peer.host,
+                w->watch.peer.port, to.host, to.port);
+        gw_rconn_switch(&w->cmd, &to);
+        gw_rconn_switch(&w->sub, &to);
+        gw_rconn_switch(&w->cu, &to);
+        gw_rconn_switch(&w->rng, &to);
+    } else if (rc < 0) {
+        gw_rconn_drop(&w->watch, why);
+    }
+}
+
+static void watch_up(gw_rconn *rc)
+{
+    gw_worker *w = rc->o.data;
+    if (ts_sentinel_watch(rc->ac, on_watch_message, w) != REDIS_OK)
+        gw_rconn_lost(rc, "SUBSCRIBE refused by hiredis");
+}
+
+/* The watch does not make the worker unready: it only speeds a move up. */
+static void watch_down(gw_rconn *rc)
+{
+    (void)rc;
+}
+
 static void feed_ring_started(void *arg)
 {
     gw_worker *w = arg;
@@ -247,6 +282,16 @@ static void begin_stop(gw_worker *w, int64_t now)
     gw_clients_close_all(w->clients, 1001, "server shutting down");
 }
 
+static void tick_rconns(gw_worker *w, int64_t now)
+{
+    gw_rconn_tick(&w->cmd, now);
+    gw_rconn_tick(&w->sub, now);
+    gw_rconn_tick(&w->cu, now);
+    gw_rconn_tick(&w->rng, now);
+    if (w->g->cfg.redis.nsentinels > 0)
+        gw_rconn_tick(&w->watch, now);
+}
+
 static void on_tick(h2o_timeout_entry_t *entry)
 {
     gw_worker *w = H2O_STRUCT_FROM_MEMBER(gw_worker, tick_entry, entry);
@@ -262,10 +307,7 @@ static void on_tick(h2o_timeout_entry_t *entry)
         h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
         return;
     }
-    gw_rconn_tick(&w->cmd, now);
-    gw_rconn_tick(&w->sub, now);
-    gw_rconn_tick(&w->cu, now);
-    gw_rconn_tick(&w->rng, now);
+    tick_rconns(w, now);
     if (w->cmd.up && !w->meta_loading && w->meta_retry_at != 0 && now >= w->meta_retry_at)
         load_meta(w);
     gw_feed_tick(w->feed);
@@ -279,6 +321,7 @@ static void rconn_start(gw_worker *w, gw_rconn *rc, const char *name, int ping, 
                         void (*up)(gw_rconn *), void (*down)(gw_rconn *))
 {
     gw_rconn_opts o = {.name = name,
+                       .watch = rc == &w->watch,
                        .url = &w->g->cfg.redis,
                        .timeout_ms = w->g->cfg.redis_timeout,
                        .ping = ping,
@@ -286,7 +329,7 @@ static void rconn_start(gw_worker *w, gw_rconn *rc, const char *name, int ping, 
                        .on_up = up,
                        .on_down = down,
                        .data = w,
-                       .reconnects = &w->m.redis_reconnects_total,
+                       .reconnects = rc == &w->watch ? NULL : &w->m.redis_reconnects_total,
                        /* one count per worker and failover: the command connection's */
                        .failovers = rc == &w->cmd ? &w->m.redis_failovers_total : NULL};
     gw_rconn_init(rc, w->loop, w->id, &o);
@@ -312,6 +355,7 @@ static int make_parts(gw_worker *w)
     rconn_start(w, &w->sub, "subscriber", 0, NULL, sub_up, sub_down);
     rconn_start(w, &w->cu, "catch-up", 1, gw_xreader_attach, cu_up, cu_down);
     rconn_start(w, &w->rng, "range", 1, gw_rreader_attach, rng_changed, rng_changed);
+    rconn_start(w, &w->watch, "sentinel watch", 0, NULL, watch_up, watch_down);
     return 0;
 }
 
@@ -328,11 +372,7 @@ static void *run(void *arg)
         __atomic_store_n(&w->g->stopping, 1, __ATOMIC_RELAXED);
         w->done = 1;
     } else {
-        int64_t now = ts_mono_ms(); /* connect to Redis now, not at the first tick */
-        gw_rconn_tick(&w->cmd, now);
-        gw_rconn_tick(&w->sub, now);
-        gw_rconn_tick(&w->cu, now);
-        gw_rconn_tick(&w->rng, now);
+        tick_rconns(w, ts_mono_ms()); /* connect to Redis now, not at the first tick */
         h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
         h2o_socket_read_start(w->listener, on_accept);
     }
@@ -346,6 +386,7 @@ static void *run(void *arg)
     gw_rconn_close(&w->sub);
     gw_rconn_close(&w->cu);
     gw_rconn_close(&w->rng);
+    gw_rconn_close(&w->watch);
     gw_clients_free(w->clients);
     gw_candles_free(w->candles);
     gw_catchup_free(w->catchup);

@@ -48,8 +48,9 @@ typedef struct gw_worker {
 
     /* Redis: commands (ts:meta, repairs, /api/history), the ts:live
      * subscriber, catch-up XRANGEs (with gw_xreply's reader), and range
-     * reads (with gw_rreply's reader). */
-    gw_rconn cmd, sub, cu, rng;
+     * reads (with gw_rreply's reader); with Sentinel, the watch of
+     * +switch-master on a sentinel. */
+    gw_rconn cmd, sub, cu, rng, watch;
     gw_meta meta;
     int meta_loading;
     int64_t meta_retry_at;

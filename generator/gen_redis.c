@@ -14,7 +14,14 @@
  * never written). Every loss asks the sentinels again, so after a failover
  * the reconnect finds the promoted replica; start-up then reads where its
  * streams stand and the ticker rewrites whatever the old master had not
- * replicated (docs/REDIS.md, "Sentinel failover"). */
+ * replicated (docs/REDIS.md, "Sentinel failover").
+ *
+ * A master demoted without dropping its clients (SENTINEL FAILOVER, a
+ * partition that heals) would keep this connection until a write bounced:
+ * so with Sentinel a second gen_redis, the watch, stays connected to a
+ * sentinel, subscribed to +switch-master (ts_sentinel_watch). A switch of
+ * our master makes the new one the next target and drops this connection
+ * (after the replies in flight), so the move takes one reconnect. */
 #include "gen_redis.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -47,7 +54,11 @@ struct gen_redis {
     struct event *reconnect_ev;
     struct event *connect_timeout_ev;
     uint64_t reconnects;
+    int watching;          /* this is a watch: connected to a sentinel, subscribed to +switch-master */
+    gen_redis *watch;      /* a data connection's watch (Sentinel only), else NULL */
 };
+
+static gen_redis *start(struct event_base *base, const ts_redis_url *url, gen_redis_hooks hooks, int watching);
 
 static void set_timer(struct event *ev, int64_t ms)
 {
@@ -136,7 +147,10 @@ static void on_sentinel_reply(redisAsyncContext *c, void *reply, void *priv)
     char why[160];
     if (reply == NULL)
         return; /* freed or gone; on_disconnect moves to the next sentinel */
-    if (ts_sentinel_answer(&r->sentinel, reply, why, sizeof(why)) < 0) /* a failover is logged there */
+    int rc = ts_sentinel_answer(&r->sentinel, reply, why, sizeof(why)); /* a failover is logged there */
+    if (rc == 2)
+        return; /* AUTH accepted; the answer follows */
+    if (rc < 0)
         ts_warn("redis sentinel %s:%d: %s", r->peer.host, r->peer.port, why);
     redisAsyncDisconnect(c);
 }
@@ -161,11 +175,13 @@ static void on_connect(const redisAsyncContext *c, int status)
             redisAsyncDisconnect(r->ac);
         return;
     }
-    ts_info("redis %s:%d connected", r->peer.host, r->peer.port);
+    ts_info("redis %s%s:%d connected%s", r->watching ? "sentinel " : "", r->peer.host, r->peer.port,
+            r->watching ? ", watching +switch-master" : "");
     if (r->url->nsentinels == 0)
         ts_backoff_reset(&r->backoff);
     r->connected = 1;
-    r->setup_pending = ts_redis_send_setup(r->ac, r->url, on_setup_reply, r);
+    r->setup_pending = r->watching ? ts_sentinel_send_auth(r->ac, r->url, on_setup_reply, r)
+                                   : ts_redis_send_setup(r->ac, r->url, on_setup_reply, r);
     if (r->setup_pending < 0)
         gen_redis_lost(r, "AUTH/SELECT refused by hiredis");
     else if (r->setup_pending == 0)
@@ -216,7 +232,56 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
     schedule_reconnect(r);
 }
 
-gen_redis *gen_redis_start(struct event_base *base, const ts_redis_url *url, gen_redis_hooks hooks)
+/* ---- the watch: a second gen_redis whose owner is the data connection ---- */
+
+/* The sentinels switched masters: the new one is the data connection's next
+ * target; drop the connection when it is elsewhere, or retry now when down. */
+static void follow_switch(gen_redis *r, const ts_redis_addr *to)
+{
+    if (ts_sentinel_switched(&r->sentinel, to) == 0 || r->closing)
+        return;
+    if (r->ac != NULL && r->connected) {
+        gen_redis_lost(r, "+switch-master: following the new master");
+    } else if (r->ac == NULL) {
+        evtimer_del(r->reconnect_ev);
+        set_timer(r->reconnect_ev, 0);
+    }
+}
+
+static void on_watch_message(redisAsyncContext *c, void *reply, void *priv)
+{
+    gen_redis *r = priv;
+    ts_redis_addr to;
+    char why[160];
+    (void)c;
+    int rc = ts_sentinel_switch(r->url, reply, &to, why, sizeof(why));
+    if (rc == 1) {
+        follow_switch(r, &to);
+    } else if (rc < 0) {
+        ts_warn("redis sentinel %s:%d: %s", r->watch->peer.host, r->watch->peer.port, why);
+        gen_redis_lost(r->watch, "the +switch-master watch failed");
+    }
+}
+
+static void on_watch_ready(void *owner)
+{
+    gen_redis *r = owner;
+    if (ts_sentinel_watch(r->watch->ac, on_watch_message, r) != REDIS_OK)
+        gen_redis_lost(r->watch, "SUBSCRIBE refused by hiredis");
+}
+
+static void on_watch_down(void *owner)
+{
+    (void)owner; /* it retries by itself; the data connection does not depend on it */
+}
+
+static void on_watch_refused(void *owner, const char *why)
+{
+    (void)owner;
+    ts_warn("%s (check sentinel_user/sentinel_password in the URL); retrying", why);
+}
+
+static gen_redis *start(struct event_base *base, const ts_redis_url *url, gen_redis_hooks hooks, int watching)
 {
     gen_redis *r = calloc(1, sizeof(*r));
     if (r == NULL)
@@ -224,16 +289,27 @@ gen_redis *gen_redis_start(struct event_base *base, const ts_redis_url *url, gen
     r->base = base;
     r->url = url;
     r->hooks = hooks;
-    ts_sentinel_init(&r->sentinel, url);
+    r->watching = watching;
+    if (watching)
+        ts_sentinel_init_watch(&r->sentinel, url);
+    else
+        ts_sentinel_init(&r->sentinel, url);
     r->reconnect_ev = evtimer_new(base, on_reconnect_timer, r);
     r->connect_timeout_ev = evtimer_new(base, on_connect_timeout, r);
-    if (r->reconnect_ev == NULL || r->connect_timeout_ev == NULL) {
+    if (!watching && url->nsentinels > 0)
+        r->watch = start(base, url, (gen_redis_hooks){r, on_watch_ready, on_watch_down, on_watch_refused}, 1);
+    if (r->reconnect_ev == NULL || r->connect_timeout_ev == NULL || (!watching && url->nsentinels > 0 && !r->watch)) {
         gen_redis_free(r);
         return NULL;
     }
     ts_backoff_reset(&r->backoff);
     connect_now(r);
     return r;
+}
+
+gen_redis *gen_redis_start(struct event_base *base, const ts_redis_url *url, gen_redis_hooks hooks)
+{
+    return start(base, url, hooks, 0);
 }
 
 redisAsyncContext *gen_redis_ctx(const gen_redis *r)
@@ -254,6 +330,8 @@ void gen_redis_lost(gen_redis *r, const char *why)
 void gen_redis_close(gen_redis *r)
 {
     r->closing = 1;
+    if (r->watch != NULL)
+        gen_redis_close(r->watch);
 }
 
 uint64_t gen_redis_reconnects(const gen_redis *r)
@@ -271,6 +349,7 @@ void gen_redis_free(gen_redis *r)
     if (r == NULL)
         return;
     r->freeing = 1;
+    gen_redis_free(r->watch);
     if (r->ac != NULL)
         redisAsyncFree(r->ac);
     if (r->reconnect_ev)

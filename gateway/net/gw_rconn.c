@@ -24,7 +24,10 @@
  * (common/ts_sentinel.c); that connection is up only after AUTH/SELECT and a
  * ROLE answering "master". Every loss asks the sentinels again, so after a
  * failover the backoff's next attempt that finds the promoted replica is the
- * reconnect. While that lasts, why (and so /readyz) says "failover". */
+ * reconnect. While that lasts, why (and so /readyz) says "failover".
+ * A master demoted without dropping its clients is followed through a watch
+ * (opts.watch: a connection to a sentinel itself, subscribed by its owner to
+ * +switch-master), whose owner calls gw_rconn_switch on the others. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +100,10 @@ void gw_rconn_init(gw_rconn *rc, h2o_loop_t *loop, int worker_id, const gw_rconn
 {
     memset(rc, 0, sizeof(*rc));
     rc->o = *o;
-    ts_sentinel_init(&rc->sentinel, o->url);
+    if (o->watch)
+        ts_sentinel_init_watch(&rc->sentinel, o->url);
+    else
+        ts_sentinel_init(&rc->sentinel, o->url);
     rc->loop = loop;
     rc->worker_id = worker_id;
     ts_backoff_reset(&rc->backoff);
@@ -124,7 +130,7 @@ static void went_down(gw_rconn *rc, const char *why)
     int was_up = rc->up;
     rc->up = 0;
     rc->ac = NULL;
-    if (rc->o.url->nsentinels > 0 && rc->connects > 0)
+    if (rc->o.url->nsentinels > 0 && rc->connects > 0 && !rc->o.watch)
         rc->failing_over = 1;
     ts_sentinel_retry(&rc->sentinel, rc->asking);
     rc->asking = 0;
@@ -174,9 +180,9 @@ static void on_connect(const redisAsyncContext *ac, int status)
         went_down(rc, ac->errstr[0] ? ac->errstr : "connect failed");
         return;
     }
-    if (rc->o.url->nsentinels == 0)
+    if (rc->o.url->nsentinels == 0 || (rc->o.watch && rc->setup_left == 0))
         became_up(rc);
-    /* else: a sentinel's answer or the master's ROLE comes next, within the deadline */
+    /* else: a sentinel's answer, its AUTH or the master's ROLE comes next, within the deadline */
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -232,6 +238,8 @@ static void on_sentinel_reply(redisAsyncContext *ac, void *r, void *priv)
     if (rc == NULL || r == NULL)
         return;
     int rv = ts_sentinel_answer(&rc->sentinel, r, why, sizeof(why));
+    if (rv == 2)
+        return; /* AUTH accepted; the answer follows */
     if (rv < 0) {
         ts_warn("worker %d: redis %s: sentinel %s:%d: %s", rc->worker_id, rc->o.name, rc->peer.host, rc->peer.port,
                 why);
@@ -282,6 +290,8 @@ static void connect_now(gw_rconn *rc)
     rc->deadline = ts_mono_ms() + rc->o.timeout_ms;
     if (rc->asking) /* queued now, sent first once connected */
         ts_sentinel_ask(ac, &rc->sentinel, on_sentinel_reply, NULL);
+    else if (rc->o.watch)
+        rc->setup_left = ts_sentinel_send_auth(ac, u, on_auth_reply, NULL);
     else
         rc->setup_left = ts_redis_send_setup(ac, u, on_auth_reply, NULL);
     ev_add_write(rc); /* the first writable event completes the connect */
@@ -336,6 +346,21 @@ void gw_rconn_tick(gw_rconn *rc, int64_t now)
         ac->data = NULL; /* our callbacks ignore it from here on */
         redisAsyncFree(ac);
         went_down(rc, "connect timed out");
+    }
+}
+
+void gw_rconn_switch(gw_rconn *rc, const ts_redis_addr *to)
+{
+    int rv = ts_sentinel_switched(&rc->sentinel, to);
+    if (rv == 0)
+        return;
+    if (rv == 1 && rc->o.failovers != NULL)
+        __atomic_fetch_add(rc->o.failovers, 1, __ATOMIC_RELAXED);
+    if (rc->ac != NULL) {
+        rc->failing_over = 1;
+        gw_rconn_drop(rc, "+switch-master: following the new master");
+    } else if (rc->retry_at != 0) {
+        rc->retry_at = 1; /* due now, not after the backoff */
     }
 }
 

@@ -25,6 +25,7 @@ typedef struct gw_rconn_opts {
     const ts_redis_url *url;
     int64_t timeout_ms;           /* to connect; a PING unanswered for max(3x, 5 s) drops it */
     int ping;                     /* send liveness PINGs (not on a subscriber: hiredis 0.14 takes their replies for messages) */
+    int watch;                    /* Sentinel only: connect to the sentinels themselves (AUTH, no ROLE), for +switch-master */
     /* Called right after the context is made, before any byte is read
      * (e.g. to give it another reply reader); non-zero fails the connect. */
     int (*setup)(redisContext *c);
@@ -69,6 +70,10 @@ void gw_rconn_tick(gw_rconn *rc, int64_t now_ms);
 void gw_rconn_lost(gw_rconn *rc, const char *why);
 /* Closes a connection that stopped answering; it is redone with backoff. */
 void gw_rconn_drop(gw_rconn *rc, const char *why);
+/* A watch read +switch-master naming `to` as the master: unless this
+ * connection is already there, `to` is its next target and the connection
+ * is dropped (or, when down, retried now). */
+void gw_rconn_switch(gw_rconn *rc, const ts_redis_addr *to);
 /* For good (shutdown): pending callbacks get a NULL reply. */
 void gw_rconn_close(gw_rconn *rc);
 
