@@ -136,7 +136,12 @@ int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errle
         return -1;
     }
     const char *p = s + (sentinel ? sizeof(sscheme) : sizeof(scheme)) - 1;
-    const char *at = strrchr(p, '@');
+    /* The last '@' before the query (a sentinel password may hold '@'). */
+    const char *q = sentinel ? strchr(p, '?') : NULL;
+    const char *at = NULL;
+    for (const char *c = p; *c != '\0' && c != q; c++)
+        if (*c == '@')
+            at = c;
     if (at != NULL) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         if (colon == NULL) {

@@ -2,7 +2,7 @@
  * redis-sentinel://[[user]:password@]host[:port],host[:port],…/master
  * [?db=N][&sentinel_user=U][&sentinel_password=P] (the query's parameters in
  * any order, each at most once; no percent-decoding, so a sentinel password
- * holds no '&'). */
+ * holds no '&', and in a redis-sentinel:// URL the server password no '?'). */
 #ifndef TS_REDIS_URL_H
 #define TS_REDIS_URL_H
 

@@ -103,8 +103,12 @@ int ts_sentinel_answer(ts_sentinel *s, const redisReply *r, char *why, size_t n)
 {
     ts_redis_addr a;
     const ts_redis_addr *asked = &s->url->sentinels[s->next];
-    if (s->auth_pending && r != NULL) {
+    if (s->auth_pending == -1 && r != NULL) { /* the NOAUTH after a refused AUTH: reported already */
         s->auth_pending = 0;
+        return 2;
+    }
+    if (s->auth_pending == 1 && r != NULL) {
+        s->auth_pending = r->type == REDIS_REPLY_ERROR ? -1 : 0;
         if (r->type != REDIS_REPLY_ERROR)
             return 2;
         snprintf(why, n, "the sentinel refused AUTH (sentinel_user/sentinel_password of the URL): %.100s", r->str);

@@ -40,7 +40,7 @@ typedef struct ts_sentinel {
     uint64_t changes;      /* answers naming another master than the one before: failovers */
     int watch;             /* a watch: every target is a sentinel (ts_sentinel_init_watch) */
     int pinned;            /* master came from +switch-master: the next loss keeps it as the target */
-    int auth_pending;      /* ts_sentinel_ask queued AUTH: its reply comes first */
+    int auth_pending;      /* 1: ts_sentinel_ask queued AUTH, its reply comes first; -1: it was refused */
 } ts_sentinel;
 
 void ts_sentinel_init(ts_sentinel *s, const ts_redis_url *u);
@@ -70,8 +70,9 @@ int ts_sentinel_target(ts_sentinel *s, ts_redis_addr *to);
 /* Queues (AUTH and) SENTINEL get-master-addr-by-name on ac, both replies
  * to fn; REDIS_OK or REDIS_ERR. */
 int ts_sentinel_ask(redisAsyncContext *ac, ts_sentinel *s, redisCallbackFn *fn, void *priv);
-/* A reply to ts_sentinel_ask (NULL: the connection went). Returns 2 for an
- * accepted AUTH (the answer follows), 1 when it names a master other than
+/* A reply to ts_sentinel_ask (NULL: the connection went). Returns 2 when
+ * it is not the answer (an accepted AUTH: the answer follows; the NOAUTH
+ * after a refused one: the caller is closing already), 1 when it names a master other than
  * the last one (a failover, logged once here), 0 when it names one, -1 when
  * it names none or AUTH was refused (why says why; the caller closes the
  * connection and calls ts_sentinel_retry). */

@@ -197,7 +197,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
         rc->retry_at = 1;
         return;
     }
-    went_down(rc, ac->errstr[0] ? ac->errstr : "connection closed");
+    /* A sentinel we closed after a useless answer: keep the answer's reason (set_why). */
+    went_down(rc, ac->errstr[0] ? ac->errstr : rc->asking ? NULL : "connection closed");
 }
 
 static void on_auth_reply(redisAsyncContext *ac, void *r, void *priv)

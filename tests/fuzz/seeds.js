@@ -80,7 +80,9 @@ put('origin', 'nets', B('127.0.0.1,::1,10.0.0.0/8,fd00::/8'));
 put('origin', 'case', B('http://A:80\0a'));
 // url
 ['redis://127.0.0.1:6379', 'redis://:secret@h:1/3', 'redis://u:p@w@host:65535/100000', 'redis://[::1]:6379',
- 'redis://h:0', 'redis://h:65536', 'redis:///', 'http://x', 'redis://h/', 'redis://h:/x'].forEach((u, i) => put('url', `u${i}`, B(u)));
+ 'redis://h:0', 'redis://h:65536', 'redis:///', 'http://x', 'redis://h/', 'redis://h:/x',
+ 'redis-sentinel://u:p@s1:26379,s2,s3:26380/mymaster?db=2', 'redis-sentinel://s1/m?sentinel_password=sp&db=1&sentinel_user=su',
+ 'redis-sentinel://s1/m?sentinel_user=su', 'redis-sentinel://s1/m?db=1&db=2&'].forEach((u, i) => put('url', `u${i}`, B(u)));
 // opts: env TS_FZ_RETENTION \0 argv...
 const opts = [['', '--count', '5', '--retention=90s', '--flag', '--redis', 'redis://h:1/2', '--seed', '0x10'],
   ['15m', '--name=abc', '--flag=off'], ['7d'], ['', '--help'], ['', '--count'], ['', '--bogus=1'], ['', 'stray'],

@@ -57,9 +57,11 @@ export class RedisServer {
 /**
  * A real redis-sentinel on a free loopback port watching the master `name`
  * at 127.0.0.1:`masterPort`, its config (which it rewrites) in a temp dir.
+ * With `password`, clients must AUTH (requirepass) and the sentinels use it
+ * among themselves (sentinel sentinel-pass).
  */
 export class RedisSentinel {
-  static async start(masterPort, { name = 'mymaster', quorum = 2, downAfterMs = 1000, failoverTimeoutMs = 5000 } = {}) {
+  static async start(masterPort, { name = 'mymaster', quorum = 2, downAfterMs = 1000, failoverTimeoutMs = 5000, password = '' } = {}) {
     const s = new RedisSentinel();
     s.name = name;
     s.port = await freePort();
@@ -70,11 +72,12 @@ export class RedisSentinel {
       `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${quorum}`,
       `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
       `sentinel failover-timeout ${name} ${failoverTimeoutMs}`,
-      `sentinel parallel-syncs ${name} 1`, '',
+      `sentinel parallel-syncs ${name} 1`,
+      ...(password ? [`requirepass ${password}`, `sentinel sentinel-pass ${password}`] : []), '',
     ].join('\n'));
     s.proc = new Proc('redis-sentinel', 'redis-sentinel', [conf]);
     await s.proc.waitOutput(/\+monitor master/, 10000);
-    s.client = new Redis({ host: '127.0.0.1', port: s.port, maxRetriesPerRequest: 3, retryStrategy: () => 100 });
+    s.client = new Redis({ host: '127.0.0.1', port: s.port, maxRetriesPerRequest: 3, retryStrategy: () => 100, ...(password ? { password } : {}) });
     s.client.on('error', () => {});
     return s;
   }
@@ -96,9 +99,9 @@ export class RedisSentinel {
   }
 }
 
-/** redis-sentinel://host:port,…/name for a list of RedisSentinel. */
-export function sentinelUrl(sentinels, name = 'mymaster') {
-  return `redis-sentinel://${sentinels.map((s) => s.addr).join(',')}/${name}`;
+/** redis-sentinel://host:port,…/name[?query] for a list of RedisSentinel. */
+export function sentinelUrl(sentinels, name = 'mymaster', query = '') {
+  return `redis-sentinel://${sentinels.map((s) => s.addr).join(',')}/${name}${query ? `?${query}` : ''}`;
 }
 
 /** XRANGE of one instrument as [{t, p}] (ids are `<t>-0`). */

@@ -108,11 +108,25 @@ static void test_redis_urls(void **state)
     assert_int_equal(ts_redis_url_parse("redis-sentinel://h/m", &u, err, sizeof(err)), 0);
     assert_int_equal(u.nsentinels, 1);
     assert_int_equal(u.db, 0);
+    assert_string_equal(u.sentinel_password, "");
+    /* The sentinels' own credentials, in any order with db. */
+    assert_int_equal(ts_redis_url_parse("redis-sentinel://h/m?sentinel_password=sp&db=2&sentinel_user=su", &u, err,
+                                        sizeof(err)), 0);
+    assert_string_equal(u.sentinel_user, "su");
+    assert_string_equal(u.sentinel_password, "sp");
+    assert_int_equal(u.db, 2);
+    assert_string_equal(u.master, "m");
+    assert_int_equal(ts_redis_url_parse("redis-sentinel://h/m?sentinel_password=a:b@c", &u, err, sizeof(err)), 0);
+    assert_string_equal(u.sentinel_password, "a:b@c");
+    assert_string_equal(u.sentinel_user, "");
     const char *bad[] = {"http://h:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
                          "redis://h:12x", "redis://h:1/x", "redis://pw@h:1", "h:6379",
                          "redis-sentinel://h:26379", "redis-sentinel://h:26379/", "redis-sentinel:///m",
                          "redis-sentinel://h:0/m", "redis-sentinel://h,,i/m", "redis-sentinel://h/m?db=x",
-                         "redis-sentinel://h/m?x=1", "redis-sentinel://h/m/n",
+                         "redis-sentinel://h/m?x=1", "redis-sentinel://h/m/n", "redis-sentinel://h/m?",
+                         "redis-sentinel://h/m?db=1&db=2", "redis-sentinel://h/m?sentinel_password=",
+                         "redis-sentinel://h/m?sentinel_user=u", "redis-sentinel://h/m?db=1&",
+                         "redis-sentinel://h/m?sentinel_password=a&sentinel_password=b",
                          "redis-sentinel://a,b,c,d,e,f,g,h,i/m"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
