@@ -30,7 +30,9 @@ struct gen_lease {
     int keepalive;
     int renew_failing; /* the last renewal failed (the first of a run is logged) */
     struct event *poll_ev, *renew_ev;
-    gen_fence renew; /* an empty fenced write: the renewal */
+    gen_fence renew; /* an empty fenced write: the renewal (and the release's DEL) */
+    void (*released)(void *owner); /* gen_lease_release's done */
+    void *released_owner;
 };
 
 static void set_timer(struct event *ev, int64_t ms)
@@ -194,6 +196,42 @@ void gen_lease_fenced(gen_lease *l, const char *why)
     l->role = GEN_ROLE_STANDBY;
     evtimer_del(l->renew_ev);
     gen_redis_lost(l->conn, "fenced");
+}
+
+static void on_released(redisAsyncContext *c, void *r, void *priv)
+{
+    gen_lease *l = priv;
+    gen_fence_result res;
+    (void)c;
+    int rc = gen_fence_read(r, &res);
+    if (rc == 0)
+        ts_info("role: leader -> none: lease " TS_KEY_LEASE " released; a standby takes over at its next poll");
+    else
+        ts_warn("releasing the lease " TS_KEY_LEASE ": %s; it expires in %lld ms", res.first_error,
+                (long long)l->ttl_ms);
+    l->role = GEN_ROLE_DOWN;
+    void (*done)(void *) = l->released;
+    l->released = NULL;
+    if (done != NULL)
+        done(l->released_owner);
+}
+
+int gen_lease_release(gen_lease *l, void (*done)(void *owner), void *owner)
+{
+    evtimer_del(l->renew_ev);
+    evtimer_del(l->poll_ev);
+    if (l->role != GEN_ROLE_LEADER)
+        return -1;
+    /* Fenced like every write: a leader replaced meanwhile deletes nothing. */
+    gen_fence_reset(&l->renew);
+    gen_fence_cmd(&l->renew, "DEL " TS_KEY_LEASE);
+    l->released = done;
+    l->released_owner = owner;
+    if (gen_lease_send(l, &l->renew, on_released, l) != 0) {
+        l->released = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 gen_role gen_lease_role(const gen_lease *l)

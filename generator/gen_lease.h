@@ -41,6 +41,12 @@ int gen_lease_send(gen_lease *l, gen_fence *f, redisCallbackFn *fn, void *priv);
  * drops the connection (every pending reply gets NULL); the reconnect finds
  * the lease held and waits as a standby. */
 void gen_lease_fenced(gen_lease *l, const char *why);
+/* Exiting (SIGTERM): a leader gives the lease up — a fenced DEL of it —
+ * so a standby takes over at its next poll, not after the lease expires.
+ * done(owner) is called once the DEL is answered (or the connection is
+ * gone). Returns 0 when sent, -1 when there is nothing to release (not
+ * leader, no connection): done is not called. */
+int gen_lease_release(gen_lease *l, void (*done)(void *owner), void *owner);
 gen_role gen_lease_role(const gen_lease *l);
 const char *gen_lease_id(const gen_lease *l);
 void gen_lease_free(gen_lease *l);

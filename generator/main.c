@@ -42,6 +42,20 @@ static void app_exit(app *a, int code)
     event_base_loopbreak(a->base);
 }
 
+static void on_lease_released(void *owner)
+{
+    app *a = owner;
+    app_exit(a, a->exit_code);
+}
+
+/* The last batch is answered: give the lease up (a standby takes over at
+ * once instead of after its expiry), then exit. */
+static void finish(app *a)
+{
+    if (gen_lease_release(a->lease, on_lease_released, a) != 0)
+        app_exit(a, a->exit_code);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     app *a = arg;
@@ -52,7 +66,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     a->stopping = 1;
     gen_redis_close(a->conn);
     if (gen_ticker_finish(a->ticker))
-        app_exit(a, 0);
+        finish(a);
 }
 
 /* ---- the wiring: each part's hooks ---- */
@@ -118,8 +132,7 @@ static void on_startup_fatal(void *owner, int code)
 
 static void on_ticker_finished(void *owner)
 {
-    app *a = owner;
-    app_exit(a, a->exit_code);
+    finish(owner);
 }
 
 static int walk_init(gen_walk *w, const gen_config *cfg)

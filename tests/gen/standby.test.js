@@ -11,6 +11,10 @@
 // of the seeded walk equal to what was published.
 //
 // TS_HA_ROUNDS (default 4) sets the rounds; `make test-ha-long` runs a minute.
+//
+// Then SIGTERM of the leader with a 20 s lease: it gives the lease up as it
+// exits, so the standby takes over at its next poll — within a wait of half
+// the lease, which a takeover by expiry could not meet — with no hole.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode } from '@msgpack/msgpack';
@@ -45,8 +49,8 @@ after(async () => {
   await redis.stop();
 });
 
-function spawnGen() {
-  const g = startGenerator(redis.url, ARGS);
+function spawnGen(args = ARGS) {
+  const g = startGenerator(redis.url, args);
   gens.add(g);
   return g;
 }
@@ -131,4 +135,39 @@ test('kill -9 and SIGSTOP of the leader: the standby takes over, the paused one 
   assert.equal(published[0].t, s0[0].t, 'the first tick was not published');
   assert.equal(published.length, s0.length, 'published count differs from the stream');
   console.log(`# takeovers (ms from kill/stop to 3 ticks written by the new leader; lease_ms = to the lease changing hands): ${JSON.stringify(takeovers)}`);
+});
+
+test('SIGTERM of the leader releases the lease: the standby takes over long before the lease would expire, no tick lost or doubled', async () => {
+  const LONG = 20000;
+  const args = ARGS.map((a, i) => (ARGS[i - 1] === '--lease' ? `${LONG}ms` : a));
+  for (const g of gens) await g.stop('SIGTERM');
+  const a = spawnGen(args);
+  await a.waitOutput(/role: leader/);
+  const b = spawnGen(args);
+  await b.waitOutput(/role: standby/);
+  const start = Number((await head()).split('-')[0]);
+  await waitFor('5 ticks from the leader', async () => Number((await head()).split('-')[0]) >= start + 5 * IV);
+  const last = Number((await head()).split('-')[0]);
+  const termAt = Date.now();
+  await a.stop('SIGTERM');
+  gens.delete(a);
+  assert.equal(a.exitCode, 0, `the leader exits 0 on SIGTERM: ${a.tail()}`);
+  assert.match(a.output, /lease ts:lease:generator released/, 'the leader says it gave the lease up');
+  await waitFor('the standby to lead and write 3 ticks, within half the lease', async () => {
+    const l = await leader();
+    return l === b && Number((await head()).split('-')[0]) >= last + 3 * IV;
+  }, { timeout: LONG / 2 });
+  const took = Date.now() - termAt;
+  await b.stop('SIGTERM');
+  gens.delete(b);
+  await waitFor('the last publish to arrive', async () => published.at(-1)?.t === Number((await head()).split('-')[0]));
+  for (const [i, name] of NAMES.entries()) {
+    const s = await readStream(client, name);
+    assert.equal(checkSeries(s, IV, { steps: false }), null, `${name}: ${checkSeries(s, IV, { steps: false })}`);
+    assert.equal(walkError(s, i, IV), null, `${name} is not the seeded walk: ${walkError(s, i, IV)}`);
+  }
+  for (let k = 1; k < published.length; k++) {
+    assert.equal(published[k].t - published[k - 1].t, IV, `ts:live: ${published[k - 1].t} then ${published[k].t}`);
+  }
+  console.log(`# SIGTERM of the leader to 3 ticks written by the standby: ${took} ms (lease ${LONG} ms)`);
 });
