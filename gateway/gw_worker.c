@@ -149,11 +149,29 @@ static void load_meta(gw_worker *w)
     }
 }
 
+/* The catch-up and range connections cannot read ROLE (their readers turn
+ * every array reply into their own structs), so with Sentinel they are
+ * trusted only on the server whose ROLE the command connection read as
+ * "master": one up elsewhere (a sentinel's stale answer naming a replica)
+ * is dropped and asks again. A replica lagging behind would answer a
+ * catch-up with a stream that ends early, and the catch-up could take the
+ * missing ticks for a real hole (docs/REDIS.md, "Sentinel failover"). */
+static void check_peer(gw_worker *w, gw_rconn *rc)
+{
+    if (w->g->cfg.redis.nsentinels == 0 || !w->cmd.up || !rc->up)
+        return;
+    if (rc->peer.port != w->cmd.peer.port || strcmp(rc->peer.host, w->cmd.peer.host) != 0)
+        gw_rconn_drop(rc, "not on the server whose ROLE the command connection read as master");
+}
+
 /* ---- hooks ---- */
 
 static void cmd_up(gw_rconn *rc)
 {
-    load_meta(rc->o.data);
+    gw_worker *w = rc->o.data;
+    check_peer(w, &w->cu);
+    check_peer(w, &w->rng);
+    load_meta(w);
 }
 
 static void cmd_down(gw_rconn *rc)
@@ -179,6 +197,9 @@ static void sub_down(gw_rconn *rc)
 static void cu_up(gw_rconn *rc)
 {
     gw_worker *w = rc->o.data;
+    check_peer(w, rc);
+    if (!rc->up)
+        return;
     gw_catchup_pump(w->catchup);
     set_ready(w);
 }
@@ -192,6 +213,7 @@ static void cu_down(gw_rconn *rc)
  * flight when it goes gets its NULL reply: gw_range.c). */
 static void rng_changed(gw_rconn *rc)
 {
+    check_peer(rc->o.data, rc);
     set_ready(rc->o.data);
 }
 

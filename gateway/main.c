@@ -82,7 +82,8 @@ int main(int argc, char **argv)
         {"listen", "TS_LISTEN", TS_OPT_STRING, &c->listen, "127.0.0.1:8080", 0, 0, "address to serve HTTP and /ws on"},
         {"redis", "TS_REDIS_URL", TS_OPT_REDIS, &c->redis, "redis://127.0.0.1:6379", 0, 0,
          "Redis URL redis://[[user]:password@]host:port[/db], or "
-         "redis-sentinel://[[user]:password@]host:26379,host:26379,.../master[?db=N]"},
+         "redis-sentinel://[[user]:password@]host:26379,host:26379,.../master[?db=N&sentinel_user=U&sentinel_password=P] "
+         "(each query parameter optional; sentinel_*: the sentinels' own AUTH)"},
         {"webui", "TS_WEBUI", TS_OPT_STRING, &c->webui, "webui", 0, 0, "directory of the web page, served at /"},
         {"threads", "TS_THREADS", TS_OPT_INT, &c->threads, threads_def, 1, 256,
          "worker threads, each with its own loop and Redis connections (default: cores)"},

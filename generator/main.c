@@ -188,7 +188,8 @@ int main(int argc, char **argv)
     const ts_opt opts[] = {
         {"redis", "TS_REDIS_URL", TS_OPT_REDIS, &cfg.redis, "redis://127.0.0.1:6379", 0, 0,
          "Redis URL, redis://[[user]:password@]host:port[/db], or "
-         "redis-sentinel://[[user]:password@]host:26379,host:26379,.../master[?db=N]"},
+         "redis-sentinel://[[user]:password@]host:26379,host:26379,.../master[?db=N&sentinel_user=U&sentinel_password=P] "
+         "(each query parameter optional; sentinel_*: the sentinels' own AUTH)"},
         {"instruments", "TS_INSTRUMENTS", TS_OPT_INT, &cfg.instruments, "100", 1, TS_INSTRUMENTS_MAX,
          "number of instruments, named ticker_00.."},
         {"interval-ms", "TS_INTERVAL_MS", TS_OPT_INT, &cfg.interval_ms, "1000", 1, 86400000,
