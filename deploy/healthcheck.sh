@@ -7,7 +7,8 @@
 #                                        (default: the port of TS_LISTEN)
 #   healthcheck.sh generator [REDIS_URL] the newest tick of the first
 #                                        instrument is recent, by Redis's clock
-#                                        (default: TS_REDIS_URL)
+#                                        (default: TS_REDIS_URL; a redis:// URL,
+#                                        [[user]:password@] as the daemons take it)
 #
 # Exit 0 healthy, 1 unhealthy (with one line on stdout saying why), as Docker
 # expects. Every read has a timeout so a hung peer cannot hang the check.
@@ -70,21 +71,23 @@ redis_read() {
 
 check_generator() {
     local url=${1:-${TS_REDIS_URL:-redis://127.0.0.1:6379}}
-    local rest=${url#redis://} pass="" db=0
+    local rest=${url#redis://} user="" pass="" db=0
     case "$rest" in */*) db=${rest##*/}; rest=${rest%%/*} ;; esac
-    case "$rest" in *@*) pass=${rest%@*}; pass=${pass#*:}; rest=${rest##*@} ;; esac
+    case "$rest" in *@*) pass=${rest%@*}; user=${pass%%:*}; pass=${pass#*:}; rest=${rest##*@} ;; esac
     local host=${rest%:*} port=6379
     case "$rest" in *:*) port=${rest##*:} ;; esac
     [ -n "$db" ] || db=0
 
     { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || fail "cannot connect to redis at $host:$port"
-    if [ -n "$pass" ]; then redis_cmd AUTH "$pass" || fail "no answer to AUTH"; fi
+    if [ -n "$user" ]; then redis_cmd AUTH "$user" "$pass" || fail "no answer to AUTH"
+    elif [ -n "$pass" ]; then redis_cmd AUTH "$pass" || fail "no answer to AUTH"; fi
     if [ "$db" != 0 ]; then redis_cmd SELECT "$db" || fail "no answer to SELECT"; fi
 
     redis_cmd HGET ts:meta interval_ms || fail "no answer from redis"
     local interval=${REPLY_LINES[0]}
     [ -n "$interval" ] || fail "ts:meta has no interval_ms (generator not started yet)"
-    redis_cmd LINDEX ts:instruments 0 || fail "no answer from redis"
+    # LRANGE and TIME: commands the generator's ACL user has (deploy/redis/users.acl).
+    redis_cmd LRANGE ts:instruments 0 0 || fail "no answer from redis"
     local first=${REPLY_LINES[0]}
     [ -n "$first" ] || fail "ts:instruments is empty"
     redis_cmd XREVRANGE "ts:tick:{$first}" + - COUNT 1 || fail "no answer from redis"

@@ -7,23 +7,41 @@
 # Passwords come only from the environment or from files, never from flags:
 #   TS_REDIS_TICKGEN_PASSWORD or TS_REDIS_TICKGEN_PASSWORD_FILE  (user tickgen)
 #   TS_REDIS_TICKGW_PASSWORD  or TS_REDIS_TICKGW_PASSWORD_FILE   (user tickgw)
+# and, only for a Redis with replicas and sentinels (the user is left out
+# when its password is not set):
+#   TS_REDIS_REPLICA_PASSWORD  or …_FILE  (user replica: a replica's masteruser)
+#   TS_REDIS_SENTINEL_PASSWORD or …_FILE  (user sentinel: sentinel auth-user)
 # The users (docs/REDIS.md, "Redis users"): `default` off; `tickgen` may read
 # and write ts:* and publish on ts:live, with the commands it sends and
-# nothing else; `tickgw` may only read ts:* and subscribe to ts:live.
+# nothing else; `tickgw` may only read ts:* and subscribe to ts:live;
+# `replica` may only replicate; `sentinel` has what Sentinel sends.
 set -eu
 template=${1:-$(dirname "$0")/users.acl}
 
-# password NAME: the password of NAME from $VAR or the file $VAR_FILE.
+# password NAME [optional]: the SHA-256 of NAME's password from $VAR or the
+# file $VAR_FILE; empty when optional and neither is set.
 password() {
     eval "v=\${TS_REDIS_$1_PASSWORD:-}; f=\${TS_REDIS_$1_PASSWORD_FILE:-}"
     if [ -n "$f" ]; then
         [ -r "$f" ] || { echo "render-acl.sh: cannot read TS_REDIS_$1_PASSWORD_FILE ($f)" >&2; exit 1; }
         v=$(cat "$f")
     fi
-    [ -n "$v" ] || { echo "render-acl.sh: set TS_REDIS_$1_PASSWORD or TS_REDIS_$1_PASSWORD_FILE" >&2; exit 1; }
+    if [ -z "$v" ]; then
+        [ -n "${2:-}" ] && return 0
+        echo "render-acl.sh: set TS_REDIS_$1_PASSWORD or TS_REDIS_$1_PASSWORD_FILE" >&2
+        exit 1
+    fi
     printf '%s' "$v" | sha256sum | cut -d' ' -f1
 }
 
 gen=$(password TICKGEN)
 gw=$(password TICKGW)
-sed -e "s/@TICKGEN_SHA256@/$gen/" -e "s/@TICKGW_SHA256@/$gw/" "$template"
+replica=$(password REPLICA optional)
+sentinel=$(password SENTINEL optional)
+# An optional user whose password is not set is left out (it does not exist).
+drop=""
+[ -n "$replica" ] || drop="$drop -e /@REPLICA_SHA256@/d"
+[ -n "$sentinel" ] || drop="$drop -e /@SENTINEL_SHA256@/d"
+# shellcheck disable=SC2086 # $drop is a list of sed arguments
+sed $drop -e "s/@TICKGEN_SHA256@/$gen/" -e "s/@TICKGW_SHA256@/$gw/" \
+    -e "s/@REPLICA_SHA256@/$replica/" -e "s/@SENTINEL_SHA256@/$sentinel/" "$template"

@@ -68,9 +68,9 @@ test('the file uses no compose v2-only top-level keys and no version pin', () =>
   assert.deepEqual(top.sort(), ['services', 'volumes']);
 });
 
-test('four services: redis, generator, gateway, lb; prometheus in the monitoring profile only', () => {
-  assert.deepEqual(always().map(([n]) => n).sort(), ['gateway', 'generator', 'lb', 'redis']);
-  assert.deepEqual(Object.keys(cfg.services).sort(), ['gateway', 'generator', 'lb', 'prometheus', 'redis']);
+test('five services: redis, generator, generator-standby, gateway, lb; prometheus in the monitoring profile only', () => {
+  assert.deepEqual(always().map(([n]) => n).sort(), ['gateway', 'generator', 'generator-standby', 'lb', 'redis']);
+  assert.deepEqual(Object.keys(cfg.services).sort(), ['gateway', 'generator', 'generator-standby', 'lb', 'prometheus', 'redis']);
   assert.deepEqual(svc('prometheus').profiles, ['monitoring']);
 });
 
@@ -91,16 +91,33 @@ test('prometheus: mounts deploy/prometheus/prometheus.yml, data on a named volum
   assert.equal(c.services.prometheus.image, 'tickstream/prometheus:bookworm');
 });
 
-test('redis: official image, AOF on a named volume, redis-cli ping health check, no host port', () => {
+test('two generators by default: the standby is the generator again (same image, settings, health check)', () => {
+  const g = svc('generator'), s = svc('generator-standby');
+  assert.deepEqual(s.build, g.build);
+  assert.equal(s.image, g.image);
+  assert.deepEqual(s.environment, g.environment, 'a standby must share seed, interval and instruments with the leader');
+  assert.deepEqual(s.depends_on, g.depends_on);
+  assert.equal(s.container_name, undefined);
+});
+
+test('redis: official image, AOF on a named volume, ACL users from deploy/redis, ts-cli ping health check, no host port', () => {
   const r = svc('redis');
   assert.match(r.image, /^redis:/);
   const cmd = [].concat(r.command).join(' ');
   assert.match(cmd, /--appendonly yes/);
+  assert.match(cmd, /^sh \/usr\/local\/etc\/tickstream\/start\.sh /, 'start.sh renders the ACL file, then starts redis-server');
+  const acl = volumes(r).find((v) => v.target === '/usr/local/etc/tickstream');
+  assert.equal(path.relative(ROOT, acl.source), 'deploy/redis');
+  assert.equal(acl.read_only, true);
+  const cli = volumes(r).find((v) => v.target === '/usr/local/bin/ts-cli');
+  assert.equal(path.relative(ROOT, cli.source), 'deploy/redis/ts-cli');
+  assert.ok(fs.statSync(path.join(ROOT, 'deploy/redis/ts-cli')).mode & 0o111, 'ts-cli is executable');
+  for (const k of ['TS_REDIS_TICKGEN_PASSWORD', 'TS_REDIS_TICKGW_PASSWORD']) assert.ok(r.environment[k], `redis gets ${k}`);
   const vol = volumes(r).find((v) => v.target === '/data');
   assert.ok(vol, 'redis has a volume on /data');
   assert.equal(vol.type, 'volume', 'a named volume, not a bind mount');
   assert.ok(cfg.volumes && vol.source in cfg.volumes, `volume ${vol.source} is declared at the top level`);
-  assert.deepEqual(r.healthcheck.test.filter((a) => a !== 'CMD' && a !== 'CMD-SHELL').join(' '), 'redis-cli ping');
+  assert.deepEqual(r.healthcheck.test.filter((a) => a !== 'CMD' && a !== 'CMD-SHELL').join(' '), 'ts-cli ping | grep -q PONG');
   assert.equal(r.ports, undefined, 'redis publishes no port (use docker-compose exec redis redis-cli)');
 });
 
@@ -145,10 +162,16 @@ test('every service restarts on failure', () => {
   }
 });
 
-test('the daemons point at the compose redis', () => {
-  for (const name of ['generator', 'gateway']) {
-    assert.equal(svc(name).environment.TS_REDIS_URL, 'redis://redis:6379');
+test('the daemons point at the compose redis, each as its ACL user with the password redis renders', () => {
+  const pw = svc('redis').environment;
+  for (const name of ['generator', 'generator-standby']) {
+    assert.equal(svc(name).environment.TS_REDIS_URL, `redis://tickgen:${pw.TS_REDIS_TICKGEN_PASSWORD}@redis:6379`);
   }
+  assert.equal(svc('gateway').environment.TS_REDIS_URL, `redis://tickgw:${pw.TS_REDIS_TICKGW_PASSWORD}@redis:6379`);
+  const c = configWith('TS_REDIS_TICKGEN_PASSWORD=g1\nTS_REDIS_TICKGW_PASSWORD=w1\n');
+  assert.equal(c.services.generator.environment.TS_REDIS_URL, 'redis://tickgen:g1@redis:6379');
+  assert.equal(c.services.gateway.environment.TS_REDIS_URL, 'redis://tickgw:w1@redis:6379');
+  assert.deepEqual([c.services.redis.environment.TS_REDIS_TICKGEN_PASSWORD, c.services.redis.environment.TS_REDIS_TICKGW_PASSWORD], ['g1', 'w1']);
 });
 
 test('lb: HAProxy publishes 8080 and mounts deploy/haproxy/haproxy.cfg, which names the gateway service', () => {
@@ -232,7 +255,8 @@ test('gateway nofile: 16384 by default (under common engines\' hard limits), TS_
 
 test('.env.example documents the compose-only settings', () => {
   const example = read('.env.example');
-  for (const k of ['TS_PORT', 'TS_PUBLISH_ADDR', 'TS_NOFILE', 'TS_BASE_IMAGE', 'TS_REDIS_IMAGE', 'TS_HAPROXY_IMAGE', 'TS_PROMETHEUS_IMAGE', 'TS_PROMETHEUS_PORT', 'TS_EXTRA_CA_CERTS']) {
+  for (const k of ['TS_PORT', 'TS_PUBLISH_ADDR', 'TS_NOFILE', 'TS_BASE_IMAGE', 'TS_REDIS_IMAGE', 'TS_HAPROXY_IMAGE', 'TS_PROMETHEUS_IMAGE', 'TS_PROMETHEUS_PORT', 'TS_EXTRA_CA_CERTS',
+    'TS_REDIS_TICKGEN_PASSWORD', 'TS_REDIS_TICKGW_PASSWORD']) {
     assert.match(example, new RegExp(`^#?${k}=`, 'm'), `${k} is in .env.example`);
   }
 });

@@ -5,7 +5,7 @@
 // the default user is off; a wrong password is refused without being logged.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,4 +90,23 @@ test('the default user is off, and a wrong password is refused without being log
   } finally {
     await bad.stop();
   }
+});
+
+test("the containers' health check of the generator works as the generator's user", () => {
+  const r = spawnSync(path.join(ROOT, 'deploy/healthcheck.sh'), ['generator'], {
+    env: { ...process.env, TS_REDIS_URL: `redis://tickgen:${GEN_PW}@127.0.0.1:${redis.port}` }, timeout: 15000,
+  });
+  assert.equal(r.status, 0, `healthcheck.sh: ${r.stdout}${r.stderr}`);
+  assert.match(r.stdout.toString(), /^healthy: newest tick of ticker_00/);
+});
+
+test('without its password a replica or sentinel user does not exist; with it, each has only its commands', () => {
+  const render = (extra) => execFileSync(path.join(ROOT, 'deploy/redis/render-acl.sh'), [], {
+    env: { ...process.env, TS_REDIS_TICKGEN_PASSWORD: GEN_PW, TS_REDIS_TICKGW_PASSWORD: GW_PW, ...extra },
+  }).toString();
+  assert.doesNotMatch(render({}), /^user (replica|sentinel)/m);
+  const full = render({ TS_REDIS_REPLICA_PASSWORD: 'r', TS_REDIS_SENTINEL_PASSWORD: 's' });
+  assert.match(full, /^user replica on #[0-9a-f]{64} resetkeys resetchannels -@all .*\+psync/m);
+  assert.match(full, /^user sentinel on #[0-9a-f]{64} resetkeys allchannels -@all .*\+replicaof/m);
+  assert.doesNotMatch(full, /@\w+_SHA256@/, 'a placeholder is left');
 });
