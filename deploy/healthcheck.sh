@@ -7,8 +7,8 @@
 #                                        (default: the port of TS_LISTEN)
 #   healthcheck.sh generator [REDIS_URL] the newest tick of the first
 #                                        instrument is recent, by Redis's clock
-#                                        (default: TS_REDIS_URL; a redis:// URL,
-#                                        [[user]:password@] as the daemons take it)
+#                                        (default: TS_REDIS_URL; redis:// or
+#                                        redis-sentinel:// as the daemons take it)
 #
 # Exit 0 healthy, 1 unhealthy (with one line on stdout saying why), as Docker
 # expects. Every read has a timeout so a hung peer cannot hang the check.
@@ -69,8 +69,40 @@ redis_read() {
     esac
 }
 
+# sentinel_master URL: a redis-sentinel:// URL → the redis:// URL of the
+# master the first answering sentinel names (with the URL's credentials and db).
+sentinel_master() {
+    local rest=${1#redis-sentinel://} cred="" query="" spass="" suser="" db=0 s h p
+    case "$rest" in *\?*) query=${rest#*\?}; rest=${rest%%\?*} ;; esac
+    case "$rest" in *@*) cred="${rest%@*}@"; rest=${rest##*@} ;; esac
+    local name=${rest#*/} hosts=${rest%%/*} kv
+    local IFS='&'
+    for kv in $query; do
+        case "$kv" in
+            db=*) db=${kv#db=} ;;
+            sentinel_user=*) suser=${kv#sentinel_user=} ;;
+            sentinel_password=*) spass=${kv#sentinel_password=} ;;
+        esac
+    done
+    IFS=','
+    for s in $hosts; do
+        h=${s%:*} p=26379
+        case "$s" in *:*) p=${s##*:} ;; esac
+        { exec 3<>"/dev/tcp/$h/$p"; } 2>/dev/null || continue
+        if [ -n "$suser" ]; then redis_cmd AUTH "$suser" "$spass" || continue
+        elif [ -n "$spass" ]; then redis_cmd AUTH "$spass" || continue; fi
+        redis_cmd SENTINEL get-master-addr-by-name "$name" || continue
+        exec 3<&-
+        [ -n "${REPLY_LINES[0]:-}" ] || continue
+        MASTER_URL="redis://$cred${REPLY_LINES[0]}:${REPLY_LINES[1]}/$db"
+        return 0
+    done
+    fail "no sentinel of $hosts names master $name"
+}
+
 check_generator() {
     local url=${1:-${TS_REDIS_URL:-redis://127.0.0.1:6379}}
+    case "$url" in redis-sentinel://*) sentinel_master "$url"; url=$MASTER_URL ;; esac
     local rest=${url#redis://} user="" pass="" db=0
     case "$rest" in */*) db=${rest##*/}; rest=${rest%%/*} ;; esac
     case "$rest" in *@*) pass=${rest%@*}; user=${pass%%:*}; pass=${pass#*:}; rest=${rest##*@} ;; esac

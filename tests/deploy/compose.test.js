@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BUILD } from '../lib/procs.js';
 import { composeConfig, parseYaml, read, run, tempFile, ROOT } from './util.js';
@@ -284,3 +285,51 @@ for (const bin of ['tickgen', 'tickgw']) {
     assert.deepEqual(missing, [], `.env.example lacks ${missing.join(', ')}`);
   });
 }
+
+// docker-compose.sentinel.yml on top of docker-compose.yml, as deploy/README.md runs it.
+const ha = (() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-compose-ha-'));
+  const envFile = path.join(dir, 'empty.env');
+  fs.writeFileSync(envFile, '');
+  try {
+    return run('docker-compose', ['--env-file', envFile, '-f', path.join(ROOT, 'docker-compose.yml'), '-f',
+      path.join(ROOT, 'docker-compose.sentinel.yml'), '--project-directory', ROOT, 'config']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+})();
+
+test('docker-compose.sentinel.yml: a replica, three sentinels, and every daemon on the sentinel URL as its ACL user', () => {
+  assert.equal(ha.code, 0, `docker-compose config with the override failed:\n${ha.stderr}`);
+  const c = parseYaml(ha.stdout).services;
+  assert.deepEqual(Object.keys(c).sort(), ['gateway', 'generator', 'generator-standby', 'lb', 'redis', 'redis-replica',
+    'sentinel-1', 'sentinel-2', 'sentinel-3']);
+  const rep = c['redis-replica'];
+  assert.equal(rep.environment.TS_REDIS_REPLICAOF, 'redis:6379');
+  assert.match([].concat(rep.command).join(' '), /start\.sh .*--appendonly yes/);
+  for (const name of ['redis', 'redis-replica']) {
+    for (const k of ['TS_REDIS_TICKGEN_PASSWORD', 'TS_REDIS_TICKGW_PASSWORD', 'TS_REDIS_REPLICA_PASSWORD', 'TS_REDIS_SENTINEL_PASSWORD']) {
+      assert.ok(c[name].environment[k], `${name} gets ${k} (every server may become master or replica)`);
+    }
+  }
+  const spw = c['sentinel-1'].environment.TS_SENTINEL_PASSWORD;
+  for (const i of [1, 2, 3]) {
+    const s = c[`sentinel-${i}`];
+    assert.match([].concat(s.command).join(' '), /sentinel-start\.sh$/);
+    assert.equal(s.environment.TS_SENTINEL_MASTER, 'redis:6379');
+    assert.equal(s.environment.TS_REDIS_SENTINEL_PASSWORD, c.redis.environment.TS_REDIS_SENTINEL_PASSWORD);
+    assert.equal(s.environment.TS_SENTINEL_PASSWORD, spw);
+    assert.equal(s.ports, undefined, 'a sentinel publishes no port');
+  }
+  const sentinels = 'sentinel-1:26379,sentinel-2:26379,sentinel-3:26379/mymaster';
+  for (const [name, user, pw] of [['generator', 'tickgen', 'TS_REDIS_TICKGEN_PASSWORD'], ['generator-standby', 'tickgen', 'TS_REDIS_TICKGEN_PASSWORD'],
+    ['gateway', 'tickgw', 'TS_REDIS_TICKGW_PASSWORD']]) {
+    assert.equal(c[name].environment.TS_REDIS_URL, `redis-sentinel://${user}:${c.redis.environment[pw]}@${sentinels}?sentinel_password=${spw}`);
+  }
+  // The generator's health check (healthcheck.sh) reads redis-sentinel:// URLs.
+  assert.match(read('deploy/healthcheck.sh'), /redis-sentinel:\/\/\*\) sentinel_master/);
+  const example = read('.env.example');
+  for (const k of ['TS_REDIS_REPLICA_PASSWORD', 'TS_REDIS_SENTINEL_PASSWORD', 'TS_SENTINEL_PASSWORD']) {
+    assert.match(example, new RegExp(`^#?${k}=`, 'm'), `${k} is in .env.example`);
+  }
+});

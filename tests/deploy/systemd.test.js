@@ -73,6 +73,23 @@ test('tickgen.service reads the shared and its own env file; the redis unit keep
   assert.equal(one(r, 'Service', 'StateDirectory'), 'tickstream-redis');
 });
 
+test('the units use the ACL users: redis loads users.acl, each daemon has its user and a Sentinel example', () => {
+  const r = unit('tickstream-redis.service');
+  assert.match(one(r, 'Service', 'ExecStart'), /--aclfile \/etc\/tickstream\/users\.acl\b/);
+  for (const [f, user] of [['tickgen.service', 'tickgen'], ['tickgw@.service', 'tickgw']]) {
+    const text = fs.readFileSync(path.join(DIR, f), 'utf8');
+    assert.match(text, new RegExp(`^#\\s+TS_REDIS_URL=redis://${user}:PASSWORD@`, 'm'), `${f} shows its user`);
+    const m = new RegExp(`^#\\s+TS_REDIS_URL=(redis-sentinel://${user}:\\S+)$`, 'm').exec(text);
+    assert.ok(m, `${f} shows a Sentinel URL`);
+    // The example is a URL the daemons take: parsed, it fails only on the bad --log-level after it.
+    const r2 = run(path.join(BUILD, user === 'tickgen' ? 'tickgen' : 'tickgw'), ['--redis', m[1], '--log-level', 'nope']);
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /--log-level/, r2.stderr);
+    const bad = run(path.join(BUILD, user === 'tickgen' ? 'tickgen' : 'tickgw'), ['--redis', `${m[1]}&x=1`, '--log-level', 'nope']);
+    assert.match(bad.stderr, /redis/, 'a bad URL is refused first (the check checks)');
+  }
+});
+
 /** Copies the units to a temp dir for systemd-analyze: binaries pointed at
  * this build (it checks ExecStart is executable), the template instantiated. */
 function stage(extra = {}) {

@@ -276,9 +276,9 @@ export class Stack {
     return true;
   }
 
-  /** XRANGE of one instrument read with redis-cli in the redis container, as [{t, p}]. */
+  /** XRANGE of one instrument read with ts-cli (redis-cli as the read-only user) in the redis container, as [{t, p}]. */
   async xrange(sym, from = '-', to = '+') {
-    const out = await this.must(['exec', '-T', 'redis', 'redis-cli', 'XRANGE', `ts:tick:{${sym}}`, from, to]);
+    const out = await this.must(['exec', '-T', 'redis', 'ts-cli', 'XRANGE', `ts:tick:{${sym}}`, from, to]);
     // Without a terminal redis-cli prints one field per line: id, "p", price.
     const lines = out.split('\n').filter((l) => l !== '');
     const series = [];
@@ -291,8 +291,9 @@ export class Stack {
     return series;
   }
 
+  /** redis-cli in the redis container as the read-only user tickgw (deploy/redis/ts-cli). */
   async redisCli(...args) {
-    return (await this.must(['exec', '-T', 'redis', 'redis-cli', ...args])).trim();
+    return (await this.must(['exec', '-T', 'redis', 'ts-cli', ...args])).trim();
   }
 
   async logs(service = '', tail = 40) {

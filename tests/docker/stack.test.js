@@ -7,8 +7,10 @@
 //     and Redis are SIGKILLed at random from the host (the restart policy
 //     brings each back) for TS_DOCKER_CHAOS_S seconds (20 in `make test`;
 //     `make test-docker-long` runs 60); at the end every client's series
-//     equals XRANGE read with `docker-compose exec redis redis-cli`: no hole,
-//     no duplicate;
+//     equals XRANGE read with `docker-compose exec redis ts-cli` (redis-cli as
+//     the read-only user): no hole, no duplicate;
+//   - the ACL users are in force (the gateway's user cannot write), and the
+//     second generator waits as a standby;
 //   - `docker-compose down` then `up` keeps the history (volume redis-data),
 //     and a gateway started under a low TS_NOFILE says so in its log.
 import { test, before, after } from 'node:test';
@@ -93,6 +95,14 @@ test('docker-compose up -d --scale gateway=3: every container healthy, the page 
   assert.equal(cfg.interval_ms, INTERVAL);
   // The compose defaults fit each other: no open-files warning from tickgw.
   assert.doesNotMatch(await stack.logs('gateway', 200), /open files limit/);
+  // Least privilege: the read-only user of ts-cli (the gateways') writes nothing.
+  assert.match(await stack.redisCli('SET', 'ts:lease:generator', 'me'), /NOPERM/);
+  // Two generators: one holds the lease, the other waits as a standby.
+  const holder = await stack.redisCli('GET', 'ts:lease:generator');
+  assert.match(holder, /^\S+:\d+:[0-9a-f]{8}$/, `the lease names a generator: ${holder}`);
+  const genLogs = (await stack.logs('generator', 200)) + (await stack.logs('generator-standby', 200));
+  assert.match(genLogs, /role: leader/);
+  assert.match(genLogs, /role: standby/);
 }));
 
 test(`100 clients through HAProxy; gateways, generator and Redis SIGKILLed at random for ${CHAOS_S} s; every series equals XRANGE`, { timeout: 300000 + CHAOS_S * 1000 }, withLogs(async (t) => {
