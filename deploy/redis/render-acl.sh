@@ -11,7 +11,11 @@
 # when its password is not set):
 #   TS_REDIS_REPLICA_PASSWORD  or …_FILE  (user replica: a replica's masteruser)
 #   TS_REDIS_SENTINEL_PASSWORD or …_FILE  (user sentinel: sentinel auth-user)
-# The users (docs/REDIS.md, "Redis users"): `default` off; `tickgen` may read
+# The users (docs/REDIS.md, "Redis users"): `default` off — no client can
+# use it — but with every command on ts:* keys, because Redis 7 replays a
+# MULTI/EXEC from the AOF as the default user and re-checks its permissions
+# at EXEC (redis/redis#14541): without them a restart silently drops every
+# tick (ACL files take no comments, hence this note here); `tickgen` may read
 # and write ts:* and publish on ts:live, with the commands it sends and
 # nothing else; `tickgw` may only read ts:* and subscribe to ts:live;
 # `replica` may only replicate; `sentinel` has what Sentinel sends.

@@ -110,3 +110,29 @@ test('without its password a replica or sentinel user does not exist; with it, e
   assert.match(full, /^user sentinel on #[0-9a-f]{64} resetkeys allchannels -@all .*\+replicaof/m);
   assert.doesNotMatch(full, /@\w+_SHA256@/, 'a placeholder is left');
 });
+
+test('a restart of Redis with AOF and these users keeps every tick (Redis 7 replays MULTI/EXEC from the AOF as the disabled default user)', async () => {
+  const aof = await RedisServer.start({ aof: true, args: ['--aclfile', path.join(dir, 'users.acl')] });
+  const c = aof.client({ username: 'tickgw', password: GW_PW });
+  const g = startGenerator(`redis://tickgen:${GEN_PW}@127.0.0.1:${aof.port}`, ['--interval-ms', String(IV), '--instruments', '5']);
+  try {
+    await waitFor('30 ticks', async () => (await c.xrange('ts:tick:{ticker_04}', '-', '+')).length >= 30);
+    await g.stop();
+    const before = await c.xrange('ts:tick:{ticker_04}', '-', '+');
+    await aof.kill();
+    await aof.restart();
+    assert.doesNotMatch(aof.proc.output, /CRITICAL|NOPERM/, 'the AOF was replayed with errors');
+    const after_ = await waitFor('the stream back', async () => {
+      const r = await c.xrange('ts:tick:{ticker_04}', '-', '+').catch(() => null);
+      return r && r;
+    });
+    assert.deepEqual(after_, before, 'ticks written in transactions were lost in the restart');
+    const anon = aof.client();
+    await assert.rejects(anon.xrange('ts:tick:{ticker_04}', '-', '+'), /NOAUTH/, 'the default user is usable');
+    anon.disconnect();
+  } finally {
+    await g.stop();
+    c.disconnect();
+    await aof.stop();
+  }
+});
