@@ -215,6 +215,19 @@ static void on_reconnect_timer(evutil_socket_t fd, short what, void *arg)
     connect_now(arg);
 }
 
+/* Gives up an attempt that is not connected yet (or a sentinel being
+ * asked); the next target is chosen by ts_sentinel_retry. */
+static void abandon(gen_redis *r)
+{
+    redisAsyncContext *ac = r->ac;
+    r->ac = NULL;
+    evtimer_del(r->connect_timeout_ev);
+    ac->data = NULL; /* a sentinel's connection may be up: its disconnect callback is ignored */
+    redisAsyncFree(ac);
+    ts_sentinel_retry(&r->sentinel, r->asking);
+    r->asking = 0;
+}
+
 static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 {
     gen_redis *r = arg;
@@ -223,12 +236,7 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
         return;
     ts_warn("redis %s%s:%d: no answer in %d ms", r->asking ? "sentinel " : "", r->peer.host, r->peer.port,
             GEN_CONNECT_TIMEOUT_MS);
-    redisAsyncContext *ac = r->ac;
-    r->ac = NULL;
-    ac->data = NULL; /* a sentinel's connection may be up: its disconnect callback is ignored */
-    redisAsyncFree(ac);
-    ts_sentinel_retry(&r->sentinel, r->asking);
-    r->asking = 0;
+    abandon(r);
     schedule_reconnect(r);
 }
 
@@ -242,10 +250,12 @@ static void follow_switch(gen_redis *r, const ts_redis_addr *to)
         return;
     if (r->ac != NULL && r->connected) {
         gen_redis_lost(r, "+switch-master: following the new master");
-    } else if (r->ac == NULL) {
-        evtimer_del(r->reconnect_ev);
-        set_timer(r->reconnect_ev, 0);
+        return;
     }
+    if (r->ac != NULL) /* an attempt under way, to the old master (which may never answer) or a sentinel */
+        abandon(r);
+    evtimer_del(r->reconnect_ev);
+    set_timer(r->reconnect_ev, 0);
 }
 
 static void on_watch_message(redisAsyncContext *c, void *reply, void *priv)

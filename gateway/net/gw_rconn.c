@@ -320,6 +320,18 @@ void gw_rconn_drop(gw_rconn *rc, const char *why)
     rc->o.on_down(rc);
 }
 
+/* Gives up an attempt that is not up yet. hiredis calls no disconnect
+ * callback for a context that has not connected, so went_down is called
+ * here, and our callbacks ignore the context from now on. */
+static void abandon(gw_rconn *rc, const char *why)
+{
+    redisAsyncContext *ac = rc->ac;
+    rc->deadline = 0;
+    ac->data = NULL;
+    redisAsyncFree(ac);
+    went_down(rc, why);
+}
+
 void gw_rconn_tick(gw_rconn *rc, int64_t now)
 {
     if (rc->up && rc->ping_sent != 0) {
@@ -342,11 +354,7 @@ void gw_rconn_tick(gw_rconn *rc, int64_t now)
     if (rc->ac == NULL && rc->retry_at != 0 && now >= rc->retry_at) {
         connect_now(rc);
     } else if (rc->ac != NULL && !rc->up && rc->deadline != 0 && now > rc->deadline) {
-        redisAsyncContext *ac = rc->ac;
-        rc->deadline = 0;
-        ac->data = NULL; /* our callbacks ignore it from here on */
-        redisAsyncFree(ac);
-        went_down(rc, "connect timed out");
+        abandon(rc, "connect timed out");
     }
 }
 
@@ -357,12 +365,15 @@ void gw_rconn_switch(gw_rconn *rc, const ts_redis_addr *to)
         return;
     if (rv == 1 && rc->o.failovers != NULL)
         __atomic_fetch_add(rc->o.failovers, 1, __ATOMIC_RELAXED);
-    if (rc->ac != NULL) {
+    static const char why[] = "+switch-master: following the new master";
+    if (rc->ac != NULL && rc->deadline == 0) { /* up (or marked lost): hiredis reports the disconnect */
         rc->failing_over = 1;
-        gw_rconn_drop(rc, "+switch-master: following the new master");
-    } else if (rc->retry_at != 0) {
-        rc->retry_at = 1; /* due now, not after the backoff */
+        gw_rconn_drop(rc, why);
+        return;
     }
+    if (rc->ac != NULL) /* an attempt under way, to the old master (which may never answer) or a sentinel */
+        abandon(rc, why);
+    rc->retry_at = 1; /* due now, not after the backoff */
 }
 
 void gw_rconn_close(gw_rconn *rc)

@@ -207,9 +207,11 @@ export async function imageSizes(names) {
  * images of `make images`, and `settings` (TS_* variables) on top.
  */
 export class Stack {
-  static async create(settings = {}, { dir = ROOT } = {}) {
+  /** files: the compose files (-f), docker-compose.yml alone by default. */
+  static async create(settings = {}, { dir = ROOT, files = [] } = {}) {
     const s = new Stack();
     s.dir = dir;
+    s.files = files.flatMap((f) => ['-f', f]);
     s.project = `tsdocker${process.pid}`;
     s.port = await freePort();
     s.settings = { ...IMAGES, TS_PORT: String(s.port), TS_PUBLISH_ADDR: '127.0.0.1', ...settings };
@@ -225,7 +227,7 @@ export class Stack {
   }
 
   compose(args, opts = {}) {
-    return run('docker-compose', ['--env-file', this.envFile, ...args], { cwd: this.dir, env: this.env, timeout: 300000, ...opts });
+    return run('docker-compose', ['--env-file', this.envFile, ...this.files, ...args], { cwd: this.dir, env: this.env, timeout: 300000, ...opts });
   }
 
   async must(args, opts) {
@@ -277,8 +279,8 @@ export class Stack {
   }
 
   /** XRANGE of one instrument read with ts-cli (redis-cli as the read-only user) in the redis container, as [{t, p}]. */
-  async xrange(sym, from = '-', to = '+') {
-    const out = await this.must(['exec', '-T', 'redis', 'ts-cli', 'XRANGE', `ts:tick:{${sym}}`, from, to]);
+  async xrange(sym, from = '-', to = '+', service = 'redis') {
+    const out = await this.must(['exec', '-T', service, 'ts-cli', 'XRANGE', `ts:tick:{${sym}}`, from, to]);
     // Without a terminal redis-cli prints one field per line: id, "p", price.
     const lines = out.split('\n').filter((l) => l !== '');
     const series = [];

@@ -1,6 +1,6 @@
 # tests/docker/module.mk — docker-compose for real: `make images` (from the
-# Debian mirror alone), the README's Docker commands as written, and the stack
-# under SIGKILLs with 100 clients. Starts dockerd when none runs; fails when
+# Debian mirror alone), the README's Docker commands as written, the stack
+# under SIGKILLs with 100 clients, and the Sentinel override under a failover. Starts dockerd when none runs; fails when
 # no Docker engine can run. TS_DOCKER_CHAOS_S sets how long the kills last
 # (20 s in `make test`); `make test-docker-long` gives them a minute.
 NODE_TESTS += $(wildcard tests/docker/*.test.js)
