@@ -11,3 +11,10 @@ bench-generator: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tickgen
 	BUILD=$(BUILD) tools/bench-generator.sh
 bench: bench-generator
+
+# `make bench-fence OLD=/tmp/old/build/tickgen`: what the fenced write costs,
+# against a tickgen built before the lease (docs/PERFORMANCE.md); not part of
+# `make bench`, as it needs that second build.
+.PHONY: bench-fence
+bench-fence: $(BUILD)/tickgen
+	OLD=$(OLD) NEW=$(BUILD)/tickgen tools/bench-fence.sh
