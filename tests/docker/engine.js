@@ -309,3 +309,13 @@ export class Stack {
     return r;
   }
 }
+
+/** The end of a tests/docker file: its clients stopped, its stack down (volumes too), the engine released. */
+export async function teardown({ clients = [], stack, engine }) {
+  for (const c of clients) c.stop();
+  if (stack) {
+    const r = await stack.destroy();
+    if (r.code !== 0) console.error(`docker-compose down -v failed:\n${r.stdout}${r.stderr}`);
+  }
+  await engine?.release();
+}

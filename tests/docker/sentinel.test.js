@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from '../lib/procs.js';
 import { checkSeries } from '../lib/redis.js';
 import { ResumingClient } from '../cluster/client.js';
-import { Stack, buildImages, useEngine } from './engine.js';
+import { Stack, buildImages, teardown, useEngine } from './engine.js';
 
 const INTERVAL = 200;
 const SYMS = Array.from({ length: 5 }, (_, i) => `ticker_0${i}`);
@@ -27,14 +27,7 @@ before(async () => {
     { files: ['docker-compose.yml', 'docker-compose.sentinel.yml'] });
 });
 
-after(async () => {
-  for (const c of clients) c.stop();
-  if (stack) {
-    const r = await stack.destroy();
-    if (r.code !== 0) console.error(`docker-compose down -v failed:\n${r.stdout}${r.stderr}`);
-  }
-  await engine?.release();
-});
+after(() => teardown({ clients, stack, engine }));
 
 const url = () => `ws://127.0.0.1:${stack.port}/ws?format=json`;
 /** The master's address as sentinel-1 names it (asked with the sentinels' password). */

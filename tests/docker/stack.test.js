@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from '../lib/procs.js';
 import { checkSeries } from '../lib/redis.js';
 import { ResumingClient } from '../cluster/client.js';
-import { Stack, buildImages, must, useEngine } from './engine.js';
+import { Stack, buildImages, must, teardown, useEngine } from './engine.js';
 
 const INTERVAL = 200;
 const SYMS = Array.from({ length: 10 }, (_, i) => `ticker_0${i}`);
@@ -35,14 +35,7 @@ before(async () => {
   stack = await Stack.create({ TS_INSTRUMENTS: String(SYMS.length), TS_INTERVAL_MS: String(INTERVAL) });
 });
 
-after(async () => {
-  for (const c of clients) c.stop();
-  if (stack) {
-    const r = await stack.destroy();
-    if (r.code !== 0) console.error(`docker-compose down -v failed:\n${r.stdout}${r.stderr}`);
-  }
-  await engine?.release();
-});
+after(() => teardown({ clients, stack, engine }));
 
 /** On failure, shows the tail of every service's log. */
 function withLogs(fn) {
