@@ -85,7 +85,7 @@ test('prometheus: mounts deploy/prometheus/prometheus.yml, data on a named volum
   // The scrape config's generator target is the port TS_METRICS_LISTEN opens.
   assert.equal(svc('generator').environment.TS_METRICS_LISTEN, '0.0.0.0:9100');
   const prom = read('deploy/prometheus/prometheus.yml');
-  assert.match(prom, /names: \[generator\]\s+type: A\s+port: 9100/);
+  assert.match(prom, /names: \[generator, generator-standby\]\s+type: A\s+port: 9100/);
   assert.match(prom, /names: \[gateway\]\s+type: A\s+port: 8080/);
   const c = configWith('TS_PUBLISH_ADDR=127.0.0.1\nTS_PROMETHEUS_PORT=19090\nTS_PROMETHEUS_IMAGE=tickstream/prometheus:bookworm\n');
   assert.deepEqual(ports(c.services.prometheus), [{ host_ip: '127.0.0.1', published: 19090, target: 9090 }]);
@@ -302,8 +302,8 @@ const ha = (() => {
 test('docker-compose.sentinel.yml: a replica, three sentinels, and every daemon on the sentinel URL as its ACL user', () => {
   assert.equal(ha.code, 0, `docker-compose config with the override failed:\n${ha.stderr}`);
   const c = parseYaml(ha.stdout).services;
-  assert.deepEqual(Object.keys(c).sort(), ['gateway', 'generator', 'generator-standby', 'lb', 'redis', 'redis-replica',
-    'sentinel-1', 'sentinel-2', 'sentinel-3']);
+  assert.deepEqual(Object.keys(c).filter((n) => !c[n].profiles).sort(), ['gateway', 'generator', 'generator-standby', 'lb', 'redis',
+    'redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']);
   const rep = c['redis-replica'];
   assert.equal(rep.environment.TS_REDIS_REPLICAOF, 'redis:6379');
   assert.match([].concat(rep.command).join(' '), /start\.sh .*--appendonly yes/);

@@ -3,7 +3,7 @@
 // package): `docker-compose --profile monitoring up -d --scale gateway=2`
 // under its own project name, Prometheus published on a free port of
 // 127.0.0.1, and through that port its API says every target of
-// deploy/prometheus/prometheus.yml (both gateways and the generator) is
+// deploy/prometheus/prometheus.yml (both gateways and both generators) is
 // scraped, `up == 1`, with the daemons' own metrics in it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,35 +42,37 @@ async function query(q) {
   return data.result.map((s) => ({ job: s.metric.job, instance: s.metric.instance, value: Number(s.value[1]) }));
 }
 
-test('--profile monitoring: Prometheus scrapes both gateways and the generator, every target up', { timeout: 300000 }, async (t) => {
+test('--profile monitoring: Prometheus scrapes both gateways and both generators, every target up', { timeout: 300000 }, async (t) => {
   try {
     await stack.must(['--profile', 'monitoring', 'up', '-d', '--scale', 'gateway=2']);
     await waitFor('every container running and healthy', () => stack.healthy(), { timeout: 120000, every: 1000 });
     assert.equal((await stack.containers('prometheus')).length, 1, 'the profile starts prometheus');
 
-    // Three targets, by DNS discovery (refreshed every 10 s), each scraped (every 5 s) and up.
+    // Four targets, by DNS discovery (refreshed every 10 s), each scraped (every 5 s) and up.
     let targets = [];
-    await waitFor('three targets of Prometheus, all up', async () => {
+    await waitFor('four targets of Prometheus, all up', async () => {
       try {
         targets = (await api('/api/v1/targets?state=active')).activeTargets;
       } catch {
         return false; // not answering yet
       }
-      return targets.length === 3 && targets.every((x) => x.health === 'up');
+      return targets.length === 4 && targets.every((x) => x.health === 'up');
     }, { timeout: 60000, every: 1000 }).catch((e) => {
       throw new Error(`${e.message}: ${JSON.stringify(targets.map((x) => [x.labels.job, x.scrapeUrl, x.health, x.lastError]))}`);
     });
     const jobs = targets.map((x) => x.labels.job).sort();
-    assert.deepEqual(jobs, ['tickgen', 'tickgw', 'tickgw']);
+    assert.deepEqual(jobs, ['tickgen', 'tickgen', 'tickgw', 'tickgw']);
 
     const up = await query('up');
-    assert.equal(up.length, 3, JSON.stringify(up));
+    assert.equal(up.length, 4, JSON.stringify(up));
     assert.ok(up.every((s) => s.value === 1), JSON.stringify(up));
     // The daemons' own metrics made it in: ticks written, gateways' live messages.
-    await waitFor("tickgen_ticks_written_total and both gateways' tickgw_connections scraped", async () => {
-      const gen = await query('tickgen_ticks_written_total');
+    await waitFor("tickgen_ticks_written_total, one leader and one standby, and both gateways' tickgw_connections scraped", async () => {
+      const gen = await query('sum(tickgen_ticks_written_total)');
+      const leaders = await query('sum(tickgen_leader)');
+      const standbys = await query('sum(tickgen_standby)');
       const gws = await query('tickgw_connections');
-      return gen.length === 1 && gen[0].value > 0 && gws.length === 2;
+      return gen[0]?.value > 0 && leaders[0]?.value === 1 && standbys[0]?.value === 1 && gws.length === 2;
     }, { timeout: 30000, every: 1000 });
     t.diagnostic(`targets: ${targets.map((x) => x.scrapeUrl).join(', ')}`);
   } catch (e) {
