@@ -83,7 +83,7 @@ static int parse_answer(const redisReply *r, ts_redis_addr *a, char *why, size_t
     }
     int64_t port;
     size_t hlen = r->element[0]->len;
-    if (hlen == 0 || hlen >= sizeof(a->host) ||
+    if (hlen == 0 || hlen >= sizeof(a->host) || memchr(r->element[0]->str, '\0', hlen) != NULL ||
         ts_parse_digits(r->element[1]->str, r->element[1]->len, 65535, &port) != 0 || port < 1) {
         snprintf(why, n, "the sentinel named a bad address");
         return -1;
@@ -131,12 +131,13 @@ int ts_sentinel_answer(ts_sentinel *s, const redisReply *r, char *why, size_t n)
     return moved;
 }
 
-/* Copies one word of [*p, end) (up to a space) into buf; -1 when empty or too long. */
+/* Copies one word of [*p, end) (up to a space) into buf; -1 when empty,
+ * too long or holding a NUL (which would cut it short as a C string). */
 static int take_word(const char **p, const char *end, char *buf, size_t cap)
 {
     size_t k = 0;
     while (*p < end && **p != ' ') {
-        if (k + 1 >= cap)
+        if (k + 1 >= cap || **p == '\0')
             return -1;
         buf[k++] = *(*p)++;
     }

@@ -14,7 +14,7 @@ FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
 	-Icommon -Igateway/base -Igateway/net -Igateway/proto $(PKGS_CFLAGS)
-FUZZ_ALL := request query origin live xreply rreply entry meta url opts
+FUZZ_ALL := request query origin live xreply rreply entry meta url opts sentinel
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 60
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { encode } from '@msgpack/msgpack';
 const C = 'tests/fuzz/corpus/';
-for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts']) fs.mkdirSync(C + t, {recursive: true});
+for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts', 'sentinel']) fs.mkdirSync(C + t, {recursive: true});
 const put = (t, name, buf) => fs.writeFileSync(C + t + '/' + name, buf);
 const B = (s) => Buffer.from(s, 'latin1');
 // request: first byte 1 = text (JSON), 0 = binary (msgpack)
@@ -88,3 +88,13 @@ const opts = [['', '--count', '5', '--retention=90s', '--flag', '--redis', 'redi
   ['15m', '--name=abc', '--flag=off'], ['7d'], ['', '--help'], ['', '--count'], ['', '--bogus=1'], ['', 'stray'],
   ['1.5h', '--seed=-1'], ['', '--retention', '0s', '--count=99999999999999999999']];
 opts.forEach((o, i) => put('opts', `o${i}`, B(o.join('\0'))));
+// sentinel: a sentinel's answers (after an AUTH reply or not) and +switch-master messages
+const sresp = {
+  addr: arr([bulk('10.0.0.1'), bulk('6379')]), nil: '*-1\r\n', authok: '+OK\r\n' + arr([bulk('h'), bulk('1')]),
+  wrongpass: '-WRONGPASS invalid username-password pair\r\n-NOAUTH Authentication required.\r\n',
+  badport: arr([bulk('h'), bulk('70000')]), sub: arr([bulk('subscribe'), bulk('+switch-master'), ':1\r\n']),
+  sw: arr([bulk('message'), bulk('+switch-master'), bulk('mymaster 10.0.0.1 6379 10.0.0.2 6380')]),
+  other: arr([bulk('message'), bulk('+switch-master'), bulk('other 10.0.0.1 6379 10.0.0.2 6380')]),
+  short: arr([bulk('message'), bulk('+switch-master'), bulk('mymaster 10.0.0.1 6379 10.0.0.2')]),
+};
+for (const [k, v] of Object.entries(sresp)) put('sentinel', k, B(v));

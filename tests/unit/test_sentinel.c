@@ -63,6 +63,8 @@ static void test_rounds(void **state)
     h = str("");
     p = str("6379");
     assert_int_equal(ts_sentinel_answer(&s, &ok, why, sizeof(why)), -1);
+    h = (redisReply){.type = REDIS_REPLY_STRING, .str = "\0.0.0.1", .len = 7}; /* found by fuzz_sentinel: an empty C string */
+    assert_int_equal(ts_sentinel_answer(&s, &ok, why, sizeof(why)), -1);
     redisReply e = {.type = REDIS_REPLY_ERROR, .str = "ERR unknown"};
     assert_int_equal(ts_sentinel_answer(&s, &e, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "ERR unknown"));
@@ -127,6 +129,10 @@ static void test_switch(void **state)
         body = str(bad[i]);
         assert_int_equal(ts_sentinel_switch(&u, &msg, &to, why, sizeof(why)), -1);
     }
+    body = (redisReply){.type = REDIS_REPLY_STRING, .str = "m\0x 10.0.0.1 6379 10.0.0.2 6380", .len = 31};
+    assert_int_equal(ts_sentinel_switch(&u, &msg, &to, why, sizeof(why)), 0); /* "m\0x" is not m */
+    body = (redisReply){.type = REDIS_REPLY_STRING, .str = "m 10.0.0.1 6379 \0.0.0.2 6380", .len = 28};
+    assert_int_equal(ts_sentinel_switch(&u, &msg, &to, why, sizeof(why)), -1);
     redisReply sub = str("subscribe"), one = {.type = REDIS_REPLY_INTEGER, .integer = 1}, *sel[] = {&sub, &ch, &one};
     redisReply confirm = arr(sel, 3); /* the subscription's confirmation */
     assert_int_equal(ts_sentinel_switch(&u, &confirm, &to, why, sizeof(why)), 0);
