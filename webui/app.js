@@ -407,10 +407,13 @@ async function loadConfig() {
   }
 }
 
-// #board is the market watch (board.js); any other hash is an instrument's chart.
+// The market watch (board.js) is the page's default: `/` (no hash) and
+// `#board`; any other hash is an instrument's chart (`#ticker_07`), and the
+// chart's "← board" (or Esc) goes to `#board`, so the browser's back button
+// walks the same way.
 function route() {
   const h = decodeURIComponent(location.hash.slice(1));
-  const board = h === 'board';
+  const board = h === '' || h === 'board';
   document.body.dataset.view = board ? 'board' : 'chart';
   if (board) {
     app.board.start();
@@ -418,7 +421,7 @@ function route() {
     document.title = 'board · tickstream';
   } else {
     app.board.hide();
-    switchTo(h || app.cfg.instruments[0]);
+    switchTo(h);
     renderTitle();
   }
 }
@@ -492,7 +495,6 @@ async function main() {
   document.addEventListener('visibilitychange', () => !document.hidden && app.conn.retryNow());
   app.board = new Board($('board'), (sym) => (location.hash = sym));
   window.addEventListener('hashchange', route);
-  if (!location.hash) history.replaceState(null, '', '#' + app.cfg.instruments[0]);
   route();
 }
 

@@ -97,8 +97,19 @@ test('the picker lists every instrument from /api/config; typing 05 + Enter pick
   assert.deepEqual(cfg.instruments, NAMES);
   await page.goto(`http://127.0.0.1:${gwPort}/`);
   await until('config loaded', () => window.tickstream && window.tickstream.instruments.length > 0);
-  // No hash: the first instrument, written into the URL.
-  await until('first instrument chosen', () => tickstream.sym === 'ticker_00' && location.hash === '#ticker_00');
+  // No hash: the board is the default view, and the address stays `/`.
+  await until('the board at /', () => document.body.dataset.view === 'board' && location.hash === '' &&
+    tickstream.board() && tickstream.board().n === tickstream.instruments.length && tickstream.board().rows.length > 0);
+  assert.equal(await page.isVisible('#chart'), false, 'no chart under the board');
+  assert.equal(await page.evaluate(() => tickstream.sym), null, "no instrument subscribed under the board");
+  // A row opens its chart at an address of its own; the browser's back and
+  // forward buttons move between the two.
+  await page.click('.brow[data-sym="ticker_00"]');
+  await until('chart of ticker_00', () => tickstream.sym === 'ticker_00' && location.hash === '#ticker_00' && document.body.dataset.view === 'chart');
+  await page.goBack();
+  await until('back on the board', () => document.body.dataset.view === 'board' && location.hash === '');
+  await page.goForward();
+  await until('the chart again', () => document.body.dataset.view === 'chart' && location.hash === '#ticker_00');
   await page.focus('#picker');
   const listed = await page.$$eval('#picker-list li[data-name]', (lis) => lis.map((li) => li.dataset.name));
   assert.deepEqual(listed, cfg.instruments);
