@@ -2,10 +2,30 @@
  * WebSocket message. The first byte picks the frame type (odd: a text frame,
  * parsed as JSON; even: a binary frame, msgpack); the rest is the payload.
  * Checks gw_proto.h's promises: a known error code with a message, and on
- * success an op, a NUL-terminated sym, a since in [0, 2^53], and a candle
- * width (> 0) only on sub and unsub. */
+ * success an op, a NUL-terminated sym, a since in [0, 2^53], a candle
+ * width (> 0) only on sub and unsub, and for a board a selection as
+ * gw_proto.h describes it. */
 #include "fuzz.h"
 #include "gw_proto.h"
+
+/* A board's selection: a NUL-terminated prefix, or (never both) a list of
+ * nlist >= 1 names, each non-empty, shorter than GW_SYM_MAX, inside list. */
+static void check_board(const gw_request *req)
+{
+    FUZZ_CHECK(memchr(req->prefix, '\0', sizeof(req->prefix)) != NULL);
+    if (!req->have_list)
+        return;
+    FUZZ_CHECK(req->prefix[0] == '\0' && req->nlist >= 1);
+    size_t off = 0;
+    for (uint32_t i = 0; i < req->nlist; i++) {
+        FUZZ_CHECK(off < sizeof(req->list));
+        const char *end = memchr(req->list + off, '\0', sizeof(req->list) - off);
+        FUZZ_CHECK(end != NULL);
+        size_t n = (size_t)(end - (req->list + off));
+        FUZZ_CHECK(n >= 1 && n < GW_SYM_MAX);
+        off += n + 1;
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,8 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(req.op == GW_OP_SUB || req.op == GW_OP_UNSUB || req.op == GW_OP_BOARD || req.op == GW_OP_UNBOARD ||
                    req.op == GW_OP_RANGE);
         FUZZ_CHECK(msg[0] == '\0');
-        if (req.op == GW_OP_SUB)
+        if (req.op == GW_OP_SUB || req.op == GW_OP_BOARD)
             FUZZ_CHECK(req.since >= 0 && req.since <= GW_SINCE_MAX);
+        if (req.op == GW_OP_BOARD)
+            check_board(&req);
         FUZZ_CHECK(req.width >= 0);
         if (req.width > 0)
             FUZZ_CHECK(req.op == GW_OP_SUB || req.op == GW_OP_UNSUB);

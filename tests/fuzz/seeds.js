@@ -12,6 +12,9 @@ const reqs = [
   {op: 'unsub', sym: 'ticker_07'}, {op: 'sub', sym: 'ticker_07', since: 1.5}, {op: 'sub', sym: 'ticker_07', since: -1},
   {op: 'nope', sym: 'x'}, {op: 'sub', sym: 'ticker_07', since: 9007199254740993}, {op: 'sub', sym: 'x'.repeat(80), since: 0},
   {op: 'sub', sym: 'ticker_07', since: 0, extra: {a: [1, 2, {b: null}], c: true}},
+  {op: 'board', since: 0}, {op: 'board', since: 1795437517000, prefix: 'ticker_1'},
+  {op: 'board', since: 0, syms: ['ticker_05', 'ticker_42', 'ticker_05']}, {op: 'board', since: 0, syms: []},
+  {op: 'board', since: 0, syms: ['ticker_05'], prefix: 'ticker_0'}, {op: 'unboard'},
 ];
 reqs.forEach((r, i) => {
   put('request', `json${i}`, Buffer.concat([B('\x01'), B(JSON.stringify(r))]));

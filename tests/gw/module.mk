@@ -4,10 +4,13 @@
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
 GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu \
-	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy $(BUILD)/tests/gw/test_rreply $(BUILD)/tests/gw/test_cfold
+	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy $(BUILD)/tests/gw/test_rreply $(BUILD)/tests/gw/test_cfold $(BUILD)/tests/gw/test_board
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
+
+$(BUILD)/tests/gw/test_board: $(BUILD)/tests/gw/test_board.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_benc.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
 
 $(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/core/gw_ring.o

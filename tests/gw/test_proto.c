@@ -11,6 +11,7 @@
 #include <msgpack.h>
 
 #include "gw_proto.h"
+#include "mp_read.h"
 #include "ts_candle.h"
 
 static gw_err parse_json(const char *s, gw_request *r)
@@ -167,14 +168,6 @@ static void test_msgpack(void **state)
     msgpack_sbuffer_destroy(&sb);
 }
 
-static void assert_buf(gw_buf *b, const char *want)
-{
-    assert_false(b->oom);
-    assert_int_equal(b->len, strlen(want));
-    assert_memory_equal(b->data, want, b->len);
-    b->len = 0;
-}
-
 static void test_json_encoders(void **state)
 {
     (void)state;
@@ -192,23 +185,6 @@ static void test_json_encoders(void **state)
     gw_enc_err(&b, GW_FMT_JSON, GW_E_BAD_JSON, "x", NULL, -1);
     assert_buf(&b, "{\"op\":\"err\",\"code\":\"bad_json\",\"msg\":\"x\"}");
     gw_buf_free(&b);
-}
-
-/* Finds key in a decoded msgpack map. */
-static const msgpack_object *get(const msgpack_object *map, const char *key)
-{
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object_kv *kv = &map->via.map.ptr[i];
-        if (kv->key.via.str.size == strlen(key) && !memcmp(kv->key.via.str.ptr, key, strlen(key)))
-            return &kv->val;
-    }
-    fail_msg("key %s missing", key);
-    return NULL;
-}
-
-static int64_t ival(const msgpack_object *o)
-{
-    return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)o->via.u64 : o->via.i64;
 }
 
 static void test_msgpack_hist(void **state)
