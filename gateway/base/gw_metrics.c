@@ -146,6 +146,14 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
          SUM(feed_stale));
     line(b, "tickgw_feed_stale_total", "counter", "times a worker's feed went stale", SUM(feed_stale_total));
     line(b, "tickgw_catchup_xrange_total", "counter", "XRANGE calls made for catch-ups", SUM(catchup_xrange_total));
+    line(b, "tickgw_board_watchers", "gauge", "board subscriptions of open connections", SUM(board_watchers));
+    line(b, "tickgw_board_snapshots_total", "counter", "board answers that were a snapshot (since 0, or older than the ring)",
+         SUM(board_snapshots_total));
+    line(b, "tickgw_board_resumes_total", "counter", "board answers that resumed from the ring", SUM(board_resumes_total));
+    line(b, "tickgw_board_frames_encoded_total", "counter",
+         "bt frames encoded: one per tick, board selection and format on each worker", SUM(board_frames_encoded_total));
+    line(b, "tickgw_board_frames_sent_total", "counter",
+         "bt frames queued to board watchers (sent / encoded = watchers sharing one encoding)", SUM(board_frames_sent_total));
 
     /* At scrape time, so a feed that went quiet shows a growing lag. */
     int64_t oldest = 0, lag = 0;

@@ -33,6 +33,10 @@ typedef struct gw_wmetrics {
     uint64_t malformed_entries_total; /* stream entries skipped as unreadable (ts_entry.h) */
     uint64_t catchup_total;
     uint64_t catchup_xrange_total; /* XRANGE calls made for catch-ups */
+    uint64_t board_watchers;     /* gauge: board subscriptions of open connections */
+    uint64_t board_snapshots_total, board_resumes_total; /* board answers, by kind */
+    uint64_t board_frames_encoded_total; /* bt frames built: one per tick, selection and format */
+    uint64_t board_frames_sent_total;    /* bt frames queued to watchers: copies of those */
     uint64_t catchup_bucket[GW_LAT_BUCKETS + 1];
     uint64_t catchup_sum_us;
     uint64_t fanout_bucket[GW_LAT_BUCKETS + 1];

@@ -45,6 +45,7 @@ struct gw_watch {
     gw_client *c;
     gw_fmt fmt;
     wstate state;
+    gw_wmetrics *m; /* its worker's, for the watcher gauge */
     int64_t since;  /* the client's since, while waiting */
     int64_t cursor; /* every row with t <= cursor was sent, or predates the snapshot */
     h2o_linklist_t link; /* in its board's live list, or bs->waiting */
@@ -241,6 +242,7 @@ static void join(gw_boards *bs, gw_watch *w)
             send_scratch(bs, w);
         }
         w->cursor = w->since > last ? w->since : last;
+        GW_ADD(bs->m->board_resumes_total, 1);
     } else {
         const int32_t *p = snapshot(bs, b, r);
         if (p == NULL) {
@@ -250,6 +252,7 @@ static void join(gw_boards *bs, gw_watch *w)
         gw_enc_board(&bs->scratch, w->fmt, meta->epoch, dt, meta->names, b->sel, b->n, last, p);
         send_scratch(bs, w);
         w->cursor = last;
+        GW_ADD(bs->m->board_snapshots_total, 1);
     }
     if (w->c->closing)
         return; /* detached by that send */
@@ -286,6 +289,7 @@ void gw_board_detach(gw_watch *w)
     if (h2o_linklist_is_linked(&w->link))
         h2o_linklist_unlink(&w->link);
     w->state = W_DETACHED;
+    GW_SUB(w->m->board_watchers, 1);
     w->b->refs--; /* the board is freed by a later gc, never under a send */
 }
 
@@ -322,7 +326,8 @@ gw_err gw_board_watch(gw_boards *bs, gw_watch **slot, gw_client *c, gw_fmt fmt, 
         return GW_E_INTERNAL;
     }
     b->refs++;
-    *w = (gw_watch){.b = b, .c = c, .fmt = fmt, .since = req->since};
+    *w = (gw_watch){.b = b, .c = c, .fmt = fmt, .m = bs->m, .since = req->since};
+    GW_ADD(bs->m->board_watchers, 1);
     *slot = w;
     start(bs, w);
     return GW_OK;
@@ -350,6 +355,7 @@ size_t gw_boards_row(gw_boards *bs, int64_t t, const int32_t *row)
                 gw_buf_reset(e);
                 gw_enc_btick(e, w->fmt, t, row, b->sel, b->n);
                 encoded[w->fmt] = 1;
+                GW_ADD(bs->m->board_frames_encoded_total, 1);
             }
             w->cursor = t;
             if (!e->oom)
@@ -357,5 +363,6 @@ size_t gw_boards_row(gw_boards *bs, int64_t t, const int32_t *row)
             sent++;
         }
     }
+    GW_ADD(bs->m->board_frames_sent_total, sent);
     return sent;
 }

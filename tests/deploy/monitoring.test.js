@@ -27,8 +27,10 @@ before(async () => {
   // Clients of both kinds, so the histograms have samples.
   const ws = await WsClient.open(gw.ws, { json: true });
   ws.sub('ticker_01', 0);
+  ws.send({ op: 'board', since: 0 }); // so the board's counters move too
   const sse = new SseClient(`${gw.http}/sse?sym=ticker_02&since=0`, { reconnect: false });
-  await waitFor('both clients live', () => ws.msgs.some((m) => m.op === 'tick') && sse.events.some((e) => e.type === 'live'), { timeout: 10000 });
+  await waitFor('both clients live', () => ws.msgs.some((m) => m.op === 'tick') && ws.msgs.some((m) => m.op === 'bt') &&
+    sse.events.some((e) => e.type === 'live'), { timeout: 10000 });
   await new Promise((r) => setTimeout(r, 300));
   texts.tickgw = await (await fetch(`${gw.http}/metrics`)).text();
   texts.tickgen = await (await fetch(genMetrics)).text();
@@ -62,6 +64,15 @@ test('promtool check config accepts deploy/prometheus/prometheus.yml', () => {
   assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
 });
 
+test('the board\'s metrics count the one watcher and its frames', () => {
+  const value = (name) => Number(texts.tickgw.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+  assert.equal(value('tickgw_board_watchers'), 1);
+  assert.equal(value('tickgw_board_snapshots_total'), 1);
+  assert.ok(value('tickgw_board_frames_encoded_total') >= 1);
+  // One watcher: every frame sent was encoded for it alone.
+  assert.equal(value('tickgw_board_frames_sent_total'), value('tickgw_board_frames_encoded_total'));
+});
+
 test('every metric the Grafana dashboard queries exists in a live scrape', () => {
   const dash = JSON.parse(fs.readFileSync(path.join(ROOT, 'deploy/grafana/tickstream.json'), 'utf8'));
   const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr));
@@ -69,7 +80,8 @@ test('every metric the Grafana dashboard queries exists in a live scrape', () =>
   const samples = new Set(Object.values(texts).join('\n').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]));
   const used = new Set(exprs.flatMap((e) => e.match(/\b(tickgw|tickgen)_[a-z_]+\b/g) ?? []));
   for (const want of ['tickgw_fanout_seconds_bucket', 'tickgw_catchup_seconds_bucket', 'tickgw_connections',
-    'tickgw_slow_client_closes_total', 'tickgw_redis_reconnects_total', 'tickgen_lag_seconds']) {
+    'tickgw_slow_client_closes_total', 'tickgw_redis_reconnects_total', 'tickgen_lag_seconds',
+    'tickgw_board_watchers', 'tickgw_board_frames_sent_total', 'tickgw_board_frames_encoded_total']) {
     assert.ok(used.has(want), `the dashboard shows ${want}`);
   }
   const missing = [...used].filter((m) => !samples.has(m));

@@ -2,12 +2,14 @@
 // the snapshot and every tick's frame equal the streams, for all
 // instruments, a prefix and a list, in both formats; across a Redis
 // restart and a gateway kill -9 every watcher resumes with no tick missed or
-// repeated; bad requests get an err and the connection stays usable.
+// repeated; a resume older than the ring gets a snapshot that replaces the
+// board; one frame per tick is encoded and shared by the watchers of a
+// selection (/metrics); bad requests get an err and the connection stays usable.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readStream, startTicking } from '../lib/redis.js';
 import { waitFor } from '../lib/procs.js';
-import { startGateway, WsClient, stopStack } from '../lib/gateway.js';
+import { startGateway, WsClient, stopStack, metrics } from '../lib/gateway.js';
 import { BoardWatcher, checkBoard } from '../lib/board.js';
 
 const DT = 50;
@@ -108,4 +110,49 @@ test('board: every watcher equals the streams at each tick, across a Redis resta
     assert.ok(resumes.length >= 1 && resumes.every((s) => s.resumed), `watcher ${i} resumed without a new snapshot: ${JSON.stringify(w.starts)}`);
     assert.equal(checkBoard(w, streams, DT), null, `watcher ${i} (${JSON.stringify(w.sel)})`);
   }
+});
+
+test('board: a resume older than the ring gets a snapshot that replaces the board; one encoding per tick is shared', { timeout: 90000 }, async () => {
+  // One worker thread, so that every watcher shares its encodings, and a
+  // ring of 1 s (20 ticks), so that a watcher away for 3 s is older than it.
+  const gw = await startGateway(redis.url, ['--threads', '1', '--ring', '1s']);
+  gateways.push(gw);
+  const ws = [0, 1, 2, 3].map((i) => new BoardWatcher(gw.ws, { json: i === 3 }).start());
+  watchers.push(...ws);
+  await waitFor('4 watchers with 5 frames', () => ws.every((w) => w.frames.length >= 5), { timeout: 20000 });
+  let m1 = await metrics(gw);
+  assert.equal(m1.tickgw_board_watchers, 4);
+  assert.equal(m1.tickgw_board_snapshots_total, 4);
+  const at = Math.max(...ws.map((w) => w.last));
+  await waitFor('10 more frames', () => ws.every((w) => framesAfter(w, at) >= 10), { timeout: 20000 });
+  let m2 = await metrics(gw);
+  const encoded = m2.tickgw_board_frames_encoded_total - m1.tickgw_board_frames_encoded_total;
+  const sent = m2.tickgw_board_frames_sent_total - m1.tickgw_board_frames_sent_total;
+  // Per tick: one msgpack encoding for three watchers, one JSON for one.
+  assert.ok(encoded >= 2 * 10, `${encoded} frames encoded over 10+ ticks`);
+  assert.equal(sent, 2 * encoded, `sent ${sent}, encoded ${encoded}`);
+
+  // Away for 3 s: older than the ring, so a fresh snapshot, later than any
+  // tick the watcher held; away for 5 ticks: a resume from the ring.
+  const held = ws.map((w) => w.starts.length);
+  const away = ws[0].last;
+  ws[0].drop(3000);
+  ws[1].drop(5 * DT);
+  await waitFor('both back', () => ws[0].starts.length > held[0] && ws[1].starts.length > held[1], { timeout: 20000 });
+  const back = ws[0].starts[ws[0].starts.length - 1];
+  assert.equal(back.resumed, false, `a snapshot, not a resume: ${JSON.stringify(back)}`);
+  assert.equal(back.since, away);
+  assert.ok(back.t - away > 1000, `the snapshot (${back.t}) is past the ring from ${away}`);
+  assert.equal(ws[1].starts[ws[1].starts.length - 1].resumed, true);
+  m2 = await metrics(gw);
+  assert.equal(m2.tickgw_board_snapshots_total, 5);
+  assert.equal(m2.tickgw_board_resumes_total, 1);
+  assert.equal(m2.tickgw_board_watchers, 4);
+  await waitFor('10 frames after the snapshot', () => framesAfter(ws[0], back.t) >= 10, { timeout: 20000 });
+  for (const w of ws) w.stop();
+  await waitFor('no watchers left', async () => (await metrics(gw)).tickgw_board_watchers === 0, { timeout: 10000, every: 100 });
+
+  const streams = await streamsOf(ws[0].syms);
+  for (const [i, w] of ws.entries()) assert.equal(checkBoard(w, streams, DT), null, `watcher ${i}`);
+  assert.equal(ws[0].seq.filter((f) => f.snap).length, 2, 'watcher 0: its first snapshot and the one that replaced the board');
 });

@@ -14,6 +14,7 @@ export class BoardWatcher {
     this.syms = null;
     this.prices = null;   // the board now
     this.frames = [];     // [{t, prices: [...]}]: the board after each tick, in order
+    this.seq = [];        // every board state the watcher held, in order: snapshots and frames
     this.starts = [];     // every `board` message: {t, resumed, since}
     this.errors = [];
     this.protocol = [];   // broken promises seen (a frame not after the last, …)
@@ -58,6 +59,7 @@ export class BoardWatcher {
         this.prices = m.p.slice();
         this.last = m.t;
         this.snapshot = { t: m.t, prices: m.p.slice() };
+        this.seq.push({ ...this.snapshot, snap: true }); // a snapshot replaces the board
       }
     } else if (m.op === 'bt') {
       if (this.prices === null) return void this.protocol.push(`bt ${m.t} before any board`);
@@ -66,6 +68,7 @@ export class BoardWatcher {
       m.p.forEach((p, i) => { if (p !== null) this.prices[i] = p; });
       this.last = m.t;
       this.frames.push({ t: m.t, prices: this.prices.slice() });
+      this.seq.push(this.frames[this.frames.length - 1]);
     }
   }
 
@@ -86,10 +89,12 @@ export class BoardWatcher {
 }
 
 /**
- * Compares a watcher with the streams: the frames' times are every tick
- * after the first snapshot, `dt` apart, none twice; the board after each
- * (and the snapshot) equals each instrument's last price at or before it.
- * `streams` maps a name to its XRANGE as [{t, p}]. Returns a message or null.
+ * Compares a watcher with the streams: after each snapshot, the frames' times
+ * are every tick after it, `dt` apart, none twice, until the next snapshot
+ * (which replaces the board, later than the last frame: the ticks between are
+ * skipped, never repeated); the board after each frame and each snapshot
+ * equals each instrument's last price at or before it. `streams` maps a name
+ * to its XRANGE as [{t, p}]. Returns a message or null.
  */
 export function checkBoard(w, streams, dt) {
   if (w.protocol.length) return w.protocol.join('; ');
@@ -100,10 +105,11 @@ export function checkBoard(w, streams, dt) {
     for (let u = t; u >= t - 1000 * dt; u -= dt) if (m.has(u)) return m.get(u);
     return null;
   };
-  const all = [w.snapshot, ...w.frames];
+  const all = w.seq;
   for (let k = 0; k < all.length; k++) {
     const f = all[k];
-    if (k > 0 && f.t !== all[k - 1].t + dt) return `tick ${all[k - 1].t} then ${f.t}: missed or repeated`;
+    if (k > 0 && f.snap && f.t <= all[k - 1].t) return `snapshot at ${f.t} after ${all[k - 1].t}: repeated`;
+    if (k > 0 && !f.snap && f.t !== all[k - 1].t + dt) return `tick ${all[k - 1].t} then ${f.t}: missed or repeated`;
     for (let i = 0; i < w.syms.length; i++) {
       const want = lastAt(w.syms[i], f.t);
       if (f.prices[i] !== want) return `${w.syms[i]} at ${f.t}: board ${f.prices[i]}, streams ${want}`;
