@@ -334,6 +334,7 @@ static void on_tick(h2o_timeout_entry_t *entry)
         load_meta(w);
     gw_feed_tick(w->feed);
     check_stale(w, now);
+    gw_boards_tick(w->boards);
     gw_catchup_tick(w->catchup);
     gw_clients_tick(w->clients, now, 0);
     h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
@@ -368,7 +369,7 @@ static int make_parts(gw_worker *w)
     w->clients = gw_clients_new(w->loop, w->id, &lim, &w->m, gw_session_hooks());
     w->feed = gw_feed_new(w->id, cfg, &w->meta, &w->cmd, &w->sub, &w->m, &fh);
     w->catchup = gw_catchup_new(w->id, cfg, &w->meta, w->feed, &w->cu, &w->m);
-    w->boards = gw_boards_new(&w->meta, w->feed, &w->m);
+    w->boards = gw_boards_new(&w->meta, w->feed, &w->cmd, &w->m);
     w->candles = gw_candles_new(cfg, &w->meta, w->feed, w->catchup, &w->rng);
     if (w->clients == NULL || w->feed == NULL || w->catchup == NULL || w->boards == NULL || w->candles == NULL ||
         gw_http_worker_init(w) != 0)

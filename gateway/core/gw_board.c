@@ -17,7 +17,10 @@
  *    gets a fresh snapshot (its t tells the client what it missed).
  *  - With no ring yet (a gateway just started), the watcher waits for the
  *    ring's first row (gw_boards_ring_started), which the feed appends after
- *    reading the recent past from the streams (its prefill).
+ *    reading the recent past from the streams (its prefill), and for the
+ *    day's reference prices that row makes gw_dayref read (a snapshot
+ *    carries them; a watcher's client rolls them itself at midnight, from
+ *    the frames, as gw_dayref does).
  * The frame of a tick is encoded once per selection and format, at its
  * first watcher in that format, and copied to the others' send queues. */
 #include "gw_board.h"
@@ -27,6 +30,7 @@
 #include <string.h>
 
 #include "gw_benc.h"
+#include "gw_dayref.h"
 #include "ts_names.h"
 
 typedef struct board {
@@ -55,17 +59,25 @@ struct gw_boards {
     const gw_meta *meta;
     gw_feed *feed;
     gw_wmetrics *m;
+    gw_dayref *day; /* the reference prices of the day's change */
     h2o_linklist_t boards, waiting;
     gw_buf scratch; /* one watcher's own message (snapshot, ring rows) */
     int32_t *snap;  /* count prices: a snapshot */
     uint32_t snap_cap;
 };
 
-gw_boards *gw_boards_new(const gw_meta *meta, gw_feed *feed, gw_wmetrics *m)
+static void join_waiting(void *arg);
+
+gw_boards *gw_boards_new(const gw_meta *meta, gw_feed *feed, gw_rconn *cmd, gw_wmetrics *m)
 {
     gw_boards *bs = calloc(1, sizeof(*bs));
     if (bs == NULL)
         return NULL;
+    bs->day = gw_dayref_new(meta, cmd, join_waiting, bs);
+    if (bs->day == NULL) {
+        free(bs);
+        return NULL;
+    }
     bs->meta = meta;
     bs->feed = feed;
     bs->m = m;
@@ -103,6 +115,7 @@ void gw_boards_free(gw_boards *bs)
     while (!h2o_linklist_is_empty(&bs->boards))
         board_free(H2O_STRUCT_FROM_MEMBER(board, link, bs->boards.next));
     gw_buf_free(&bs->scratch);
+    gw_dayref_free(bs->day);
     free(bs->snap);
     free(bs);
 }
@@ -231,8 +244,10 @@ static void join(gw_boards *bs, gw_watch *w)
     board *b = w->b;
     int64_t dt = meta->interval_ms, last = gw_ring_last(r);
     int resume = w->since > 0 && w->since >= r->first - dt;
+    gw_board_head h = {.epoch = meta->epoch, .dt = dt, .names = meta->names, .sel = b->sel, .n = b->n};
     if (resume) {
-        gw_enc_board(&bs->scratch, w->fmt, meta->epoch, dt, meta->names, b->sel, b->n, w->since, NULL);
+        h.t = w->since;
+        gw_enc_board(&bs->scratch, w->fmt, &h);
         send_scratch(bs, w);
         for (uint32_t i = gw_ring_after(r, w->since); i < r->count && !w->c->closing; i++) {
             const int32_t *row = gw_ring_row(r, i);
@@ -249,7 +264,11 @@ static void join(gw_boards *bs, gw_watch *w)
             gw_client_close(w->c, 1011, "out of memory");
             return;
         }
-        gw_enc_board(&bs->scratch, w->fmt, meta->epoch, dt, meta->names, b->sel, b->n, last, p);
+        h.t = last;
+        h.p = p;
+        h.day = gw_dayref_day(bs->day);
+        h.ref = gw_dayref_prices(bs->day);
+        gw_enc_board(&bs->scratch, w->fmt, &h);
         send_scratch(bs, w);
         w->cursor = last;
         GW_ADD(bs->m->board_snapshots_total, 1);
@@ -260,9 +279,15 @@ static void join(gw_boards *bs, gw_watch *w)
     h2o_linklist_insert(&b->live, &w->link);
 }
 
+/* A watcher can join once the ring has rows and the day its references. */
+static int can_join(const gw_boards *bs)
+{
+    return gw_feed_ring(bs->feed)->count > 0 && gw_dayref_ready(bs->day);
+}
+
 static void start(gw_boards *bs, gw_watch *w)
 {
-    if (gw_feed_ring(bs->feed)->count > 0) {
+    if (can_join(bs)) {
         join(bs, w);
     } else {
         w->state = W_WAIT;
@@ -270,14 +295,25 @@ static void start(gw_boards *bs, gw_watch *w)
     }
 }
 
-void gw_boards_ring_started(gw_boards *bs)
+static void join_waiting(void *arg)
 {
+    gw_boards *bs = arg;
     /* One at a time: a send may close a client and unlink its watcher. */
-    while (!h2o_linklist_is_empty(&bs->waiting)) {
+    while (can_join(bs) && !h2o_linklist_is_empty(&bs->waiting)) {
         gw_watch *w = H2O_STRUCT_FROM_MEMBER(gw_watch, link, bs->waiting.next);
         h2o_linklist_unlink(&w->link);
         join(bs, w);
     }
+}
+
+void gw_boards_ring_started(gw_boards *bs)
+{
+    join_waiting(bs);
+}
+
+void gw_boards_tick(gw_boards *bs)
+{
+    gw_dayref_tick(bs->day);
 }
 
 /* ---- watchers ---- */
@@ -339,6 +375,9 @@ size_t gw_boards_row(gw_boards *bs, int64_t t, const int32_t *row)
 {
     size_t sent = 0;
     gc(bs);
+    /* Before the frames: a midnight may complete the references, and the
+     * watchers waiting for them join with the ring as it is now. */
+    gw_dayref_row(bs->day, t, row, gw_feed_ring(bs->feed)->count == 1);
     for (h2o_linklist_t *l = bs->boards.next; l != &bs->boards; l = l->next) {
         board *b = H2O_STRUCT_FROM_MEMBER(board, link, l);
         if (h2o_linklist_is_empty(&b->live) || !row_has(b, row))

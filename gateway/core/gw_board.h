@@ -14,7 +14,8 @@
 typedef struct gw_boards gw_boards;
 typedef struct gw_watch gw_watch; /* one client's board subscription */
 
-gw_boards *gw_boards_new(const gw_meta *meta, gw_feed *feed, gw_wmetrics *m);
+/* cmd carries the reads of the day's reference prices (gw_dayref.h). */
+gw_boards *gw_boards_new(const gw_meta *meta, gw_feed *feed, gw_rconn *cmd, gw_wmetrics *m);
 /* Every watcher must have been dropped. */
 void gw_boards_free(gw_boards *bs);
 
@@ -34,5 +35,7 @@ void gw_board_drop(gw_boards *bs, gw_watch **slot);
 size_t gw_boards_row(gw_boards *bs, int64_t t, const int32_t *row);
 /* The ring started: watchers that waited for it get their answer. */
 void gw_boards_ring_started(gw_boards *bs);
+/* The worker's tick: a lost read of the day's references is sent again. */
+void gw_boards_tick(gw_boards *bs);
 
 #endif

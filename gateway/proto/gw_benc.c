@@ -21,69 +21,87 @@ static void price(gw_buf *b, gw_fmt f, int32_t p)
         mp_int(b, p);
 }
 
-/* "p": the prices p[i] (sel NULL) or p[sel[i]], i < n. */
-static void prices(gw_buf *b, gw_fmt f, const int32_t *p, const uint32_t *sel, uint32_t n)
+/* An array of the prices p[i] (sel NULL) or p[sel[i]], i < n. */
+static void price_array(gw_buf *b, gw_fmt f, const int32_t *p, const uint32_t *sel, uint32_t n)
 {
-    if (f == GW_FMT_JSON) {
-        PUT_LIT(b, "\"p\":[");
-        for (uint32_t i = 0; i < n; i++) {
-            if (i)
-                put_byte(b, ',');
-            price(b, f, p[sel ? sel[i] : i]);
-        }
-        put_byte(b, ']');
-        return;
-    }
-    mp_cstr(b, "p");
-    mp_array(b, n);
-    for (uint32_t i = 0; i < n; i++)
+    if (f == GW_FMT_JSON)
+        put_byte(b, '[');
+    else
+        mp_array(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i && f == GW_FMT_JSON)
+            put_byte(b, ',');
         price(b, f, p[sel ? sel[i] : i]);
+    }
+    if (f == GW_FMT_JSON)
+        put_byte(b, ']');
 }
 
-void gw_enc_board(gw_buf *b, gw_fmt f, int64_t epoch, int64_t dt, const char (*names)[GW_SYM_MAX], const uint32_t *sel,
-                  uint32_t n, int64_t t, const int32_t *p)
+/* "p": price_array's prices. */
+static void prices(gw_buf *b, gw_fmt f, const int32_t *p, const uint32_t *sel, uint32_t n)
+{
+    if (f == GW_FMT_JSON)
+        PUT_LIT(b, "\"p\":");
+    else
+        mp_cstr(b, "p");
+    price_array(b, f, p, sel, n);
+}
+
+void gw_enc_board(gw_buf *b, gw_fmt f, const gw_board_head *h)
 {
     if (f == GW_FMT_JSON) {
         PUT_LIT(b, "{\"op\":\"board\",\"epoch\":");
-        gw_json_int(b, epoch);
+        gw_json_int(b, h->epoch);
         PUT_LIT(b, ",\"dt\":");
-        gw_json_int(b, dt);
+        gw_json_int(b, h->dt);
         PUT_LIT(b, ",\"t\":");
-        gw_json_int(b, t);
+        gw_json_int(b, h->t);
         PUT_LIT(b, ",\"syms\":[");
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t i = 0; i < h->n; i++) {
             if (i)
                 put_byte(b, ',');
-            const char *s = names[sel ? sel[i] : i];
+            const char *s = h->names[h->sel ? h->sel[i] : i];
             gw_json_str(b, s, strlen(s));
         }
         PUT_LIT(b, "],");
-        if (p != NULL)
-            prices(b, f, p, NULL, n);
-        else
-            PUT_LIT(b, "\"p\":null");
+        if (h->p == NULL) {
+            PUT_LIT(b, "\"p\":null,\"day\":null,\"ref\":null}");
+            return;
+        }
+        prices(b, f, h->p, NULL, h->n);
+        PUT_LIT(b, ",\"day\":");
+        gw_json_int(b, h->day);
+        PUT_LIT(b, ",\"ref\":");
+        price_array(b, f, h->ref, h->sel, h->n);
         put_byte(b, '}');
         return;
     }
-    mp_map(b, 6);
+    mp_map(b, 8);
     mp_cstr(b, "op");
     mp_cstr(b, "board");
     mp_cstr(b, "epoch");
-    mp_int(b, epoch);
+    mp_int(b, h->epoch);
     mp_cstr(b, "dt");
-    mp_int(b, dt);
+    mp_int(b, h->dt);
     mp_cstr(b, "t");
-    mp_int(b, t);
+    mp_int(b, h->t);
     mp_cstr(b, "syms");
-    mp_array(b, n);
-    for (uint32_t i = 0; i < n; i++)
-        mp_cstr(b, names[sel ? sel[i] : i]);
-    if (p != NULL) {
-        prices(b, f, p, NULL, n);
-    } else {
-        mp_cstr(b, "p");
-        put_byte(b, 0xc0);
+    mp_array(b, h->n);
+    for (uint32_t i = 0; i < h->n; i++)
+        mp_cstr(b, h->names[h->sel ? h->sel[i] : i]);
+    if (h->p == NULL) {
+        static const char *const keys[] = {"p", "day", "ref"};
+        for (int k = 0; k < 3; k++) {
+            mp_cstr(b, keys[k]);
+            put_byte(b, 0xc0);
+        }
+        return;
     }
+    prices(b, f, h->p, NULL, h->n);
+    mp_cstr(b, "day");
+    mp_int(b, h->day);
+    mp_cstr(b, "ref");
+    price_array(b, f, h->ref, h->sel, h->n);
 }
 
 void gw_enc_btick(gw_buf *b, gw_fmt f, int64_t t, const int32_t *row, const uint32_t *sel, uint32_t n)

@@ -152,6 +152,16 @@ test('board: a resume older than the ring gets a snapshot that replaces the boar
   for (const w of ws) w.stop();
   await waitFor('no watchers left', async () => (await metrics(gw)).tickgw_board_watchers === 0, { timeout: 10000, every: 100 });
 
+  // The change over the day: this gateway started long after the day's first
+  // ticks left its 1 s ring, so its references came from Redis; each equals
+  // the raw XRANGE from the day's start, COUNT 1.
+  const snap = ws[2].snapshot;
+  assert.equal(snap.day, snap.t - (snap.t % 86400000));
+  for (const [i, sym] of ws[2].syms.entries()) {
+    const [[id, fields]] = await client.xrange(`ts:tick:{${sym}}`, snap.day, '+', 'COUNT', 1);
+    assert.ok(Number(id.split('-')[0]) < snap.t - 1000, `${sym}'s first tick of the day is older than the ring`);
+    assert.equal(snap.ref[i], Number(fields[1]), `${sym}: reference ${snap.ref[i]}, XRANGE ${fields}`);
+  }
   const streams = await streamsOf(ws[0].syms);
   for (const [i, w] of ws.entries()) assert.equal(checkBoard(w, streams, DT), null, `watcher ${i}`);
   assert.equal(ws[0].seq.filter((f) => f.snap).length, 2, 'watcher 0: its first snapshot and the one that replaced the board');

@@ -1,7 +1,7 @@
 /* test_board.c — the board's pure parts: its requests in gw_proto (board,
  * unboard; all, a prefix or a list; every refusal) and its messages in
- * gw_benc (board snapshot and resume, bt; exact JSON, msgpack decoded back,
- * unknown prices as null, the selection's order). */
+ * gw_benc (board snapshot with the day's references, resume, bt; exact JSON,
+ * msgpack decoded back, unknown prices as null, the selection's order). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,13 +172,19 @@ static void test_benc_json(void **state)
     (void)state;
     gw_buf b = {0};
     int32_t snap[] = {-3, GW_MISSING, INT32_MAX};
+    int32_t ref[] = {7, 8, 9, GW_MISSING}; /* a row's worth: read through sel */
     uint32_t sel[] = {0, 2, 3};
-    gw_enc_board(&b, GW_FMT_JSON, 9007199254740991LL, 1000, NAMES, sel, 3, 1795437517000LL, snap);
+    gw_board_head h = {.epoch = 9007199254740991LL, .dt = 1000, .t = 1795437517000LL, .day = 1795392000000LL,
+                       .names = NAMES, .sel = sel, .n = 3, .p = snap, .ref = ref};
+    gw_enc_board(&b, GW_FMT_JSON, &h);
     assert_buf(&b, "{\"op\":\"board\",\"epoch\":9007199254740991,\"dt\":1000,\"t\":1795437517000,"
-                   "\"syms\":[\"ticker_0\",\"ticker_2\",\"ticker_3\"],\"p\":[-3,null,2147483647]}");
-    /* a resume: no prices, the client keeps its own */
-    gw_enc_board(&b, GW_FMT_JSON, 1, 50, NAMES, NULL, 2, 100, NULL);
-    assert_buf(&b, "{\"op\":\"board\",\"epoch\":1,\"dt\":50,\"t\":100,\"syms\":[\"ticker_0\",\"ticker_1\"],\"p\":null}");
+                   "\"syms\":[\"ticker_0\",\"ticker_2\",\"ticker_3\"],\"p\":[-3,null,2147483647],"
+                   "\"day\":1795392000000,\"ref\":[7,9,null]}");
+    /* a resume: no prices, the client keeps its own (and its references) */
+    gw_board_head r = {.epoch = 1, .dt = 50, .t = 100, .day = 5, .names = NAMES, .n = 2, .ref = ref};
+    gw_enc_board(&b, GW_FMT_JSON, &r);
+    assert_buf(&b, "{\"op\":\"board\",\"epoch\":1,\"dt\":50,\"t\":100,\"syms\":[\"ticker_0\",\"ticker_1\"],"
+                   "\"p\":null,\"day\":null,\"ref\":null}");
     /* a bt takes its prices from a whole ring row, through the selection */
     int32_t row[] = {10, 11, GW_MISSING, -2147483647};
     gw_enc_btick(&b, GW_FMT_JSON, 1795437518000LL, row, sel, 3);
@@ -233,10 +239,14 @@ static void test_benc_msgpack(void **state)
     gw_buf b = {0};
     msgpack_unpacked up;
 
-    gw_enc_board(&b, GW_FMT_MSGPACK, 9007199254740991LL, 1000, (const char (*)[GW_SYM_MAX])names, NULL, n,
-                 1795437517000LL, row);
+    int32_t ref[] = {1, 2, 3, 4, 5, 6, 7, 8, GW_MISSING};
+    gw_board_head h = {.epoch = 9007199254740991LL, .dt = 1000, .t = 1795437517000LL, .day = 1795392000000LL,
+                       .names = (const char (*)[GW_SYM_MAX])names, .n = n, .p = row, .ref = ref};
+    gw_enc_board(&b, GW_FMT_MSGPACK, &h);
     unpack_one(&b, &up);
-    assert_int_equal(up.data.via.map.size, 6);
+    assert_int_equal(up.data.via.map.size, 8);
+    assert_int_equal(ival(get(&up.data, "day")), 1795392000000LL);
+    assert_prices(get(&up.data, "ref"), ref, n);
     assert_str(get(&up.data, "op"), "board");
     assert_int_equal(ival(get(&up.data, "epoch")), 9007199254740991LL);
     assert_int_equal(ival(get(&up.data, "dt")), 1000);
@@ -250,8 +260,12 @@ static void test_benc_msgpack(void **state)
 
     b.len = 0;
     uint32_t sel[] = {8, 6, 1}; /* the encoder follows sel, whatever its order */
-    gw_enc_board(&b, GW_FMT_MSGPACK, 1, 50, (const char (*)[GW_SYM_MAX])names, sel, 3, 100, NULL);
+    h = (gw_board_head){.epoch = 1, .dt = 50, .t = 100, .names = (const char (*)[GW_SYM_MAX])names, .sel = sel, .n = 3};
+    gw_enc_board(&b, GW_FMT_MSGPACK, &h);
     unpack_one(&b, &up);
+    assert_int_equal(up.data.via.map.size, 8);
+    assert_int_equal(get(&up.data, "day")->type, MSGPACK_OBJECT_NIL);
+    assert_int_equal(get(&up.data, "ref")->type, MSGPACK_OBJECT_NIL);
     assert_str(&get(&up.data, "syms")->via.array.ptr[0], "ticker_08");
     assert_str(&get(&up.data, "syms")->via.array.ptr[2], "ticker_01");
     assert_int_equal(get(&up.data, "p")->type, MSGPACK_OBJECT_NIL);

@@ -4,6 +4,8 @@
 import WebSocket from 'ws';
 import { decode, encode } from '@msgpack/msgpack';
 
+export const DAY_MS = 86400000;
+
 export class BoardWatcher {
   /** sel: {} (all), {prefix}, or {syms}. */
   constructor(url, { json = false, sel = {} } = {}) {
@@ -13,6 +15,8 @@ export class BoardWatcher {
     this.last = 0;        // the tick the board holds
     this.syms = null;
     this.prices = null;   // the board now
+    this.day = null;      // the start of the UTC day of the board's tick
+    this.ref = null;      // each instrument's reference price for the day's change
     this.frames = [];     // [{t, prices: [...]}]: the board after each tick, in order
     this.seq = [];        // every board state the watcher held, in order: snapshots and frames
     this.starts = [];     // every `board` message: {t, resumed, since}
@@ -58,7 +62,9 @@ export class BoardWatcher {
         this.syms = m.syms;
         this.prices = m.p.slice();
         this.last = m.t;
-        this.snapshot = { t: m.t, prices: m.p.slice() };
+        this.day = m.day;
+        this.ref = m.ref.slice();
+        this.snapshot = { t: m.t, prices: m.p.slice(), day: m.day, ref: m.ref.slice() };
         this.seq.push({ ...this.snapshot, snap: true }); // a snapshot replaces the board
       }
     } else if (m.op === 'bt') {
@@ -66,8 +72,15 @@ export class BoardWatcher {
       if (m.t <= this.last) this.protocol.push(`bt ${m.t} not after ${this.last}`);
       if (m.p.length !== this.syms.length) this.protocol.push(`bt ${m.t} has ${m.p.length} prices for ${this.syms.length} syms`);
       m.p.forEach((p, i) => { if (p !== null) this.prices[i] = p; });
+      // The client's rule (docs/PROTOCOL.md "Boards"): at midnight UTC the
+      // references restart; an unknown one is the instrument's next price.
+      if (m.t >= this.day + DAY_MS) {
+        this.day = m.t - (m.t % DAY_MS);
+        this.ref.fill(null);
+      }
+      m.p.forEach((p, i) => { if (p !== null && this.ref[i] === null) this.ref[i] = p; });
       this.last = m.t;
-      this.frames.push({ t: m.t, prices: this.prices.slice() });
+      this.frames.push({ t: m.t, prices: this.prices.slice(), day: this.day, ref: this.ref.slice() });
       this.seq.push(this.frames[this.frames.length - 1]);
     }
   }
@@ -93,8 +106,10 @@ export class BoardWatcher {
  * are every tick after it, `dt` apart, none twice, until the next snapshot
  * (which replaces the board, later than the last frame: the ticks between are
  * skipped, never repeated); the board after each frame and each snapshot
- * equals each instrument's last price at or before it. `streams` maps a name
- * to its XRANGE as [{t, p}]. Returns a message or null.
+ * equals each instrument's last price at or before it, and the references
+ * for the day's change each instrument's first tick at or after the start of
+ * that UTC day (XRANGE <day> + COUNT 1; null when it has none up to then).
+ * `streams` maps a name to its XRANGE as [{t, p}]. Returns a message or null.
  */
 export function checkBoard(w, streams, dt) {
   if (w.protocol.length) return w.protocol.join('; ');
@@ -106,6 +121,7 @@ export function checkBoard(w, streams, dt) {
     return null;
   };
   const all = w.seq;
+  for (const f of all) if (f.day !== f.t - (f.t % DAY_MS)) return `day ${f.day} at ${f.t}`;
   for (let k = 0; k < all.length; k++) {
     const f = all[k];
     if (k > 0 && f.snap && f.t <= all[k - 1].t) return `snapshot at ${f.t} after ${all[k - 1].t}: repeated`;
@@ -113,7 +129,21 @@ export function checkBoard(w, streams, dt) {
     for (let i = 0; i < w.syms.length; i++) {
       const want = lastAt(w.syms[i], f.t);
       if (f.prices[i] !== want) return `${w.syms[i]} at ${f.t}: board ${f.prices[i]}, streams ${want}`;
+      const first = firstOfDay(streams[w.syms[i]], f.t);
+      if (f.ref[i] !== first) return `${w.syms[i]} at ${f.t}: reference ${f.ref[i]}, first tick of the day ${first}`;
     }
   }
   return null;
+}
+
+/** The price of the first entry of `stream` ([{t, p}]) at or after the start of t's UTC day, up to t; else null. */
+export function firstOfDay(stream, t) {
+  const day = t - (t % DAY_MS);
+  let lo = 0, hi = stream.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (stream[mid].t < day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < stream.length && stream[lo].t <= t ? stream[lo].p : null;
 }
