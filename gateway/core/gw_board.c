@@ -62,7 +62,7 @@ struct gw_boards {
     gw_dayref *day; /* the reference prices of the day's change */
     h2o_linklist_t boards, waiting;
     gw_buf scratch; /* one watcher's own message (snapshot, ring rows) */
-    int32_t *snap;  /* count prices: a snapshot */
+    int32_t *snap;  /* a snapshot: snap_cap prices, then snap_cap references */
     uint32_t snap_cap;
 };
 
@@ -216,11 +216,12 @@ static void send_scratch(gw_boards *bs, gw_watch *w)
     gw_buf_reset(&bs->scratch);
 }
 
-/* Each selected instrument's last price in the ring (GW_MISSING: none). */
+/* Each selected instrument's last price in the ring (GW_MISSING: none),
+ * then its reference for the day's change, as known at the ring's last row. */
 static const int32_t *snapshot(gw_boards *bs, const board *b, const gw_ring *r)
 {
     if (bs->snap_cap < b->n) {
-        int32_t *p = realloc(bs->snap, (size_t)b->n * sizeof(int32_t));
+        int32_t *p = realloc(bs->snap, (size_t)b->n * 2 * sizeof(int32_t));
         if (p == NULL)
             return NULL;
         bs->snap = p;
@@ -232,6 +233,7 @@ static const int32_t *snapshot(gw_boards *bs, const board *b, const gw_ring *r)
         for (uint32_t k = r->count; k-- > 0 && p == GW_MISSING;)
             p = gw_ring_row(r, k)[inst];
         bs->snap[i] = p;
+        bs->snap[b->n + i] = gw_dayref_at(bs->day, inst, gw_ring_last(r));
     }
     return bs->snap;
 }
@@ -267,7 +269,7 @@ static void join(gw_boards *bs, gw_watch *w)
         h.t = last;
         h.p = p;
         h.day = gw_dayref_day(bs->day);
-        h.ref = gw_dayref_prices(bs->day);
+        h.ref = p + b->n;
         gw_enc_board(&bs->scratch, w->fmt, &h);
         send_scratch(bs, w);
         w->cursor = last;

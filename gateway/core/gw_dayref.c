@@ -38,6 +38,7 @@ struct gw_dayref {
     uint32_t n;       /* instruments in ref */
     uint32_t unknown; /* references still GW_MISSING */
     int32_t *ref;
+    int64_t *ref_t;   /* the time of each reference's tick */
 };
 
 gw_dayref *gw_dayref_new(const gw_meta *meta, gw_rconn *cmd, void (*on_ready)(void *arg), void *arg)
@@ -57,6 +58,7 @@ void gw_dayref_free(gw_dayref *d)
     if (d == NULL)
         return;
     free(d->ref);
+    free(d->ref_t);
     free(d);
 }
 
@@ -70,9 +72,9 @@ int64_t gw_dayref_day(const gw_dayref *d)
     return d->day;
 }
 
-const int32_t *gw_dayref_prices(const gw_dayref *d)
+int32_t gw_dayref_at(const gw_dayref *d, uint32_t inst, int64_t t)
 {
-    return d->ref;
+    return inst < d->n && d->ref_t[inst] <= t ? d->ref[inst] : GW_MISSING;
 }
 
 static int64_t day_of(int64_t t)
@@ -86,13 +88,19 @@ static int forget(gw_dayref *d, int64_t day)
     uint32_t n = d->meta->count;
     if (n != d->n) {
         int32_t *p = realloc(d->ref, (size_t)(n ? n : 1) * sizeof(int32_t));
-        if (p == NULL)
+        if (p != NULL)
+            d->ref = p;
+        int64_t *pt = realloc(d->ref_t, (size_t)(n ? n : 1) * sizeof(int64_t));
+        if (pt != NULL)
+            d->ref_t = pt;
+        if (p == NULL || pt == NULL)
             return -1;
-        d->ref = p;
         d->n = n;
     }
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         d->ref[i] = GW_MISSING;
+        d->ref_t[i] = INT64_MAX;
+    }
     d->unknown = n;
     d->day = day;
     d->gen++;
@@ -124,6 +132,7 @@ static void on_read(redisAsyncContext *ac, void *r, void *priv)
         inst < d->n) {
         d->unknown -= d->ref[inst] == GW_MISSING;
         d->ref[inst] = p;
+        d->ref_t[inst] = t;
     }
     if (inst + 1 == d->n) {
         d->state = D_READY;
@@ -168,11 +177,12 @@ void gw_dayref_tick(gw_dayref *d)
 }
 
 /* Unknown references take this row's prices: the first of the day seen. */
-static void fill(gw_dayref *d, const int32_t *row)
+static void fill(gw_dayref *d, int64_t t, const int32_t *row)
 {
     for (uint32_t i = 0; i < d->n && d->unknown > 0; i++)
         if (d->ref[i] == GW_MISSING && row[i] != GW_MISSING) {
             d->ref[i] = row[i];
+            d->ref_t[i] = t;
             d->unknown--;
         }
 }
@@ -198,5 +208,5 @@ void gw_dayref_row(gw_dayref *d, int64_t t, const int32_t *row, int first)
         if (!was_ready)
             d->on_ready(d->arg);
     }
-    fill(d, row);
+    fill(d, t, row);
 }

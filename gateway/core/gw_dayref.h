@@ -34,10 +34,12 @@ void gw_dayref_free(gw_dayref *d);
 void gw_dayref_row(gw_dayref *d, int64_t t, const int32_t *row, int first);
 /* 1 when the references of the current day are complete. */
 int gw_dayref_ready(const gw_dayref *d);
-/* The start of the current day (ms), and every instrument's reference
- * (GW_MISSING: no tick of the day yet). */
+/* The start of the current day (ms). */
 int64_t gw_dayref_day(const gw_dayref *d);
-const int32_t *gw_dayref_prices(const gw_dayref *d);
+/* Instrument inst's reference as a board at time t knows it: GW_MISSING when
+ * its first tick of the day is after t (the ring being filled at start-up is
+ * behind what Redis was asked) or not there yet. */
+int32_t gw_dayref_at(const gw_dayref *d, uint32_t inst, int64_t t);
 /* Sends again a read the command connection lost, once it is up. */
 void gw_dayref_tick(gw_dayref *d);
 

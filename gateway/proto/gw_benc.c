@@ -72,7 +72,7 @@ void gw_enc_board(gw_buf *b, gw_fmt f, const gw_board_head *h)
         PUT_LIT(b, ",\"day\":");
         gw_json_int(b, h->day);
         PUT_LIT(b, ",\"ref\":");
-        price_array(b, f, h->ref, h->sel, h->n);
+        price_array(b, f, h->ref, NULL, h->n);
         put_byte(b, '}');
         return;
     }
@@ -101,7 +101,7 @@ void gw_enc_board(gw_buf *b, gw_fmt f, const gw_board_head *h)
     mp_cstr(b, "day");
     mp_int(b, h->day);
     mp_cstr(b, "ref");
-    price_array(b, f, h->ref, h->sel, h->n);
+    price_array(b, f, h->ref, NULL, h->n);
 }
 
 void gw_enc_btick(gw_buf *b, gw_fmt f, int64_t t, const int32_t *row, const uint32_t *sel, uint32_t n)

@@ -14,17 +14,16 @@
 /* The start of a board's answer: its names (names[sel[i]]), the interval and
  * epoch, and the time t it brings the client to. p (n prices, in the
  * selection's order) is the board at t, a snapshot, with the start of t's day
- * and ref, every instrument's reference price for the day's change (indexed
- * like a ring row: ref[sel[i]]); p NULL when the client resumes: it keeps
- * what it holds (day and ref are then sent as null), and bt frames after t
- * follow. */
+ * and ref (n prices, in the same order), each instrument's reference price
+ * for the day's change; p NULL when the client resumes: it keeps what it
+ * holds (day and ref are then sent as null), and bt frames after t follow. */
 typedef struct gw_board_head {
     int64_t epoch, dt, t, day;
     const char (*names)[GW_SYM_MAX];
     const uint32_t *sel; /* NULL: names[0..n) */
     uint32_t n;
     const int32_t *p;   /* n prices, or NULL: a resume */
-    const int32_t *ref; /* a row's worth, read through sel; with p only */
+    const int32_t *ref; /* n prices; with p only */
 } gw_board_head;
 void gw_enc_board(gw_buf *b, gw_fmt f, const gw_board_head *h);
 /* One tick of a board: row holds every instrument's price at t (a ring row);

@@ -172,7 +172,7 @@ static void test_benc_json(void **state)
     (void)state;
     gw_buf b = {0};
     int32_t snap[] = {-3, GW_MISSING, INT32_MAX};
-    int32_t ref[] = {7, 8, 9, GW_MISSING}; /* a row's worth: read through sel */
+    int32_t ref[] = {7, 9, GW_MISSING}; /* in the selection's order, as p */
     uint32_t sel[] = {0, 2, 3};
     gw_board_head h = {.epoch = 9007199254740991LL, .dt = 1000, .t = 1795437517000LL, .day = 1795392000000LL,
                        .names = NAMES, .sel = sel, .n = 3, .p = snap, .ref = ref};

@@ -125,7 +125,10 @@ export function checkBoard(w, streams, dt) {
   for (let k = 0; k < all.length; k++) {
     const f = all[k];
     if (k > 0 && f.snap && f.t <= all[k - 1].t) return `snapshot at ${f.t} after ${all[k - 1].t}: repeated`;
-    if (k > 0 && !f.snap && f.t !== all[k - 1].t + dt) return `tick ${all[k - 1].t} then ${f.t}: missed or repeated`;
+    // A frame is the next tick, or the next one that has a price of the board
+    // (docs/PROTOCOL.md: a tick no instrument of the board has sends no frame).
+    if (k > 0 && !f.snap && (f.t <= all[k - 1].t || (f.t !== all[k - 1].t + dt &&
+        w.syms.some((s) => firstAt(streams[s], all[k - 1].t + 1) < f.t)))) return `tick ${all[k - 1].t} then ${f.t}: missed or repeated`;
     for (let i = 0; i < w.syms.length; i++) {
       const want = lastAt(w.syms[i], f.t);
       if (f.prices[i] !== want) return `${w.syms[i]} at ${f.t}: board ${f.prices[i]}, streams ${want}`;
@@ -136,14 +139,22 @@ export function checkBoard(w, streams, dt) {
   return null;
 }
 
-/** The price of the first entry of `stream` ([{t, p}]) at or after the start of t's UTC day, up to t; else null. */
-export function firstOfDay(stream, t) {
-  const day = t - (t % DAY_MS);
+/** The index of the first entry of `stream` ([{t, p}], by t) at or after t. */
+function indexAt(stream, t) {
   let lo = 0, hi = stream.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (stream[mid].t < day) lo = mid + 1;
+    if (stream[mid].t < t) lo = mid + 1;
     else hi = mid;
   }
-  return lo < stream.length && stream[lo].t <= t ? stream[lo].p : null;
+  return lo;
+}
+
+/** The time of the first entry at or after t, or Infinity. */
+const firstAt = (stream, t) => stream[indexAt(stream, t)]?.t ?? Infinity;
+
+/** The price of the first entry of `stream` at or after the start of t's UTC day, up to t; else null. */
+export function firstOfDay(stream, t) {
+  const e = stream[indexAt(stream, t - (t % DAY_MS))];
+  return e && e.t <= t ? e.p : null;
 }
