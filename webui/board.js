@@ -8,14 +8,19 @@
 // - One frame a tick updates the prices (typed arrays, no DOM); the rows in
 //   view are redrawn once per animation frame, and only when something
 //   changed; a hidden board does no DOM work at all.
-// - The sparkline and the change are the last hour's, read per visible row
-//   from /api/range (60 one-minute buckets), a few requests at a time,
-//   cached and extended by the live prices.
+// - The change is over the UTC day: the price minus the day's first tick,
+//   whose price the snapshot carries for every instrument (`ref`); at
+//   midnight the frames themselves start the new day (docs/PROTOCOL.md
+//   "Boards"), so a sort by change needs no request per row.
+// - The sparkline is the last hour's, read per visible row from /api/range
+//   (60 one-minute buckets), a few requests at a time, cached and extended
+//   by the live prices; a snapshot that skipped ticks drops the cache.
 import { connect } from './tickstream.js';
 
 const ROW_H = 26;
 const SPARK_W = 120, SPARK_H = 18;
 const HOUR_MS = 3600000;
+const DAY_MS = 86400000;
 const FETCHES = 3; // /api/range requests in flight (the gateway allows 8 per thread)
 
 export class Board {
@@ -32,6 +37,8 @@ export class Board {
     this.price = new Float64Array(0);
     this.prev = new Float64Array(0);
     this.moved = new Int8Array(0); // +1/-1: moved at the last tick (flash)
+    this.ref = new Float64Array(0); // the day's reference prices (NaN: none yet)
+    this.day = 0; // the start of the UTC day of this.last
     this.last = 0; // the tick the board holds
     this.epoch = null;
     this.order = []; // indices shown, filtered and sorted
@@ -93,9 +100,16 @@ export class Board {
 
   onMessage(m) {
     if (m.op === 'board') {
-      if (m.p === null && m.epoch === this.epoch) {
-        this.setState('live'); // resumed: the ticks since this.last follow
+      if (m.p === null) {
+        // Resumed: the ticks since this.last follow (a resume in another
+        // history never comes here: tickstream.js asks for a snapshot).
+        this.setState('live');
         return;
+      }
+      // The ticks since the board held were skipped: the sparklines' hour is stale.
+      if (this.last && m.t > this.last + m.dt) {
+        this.spark.clear();
+        this.queue.length = 0;
       }
       this.epoch = m.epoch;
       this.dt = m.dt;
@@ -104,16 +118,27 @@ export class Board {
         this.price = new Float64Array(n);
         this.prev = new Float64Array(n);
         this.moved = new Int8Array(n);
+        this.ref = new Float64Array(n);
       }
       this.syms = m.syms;
       this.lower = m.syms.map((s) => s.toLowerCase());
-      (m.p || []).forEach((p, i) => { this.price[i] = p === null ? NaN : p; });
+      const num = (v) => (v === null || v === undefined ? NaN : v);
+      m.p.forEach((p, i) => { this.price[i] = num(p); });
+      this.ref.fill(NaN);
+      (m.ref || []).forEach((p, i) => { this.ref[i] = num(p); });
+      this.day = m.day ?? m.t - (m.t % DAY_MS);
       this.prev.set(this.price);
+      this.moved.fill(0);
       this.last = m.t;
       this.setState('live');
       this.reorder();
     } else if (m.op === 'bt') {
       if (m.t <= this.last) return;
+      if (m.t >= this.day + DAY_MS) {
+        // Midnight UTC: the new day's change counts from its first tick.
+        this.day = m.t - (m.t % DAY_MS);
+        this.ref.fill(NaN);
+      }
       const p = m.p;
       for (let i = 0; i < p.length; i++) {
         const v = p[i];
@@ -122,6 +147,7 @@ export class Board {
         this.moved[i] = v > old ? 1 : v < old ? -1 : 0;
         this.prev[i] = old;
         this.price[i] = v;
+        if (Number.isNaN(this.ref[i])) this.ref[i] = v;
       }
       this.last = m.t;
       this.frames++;
@@ -133,9 +159,9 @@ export class Board {
     }
   }
 
+  /** The change over the UTC day (NaN: unknown). */
   change(i) {
-    const s = this.spark.get(this.syms[i]);
-    return s && s.p.length ? this.price[i] - s.p[0] : NaN;
+    return this.price[i] - this.ref[i];
   }
 
   sortBy(key) {
@@ -281,6 +307,7 @@ export class Board {
 
   async loadSpark(sym) {
     const s = this.spark.get(sym);
+    if (!s) return; // dropped meanwhile (a snapshot skipped ticks)
     const from = (this.last || Date.now()) - HOUR_MS;
     try {
       const r = await fetch(`api/range?sym=${encodeURIComponent(sym)}&from=${from}&points=60`, { cache: 'no-store' });
@@ -290,11 +317,10 @@ export class Board {
       if (a.o.length) s.p.unshift(a.o[0]);
       s.loaded = true;
     } catch {
-      this.spark.delete(sym); // asked again when next in view
+      if (this.spark.get(sym) === s) this.spark.delete(sym); // asked again when next in view
     }
     s.dirty = true;
-    if (this.sort.key === 'change') this.reorder();
-    else this.invalidate();
+    this.invalidate();
   }
 
   /** For tests and the console: what the board shows now. */
@@ -305,7 +331,9 @@ export class Board {
     })).sort((a, b) => a.top - b.top);
     const prices = {};
     this.syms.forEach((s, i) => { prices[s] = this.price[i]; });
-    return { state: this.state, pending: this.dirty, last: this.last, n: this.syms.length, shown: this.order.length, rows, prices,
+    const ref = {};
+    this.syms.forEach((s, i) => { ref[s] = this.ref[i]; });
+    return { state: this.state, pending: this.dirty, last: this.last, day: this.day, n: this.syms.length, shown: this.order.length, rows, prices, ref,
       frames: this.frames, draws: this.draws, dom: this.pool.length, sort: { ...this.sort }, filter: this.filter };
   }
 }

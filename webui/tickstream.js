@@ -9,7 +9,9 @@
 //   hole, across gateway restarts and load-balancer moves;
 // - a history reset on the server (a new epoch) said once ('epoch' on the
 //   client, 'reload' on each subscription that held ticks), and each such
-//   subscription started again from the beginning;
+//   subscription started again from the beginning; a board resumed in the
+//   new history is asked for again from 0, its frames held back until that
+//   snapshot, which replaces the board;
 // - a catch-up the gateway never answers asked for again after 30 s;
 // - range requests (docs/PROTOCOL.md "Ranges") as promises, each answer
 //   matched to its request by id, a `busy` refusal sent again.
@@ -141,6 +143,9 @@ export class Client extends EventTarget {
   /**
    * The board (docs/PROTOCOL.md "Boards"): `board` and `bt` messages to
    * onMessage, resumed after a reconnect from the newest tick it delivered.
+   * A resume (`p` null) of another epoch than the board's is not delivered:
+   * the gateway cannot know which history `since` came from, so the board
+   * is asked for again from 0 and the next `board` is a snapshot.
    * @param {{prefix?: string, syms?: string[]}} sel the selection (default: every instrument)
    * @param {(msg: object) => void} onMessage
    * @returns {{last: number, close: () => void}}
@@ -148,6 +153,7 @@ export class Client extends EventTarget {
   board(sel, onMessage) {
     const b = {
       last: 0,
+      epoch: null, // of the board delivered
       sel: { ...sel },
       onMessage,
       close: () => {
@@ -235,9 +241,17 @@ export class Client extends EventTarget {
       if (!b) return void this.ignored++;
       if (m.op === 'board') {
         this.seeEpoch(m.epoch);
+        if (m.p === null && b.epoch !== null && m.epoch !== b.epoch) {
+          b.last = 0; // its bt frames (t > 0) wait for the snapshot asked for
+          b.fresh = true;
+          this.conn.send({ op: 'board', since: 0, ...b.sel });
+          return;
+        }
+        b.fresh = false;
+        b.epoch = m.epoch;
         b.last = m.t; // a snapshot's tick, or the resume's since
       } else {
-        if (m.t <= b.last) return;
+        if (b.fresh || m.t <= b.last) return;
         b.last = m.t;
       }
       b.onMessage(m);

@@ -1,6 +1,7 @@
 // tests/browser/board.test.js — the market watch (#board) in headless Debian
 // Chromium against a real redis-server, tickgen and tickgw: it lists every
-// instrument, its prices are the streams', it updates live, sorts, filters,
+// instrument, its prices are the streams' and its changes over the day the
+// streams' too, it updates live, sorts, filters,
 // opens a chart (click and Enter) and comes back; with 10,000 instruments it
 // keeps only the rows in view in the DOM, scrolls to the last one and
 // updates, at a low main-thread cost per tick.
@@ -90,6 +91,16 @@ test('board: every instrument, the streams\' prices, live; sort, filter, chart a
     const [[, f]] = await s.client.xrange(`ts:tick:{${sym}}`, b.last, b.last);
     assert.equal(b.prices[sym], Number(f[1]), `${sym} at ${b.last}`);
   }
+  // The change over the day: the price minus the first tick of the UTC day,
+  // the raw XRANGE from the day's start, COUNT 1.
+  await until('changes shown', () => { const x = tickstream.board(); return x.rows.every((r) => r.change !== '' && Number(r.change.replace(/[,\s±+]/g, '').replace('−', '-')) === x.prices[r.sym] - x.ref[r.sym]); });
+  b = await board();
+  assert.equal(b.day, b.last - (b.last % 86400000));
+  for (const r of b.rows) {
+    const [[, f]] = await s.client.xrange(`ts:tick:{${r.sym}}`, b.day, '+', 'COUNT', 1);
+    assert.equal(b.ref[r.sym], Number(f[1]), `${r.sym}: the day's first tick`);
+  }
+  assert.equal(await page.textContent('[data-sort="change"]'), 'day change');
   await page.screenshot({ path: path.join(ARTIFACTS, 'board-100.png') });
   // The rows shown follow the ticks.
   await until('shown prices follow', () => { const x = tickstream.board(); return x.rows.every((r) => Number(r.price.replace(/[,\s]/g, '').replace('−', '-')) === x.prices[r.sym]); });
@@ -103,6 +114,12 @@ test('board: every instrument, the streams\' prices, live; sort, filter, chart a
   await page.click('[data-sort="price"]');
   b = await board();
   assert.equal(b.sort.dir, 1, 'a second click reverses');
+  // By the day's change, largest first: the order of price minus reference.
+  await page.click('[data-sort="change"]');
+  await until('sorted by change', () => tickstream.board().sort.key === 'change' && !tickstream.board().pending);
+  b = await board();
+  const changes = b.rows.map((r) => b.prices[r.sym] - b.ref[r.sym]);
+  assert.deepEqual(changes, [...changes].sort((x, y) => y - x), `descending changes: ${changes}`);
   await page.click('[data-sort="name"]');
   await until('by name', () => tickstream.board().rows[0].sym === 'ticker_00');
 
