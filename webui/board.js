@@ -52,6 +52,7 @@ export class Board {
     this.visible = false;
     this.pool = [];
     this.frames = 0; // bt frames applied
+    this.snapshots = 0; // board snapshots applied
     this.draws = 0; // row redraws
     this.conn = null; // the tickstream.js client, from start()
     this.filterEl.addEventListener('input', () => {
@@ -106,6 +107,7 @@ export class Board {
         this.setState('live');
         return;
       }
+      this.snapshots++;
       // The ticks since the board held were skipped: the sparklines' hour is stale.
       if (this.last && m.t > this.last + m.dt) {
         this.spark.clear();
@@ -333,7 +335,7 @@ export class Board {
     this.syms.forEach((s, i) => { prices[s] = this.price[i]; });
     const ref = {};
     this.syms.forEach((s, i) => { ref[s] = this.ref[i]; });
-    return { state: this.state, pending: this.dirty, last: this.last, day: this.day, n: this.syms.length, shown: this.order.length, rows, prices, ref,
+    return { state: this.state, pending: this.dirty, epoch: this.epoch, snapshots: this.snapshots, last: this.last, day: this.day, n: this.syms.length, shown: this.order.length, rows, prices, ref,
       frames: this.frames, draws: this.draws, dom: this.pool.length, sort: { ...this.sort }, filter: this.filter };
   }
 }

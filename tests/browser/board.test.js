@@ -147,6 +147,28 @@ test('board: every instrument, the streams\' prices, live; sort, filter, chart a
   await until('sparklines', () => document.querySelectorAll('.brow canvas').length > 5);
 });
 
+test('board: a new history (generator --reset) replaces the board with a snapshot of it', { timeout: 60000 }, async () => {
+  const s = stacks[0];
+  await until('board live', () => location.hash === '#board' && tickstream.board().state === 'live');
+  const before = await board();
+  await s.gen.stop();
+  s.gen = startGenerator(s.redis.url, ['--interval-ms', '200', '--instruments', '100', '--reset', '--rollups', 'off']);
+  // The gateway closes with 1012 and the page comes back with since = its
+  // last tick: in the new history that is a resume of another epoch, which
+  // the page must not keep: it asks for a snapshot of the new history.
+  await until('a new epoch, live', (e) => { const x = tickstream.board(); return x.epoch !== e && x.state === 'live' && x.frames > 0; }, before.epoch, 30000);
+  const t = (await board()).last;
+  await until('2 more ticks', (x) => tickstream.board().last >= x + 400, t);
+  const b = await board();
+  assert.ok(b.snapshots > before.snapshots, `a snapshot of the new history (${before.snapshots} → ${b.snapshots})`);
+  for (const sym of ['ticker_00', 'ticker_42', 'ticker_99']) {
+    const [[, f]] = await s.client.xrange(`ts:tick:{${sym}}`, b.last, b.last);
+    assert.equal(b.prices[sym], Number(f[1]), `${sym} at ${b.last}`);
+    const [[, g]] = await s.client.xrange(`ts:tick:{${sym}}`, b.day, '+', 'COUNT', 1);
+    assert.equal(b.ref[sym], Number(g[1]), `${sym}: the new history's first tick of the day`);
+  }
+});
+
 test('board: 10,000 instruments scroll and update with only the rows in view in the DOM', { timeout: 180000 }, async () => {
   const s = await startStack(10000, 1000);
   await page.goto(`${s.gw.http}/#board`);
