@@ -37,14 +37,38 @@ static void price_array(gw_buf *b, gw_fmt f, const int32_t *p, const uint32_t *s
         put_byte(b, ']');
 }
 
-/* "p": price_array's prices. */
-static void prices(gw_buf *b, gw_fmt f, const int32_t *p, const uint32_t *sel, uint32_t n)
+/* A key of a map that has keys before it: JSON's comma and quotes, or a msgpack string. */
+static void key(gw_buf *b, gw_fmt f, const char *k)
 {
-    if (f == GW_FMT_JSON)
-        PUT_LIT(b, "\"p\":");
+    if (f != GW_FMT_JSON) {
+        mp_cstr(b, k);
+        return;
+    }
+    PUT_LIT(b, ",\"");
+    gw_buf_put(b, k, strlen(k));
+    PUT_LIT(b, "\":");
+}
+
+/* A board's p, day and ref: all null for a resume. */
+static void board_tail(gw_buf *b, gw_fmt f, const gw_board_head *h)
+{
+    key(b, f, "p");
+    if (h->p == NULL)
+        price(b, f, TS_PRICE_MISSING); /* null */
     else
-        mp_cstr(b, "p");
-    price_array(b, f, p, sel, n);
+        price_array(b, f, h->p, NULL, h->n);
+    key(b, f, "day");
+    if (h->p == NULL)
+        price(b, f, TS_PRICE_MISSING);
+    else if (f == GW_FMT_JSON)
+        gw_json_int(b, h->day);
+    else
+        mp_int(b, h->day);
+    key(b, f, "ref");
+    if (h->p == NULL)
+        price(b, f, TS_PRICE_MISSING);
+    else
+        price_array(b, f, h->ref, NULL, h->n);
 }
 
 void gw_enc_board(gw_buf *b, gw_fmt f, const gw_board_head *h)
@@ -63,16 +87,8 @@ void gw_enc_board(gw_buf *b, gw_fmt f, const gw_board_head *h)
             const char *s = h->names[h->sel ? h->sel[i] : i];
             gw_json_str(b, s, strlen(s));
         }
-        PUT_LIT(b, "],");
-        if (h->p == NULL) {
-            PUT_LIT(b, "\"p\":null,\"day\":null,\"ref\":null}");
-            return;
-        }
-        prices(b, f, h->p, NULL, h->n);
-        PUT_LIT(b, ",\"day\":");
-        gw_json_int(b, h->day);
-        PUT_LIT(b, ",\"ref\":");
-        price_array(b, f, h->ref, NULL, h->n);
+        put_byte(b, ']');
+        board_tail(b, f, h);
         put_byte(b, '}');
         return;
     }
@@ -89,19 +105,7 @@ void gw_enc_board(gw_buf *b, gw_fmt f, const gw_board_head *h)
     mp_array(b, h->n);
     for (uint32_t i = 0; i < h->n; i++)
         mp_cstr(b, h->names[h->sel ? h->sel[i] : i]);
-    if (h->p == NULL) {
-        static const char *const keys[] = {"p", "day", "ref"};
-        for (int k = 0; k < 3; k++) {
-            mp_cstr(b, keys[k]);
-            put_byte(b, 0xc0);
-        }
-        return;
-    }
-    prices(b, f, h->p, NULL, h->n);
-    mp_cstr(b, "day");
-    mp_int(b, h->day);
-    mp_cstr(b, "ref");
-    price_array(b, f, h->ref, NULL, h->n);
+    board_tail(b, f, h);
 }
 
 void gw_enc_btick(gw_buf *b, gw_fmt f, int64_t t, const int32_t *row, const uint32_t *sel, uint32_t n)
@@ -109,8 +113,8 @@ void gw_enc_btick(gw_buf *b, gw_fmt f, int64_t t, const int32_t *row, const uint
     if (f == GW_FMT_JSON) {
         PUT_LIT(b, "{\"op\":\"bt\",\"t\":");
         gw_json_int(b, t);
-        put_byte(b, ',');
-        prices(b, f, row, sel, n);
+        key(b, f, "p");
+        price_array(b, f, row, sel, n);
         put_byte(b, '}');
         return;
     }
@@ -119,5 +123,6 @@ void gw_enc_btick(gw_buf *b, gw_fmt f, int64_t t, const int32_t *row, const uint
     mp_cstr(b, "bt");
     mp_cstr(b, "t");
     mp_int(b, t);
-    prices(b, f, row, sel, n);
+    key(b, f, "p");
+    price_array(b, f, row, sel, n);
 }
