@@ -18,6 +18,7 @@
 #include "ts_entry.h"
 #include "ts_log.h"
 #include "ts_names.h"
+#include "ts_time.h"
 
 typedef enum { D_NONE, D_WANT, D_READING, D_READY } dstate;
 
@@ -39,6 +40,7 @@ struct gw_dayref {
     uint32_t unknown; /* references still GW_MISSING */
     int32_t *ref;
     int64_t *ref_t;   /* the time of each reference's tick */
+    int64_t read_us;  /* mono us the read in flight was sent */
 };
 
 gw_dayref *gw_dayref_new(const gw_meta *meta, gw_rconn *cmd, void (*on_ready)(void *arg), void *arg)
@@ -135,6 +137,8 @@ static void on_read(redisAsyncContext *ac, void *r, void *priv)
         d->ref_t[inst] = t;
     }
     if (inst + 1 == d->n) {
+        ts_info("day references of %u instruments read from the streams in %lld ms", d->n,
+                (long long)((ts_mono_us() - d->read_us) / 1000));
         d->state = D_READY;
         d->on_ready(d->arg);
     }
@@ -150,6 +154,7 @@ static void read_day(gw_dayref *d)
         return; /* tried again at the next tick */
     *rb = (read_batch){.d = d, .gen = ++d->gen};
     d->state = D_READING;
+    d->read_us = ts_mono_us();
     for (uint32_t i = 0; i < d->n; i++) {
         char key[64];
         ts_tick_key(key, sizeof(key), d->meta->names[i]);
