@@ -4,7 +4,8 @@
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
 GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu \
-	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy $(BUILD)/tests/gw/test_rreply $(BUILD)/tests/gw/test_cfold $(BUILD)/tests/gw/test_board
+	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy $(BUILD)/tests/gw/test_rreply $(BUILD)/tests/gw/test_cfold $(BUILD)/tests/gw/test_board \
+	$(BUILD)/tests/gw/test_dayref
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
@@ -12,6 +13,12 @@ $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/pr
 
 $(BUILD)/tests/gw/test_board: $(BUILD)/tests/gw/test_board.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_benc.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
+
+# gw_dayref with its connection down: no h2o loop, no Redis (gw_rconn_lost is the test's).
+$(BUILD)/tests/gw/test_dayref: $(BUILD)/tests/gw/test_dayref.o $(BUILD)/gateway/core/gw_dayref.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis 2>/dev/null)
+
+$(BUILD)/tests/gw/test_dayref.o: CFLAGS += -DH2O_USE_LIBUV=0 $(shell pkg-config --cflags libh2o-evloop 2>/dev/null)
 
 $(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/core/gw_ring.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
