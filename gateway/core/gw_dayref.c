@@ -195,6 +195,7 @@ static void fill(gw_dayref *d, int64_t t, const int32_t *row)
 void gw_dayref_row(gw_dayref *d, int64_t t, const int32_t *row, int first)
 {
     int64_t day = day_of(t);
+    int now_ready = 0;
     if (first || d->state == D_NONE) {
         if (forget(d, day) != 0) {
             d->state = D_NONE; /* out of memory: the next row tries again */
@@ -204,14 +205,14 @@ void gw_dayref_row(gw_dayref *d, int64_t t, const int32_t *row, int first)
     } else if (day > d->day) {
         /* Midnight: this row is the new day's first (rows come with no hole),
          * so the new day needs no read; one in flight is of the old day. */
-        int was_ready = d->state == D_READY;
+        now_ready = d->state != D_READY;
         if (forget(d, day) != 0) {
             d->state = D_NONE;
             return;
         }
         d->state = D_READY;
-        if (!was_ready)
-            d->on_ready(d->arg);
     }
     fill(d, t, row);
+    if (now_ready) /* after the fill: a board that joins now holds this row */
+        d->on_ready(d->arg);
 }

@@ -22,16 +22,17 @@ void gw_rconn_lost(gw_rconn *rc, const char *why)
 }
 
 static int readies;
-
-static void on_ready(void *arg)
-{
-    (void)arg;
-    readies++;
-}
+static int32_t ready_ref0; /* instrument 0's reference when it was called */
 
 #define M GW_MISSING
 #define DT 1000
 static const int64_t DAY = 1795392000000LL; /* a UTC midnight */
+
+static void on_ready(void *arg)
+{
+    readies++;
+    ready_ref0 = gw_dayref_at(*(gw_dayref **)arg, 0, DAY);
+}
 
 static void test_rows_roll_at_midnight(void **state)
 {
@@ -40,7 +41,8 @@ static void test_rows_roll_at_midnight(void **state)
     gw_meta meta = {.ok = 1, .interval_ms = DT, .count = 3, .names = names};
     gw_rconn cmd;
     memset(&cmd, 0, sizeof(cmd)); /* down: the read waits for it */
-    gw_dayref *d = gw_dayref_new(&meta, &cmd, on_ready, NULL);
+    gw_dayref *d = NULL;
+    d = gw_dayref_new(&meta, &cmd, on_ready, &d);
     assert_non_null(d);
     readies = 0;
 
@@ -62,6 +64,7 @@ static void test_rows_roll_at_midnight(void **state)
     gw_dayref_row(d, DAY, r2, 0);
     assert_true(gw_dayref_ready(d));
     assert_int_equal(readies, 1);
+    assert_int_equal(ready_ref0, 7); /* a board joining then sees this row's */
     assert_int_equal(gw_dayref_day(d), DAY);
     assert_int_equal(gw_dayref_at(d, 0, DAY), 7);
     assert_int_equal(gw_dayref_at(d, 1, DAY), M);
