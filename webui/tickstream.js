@@ -154,6 +154,7 @@ export class Client extends EventTarget {
     const b = {
       last: 0,
       epoch: null, // of the board delivered
+      fresh: false, // a snapshot was asked for: frames wait for it
       sel: { ...sel },
       onMessage,
       close: () => {
