@@ -94,22 +94,9 @@ PY
 done
 }
 
-# 86,400 ticks (a day at 1 Hz) of ticker_00, written before tickgen starts;
-# tickgen then continues that stream from its last entry.
-fill_day() {
-    python3 - "$RPORT" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
-import random, sys, time
-now = int(time.time()) * 1000 - 1000
-p = 0
-out = sys.stdout
-for i in range(86400):
-    t = now - (86399 - i) * 1000
-    p += random.choice((-1, 1))
-    k, v, tid = "ts:tick:{ticker_00}", str(p), f"{t}-0"
-    out.write(f"*5\r\n$4\r\nXADD\r\n${len(k)}\r\n{k}\r\n${len(tid)}\r\n{tid}\r\n$1\r\np\r\n${len(v)}\r\n{v}\r\n")
-PY
-}
-fill() { fill_day "$RPORT"; }
+# 86,400 ticks (a day at 1 Hz) of ticker_00, written before tickgen starts.
+source bench/fill.sh
+fill() { fill_days "$RPORT" 1; }
 PREPARE=fill start 1000
 echo
 echo "86,400-tick catch-up of ticker_00 (msgpack, sub since=0, 20 rounds):"

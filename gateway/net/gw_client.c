@@ -164,8 +164,7 @@ int gw_client_send(gw_client *c, const char *data, size_t len)
         gw_sseconn_put(&c->sse, data, len);
         return queued_one(c, len);
     }
-    struct wslay_event_msg m = {c->text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, (const uint8_t *)data, len};
-    if (wslay_event_queue_msg(c->ws.ctx, &m) != 0) {
+    if (gw_wsconn_send(&c->ws, c->text, data, len) != 0) {
         gw_client_close(c, 1011, "internal error");
         return -1;
     }

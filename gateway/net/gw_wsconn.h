@@ -37,6 +37,9 @@ struct gw_wsconn {
 /* Sends the 101 response; frames may be queued at once, they go out after it. */
 int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, gw_wsconn_cb cb,
                       uint64_t max_msg);
+/* Queues one whole data message (text or binary frame) in the wire's buffer,
+ * past wslay; -1 once a close is queued or seen, or out of memory. */
+int gw_wsconn_send(gw_wsconn *conn, int text, const char *data, size_t len);
 /* Reads what the peer sent, then writes every queued frame in one write. */
 void gw_wsconn_proceed(gw_wsconn *conn);
 /* Bytes queued for the peer: in wslay, in our buffer and in the socket's write. */
