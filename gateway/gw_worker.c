@@ -187,6 +187,12 @@ static void sub_up(gw_rconn *rc)
     gw_feed_sub_up(w->feed);
 }
 
+static void sub_read(gw_rconn *rc)
+{
+    gw_worker *w = rc->o.data;
+    gw_feed_read_done(w->feed);
+}
+
 static void sub_down(gw_rconn *rc)
 {
     gw_worker *w = rc->o.data;
@@ -351,6 +357,7 @@ static void rconn_start(gw_worker *w, gw_rconn *rc, const char *name, int ping, 
                        .setup = setup,
                        .on_up = up,
                        .on_down = down,
+                       .on_read = rc == &w->sub ? sub_read : NULL,
                        .data = w,
                        .reconnects = rc == &w->watch ? NULL : &w->m.redis_reconnects_total,
                        /* one count per worker and failover: the command connection's */

@@ -21,11 +21,13 @@
  * stays GW_MISSING in the ring and reaches clients as a new hist run, never
  * as a silent jump.
  *
- * Fan-out: a live tick is sent as `tick` only when it is last_sent + dt,
- * where last_sent is what the client was last told (gw_catchup.c); any other
- * tick starts a new one-price hist run, so a hole is never a silent jump.
- * The message is encoded once per instrument and format, not per client. */
+ * Fan-out (gw_fan.c): not row by row, but once per read of the ts:live
+ * connection and at the end of a repair chunk, each live subscription gets
+ * the rows after its cursor; several rows at once become one hist run. The
+ * rows wait in the ring, so a fan-out is forced before an append would
+ * push one of them out. */
 #include "gw_feed.h"
+#include "gw_fan.h"
 #include "gw_probe.h"
 
 #include <stdio.h>
@@ -60,8 +62,10 @@ struct gw_feed {
 
     gw_ring ring;
     h2o_linklist_t *live;       /* per instrument: its GW_SUB_LIVE subscriptions */
-    gw_buf enc[GW_FMT_COUNT];   /* one tick message per gw_fmt, shared by every client */
+    gw_fan fan;
+    uint32_t fan_rows;          /* rows appended since the last fan-out */
     uint64_t sent;              /* messages fanned out so far */
+    uint64_t sent_fanned;       /* `sent` after the last fan-out */
 
     /* Repair of a hole (ticks with repair_from < t < repair_to). */
     int repairing;              /* a repair chunk is in flight */
@@ -121,6 +125,7 @@ static void reset(gw_feed *f)
 {
     drop_pending(f);
     gw_ring_free(&f->ring);
+    f->fan_rows = 0;
     f->repair_wanted = 0;
     f->repairing = 0;
     f->repair_gen++;
@@ -151,8 +156,7 @@ void gw_feed_free(gw_feed *f)
         return;
     reset(f);
     free(f->pending);
-    for (int k = 0; k < GW_FMT_COUNT; k++)
-        gw_buf_free(&f->enc[k]);
+    gw_fan_free(&f->fan);
     gw_probe_free(f->probe);
     free(f);
 }
@@ -175,54 +179,32 @@ int gw_feed_subscribed(const gw_feed *f)
 
 /* ---- fan-out ---- */
 
-static void fan_out(gw_feed *f, int64_t t, const int32_t *prices)
+/* Sends the rows appended since the last fan-out; the fan-out's time
+ * (tickgw_fanout_seconds) is not observed when nothing was queued. */
+static void fan_now(gw_feed *f)
 {
-    const gw_meta *meta = f->meta;
-    int64_t dt = meta->interval_ms;
-    for (uint32_t i = 0; i < meta->count; i++) {
-        if (h2o_linklist_is_empty(&f->live[i]) || prices[i] == GW_MISSING)
-            continue;
-        int encoded[GW_FMT_COUNT] = {0};
-        h2o_linklist_t *next;
-        for (h2o_linklist_t *l = f->live[i].next; l != &f->live[i]; l = next) {
-            next = l->next; /* a send may close this client and unlink its sub */
-            gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, link, l);
-            if (t <= s->cu.cursor)
-                continue;
-            gw_buf *b = &f->enc[s->fmt];
-            int hole = t != s->cu.last_sent + dt;
-            s->cu.cursor = s->cu.last_sent = t;
-            if (s->sink != NULL) {
-                s->sink->tick(s->sink->arg, t, prices[i], 1);
-                continue;
-            }
-            if (hole && s->fmt != GW_FMT_SSE) { /* an SSE event carries its own t */
-                /* The client's run ends before a hole: this tick starts a new one. */
-                gw_buf one = {0};
-                gw_enc_hist(&one, s->fmt, meta->names[i], meta->epoch, t, dt, &prices[i], 1, t, 0);
-                if (!one.oom)
-                    gw_client_send(s->c, one.data, one.len);
-                gw_buf_free(&one);
-                f->sent++;
-                continue;
-            }
-            if (!encoded[s->fmt]) {
-                gw_buf_reset(b);
-                gw_enc_tick(b, s->fmt, meta->names[i], t, prices[i]);
-                encoded[s->fmt] = 1;
-            }
-            if (!b->oom)
-                gw_client_send_tick(s->c, i, t, b->data, b->len);
-            f->sent++;
-        }
-    }
+    if (f->fan_rows == 0)
+        return;
+    f->fan_rows = 0;
+    f->sent += gw_fan_out(&f->fan, f->meta, &f->ring, f->live, f->cfg->chunk);
+    if (f->sent == f->sent_fanned)
+        gw_metrics_fanout_cancel(f->m);
+    f->sent_fanned = f->sent;
+}
+
+void gw_feed_read_done(gw_feed *f)
+{
+    fan_now(f);
 }
 
 static void append_row(gw_feed *f, int64_t t, const int32_t *prices)
 {
     int first = f->ring.count == 0;
+    /* Rows not fanned out yet must stay in the ring (filler rows count). */
+    if (f->fan_rows > 0 && f->fan_rows + (t - gw_ring_last(&f->ring)) / f->meta->interval_ms >= f->ring.cap)
+        fan_now(f);
     gw_ring_append(&f->ring, t, prices);
-    fan_out(f, t, prices);
+    f->fan_rows++;
     f->sent += f->hooks.row_appended(f->hooks.arg, t, prices);
     if (first)
         f->hooks.ring_started(f->hooks.arg);
@@ -239,6 +221,7 @@ static void repair_finish_chunk(gw_feed *f)
     uint32_t n = 0;
     for (int64_t t = f->repair_from + dt; t <= end && n < f->repair_rows; t += dt, n++)
         append_row(f, t, f->repair_m + (size_t)n * f->meta->count);
+    fan_now(f);
     GW_ADD(f->m->repaired_ticks_total, n);
     f->repair_from = f->repair_from + (int64_t)n * dt;
     f->repairing = 0;
@@ -258,6 +241,7 @@ static void repair_finish_chunk(gw_feed *f)
     }
     memmove(f->pending, f->pending + i, (f->npending - i) * sizeof(*f->pending));
     f->npending -= i;
+    fan_now(f);
 }
 
 /* No rows to read: replay the held messages at once. */
@@ -458,13 +442,13 @@ static void on_message(gw_feed *f, const char *data, size_t len)
         f->hooks.meta_stale(f->hooks.arg);
         return;
     }
-    /* Timed until the flush hands the frames to the sockets; not timed when
-     * it sends nothing (no live subscriber, or held during a repair). */
+    /* Timed from the first message of a fan-out until the flush hands the
+     * frames to the sockets; not timed when nothing is sent (no live
+     * subscriber, or held during a repair: fan_now). */
     int timing = f->m->fanout_t0_us == 0;
-    uint64_t sent = f->sent;
     gw_metrics_fanout_begin(f->m);
     process(f, &m);
-    if (timing && f->sent == sent)
+    if (timing && f->fan_rows == 0)
         gw_metrics_fanout_cancel(f->m);
 }
 

@@ -38,6 +38,9 @@ void gw_feed_sub_up(gw_feed *f);
 void gw_feed_sub_down(gw_feed *f);
 int gw_feed_subscribed(const gw_feed *f);
 
+/* The subscriber connection's read is handled: fans out the rows it brought
+ * (gw_fan.h). */
+void gw_feed_read_done(gw_feed *f);
 /* Restarts a repair the command connection lost; checks a silent feed. */
 void gw_feed_tick(gw_feed *f);
 

@@ -42,8 +42,11 @@ static void on_readable(h2o_socket_t *sock, const char *err)
 {
     gw_rconn *rc = sock->data;
     (void)err;
-    if (rc != NULL && rc->ac != NULL)
-        redisAsyncHandleRead(rc->ac);
+    if (rc == NULL || rc->ac == NULL)
+        return;
+    redisAsyncHandleRead(rc->ac);
+    if (rc->o.on_read != NULL)
+        rc->o.on_read(rc);
 }
 
 static void on_writable(h2o_socket_t *sock, const char *err)

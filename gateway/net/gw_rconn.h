@@ -35,6 +35,9 @@ typedef struct gw_rconn_opts {
      * sometimes from inside hiredis' NULL-reply callbacks: it must be
      * idempotent and must not send. */
     void (*on_down)(gw_rconn *rc);
+    /* The replies of one read of the socket have been handed to their
+     * callbacks (NULL: not wanted); lets the owner act once per batch. */
+    void (*on_read)(gw_rconn *rc);
     void *data;                    /* the owner's */
     uint64_t *reconnects;          /* a counter to add reconnects to, or NULL */
     uint64_t *failovers;           /* a counter to add failovers to (a new master named), or NULL */

@@ -1,11 +1,11 @@
 # tests/gw/module.mk — gateway tests: cmocka units of the pure parts (protocol,
-# ring, catch-up decisions, XRANGE reply reader) and node:test integration
+# ring, catch-up decisions, XRANGE reply reader, the live fan-out) and node:test integration
 # against real redis-server, tickgen, tickgw.
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
 GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu \
 	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy $(BUILD)/tests/gw/test_rreply $(BUILD)/tests/gw/test_cfold $(BUILD)/tests/gw/test_board \
-	$(BUILD)/tests/gw/test_dayref
+	$(BUILD)/tests/gw/test_dayref $(BUILD)/tests/gw/test_fan
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
@@ -25,6 +25,9 @@ $(BUILD)/tests/gw/test_ring: $(BUILD)/tests/gw/test_ring.o $(BUILD)/gateway/core
 
 $(BUILD)/tests/gw/test_policy: $(BUILD)/tests/gw/test_policy.o $(BUILD)/gateway/proto/gw_policy.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/gw/test_fan: $(BUILD)/tests/gw/test_fan.o $(BUILD)/gateway/core/gw_fan.o $(BUILD)/gateway/core/gw_ring.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
 
 $(BUILD)/tests/gw/test_cu: $(BUILD)/tests/gw/test_cu.o $(BUILD)/gateway/core/gw_cu.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka

@@ -115,7 +115,9 @@ export class WsClient {
 
   /**
    * The series of `sym` as [{t, p}], from hist runs and ticks in arrival
-   * order, plus counts: hist messages, live ticks after the final hist.
+   * order, plus counts: hist messages of the catch-up (up to the final one),
+   * live ticks after it — `tick` messages, and the runs of ticks a live
+   * client gets coalesced as a hist (docs/PROTOCOL.md).
    * Throws if a message breaks the protocol's ordering promises.
    */
   series(sym) {
@@ -124,7 +126,8 @@ export class WsClient {
     for (const m of this.msgs) {
       if (m.sym !== sym) continue;
       if (m.op === 'hist') {
-        hists++;
+        if (final) live += m.p.length;
+        else hists++;
         for (let i = 0; i < m.p.length; i++) out.push({ t: m.t0 + i * m.dt, p: m.p[i] });
         if (m.p.length && m.last !== m.t0 + (m.p.length - 1) * m.dt) throw new Error(`hist last ${m.last} does not match t0/dt/p`);
         if (!m.more) final = true;
