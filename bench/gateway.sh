@@ -13,6 +13,13 @@
 # printed twice: from the tick's time t, and from the arrival of the same
 # ts:live message at wsload's own Redis subscriber (what the gateway adds).
 #
+# Before/after in one run: GWS="old/tickgw build/tickgw" runs every row with
+# each binary in turn (same Redis setup, one after the other). THREADS=N
+# gives tickgw --threads N; above 1 nothing is pinned (the threads need both
+# CPUs). TIMELINE=1 prints, after each row, its per-second ticks and p50 /
+# p99 (does latency grow over the window?). "delivered" is the share of the
+# offered ticks (clients x 1000/interval per second) the clients got.
+#
 # Catch-up only, before/after: CATCHUP_ONLY=1 CATCHUP_GW="old/tickgw build/tickgw"
 # CATCHUP_TIMES=4 bench/gateway.sh runs the 20 rounds with each binary in
 # turn, 4 times, against one Redis.
@@ -27,10 +34,12 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
 trap cleanup EXIT
 source bench/lib.sh
+GWS=${GWS:-$BUILD/tickgw}
+THREADS=${THREADS:-1}
 CPU_GW="taskset -c 0"; CPU_REST="taskset -c 1"
-[ "$(nproc)" -ge 2 ] || { CPU_GW=""; CPU_REST=""; }
+[ "$(nproc)" -ge 2 ] && [ "$THREADS" = 1 ] || { CPU_GW=""; CPU_REST=""; }
 
-start() { # $1 = interval ms; starts redis, tickgen, tickgw; sets RPORT GPORT GW_PID
+start() { # $1 = interval ms, $2 = tickgw binary; starts redis, tickgen, tickgw; sets RPORT GPORT GW_PID
     RPORT=$(free_port); GPORT=$(free_port)
     $CPU_REST redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" --daemonize no --logfile "$TMP/redis.log" &
     pids+=($!)
@@ -39,10 +48,10 @@ start() { # $1 = interval ms; starts redis, tickgen, tickgw; sets RPORT GPORT GW
     $CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --interval-ms "$1" --log-level warn 2>"$TMP/gen.log" &
     pids+=($!)
     sleep 1
-    start_gw "$BUILD/tickgw"
+    start_gw "${2:-$BUILD/tickgw}"
 }
 start_gw() { # $1 = tickgw binary; sets GW_PID
-    $CPU_GW "$1" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads 1 --log-level warn 2>"$TMP/gw.log" &
+    $CPU_GW "$1" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads "$THREADS" --log-level warn 2>"$TMP/gw.log" &
     GW_PID=$!; pids+=($GW_PID)
     until curl -sf "http://127.0.0.1:$GPORT/readyz" >/dev/null; do sleep 0.05; done
 }
@@ -56,12 +65,14 @@ stop() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p
 fanout() { curl -sf "http://127.0.0.1:$GPORT/metrics" | awk '/^tickgw_fanout_seconds_sum/ {s=$2} /^tickgw_fanout_seconds_count/ {c=$2} END {print s, c}'; }
 
 [ -n "${CATCHUP_ONLY:-}" ] || {
-echo "| interval | clients | msgs/s | p50 / p99 / max from t (ms) | p50 / p99 / max from Redis (ms) | fan-out mean (ms) | kernel floor (ms) | gateway CPU | client CPU | gateway RSS / client |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg), tickgw --threads $THREADS"
+echo "| gateway | interval | clients | ticks/s delivered | p50 / p99 / max from t (ms) | p50 / p99 / max from Redis (ms) | fan-out mean (ms) | kernel floor (ms) | gateway CPU | client CPU | gateway RSS / client |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for run in $RUNS; do
+  for gw in $GWS; do
     iv=${run%%:*}; n=${run##*:}
     {
-        start "$iv"
+        start "$iv" "$gw"
         rss0=$(rss_kb "$GW_PID")
         $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --conns "$n" --seconds "$SECONDS_RUN" --warmup 3 \
             --redis "redis://127.0.0.1:$RPORT" > "$TMP/out.json" &
@@ -79,22 +90,29 @@ for run in $RUNS; do
         else
             echo '{"median_ms": null}' > "$TMP/floor.json"
         fi
-        python3 - "$TMP/out.json" "$TMP/floor.json" "$iv" "$n" "$c0" "$c1" "$t0" "$t1" "$hz" "$rss0" "$rss1" $f0 $f1 <<'PY'
+        python3 - "$TMP/out.json" "$TMP/floor.json" "$iv" "$n" "$gw" "${TIMELINE:-}" "$c0" "$c1" "$t0" "$t1" "$hz" "$rss0" "$rss1" $f0 $f1 <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); fl = json.load(open(sys.argv[2])); iv, n = sys.argv[3], int(sys.argv[4])
-c0, c1, t0, t1, hz, rss0, rss1, s0, k0, s1, k1 = map(float, sys.argv[5:])
+gwname, timeline = sys.argv[5], sys.argv[6]
+c0, c1, t0, t1, hz, rss0, rss1, s0, k0, s1, k1 = map(float, sys.argv[7:])
+offered = n * 1000 / int(iv)
 gw = 100 * (c1 - c0) / hz / (t1 - t0)
 fan = 1e3 * (s1 - s0) / (k1 - k0) if k1 > k0 else float('nan')
 floor = "–" if fl['median_ms'] is None else f"{fl['median_ms']:.1f}"
-print(f"| {iv} ms | {n} | {r['msgs_per_s']:.0f} | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.1f} | "
+print(f"| {gwname} | {iv} ms | {n} | {r['msgs_per_s']:.0f} ({100 * r['msgs_per_s'] / offered:.1f} %) | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.1f} | "
       f"{r['gw_p50_ms']:.1f} / {r['gw_p99_ms']:.1f} / {r['gw_max_ms']:.1f} | {fan:.1f} | {floor} | {gw:.0f}% | "
       f"{r['client_cpu_pct']:.0f}% | {(rss1 - rss0) / n:.1f} KB |" + ("" if r['failed'] == 0 else f" ({r['failed']} failed)"))
+if timeline:
+    print("  second: ticks delivered, p50 / p99 from t (ms): " +
+          "; ".join(f"{s}: {k}, {a:.0f} / {b:.0f}" for s, k, a, b in r['timeline']))
 PY
     }
+  done
 done
 }
 
 # 86,400 ticks (a day at 1 Hz) of ticker_00, written before tickgen starts.
+[ "${CATCHUP:-1}" = 1 ] || exit 0 # CATCHUP=0: the fan-out rows only
 source bench/fill.sh
 fill() { fill_days "$RPORT" 1; }
 PREPARE=fill start 1000

@@ -10,6 +10,10 @@
  *   redis-to-client = arrival − the arrival of the same ts:live message at
  *                     this program's own direct Redis subscriber (--redis):
  *                     what the gateway (and this client's reading) adds.
+ * After a subscription's final hist, a hist run is live ticks too (a gateway
+ * that fell behind coalesces them): each of its ticks counts, with its own t.
+ * "timeline" has, per second of the window, the ticks and their p50 / p99
+ * from t (log buckets of 2 %), to see whether latency grows over a run.
  *
  * catchup mode: --repeat times, a fresh connection subscribes to --sym with
  * since = 0 and waits for the final hist (more: false); it reports the time
@@ -25,6 +29,7 @@
 #include <event2/thread.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
+#include <math.h>
 #include <msgpack.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -42,6 +47,8 @@
 #include "wsc.h"
 
 #define LAT_BUCKETS 1000000 /* 10 µs each: up to 10 s */
+#define SEC_MAX 600         /* timeline: seconds of the window */
+#define SEC_BUCKETS 820     /* timeline: 1.02^k µs, up to ~11 s */
 #define REF_SLOTS 65536
 
 typedef struct worker worker;
@@ -49,7 +56,7 @@ typedef struct worker worker;
 typedef struct conn {
     worker *wk;
     struct bufferevent *bev;
-    int open, idx;
+    int open, idx, live; /* live: its final hist came */
     int64_t sent_us;
     uint64_t bytes, ticks;
 } conn;
@@ -68,6 +75,7 @@ struct worker {
     int opened, failed, closed;
     uint64_t msgs, bytes;
     hist tick, gw;
+    uint32_t (*sec)[SEC_BUCKETS]; /* timeline: per second of the window */
     double cpu_s;
 };
 
@@ -85,6 +93,7 @@ static struct {
     conn *c;
     worker *wk;
     int measuring; /* atomic */
+    int64_t t0_us;  /* mono start of the window, written before measuring */
     struct event_base *base; /* main thread: timers, Redis, catch-up */
     /* catchup */
     int rounds;
@@ -129,6 +138,25 @@ static void hist_merge(hist *into, const hist *from)
         into->b[i] += from->b[i];
 }
 
+static int sec_bucket(int64_t us)
+{
+    int k = us > 1 ? (int)(log((double)us) / log(1.02)) : 0;
+    return k < SEC_BUCKETS ? k : SEC_BUCKETS - 1;
+}
+
+/* One live tick of time t (ms) arrived now (wall µs). */
+static void live_tick(worker *wk, int64_t now, int64_t t)
+{
+    wk->msgs++;
+    hist_add(&wk->tick, now - t * 1000);
+    int64_t sec = (ts_mono_us() - L.t0_us) / 1000000;
+    if (sec >= 0 && sec < SEC_MAX)
+        wk->sec[sec][sec_bucket(now - t * 1000)]++;
+    size_t slot = ts_splitmix64((uint64_t)t) % REF_SLOTS;
+    if (__atomic_load_n(&ref[slot].t, __ATOMIC_ACQUIRE) == t)
+        hist_add(&wk->gw, now - ref[slot].us);
+}
+
 static void send_sub(conn *c, const char *sym, int64_t since)
 {
     c->sent_us = ts_mono_us();
@@ -169,17 +197,19 @@ static void on_frame(conn *c, const char *p, size_t len, int opcode)
     if (op->via.str.size == 4 && !memcmp(op->via.str.ptr, "tick", 4)) {
         if (!__atomic_load_n(&L.measuring, __ATOMIC_RELAXED))
             return;
-        int64_t now = wall_us();
-        int64_t t = (int64_t)wsc_get(&wk->up.data, "t")->via.u64;
-        wk->msgs++;
         wk->bytes += len;
-        hist_add(&wk->tick, now - t * 1000);
-        size_t slot = ts_splitmix64((uint64_t)t) % REF_SLOTS;
-        if (__atomic_load_n(&ref[slot].t, __ATOMIC_ACQUIRE) == t)
-            hist_add(&wk->gw, now - ref[slot].us);
+        live_tick(wk, wall_us(), (int64_t)wsc_get(&wk->up.data, "t")->via.u64);
     } else if (op->via.str.size == 4 && !memcmp(op->via.str.ptr, "hist", 4)) {
         const msgpack_object *pp = wsc_get(&wk->up.data, "p"), *more = wsc_get(&wk->up.data, "more");
         c->ticks += pp ? pp->via.array.size : 0;
+        if (c->live && pp != NULL && __atomic_load_n(&L.measuring, __ATOMIC_RELAXED)) {
+            int64_t now = wall_us(), t0 = wsc_get(&wk->up.data, "t0")->via.i64, dt = wsc_get(&wk->up.data, "dt")->via.i64;
+            wk->bytes += len;
+            for (uint32_t i = 0; i < pp->via.array.size; i++)
+                live_tick(wk, now, t0 + (int64_t)i * dt);
+        }
+        if (more != NULL && !more->via.boolean)
+            c->live = 1;
         if (!strcmp(L.mode, "catchup")) {
             L.catchup_hists++;
             if (more != NULL && !more->via.boolean)
@@ -342,6 +372,27 @@ static void sleep_on_base(int seconds)
     event_base_dispatch(L.base);
 }
 
+/* Ends the JSON line printed before: "timeline":[[second, ticks, p50_ms, p99_ms], ...]}. */
+static void print_timeline(double secs)
+{
+    printf(",\"timeline\":[");
+    for (int s = 0; s < SEC_MAX && s < (int)secs; s++) {
+        uint64_t n = 0, seen = 0;
+        double q[2] = {0, 0}, want[2] = {0.5, 0.99};
+        for (int t = 0; t < L.threads; t++)
+            for (int k = 0; k < SEC_BUCKETS; k++)
+                n += L.wk[t].sec[s][k];
+        for (int k = 0, w = 0; k < SEC_BUCKETS && w < 2; k++) {
+            for (int t = 0; t < L.threads; t++)
+                seen += L.wk[t].sec[s][k];
+            while (w < 2 && n > 0 && (double)seen > want[w] * (double)n)
+                q[w++] = pow(1.02, k + 0.5) / 1000.0;
+        }
+        printf("%s[%d,%llu,%.2f,%.2f]", s ? "," : "", s, (unsigned long long)n, q[0], q[1]);
+    }
+    printf("]}\n");
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -423,11 +474,13 @@ int main(int argc, char **argv)
         msgpack_unpacked_init(&wk->up);
         wk->tick.b = calloc(LAT_BUCKETS, sizeof(uint32_t));
         wk->gw.b = calloc(LAT_BUCKETS, sizeof(uint32_t));
+        wk->sec = calloc(SEC_MAX, sizeof(*wk->sec));
         pthread_create(&wk->th, NULL, run_worker, wk);
     }
     sleep_on_base(L.warmup);
+    L.t0_us = ts_mono_us();
     __atomic_store_n(&L.measuring, 1, __ATOMIC_RELEASE);
-    int64_t t0 = ts_mono_us();
+    int64_t t0 = L.t0_us;
     sleep_on_base(L.seconds);
     __atomic_store_n(&L.measuring, 0, __ATOMIC_RELEASE);
     double secs = (double)(ts_mono_us() - t0) / 1e6;
@@ -454,10 +507,11 @@ int main(int argc, char **argv)
            "\"msgs\":%llu,\"msgs_per_s\":%.0f,\"bytes_per_s\":%.0f,"
            "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,"
            "\"gw_n\":%llu,\"gw_p50_ms\":%.2f,\"gw_p99_ms\":%.2f,\"gw_max_ms\":%.2f,"
-           "\"client_cpu_pct\":%.1f,\"client_busiest_thread_pct\":%.1f}\n",
+           "\"client_cpu_pct\":%.1f,\"client_busiest_thread_pct\":%.1f",
            L.conns, L.threads, opened, failed, closed, secs, (unsigned long long)msgs, (double)msgs / secs,
            (double)bytes / secs, hist_pct(&tick, 0.5), hist_pct(&tick, 0.99), (double)tick.max_us / 1000.0,
            (unsigned long long)gw.n, hist_pct(&gw, 0.5), hist_pct(&gw, 0.99), (double)gw.max_us / 1000.0,
            100.0 * cpu / secs, 100.0 * cpu_max / secs);
+    print_timeline(secs);
     return failed ? 1 : 0;
 }
