@@ -61,9 +61,9 @@ for gw in $GWS; do
     until [ "$(metric tickgw_live_messages_total)" -gt 0 ] 2>/dev/null; do sleep 0.2; done
     if [ "$MODE" = catchup ]; then
         m0=$(metric tickgw_messages_sent_total)
-        callgrind_control -z "$vp" >/dev/null
+        callgrind_control -z "$vp" >/dev/null 2>&1
         "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat "$ROUNDS" >"$TMP/wsload.json"
-        callgrind_control -d "$vp" >/dev/null
+        callgrind_control -d "$vp" >/dev/null 2>&1
         m1=$(metric tickgw_messages_sent_total)
         units=$((86400 * ROUNDS)); what="ticks caught up"
     else
@@ -76,9 +76,9 @@ for gw in $GWS; do
         done
         sleep 2
         m0=$(metric tickgw_messages_sent_total)
-        callgrind_control -z "$vp" >/dev/null
+        callgrind_control -z "$vp" >/dev/null 2>&1
         sleep "$SECONDS_RUN"
-        callgrind_control -d "$vp" >/dev/null
+        callgrind_control -d "$vp" >/dev/null 2>&1
         m1=$(metric tickgw_messages_sent_total)
         kill -TERM "$lp" 2>/dev/null || true; wait "$lp" 2>/dev/null || true
         units=$((m1 - m0)); what="ticks delivered"

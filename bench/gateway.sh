@@ -20,6 +20,10 @@
 # p99 (does latency grow over the window?). "delivered" is the share of the
 # offered ticks (clients x 1000/interval per second) the clients got.
 #
+# Catch-up: DAYS (1) days of ticker_00 at 1 Hz, tickgen --retention DAYS d;
+# CATCHUP_COLD=N also restarts the gateway N times and times the first
+# catch-up of each fresh process (cold) before the 20 warm rounds.
+#
 # Catch-up only, before/after: CATCHUP_ONLY=1 CATCHUP_GW="old/tickgw build/tickgw"
 # CATCHUP_TIMES=4 bench/gateway.sh runs the 20 rounds with each binary in
 # turn, 4 times, against one Redis.
@@ -45,7 +49,8 @@ start() { # $1 = interval ms, $2 = tickgw binary; starts redis, tickgen, tickgw;
     pids+=($!)
     until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.05; done
     if [ -n "${PREPARE:-}" ]; then $PREPARE; fi
-    $CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --interval-ms "$1" --log-level warn 2>"$TMP/gen.log" &
+    $CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --interval-ms "$1" --retention "${DAYS:-1}d" \
+        --log-level warn 2>"$TMP/gen.log" &
     pids+=($!)
     sleep 1
     start_gw "${2:-$BUILD/tickgw}"
@@ -114,17 +119,30 @@ done
 # 86,400 ticks (a day at 1 Hz) of ticker_00, written before tickgen starts.
 [ "${CATCHUP:-1}" = 1 ] || exit 0 # CATCHUP=0: the fan-out rows only
 source bench/fill.sh
-fill() { fill_days "$RPORT" 1; }
+fill() { fill_days "$RPORT" "${DAYS:-1}"; }
 PREPARE=fill start 1000
 echo
-echo "86,400-tick catch-up of ticker_00 (msgpack, sub since=0, 20 rounds):"
+echo "$((86400 * ${DAYS:-1}))-tick catch-up of ticker_00 (msgpack, sub since=0, 20 rounds), load average $(cut -d' ' -f1-3 /proc/loadavg):"
 run_catchup() {
     # Until the first live tick the ring is empty and a catch-up ends by
     # waiting for it (WAIT_SYNC, up to 1 s): measure once the ring has begun.
     until curl -sf "http://127.0.0.1:$GPORT/metrics" | grep -q '^tickgw_live_messages_total [1-9]'; do sleep 0.05; done
+    local u0 u1
+    u0=$(xrange_usec)
     $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 20
+    u1=$(xrange_usec)
+    echo "  Redis' own XRANGE time (INFO commandstats): $(( (u1 - u0) / 20 )) us a catch-up"
 }
-if [ -z "${CATCHUP_GW:-}" ]; then
+# Microseconds Redis has spent in XRANGE so far.
+xrange_usec() { redis-cli -p "$RPORT" INFO commandstats | awk -F'[=,]' '/^cmdstat_xrange:/ {print $4; f=1} END {if (!f) print 0}'; }
+if [ -n "${CATCHUP_COLD:-}" ]; then
+    for _ in $(seq "$CATCHUP_COLD"); do
+        stop_gw; start_gw "$BUILD/tickgw"
+        until curl -sf "http://127.0.0.1:$GPORT/metrics" | grep -q '^tickgw_live_messages_total [1-9]'; do sleep 0.05; done
+        echo -n "cold: "; $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 1
+    done
+    echo -n "warm: "; run_catchup
+elif [ -z "${CATCHUP_GW:-}" ]; then
     run_catchup
 else
     for _ in $(seq "${CATCHUP_TIMES:-1}"); do
