@@ -15,8 +15,8 @@
 #
 # Before/after in one run: GWS="old/tickgw build/tickgw" runs every row with
 # each binary in turn (same Redis setup, one after the other). THREADS=N
-# gives tickgw --threads N; above 1 nothing is pinned (the threads need both
-# CPUs). TIMELINE=1 prints, after each row, its per-second ticks and p50 /
+# gives tickgw --threads N; above 1 (or with PIN=0) nothing is pinned (the
+# threads need both CPUs). TIMELINE=1 prints, after each row, its per-second ticks and p50 /
 # p99 (does latency grow over the window?). "delivered" is the share of the
 # offered ticks (clients x 1000/interval per second) the clients got.
 #
@@ -41,7 +41,7 @@ source bench/lib.sh
 GWS=${GWS:-$BUILD/tickgw}
 THREADS=${THREADS:-1}
 CPU_GW="taskset -c 0"; CPU_REST="taskset -c 1"
-[ "$(nproc)" -ge 2 ] && [ "$THREADS" = 1 ] || { CPU_GW=""; CPU_REST=""; }
+[ "$(nproc)" -ge 2 ] && [ "$THREADS" = 1 ] && [ "${PIN:-1}" = 1 ] || { CPU_GW=""; CPU_REST=""; }
 
 start() { # $1 = interval ms, $2 = tickgw binary; starts redis, tickgen, tickgw; sets RPORT GPORT GW_PID
     RPORT=$(free_port); GPORT=$(free_port)

@@ -4,9 +4,10 @@
  * one silent for twice that is dropped (its peer is gone: a pulled cable or
  * a NAT that forgot it never shows up as a socket error).
  *
- * Memory bound: a client whose wslay queue passes --send-queue bytes is
- * closed 1008 and counted; catch-up pauses at a quarter of the cap until the
- * client drains (gw_catchup.c), so only a client that does not read hits it.
+ * Memory bound: a client whose send queue (gw_client_queued) passes
+ * --send-queue bytes is closed 1008 and counted; catch-up pauses at a
+ * quarter of the cap until the client drains (gw_catchup.c), so only a
+ * client that does not read hits it.
  * A closing client gets --close-timeout ms to take its close frame, then its
  * socket is dropped, which frees its queue.
  *

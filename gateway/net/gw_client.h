@@ -7,7 +7,8 @@
  * carries them; the few places that differ (framing, a close, a keepalive)
  * switch on `kind` here.
  *
- * Sending: gw_client_send queues a copy into wslay and marks the client
+ * Sending: gw_client_send appends the framed message to the client's
+ * output buffer (gw_wsconn_send, past wslay's queue) and marks the client
  * dirty; once per loop turn, after every event of the turn has run, the
  * flush hands each dirty client's frames to its socket in one write (as
  * Redis writes its clients' replies in beforeSleep). A broadcast therefore

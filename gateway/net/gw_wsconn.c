@@ -89,7 +89,8 @@ int gw_wsconn_send(gw_wsconn *conn, int text, const char *data, size_t len)
         n = 10;
     }
     gw_buf_put(&conn->wire.out, h, n);
-    gw_buf_put(&conn->wire.out, data, len);
+    if (len > 0) /* an empty message may come with data NULL */
+        gw_buf_put(&conn->wire.out, data, len);
     return conn->wire.out.oom ? -1 : 0;
 }
 
