@@ -16,9 +16,10 @@
 # Before/after in one run: GWS="old/tickgw build/tickgw" runs every row with
 # each binary in turn (same Redis setup, one after the other). THREADS=N
 # gives tickgw --threads N; above 1 (or with PIN=0) nothing is pinned (the
-# threads need both CPUs). TIMELINE=1 prints, after each row, its per-second ticks and p50 /
-# p99 (does latency grow over the window?). "delivered" is the share of the
-# offered ticks (clients x 1000/interval per second) the clients got.
+# threads need both CPUs). After each stress row (TIMELINE=1: every row)
+# come its per-second ticks and p50 / p99: does latency grow over the
+# window? "delivered" is the share of the offered ticks (clients x
+# 1000/interval per second) the clients got.
 #
 # Catch-up: DAYS (1) days of ticker_00 at 1 Hz, tickgen --retention DAYS d;
 # CATCHUP_COLD=N also restarts the gateway N times and times the first
@@ -31,8 +32,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 SECONDS_RUN=${SECONDS_RUN:-8}
-# interval_ms:clients pairs: 1 Hz at three sizes, then two stress rates.
-RUNS=${RUNS:-"1000:100 1000:1000 1000:5000 10:1000 1:100"}
+# interval_ms:clients pairs: 1 Hz at three sizes, then stress rates (the
+# last one the overload of issue 12: 1,000,000 ticks/s offered).
+RUNS=${RUNS:-"1000:100 1000:1000 1000:5000 10:1000 1:100 1:1000"}
 TMP=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
@@ -107,7 +109,7 @@ floor = "–" if fl['median_ms'] is None else f"{fl['median_ms']:.1f}"
 print(f"| {gwname} | {iv} ms | {n} | {r['msgs_per_s']:.0f} ({100 * r['msgs_per_s'] / offered:.1f} %) | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.1f} | "
       f"{r['gw_p50_ms']:.1f} / {r['gw_p99_ms']:.1f} / {r['gw_max_ms']:.1f} | {fan:.1f} | {floor} | {gw:.0f}% | "
       f"{r['client_cpu_pct']:.0f}% | {(rss1 - rss0) / n:.1f} KB |" + ("" if r['failed'] == 0 else f" ({r['failed']} failed)"))
-if timeline:
+if timeline or int(iv) < 1000:
     print("  second: ticks delivered, p50 / p99 from t (ms): " +
           "; ".join(f"{s}: {k}, {a:.0f} / {b:.0f}" for s, k, a, b in r['timeline']))
 PY

@@ -2,7 +2,8 @@
 # WebSocket clients at 1 Hz and a stress rate, and the 86,400-tick catch-up
 # (bench/gateway.sh writes the table for docs/PERFORMANCE.md); `make
 # bench-range`: range answers over 30 days of history (bench/range.sh);
-# `make bench-page`: the page over 7 and 30 days (bench/page.sh).
+# `make bench-page`: the page over 7 and 30 days (bench/page.sh);
+# `make bench-callgrind`: tickgw's instructions per delivered tick.
 # Guarded: the top Makefile's include list can name this file twice.
 ifndef BENCH_GATEWAY_MK
 BENCH_GATEWAY_MK := 1
@@ -23,11 +24,17 @@ $(WSSTORM): $(BUILD)/bench/wsstorm.o $(BUILD)/bench/wsc.o $(LIBTS)
 $(WSLOAD): $(BUILD)/bench/wsload.o $(BUILD)/bench/wsc.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lm
 
-.PHONY: bench-gateway bench-board bench-range bench-page storm
+.PHONY: bench-gateway bench-board bench-range bench-page storm bench-callgrind
 bench: bench-gateway bench-board bench-range bench-page
 bench-board: deps
 	@$(MAKE) --no-print-directory $(BINS)
 	BUILD=$(BUILD) bench/board.sh
+
+# Instructions per delivered tick, before/after: GWS="old/tickgw build/tickgw"
+# make bench-callgrind (bench/callgrind.sh; not part of `make bench`).
+bench-callgrind: deps
+	@$(MAKE) --no-print-directory $(BINS) $(WSLOAD)
+	BUILD=$(BUILD) bench/callgrind.sh
 
 bench-gateway: deps
 	@$(MAKE) --no-print-directory $(BINS) $(WSLOAD) $(SOCKFLOOR)
