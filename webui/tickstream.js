@@ -358,8 +358,11 @@ export class Subscription extends EventTarget {
       else for (let i = 0; i < p.length; i++) this.onTickCb({ sym: this.sym, t: t0 + i * m.dt, p: p[i] });
     }
     if (!m.more) {
-      this.phase = 'live';
-      this.client.emit(this, 'live', null);
+      // Once live, a hist is live ticks the gateway coalesced (PROTOCOL.md): no new 'live'.
+      if (this.phase !== 'live' || restarted) {
+        this.phase = 'live';
+        this.client.emit(this, 'live', null);
+      }
     } else if (restarted || this.phase !== 'catchup') this.phase = 'loading';
   }
 
