@@ -175,7 +175,9 @@ static void on_frame(client *c, const char *p, size_t len, int opcode)
         int64_t t0 = wsc_get(m, "t0")->via.i64, dt = wsc_get(m, "dt")->via.i64;
         for (uint32_t i = 0; i < ps->via.array.size; i++)
             tick(c, t0 + (int64_t)i * dt, (int32_t)ps->via.array.ptr[i].via.i64);
-        if (!more->via.boolean && !c->live)
+        if (c->live) /* live ticks the gateway coalesced into a run (PROTOCOL.md) */
+            c->ticks_after += c->phase == 1 ? ps->via.array.size : 0;
+        else if (!more->via.boolean)
             went_live(c);
     } else if (op->via.str.size == 3 && !memcmp(op->via.str.ptr, "err", 3)) {
         const msgpack_object *msg = wsc_get(m, "msg");
