@@ -115,19 +115,23 @@ export class WsClient {
 
   /**
    * The series of `sym` as [{t, p}], from hist runs and ticks in arrival
-   * order, plus counts: hist messages of the catch-up (up to the final one),
-   * live ticks after it — `tick` messages, and the runs of ticks a live
-   * client gets coalesced as a hist (docs/PROTOCOL.md).
+   * order, plus counts: hist messages of catch-ups, live ticks after the
+   * final hist — `tick` messages, and the runs a live client gets coalesced
+   * as a hist (docs/PROTOCOL.md): a final hist that follows a tick or a
+   * final hist and continues the series. (A re-sub's catch-up starts at or
+   * before what is held, or with `more`, and ends the hist after a `more`.)
    * Throws if a message breaks the protocol's ordering promises.
    */
   series(sym) {
     const out = [];
-    let final = false, live = 0, hists = 0;
+    let final = false, live = 0, hists = 0, more = false;
     for (const m of this.msgs) {
       if (m.sym !== sym) continue;
       if (m.op === 'hist') {
-        if (final) live += m.p.length;
+        const lastT = out.length ? out[out.length - 1].t : -Infinity;
+        if (final && !m.more && !more && m.p.length && m.t0 > lastT) live += m.p.length;
         else hists++;
+        more = !!m.more;
         for (let i = 0; i < m.p.length; i++) out.push({ t: m.t0 + i * m.dt, p: m.p[i] });
         if (m.p.length && m.last !== m.t0 + (m.p.length - 1) * m.dt) throw new Error(`hist last ${m.last} does not match t0/dt/p`);
         if (!m.more) final = true;
