@@ -6,7 +6,8 @@
  * the client was last told) is a `tick`; any other run is a hist with
  * `more: false` — several ticks at once, or a tick after a hole, which must
  * never look like a silent jump (gw_catchup.c). SSE has no runs: a tick
- * event each, every one carrying its id.
+ * event each, every one carrying its id. A live candle subscription has
+ * neither: its ticks go to its sink, one call each.
  *
  * Nearly always every subscription of an instrument stands at the same
  * cursor and the rows have no hole: then the message is encoded once per
