@@ -22,7 +22,10 @@ async function readyz() {
 test('no new tick for --stale-after intervals: /readyz and tickgw_feed_stale say so, then recover', { timeout: 60000 }, async () => {
   ({ redis, client, gen } = await startTicking(['--interval-ms', String(DT), '--instruments', '4', '--reset'], 'ticker_00', 20));
   // 40 intervals (2 s): a loaded machine's hiccup is not a stale feed.
-  gw = await startGateway(redis.url, ['--stale-after', '40']);
+  // Two workers, named: each counts its own episode, so the count is read
+  // once both are stale (reading it when /readyz first names one raced the
+  // other worker's next 20 ms tick on a loaded machine: 2 !== 1).
+  gw = await startGateway(redis.url, ['--stale-after', '40', '--threads', '2']);
   const c = await WsClient.open(gw.ws);
   clients.push(c);
   c.sub('ticker_01', 0);
@@ -39,8 +42,10 @@ test('no new tick for --stale-after intervals: /readyz and tickgw_feed_stale say
   }, { timeout: 10000 });
   assert.equal(stale.status, 200, 'still ready: every gateway sees the same streams, the history is still served');
   assert.match(stale.text, /^ready \(stale: worker \d: no new tick for [\d.]+ s while Redis answers/);
-  const m = await metrics(gw);
-  assert.ok(m.tickgw_feed_stale >= 1, `tickgw_feed_stale ${m.tickgw_feed_stale}`);
+  const m = await waitFor('both workers stale', async () => {
+    const x = await metrics(gw);
+    return x.tickgw_feed_stale === 2 && x;
+  }, { timeout: 5000 });
   assert.ok(m.tickgw_feed_stale_total >= 1, 'the episode is counted');
   await gw.waitOutput(/no new tick for \d+ intervals \([\d.]+ s\) while Redis answers/, 5000);
   const history = await fetch(`${gw.http}/api/history?sym=ticker_01&since=0`);
