@@ -5,7 +5,7 @@
 // this file starts (as root, or through `sudo -n`; Debian's docker.io, which
 // `make deps` installs) and stops by its PID when the test file ends. No
 // engine is a failure, never a skip: useEngine() throws, saying why.
-// One tests/docker file runs at a time on a machine (a lock directory in
+// One tests/docker file runs at a time on a machine (a lock file in
 // the temp dir), so a run never stops an engine another run is using and
 // two stacks never share the two cores.
 //
@@ -102,7 +102,11 @@ function which(name) {
 
 const engineAnswers = async () => (await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 20000 })).code === 0;
 
-const LOCK = path.join(os.tmpdir(), 'tickstream-docker-tests.lock');
+// The lock is a file holding its owner's pid, put in place with link(2): it
+// appears whole or not at all, so a waiter never reads an empty owner (the old
+// directory-then-pid-file lock could be seen between its two steps, and an
+// empty pid was never taken as stale: every later run waited its full timeout).
+const LOCK = path.join(os.tmpdir(), 'tickstream-docker-tests.lck');
 
 function alive(pid) {
   try {
@@ -113,29 +117,39 @@ function alive(pid) {
   }
 }
 
+function lockOwner() {
+  try {
+    return Number(fs.readFileSync(LOCK, 'utf8')) || 0;
+  } catch (e) {
+    if (e.code === 'ENOENT') return 0;
+    throw e;
+  }
+}
+
 /** Takes the machine-wide lock of the tests/docker files (waits for another run to finish). */
 async function lock(timeout) {
-  await waitFor(`the tests/docker lock ${LOCK} (another run holds it)`, () => {
-    try {
-      fs.mkdirSync(LOCK);
-      fs.writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
-      return true;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      const owner = Number(fs.readFileSync(path.join(LOCK, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-      if (owner && !alive(owner)) fs.rmSync(LOCK, { recursive: true, force: true }); // its run died
-      return false;
-    }
-  }, { timeout, every: 1000 });
+  const mine = `${LOCK}.${process.pid}`;
+  fs.writeFileSync(mine, String(process.pid));
+  try {
+    await waitFor(`the tests/docker lock ${LOCK} (another run holds it)`, () => {
+      try {
+        fs.linkSync(mine, LOCK);
+        return true;
+      } catch (e) {
+        if (e.code !== 'EEXIST') throw e;
+        const owner = lockOwner();
+        if (owner && !alive(owner) && lockOwner() === owner) fs.rmSync(LOCK, { force: true }); // its run died
+        return false;
+      }
+    }, { timeout, every: 1000 });
+  } finally {
+    fs.rmSync(mine, { force: true });
+  }
   process.on('exit', unlock);
 }
 
 function unlock() {
-  try {
-    if (Number(fs.readFileSync(path.join(LOCK, 'pid'), 'utf8')) === process.pid) fs.rmSync(LOCK, { recursive: true, force: true });
-  } catch {
-    // not ours, or gone
-  }
+  if (lockOwner() === process.pid) fs.rmSync(LOCK, { force: true });
 }
 
 /**
