@@ -10,6 +10,8 @@
 #define TS_KEY_INSTRUMENTS "ts:instruments"
 #define TS_KEY_TICK_PREFIX "ts:tick:"
 #define TS_KEY_LEASE "ts:lease:generator"
+/* The time of the last tick time written to every stream (gen_fence.h). */
+#define TS_KEY_LAST_TICK "ts:last_tick"
 #define TS_CHANNEL_LIVE "ts:live"
 /* Bumped when the layout changes incompatibly; stored in ts:meta. */
 #define TS_LAYOUT_VERSION 1

@@ -47,6 +47,7 @@ typedef struct gen_walk {
     char (*keys)[TS_NAME_MAX + 16]; /* "ts:tick:{NAME}" */
     int32_t *prices;                /* prices[i]: instrument i's price at last_t */
     int64_t last_t;                 /* time of the last tick written to every stream; 0 = none */
+    int64_t chain_t; /* what ts:last_tick holds once what was sent ran (gen_fence.h): start-up reads it */
     int64_t epoch;
     uint64_t histories_lost; /* times start-up found no ts:meta after this process had a history (new epoch) */
     gen_candles *candles; /* the open candles; start-up (gen_rollups.c) refills them, the ticker advances them */

@@ -14,15 +14,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* KEYS[1] the lease, ARGV[1] our token, ARGV[2] its ttl in ms, then the
- * commands, each as its argument count followed by its arguments. The
- * answer's fifth element is 1 when the script took a free lease (TAKE). */
+#include "ts_names.h"
+
+/* KEYS[1] the lease, KEYS[2] ts:last_tick; ARGV[1] our token, ARGV[2] the
+ * lease's ttl in ms, ARGV[3] the tick time ts:last_tick must hold ('' = no
+ * check; absent counts as 0), ARGV[4] the one it holds afterwards ('' =
+ * unchanged), then the commands, each as its argument count followed by
+ * its arguments. The answer's fifth element is 1 when the script took a
+ * free lease (TAKE).
+ *
+ * Every check comes before the first write, so a refused unit writes
+ * nothing. Under maxmemory, Redis 7.0 refuses a script's command that may
+ * grow memory (XADD, SET) only while the script has written nothing yet;
+ * the PEXPIRE comes first and is a write that may not be refused that way,
+ * so once it ran, the XADDs, the candles and ts:last_tick all run: a tick
+ * time is written whole or not at all. (Inside MULTI, as every tick time
+ * is, an OOM refuses the EVAL itself when it is queued.) MISCONF and
+ * READONLY refuse the PEXPIRE, the first write: nothing is written. */
 #define FENCE_CHECK                                                                                                \
     "if h ~= ARGV[1] then\n"                                                                                       \
     "  return redis.error_reply('FENCED the lease ' .. KEYS[1] .. ' is not held by ' .. ARGV[1])\n"               \
     "end\n"                                                                                                        \
+    "if ARGV[3] ~= '' then\n"                                                                                      \
+    "  local at = redis.call('GET', KEYS[2]) or '0'\n"                                                             \
+    "  if tonumber(at) ~= tonumber(ARGV[3]) then\n"                                                                \
+    "    return redis.error_reply('" GEN_FENCE_GAP " ' .. KEYS[2] .. ' holds ' .. at .. ', not ' .. ARGV[3] ..\n"   \
+    "      ': a tick time before this one is not written')\n"                                                      \
+    "  end\n"                                                                                                      \
+    "end\n"                                                                                                        \
     "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"                                                                    \
-    "local i, n, dup, err, first, last = 3, #ARGV, 0, 0, '', false\n"                                               \
+    "local i, n, dup, err, first, last = 5, #ARGV, 0, 0, '', false\n"                                               \
     "while i <= n do\n"                                                                                            \
     "  local c = tonumber(ARGV[i])\n"                                                                              \
     "  last = redis.pcall(unpack(ARGV, i + 1, i + c))\n"                                                           \
@@ -33,6 +54,7 @@
     "  end\n"                                                                                                      \
     "  i = i + c + 1\n"                                                                                            \
     "end\n"                                                                                                        \
+    "if ARGV[4] ~= '' then redis.call('SET', KEYS[2], ARGV[4]) end\n"                                              \
     "return {dup, err, first, last, taken}\n"
 
 static const char SCRIPT[] = "local h, taken = redis.call('GET', KEYS[1]), 0\n" FENCE_CHECK;
@@ -58,6 +80,7 @@ void gen_fence_reset(gen_fence *f)
     f->len = f->n = f->ncmds = 0;
     f->oom = 0;
     f->take_free = 0;
+    f->after[0] = f->sets[0] = '\0';
 }
 
 void gen_fence_free(gen_fence *f)
@@ -165,6 +188,15 @@ void gen_fence_cmd_argv(gen_fence *f, int argc, const char *const *argv)
     end_cmd(f, slot);
 }
 
+void gen_fence_chain(gen_fence *f, int64_t after_t, int64_t sets_t)
+{
+    snprintf(f->after, sizeof(f->after), "%lld", (long long)after_t);
+    if (sets_t > 0)
+        snprintf(f->sets, sizeof(f->sets), "%lld", (long long)sets_t);
+    else
+        f->sets[0] = '\0';
+}
+
 size_t gen_fence_commands(const gen_fence *f)
 {
     return f->ncmds;
@@ -173,13 +205,14 @@ size_t gen_fence_commands(const gen_fence *f)
 int gen_fence_argv(gen_fence *f, const char *key, const char *token, int64_t ttl_ms, const char ***argv,
                    const size_t **lens)
 {
-    const size_t head = 6;
+    const size_t head = 9;
     size_t vcap = f->vcap;
     if (f->oom || grow((void **)&f->argv, &vcap, f->n + head, sizeof(*f->argv)) != 0 ||
         grow((void **)&f->lens, &f->vcap, f->n + head, sizeof(*f->lens)) != 0)
         return -1;
     snprintf(f->ttl, sizeof(f->ttl), "%lld", (long long)ttl_ms);
-    const char *h[] = {"EVAL", f->take_free ? SCRIPT_TAKE : SCRIPT, "1", key, token, f->ttl};
+    const char *h[] = {"EVAL", f->take_free ? SCRIPT_TAKE : SCRIPT, "2", key, TS_KEY_LAST_TICK, token, f->ttl,
+                       f->after, f->sets};
     for (size_t i = 0; i < head; i++) {
         f->argv[i] = h[i];
         f->lens[i] = strlen(h[i]);

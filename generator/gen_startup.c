@@ -19,7 +19,8 @@
  *      it is counted and logged like a refused batch (gen_ticker_refused,
  *      once per run of refusals) and tried again after a growing delay
  *      (ts_backoff), on the same connection.
- *   4. XREVRANGE COUNT 1 of every stream: the time and price each stands at.
+ *   4. XREVRANGE COUNT 1 of every stream: the time and price each stands at;
+ *      then GET ts:last_tick, which the first tick time's script checks.
  *
  * Step 4 runs on every reconnect, not only at start, because Redis is the
  * truth: a batch cut by a lost connection may or may not have been applied,
@@ -213,6 +214,29 @@ static void on_head(redisAsyncContext *c, void *r, void *priv)
         heads_done(s);
 }
 
+/* ts:last_tick, read after the heads: the tick time the fenced script
+ * wants before our first one (gen_fence.h). Missing is 0: a new history,
+ * or one written before the chain. */
+static void on_chain(redisAsyncContext *c, void *r, void *priv)
+{
+    gen_startup *s = priv;
+    const redisReply *reply = r;
+    (void)c;
+    if (reply == NULL)
+        return;
+    s->walk->chain_t = 0;
+    if (reply->type == REDIS_REPLY_STRING ? ts_parse_digits(reply->str, reply->len, INT64_MAX, &s->walk->chain_t) != 0
+                                          : reply->type != REDIS_REPLY_NIL) {
+        ts_error("refusing to start: " TS_KEY_LAST_TICK " holds %s, not a tick time; DEL it (the next tick time "
+                 "writes it again)",
+                 reply->type == REDIS_REPLY_ERROR ? reply->str : "something else");
+        fatal(s, 1);
+        return;
+    }
+    if (--s->heads_pending == 0)
+        heads_done(s);
+}
+
 static void read_heads(gen_startup *s)
 {
     gen_walk *w = s->walk;
@@ -223,13 +247,16 @@ static void read_heads(gen_startup *s)
         fatal(s, 1);
         return;
     }
-    s->heads_pending = w->n;
+    s->heads_pending = w->n + 1; /* and ts:last_tick */
     s->malformed = 0;
     for (uint32_t i = 0; i < w->n; i++) {
         s->heads[i].s = s;
         w->prices[i] = (int32_t)s->cfg->start_price;
         ask_head(s, &s->heads[i]);
     }
+    redisAsyncContext *c = gen_redis_ctx(s->conn);
+    if (c != NULL)
+        redisAsyncCommand(c, on_chain, s, "GET " TS_KEY_LAST_TICK);
 }
 
 /* ---- 3. write meta ------------------------------------------------------- */

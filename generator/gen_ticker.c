@@ -140,8 +140,9 @@ static int exec_reply(gen_ticker *g, const redisReply *reply)
         int rc = gen_fence_read(reply->element[i], &res);
         if (rc == -1 || refusal(&res)) {
             /* The script stopped at its first write (MISCONF refuses the
-             * lease's PEXPIRE) or Redis refused the writes in it: this tick
-             * time is not in Redis, whatever our prices say. */
+             * lease's PEXPIRE), Redis refused the writes in it, or the
+             * chain did (GAP: an earlier tick time is not in Redis): this
+             * tick time is not in Redis, whatever our prices say. */
             refused(g, res.first_error);
             g->stats.errors++;
             g->dropped = 1;
@@ -226,15 +227,20 @@ static void on_queued(redisAsyncContext *c, void *r, void *priv)
 }
 
 /* Sends the slice queued in g->fence as one fenced EVAL (inside the tick's
- * MULTI, so its reply is QUEUED; EXEC's reply carries the script's). */
-static int send_slice(gen_ticker *g)
+ * MULTI, so its reply is QUEUED; EXEC's reply carries the script's). It
+ * runs only if ts:last_tick still holds the tick time sent before this
+ * one; the tick time's last slice (t > 0) then sets it to t (gen_fence.h). */
+static int send_slice(gen_ticker *g, int64_t t)
 {
-    if (gen_fence_commands(&g->fence) == 0)
+    if (gen_fence_commands(&g->fence) == 0 && t == 0)
         return 0;
+    gen_fence_chain(&g->fence, g->walk->chain_t, t);
     int rc = gen_lease_send(g->lease, &g->fence, on_queued, g);
     gen_fence_reset(&g->fence);
     if (rc != 0)
         gen_redis_lost(g->conn, "a fenced write could not be sent");
+    else if (t > 0)
+        g->walk->chain_t = t;
     return rc;
 }
 
@@ -278,7 +284,7 @@ static void fill(gen_ticker *g)
         budget -= stop - g->fill_i;
         g->fill_i = stop;
         if (g->fill_i < n) {
-            send_slice(g);
+            send_slice(g, 0);
             break;
         }
         msgpack_sbuffer_clear(&g->live_sb);
@@ -286,7 +292,7 @@ static void fill(gen_ticker *g)
             gen_fence_cmd_bin(&g->fence, "PUBLISH " TS_CHANNEL_LIVE, g->live_sb.data, g->live_sb.size);
         else
             ts_error("encoding the live message of tick %" PRId64 " failed", t);
-        if (send_slice(g) != 0)
+        if (send_slice(g, t) != 0)
             return;
         redisAsyncCommand(c, t == g->fill_end ? on_last_exec : on_exec, g, "EXEC");
         budget -= 3;
