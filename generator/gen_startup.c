@@ -227,9 +227,10 @@ static void on_chain(redisAsyncContext *c, void *r, void *priv)
     s->walk->chain_t = 0;
     if (reply->type == REDIS_REPLY_STRING ? ts_parse_digits(reply->str, reply->len, INT64_MAX, &s->walk->chain_t) != 0
                                           : reply->type != REDIS_REPLY_NIL) {
-        ts_error("refusing to start: " TS_KEY_LAST_TICK " holds %s, not a tick time; DEL it (the next tick time "
-                 "writes it again)",
-                 reply->type == REDIS_REPLY_ERROR ? reply->str : "something else");
+        int str = reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_ERROR;
+        ts_error("refusing to start: " TS_KEY_LAST_TICK " holds '%.40s', not a tick time; DEL it (the next tick "
+                 "time writes it again)",
+                 str ? reply->str : "?");
         fatal(s, 1);
         return;
     }

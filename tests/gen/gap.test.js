@@ -92,3 +92,29 @@ for (const [name, fault] of Object.entries(faults)) {
     assert.ok(gen.running);
   });
 }
+
+test('ts:last_tick deleted under a running generator (or a history written before it): one GAP, then on with no hole', { timeout: 30000 }, async () => {
+  const redis = await RedisServer.start();
+  const client = redis.client();
+  const gen = startGenerator(redis.url, ['--interval-ms', String(IV), '--instruments', '3']);
+  stack.push(redis, { stop: () => client.quit() }, gen);
+  await waitStreamLength(client, 'ticker_02', 10);
+  await client.del('ts:last_tick');
+  await gen.waitOutput(/redis refuses writes: GAP ts:last_tick holds 0, not \d+/);
+  await gen.waitOutput(/redis accepts writes again/);
+  const len = await client.xlen('ts:tick:{ticker_00}');
+  await waitStreamLength(client, 'ticker_00', len + 10);
+  for (const n of NAMES) assert.equal(checkSeries(await readStream(client, n), IV), null, n);
+});
+
+test('a ts:last_tick that is not a tick time stops start-up, which says what to do', { timeout: 30000 }, async () => {
+  const redis = await RedisServer.start();
+  const client = redis.client();
+  stack.push(redis, { stop: () => client.quit() });
+  await client.set('ts:last_tick', 'abc');
+  const gen = startGenerator(redis.url, ['--interval-ms', String(IV), '--instruments', '3']);
+  stack.push(gen);
+  const { code } = await Promise.race([gen.exited, new Promise((_, no) => setTimeout(() => no(new Error('tickgen did not exit')), 10000))]);
+  assert.equal(code, 1);
+  assert.match(gen.output, /refusing to start: ts:last_tick holds 'abc', not a tick time; DEL it/);
+});

@@ -59,6 +59,7 @@ test('the gateway user can read ts:* and subscribe, and nothing else', async () 
     const refused = [
       () => ro.xadd('ts:tick:{ticker_00}', '*', 'p', '1'),
       () => ro.set('ts:lease:generator', 'me'),
+      () => ro.set('ts:last_tick', '1'),
       () => ro.del('ts:meta'),
       () => ro.hset('ts:meta', 'epoch', '1'),
       () => ro.publish('ts:live', 'x'),
@@ -69,6 +70,10 @@ test('the gateway user can read ts:* and subscribe, and nothing else', async () 
     ];
     for (const f of refused) await assert.rejects(f(), /NOPERM/, String(f));
     assert.equal((await admin.hget('ts:meta', 'instruments')), '5', 'ts:meta was changed');
+    // The generator's user keeps ts:last_tick (its fenced script, with its
+    // permissions): it is the streams' last tick time.
+    const [[, last], [, [[id]]]] = await admin.multi().get('ts:last_tick').xrevrange('ts:tick:{ticker_04}', '+', '-', 'COUNT', 1).exec();
+    assert.equal(`${last}-0`, id);
   } finally {
     ro.disconnect();
   }
