@@ -9,14 +9,14 @@
 // time whose predecessor is not the one stored.
 //
 // The batch is cut exactly between the two transactions by a relay
-// (tests/lib/splitproxy.js): it holds the rest of the batch, and Redis's
+// (tests/lib/proxy.js, splitNextBatch): it holds the rest of the batch, and Redis's
 // replies, until the first transaction has been refused and the fault
 // ended; every refusal is real Redis behaviour.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, startGenerator, waitFor } from '../lib/procs.js';
 import { RedisServer, checkSeries, readStream, waitStreamLength } from '../lib/redis.js';
-import { SplitProxy } from '../lib/splitproxy.js';
+import { SilenceProxy } from '../lib/proxy.js';
 
 const IV = 100;
 const NAMES = ['ticker_00', 'ticker_01', 'ticker_02'];
@@ -56,7 +56,7 @@ const faults = {
 for (const [name, fault] of Object.entries(faults)) {
   test(`${name} refuses a tick time, the fault ends before the next one of the same batch: no hole`, { timeout: 40000 }, async () => {
     const redis = await RedisServer.start({ args: ['--enable-protected-configs', 'local'] });
-    const proxy = await SplitProxy.start(redis.port);
+    const proxy = await SilenceProxy.start(redis.port);
     const client = redis.client();
     const port = await freePort();
     const gen = startGenerator(proxy.url, ['--interval-ms', String(IV), '--instruments', '3', '--metrics-listen', `127.0.0.1:${port}`]);
