@@ -18,3 +18,10 @@ bench: bench-generator
 .PHONY: bench-fence
 bench-fence: $(BUILD)/tickgen
 	OLD=$(OLD) NEW=$(BUILD)/tickgen tools/bench-fence.sh
+
+# `make bench-backfill [BASE=<build dir>]`: Redis CPU per tick time in a
+# backfill, against another build's tickgen when BASE is given (docs/PERFORMANCE.md).
+.PHONY: bench-backfill
+bench-backfill: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tickgen
+	BUILD=$(BUILD) tools/bench-backfill.sh
