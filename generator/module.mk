@@ -24,4 +24,4 @@ bench-fence: $(BUILD)/tickgen
 .PHONY: bench-backfill
 bench-backfill: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tickgen
-	BUILD=$(BUILD) tools/bench-backfill.sh
+	BUILD=$(BUILD) BASE=$(BASE) tools/bench-backfill.sh
