@@ -17,6 +17,7 @@ import { View } from './view.js';
 import { Picker } from './picker.js';
 import { connect, closeText } from './tickstream.js';
 import { Board } from './board.js';
+import { inspect } from './inspect.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -498,67 +499,6 @@ async function main() {
   route();
 }
 
-// Read-only view for tests and the console; copies, never the live buffers.
-window.tickstream = {
-  get sym() {
-    return app.sym;
-  },
-  get state() {
-    return app.state;
-  },
-  get phase() {
-    return app.phase;
-  },
-  get epoch() {
-    return app.conn && app.conn.epoch !== null ? app.conn.epoch : app.epoch;
-  },
-  get length() {
-    return app.series.length;
-  },
-  get since() {
-    return app.since;
-  },
-  get kind() {
-    return app.kind;
-  },
-  get timeframe() {
-    return app.tf;
-  },
-  /** The buckets drawn: {w, source, live, t, o, h, l, c, n} (copies). */
-  frame() {
-    const f = app.view.frame;
-    return f && { w: f.w, source: f.source, from: f.from, to: f.to, live: f.isLive, tail: f.ticksFrom, ...f.cols() };
-  },
-  get marks() {
-    return { ...app.marks };
-  },
-  get ranges() {
-    return { ...app.view.stats, pending: app.view.main !== null || (app.view.tail !== null && !app.view.tail.done) };
-  },
-  get plotWidth() {
-    return app.chart ? app.chart.plotWidth : 0;
-  },
-  get lastT() {
-    return app.series.lastT;
-  },
-  get instruments() {
-    return app.cfg ? app.cfg.instruments.slice() : [];
-  },
-  get view() {
-    const x = app.chart ? app.chart.x : {};
-    return { mode: app.chart ? app.chart.mode : null, min: x.min, max: x.max };
-  },
-  get notices() {
-    return app.notices.map((n) => ({ ...n }));
-  },
-  get draw() {
-    return app.chart ? { ...app.chart.stats } : null;
-  },
-  get ignored() {
-    return app.conn ? app.conn.ignored : 0;
-  },
-  series: () => app.series.copy(),
-  board: () => app.board && app.board.snapshot(),
-};
+window.tickstream = inspect(app);
 
 main();
