@@ -121,8 +121,14 @@ uint64_t gw_fan_out(gw_fan *fan, const gw_meta *meta, const gw_ring *r, h2o_link
         uint32_t filled = r->count; /* col[filled..count) holds instrument i */
         int64_t hole = -1;          /* the last row of those with no price, or -1 */
         h2o_linklist_t *next;
-        for (h2o_linklist_t *l = live[i].next; l != &live[i]; l = next) {
-            next = l->next; /* a send may close this client and unlink its sub */
+        /* A send may close its client, which unlinks all of the client's subs
+         * (gw_session.c on_closing), and a client may hold several subs of
+         * one instrument (ticks, candle widths): when the next one went with
+         * them, start again from the head — every sub already served has its
+         * cursor at `last` and is skipped. */
+        for (h2o_linklist_t *l = live[i].next; l != &live[i];
+             l = h2o_linklist_is_linked(next) ? next : live[i].next) {
+            next = l->next;
             gw_sub *s = H2O_STRUCT_FROM_MEMBER(gw_sub, link, l);
             if (s->cu.cursor >= last)
                 continue;

@@ -200,11 +200,14 @@ void gw_feed_read_done(gw_feed *f)
 static void append_row(gw_feed *f, int64_t t, const int32_t *prices)
 {
     int first = f->ring.count == 0;
-    /* Rows not fanned out yet must stay in the ring (filler rows count). */
-    if (f->fan_rows > 0 && f->fan_rows + (t - gw_ring_last(&f->ring)) / f->meta->interval_ms >= f->ring.cap)
+    /* Rows not fanned out yet must stay in the ring, and the filler rows an
+     * append puts before t count: two appends after gaps between fan-outs
+     * could otherwise push an unsent row out. */
+    int64_t add = first ? 1 : (t - gw_ring_last(&f->ring)) / f->meta->interval_ms;
+    if (f->fan_rows > 0 && f->fan_rows + add >= f->ring.cap)
         fan_now(f);
     gw_ring_append(&f->ring, t, prices);
-    f->fan_rows++;
+    f->fan_rows = add >= f->ring.cap ? f->ring.cap : f->fan_rows + (uint32_t)add;
     f->sent += f->hooks.row_appended(f->hooks.arg, t, prices);
     if (first)
         f->hooks.ring_started(f->hooks.arg);

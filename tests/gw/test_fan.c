@@ -28,6 +28,8 @@ static struct {
     char msg[MAX_SENT][256];
     int64_t tick_t[MAX_SENT]; /* send_tick's t, or -1 for gw_client_send */
     gw_client *close_on_send; /* this client closes at its first send */
+    gw_sub *subs;             /* the fixture's subs: a close unlinks the client's */
+    int nsubs;
 } rec;
 
 static int record(gw_client *c, int64_t t, const char *data, size_t len)
@@ -40,6 +42,10 @@ static int record(gw_client *c, int64_t t, const char *data, size_t len)
     rec.tick_t[rec.n++] = t;
     if (c == rec.close_on_send) {
         c->closing = 1;
+        /* As gw_session's on_closing: every sub of the client leaves the live lists. */
+        for (int k = 0; k < rec.nsubs; k++)
+            if (rec.subs[k].c == c && h2o_linklist_is_linked(&rec.subs[k].link))
+                h2o_linklist_unlink(&rec.subs[k].link);
         return -1;
     }
     return 0;
@@ -81,6 +87,8 @@ static void fix_init(fix *f, const int32_t *a, int rows)
     }
     h2o_linklist_init_anchor(&f->live[0]);
     h2o_linklist_init_anchor(&f->live[1]);
+    rec.subs = f->s;
+    rec.nsubs = 3;
 }
 
 /* Sub k of instrument inst, told up to `told`, format fmt, joined live. */
@@ -225,6 +233,27 @@ static void test_a_closing_client_gets_nothing_more(void **state)
     fix_free(&f);
 }
 
+/* A client may hold several subs of one instrument (ticks and candle
+ * widths); closing it on the first unlinks the next one the loop held. */
+static void test_a_close_that_unlinks_the_next_sub(void **state)
+{
+    (void)state;
+    fix f;
+    int32_t a[] = {5, 6};
+    fix_init(&f, a, 2);
+    join(&f, 0, 0, 1000, GW_FMT_JSON);
+    gw_sub *s1 = join(&f, 1, 0, 1000, GW_FMT_JSON);
+    s1->c = &f.c[0]; /* a second sub of the same client, next in the list */
+    join(&f, 2, 0, 1000, GW_FMT_JSON);
+    rec.close_on_send = &f.c[0];
+    gw_fan_out(&f.fan, &f.meta, &f.ring, f.live, 100);
+    assert_int_equal(rec.n, 2);
+    assert_ptr_equal(rec.to[0], &f.c[0]);
+    assert_ptr_equal(rec.to[1], &f.c[2]); /* the client after it is still served */
+    assert_int_equal(f.s[2].cu.cursor, 1010);
+    fix_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_trailing_missing_rows_move_the_cursor_only),
         cmocka_unit_test(test_sse_gets_an_event_per_tick),
         cmocka_unit_test(test_a_closing_client_gets_nothing_more),
+        cmocka_unit_test(test_a_close_that_unlinks_the_next_sub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
