@@ -37,34 +37,22 @@ static void price_array(gw_buf *b, gw_fmt f, const int32_t *p, const uint32_t *s
         put_byte(b, ']');
 }
 
-/* A key of a map that has keys before it: JSON's comma and quotes, or a msgpack string. */
-static void key(gw_buf *b, gw_fmt f, const char *k)
-{
-    if (f != GW_FMT_JSON) {
-        mp_cstr(b, k);
-        return;
-    }
-    PUT_LIT(b, ",\"");
-    gw_buf_put(b, k, strlen(k));
-    PUT_LIT(b, "\":");
-}
-
 /* A board's p, day and ref: all null for a resume. */
 static void board_tail(gw_buf *b, gw_fmt f, const gw_board_head *h)
 {
-    key(b, f, "p");
+    gw_enc_key(b, f, "p");
     if (h->p == NULL)
         price(b, f, TS_PRICE_MISSING); /* null */
     else
         price_array(b, f, h->p, NULL, h->n);
-    key(b, f, "day");
+    gw_enc_key(b, f, "day");
     if (h->p == NULL)
         price(b, f, TS_PRICE_MISSING);
     else if (f == GW_FMT_JSON)
         gw_json_int(b, h->day);
     else
         mp_int(b, h->day);
-    key(b, f, "ref");
+    gw_enc_key(b, f, "ref");
     if (h->p == NULL)
         price(b, f, TS_PRICE_MISSING);
     else
@@ -113,7 +101,7 @@ void gw_enc_btick(gw_buf *b, gw_fmt f, int64_t t, const int32_t *row, const uint
     if (f == GW_FMT_JSON) {
         PUT_LIT(b, "{\"op\":\"bt\",\"t\":");
         gw_json_int(b, t);
-        key(b, f, "p");
+        gw_enc_key(b, f, "p");
         price_array(b, f, row, sel, n);
         put_byte(b, '}');
         return;
@@ -123,6 +111,6 @@ void gw_enc_btick(gw_buf *b, gw_fmt f, int64_t t, const int32_t *row, const uint
     mp_cstr(b, "bt");
     mp_cstr(b, "t");
     mp_int(b, t);
-    key(b, f, "p");
+    gw_enc_key(b, f, "p");
     price_array(b, f, row, sel, n);
 }

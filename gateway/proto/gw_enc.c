@@ -139,18 +139,32 @@ void gw_enc_hist(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t t0
     put_byte(b, more ? 0xc3 : 0xc2);
 }
 
+void gw_enc_key(gw_buf *b, gw_fmt f, const char *k)
+{
+    if (f != GW_FMT_JSON) {
+        mp_cstr(b, k);
+        return;
+    }
+    PUT_LIT(b, ",\"");
+    gw_buf_put(b, k, strlen(k));
+    PUT_LIT(b, "\":");
+}
+
+/* "name":v (JSON, after a first key) or the pair (msgpack). */
+static void put_int(gw_buf *b, gw_fmt f, const char *name, int64_t v)
+{
+    gw_enc_key(b, f, name);
+    if (f == GW_FMT_JSON)
+        gw_json_int(b, v);
+    else
+        mp_int(b, v);
+}
+
 /* ,"id":N (JSON) or the pair (msgpack) when id >= 0. */
 static void put_id(gw_buf *b, gw_fmt f, int64_t id)
 {
-    if (id < 0)
-        return;
-    if (f == GW_FMT_JSON) {
-        PUT_LIT(b, ",\"id\":");
-        gw_json_int(b, id);
-    } else {
-        mp_cstr(b, "id");
-        mp_int(b, id);
-    }
+    if (id >= 0)
+        put_int(b, f, "id", id);
 }
 
 void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *sym, int64_t id)
@@ -237,20 +251,6 @@ static void candle_cols_put(gw_buf *b, gw_fmt f, const ts_candle *c, size_t n, i
         filled += c[i].n > 0;
     for (size_t k = 0; k < sizeof(candle_cols) / sizeof(candle_cols[0]); k++)
         range_col(b, f, candle_cols[k].name, c, n, one ? SIZE_MAX : filled, candle_cols[k].off);
-}
-
-/* "name":v (JSON, after a first key) or the pair (msgpack). */
-static void put_int(gw_buf *b, gw_fmt f, const char *name, int64_t v)
-{
-    if (f == GW_FMT_JSON) {
-        put_byte(b, ',');
-        gw_json_str(b, name, strlen(name));
-        put_byte(b, ':');
-        gw_json_int(b, v);
-    } else {
-        mp_cstr(b, name);
-        mp_int(b, v);
-    }
 }
 
 /* {"op":op,"sym":sym (JSON, left open) or its map head and the two pairs. */

@@ -100,6 +100,10 @@ void gw_enc_err(gw_buf *b, gw_fmt f, gw_err code, const char *msg, const char *s
 void gw_enc_sse_hello(gw_buf *b, int64_t epoch, int64_t dt, int64_t retry_ms);
 void gw_enc_sse_live(gw_buf *b, const char *sym, int64_t epoch, int64_t last);
 
+/* A key of a map that has keys before it: JSON's comma and quotes (k is
+ * a plain literal, not escaped), or a msgpack string. */
+void gw_enc_key(gw_buf *b, gw_fmt f, const char *k);
+
 /* JSON helpers shared with the HTTP API. */
 void gw_json_str(gw_buf *b, const char *s, size_t n);
 void gw_json_int(gw_buf *b, int64_t v);

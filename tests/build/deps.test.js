@@ -28,12 +28,12 @@ function runDeps(missing) {
     const bin = path.join(dir, 'bin');
     const log = path.join(dir, 'calls');
     fs.mkdirSync(bin);
-    const stub = (name, body = '') => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${log}'\n${body}\n`, { mode: 0o755 });
-    stub('dpkg-query', `case " ${missing.join(' ')} " in *" $3 "*) exit 1 ;; esac\necho "install ok installed"`);
-    stub('apt-get');
-    stub('systemctl');
-    stub('npm');
-    stub('sudo', 'exec "$@"');
+    const standIn = (name, body = '') => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${log}'\n${body}\n`, { mode: 0o755 });
+    standIn('dpkg-query', `case " ${missing.join(' ')} " in *" $3 "*) exit 1 ;; esac\necho "install ok installed"`);
+    standIn('apt-get');
+    standIn('systemctl');
+    standIn('npm');
+    standIn('sudo', 'exec "$@"');
     const r = spawnSync('sh', [path.join(dir, 'tools/deps.sh')], {
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', timeout: 30000,
     });
