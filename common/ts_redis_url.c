@@ -34,17 +34,45 @@ static int parse_addr(const char *p, const char *end, int dflt, ts_redis_addr *a
     return 0;
 }
 
-/* Copies [p, p+n) into dst[cap] as a string; -1 when it does not fit. */
-static int copy_str(char *dst, size_t cap, const char *p, size_t n)
+static int hex_val(char c)
 {
-    if (n >= cap)
-        return -1;
-    memcpy(dst, p, n);
-    dst[n] = '\0';
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A credential: [p, p+n) percent-decoded into dst[cap], as in any URL's
+ * user info, so that a password may hold the characters that delimit the
+ * URL ('@' ':' '/' '?' '&' '%' as %40 %3A %2F %3F %26 %25). -1 when it does
+ * not fit, -3 for a '%' not followed by two hex digits or a %00 (Redis
+ * passwords are sent as C strings here). */
+static int copy_cred(char *dst, size_t cap, const char *p, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '%') {
+            if (i + 2 >= n || hex_val(p[i + 1]) < 0 || hex_val(p[i + 2]) < 0)
+                return -3;
+            c = (char)(hex_val(p[i + 1]) * 16 + hex_val(p[i + 2]));
+            if (c == '\0')
+                return -3;
+            i += 2;
+        }
+        if (o + 1 >= cap)
+            return -1;
+        dst[o++] = c;
+    }
+    dst[o] = '\0';
     return 0;
 }
 
-/* One name=value of the query; -1 for an unknown, repeated or bad one. */
+/* One name=value of the query; -1 for an unknown, repeated or bad one, -3
+ * for a bad percent-escape in a credential. */
 static int parse_param(const char *p, size_t n, ts_redis_url *out, unsigned *seen)
 {
     static const char *const names[] = {"db=", "sentinel_user=", "sentinel_password="};
@@ -58,8 +86,8 @@ static int parse_param(const char *p, size_t n, ts_redis_url *out, unsigned *see
         if (i == 0)
             return parse_int(p + k, n - k, 0, 100000, &out->db);
         if (i == 1)
-            return copy_str(out->sentinel_user, sizeof(out->sentinel_user), p + k, n - k);
-        return n > k ? copy_str(out->sentinel_password, sizeof(out->sentinel_password), p + k, n - k) : -1;
+            return copy_cred(out->sentinel_user, sizeof(out->sentinel_user), p + k, n - k);
+        return n > k ? copy_cred(out->sentinel_password, sizeof(out->sentinel_password), p + k, n - k) : -1;
     }
     return -1;
 }
@@ -80,7 +108,12 @@ static int parse_sentinel_path(const char *s, const char *slash, ts_redis_url *o
     unsigned seen = 0;
     for (const char *p = q + 1;;) {
         size_t n = strcspn(p, "&");
-        if (parse_param(p, n, out, &seen) != 0) {
+        int rc = parse_param(p, n, out, &seen);
+        if (rc == -3) {
+            snprintf(err, errlen, "'%s': a '%%' in sentinel_user or sentinel_password must start %%XX (two hex digits, not %%00)", s);
+            return -1;
+        }
+        if (rc != 0) {
             snprintf(err, errlen,
                      "'%s': the query takes db=N, sentinel_user=U and sentinel_password=P, each once, joined by &",
                      s);
@@ -148,13 +181,15 @@ int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errle
             snprintf(err, errlen, "'%s': credentials must be ':password@' or 'user:password@'", s);
             return -1;
         }
-        size_t ulen = (size_t)(colon - p), plen = (size_t)(at - colon - 1);
-        if (ulen >= sizeof(out->user) || plen >= sizeof(out->password)) {
-            snprintf(err, errlen, "'%s': user or password too long", s);
+        int ru = copy_cred(out->user, sizeof(out->user), p, (size_t)(colon - p));
+        int rp = copy_cred(out->password, sizeof(out->password), colon + 1, (size_t)(at - colon - 1));
+        if (ru != 0 || rp != 0) {
+            snprintf(err, errlen,
+                     ru == -3 || rp == -3 ? "'%s': a '%%' in the user or password must start %%XX (two hex digits, not %%00)"
+                                          : "'%s': user or password too long",
+                     s);
             return -1;
         }
-        memcpy(out->user, p, ulen);
-        memcpy(out->password, colon + 1, plen);
         p = at + 1;
     }
     if (sentinel)

@@ -1,8 +1,9 @@
 /* ts_redis_url.h — parse redis://[[user]:password@]host[:port][/db] and
  * redis-sentinel://[[user]:password@]host[:port],host[:port],…/master
  * [?db=N][&sentinel_user=U][&sentinel_password=P] (the query's parameters in
- * any order, each at most once; no percent-decoding, so a sentinel password
- * holds no '&', and in a redis-sentinel:// URL the server password no '?'). */
+ * any order, each at most once). User names and passwords are
+ * percent-decoded as in any URL, so %40 %3A %2F %3F %26 %25 put '@' ':' '/'
+ * '?' '&' '%' in them; a '%' not followed by two hex digits is an error. */
 #ifndef TS_REDIS_URL_H
 #define TS_REDIS_URL_H
 

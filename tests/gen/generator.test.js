@@ -260,7 +260,8 @@ describe('tickgen', () => {
     // Connections made before requirepass stay authenticated.
     const authed = redis.client();
     await authed.select(3);
-    await client.config('SET', 'requirepass', 'sekret');
+    // A password with the URL's delimiters in it, percent-encoded in the URL.
+    await client.config('SET', 'requirepass', 'se@k:r/e?t%');
     try {
       // A wrong password is the configuration's: one clear line, exit 1
       // (issue 11), rather than retrying forever.
@@ -271,7 +272,7 @@ describe('tickgen', () => {
       assert.equal(lines.length, 1, `one line says why:\n${bad.output}`);
       assert.match(lines[0], /check the password, user and db in --redis \/ TS_REDIS_URL/);
       assert.doesNotMatch(bad.output, /wrong/, 'the password is not logged');
-      const gen = startGenerator(`redis://:sekret@127.0.0.1:${redis.port}/3`, ARGS);
+      const gen = startGenerator(`redis://:se%40k%3Ar%2Fe%3Ft%25@127.0.0.1:${redis.port}/3`, ARGS);
       try {
         await waitStreamLength(authed, 'ticker_00', 10);
       } finally {

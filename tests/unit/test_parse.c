@@ -119,6 +119,25 @@ static void test_redis_urls(void **state)
     assert_int_equal(ts_redis_url_parse("redis-sentinel://h/m?sentinel_password=a:b@c", &u, err, sizeof(err)), 0);
     assert_string_equal(u.sentinel_password, "a:b@c");
     assert_string_equal(u.sentinel_user, "");
+    /* Credentials are percent-decoded: the delimiters can be in a password. */
+    assert_int_equal(ts_redis_url_parse("redis://us%65r:p%40ss%3Aw%2Fo%3F%25@h:7/1", &u, err, sizeof(err)), 0);
+    assert_string_equal(u.user, "user");
+    assert_string_equal(u.password, "p@ss:w/o?%");
+    assert_string_equal(u.host, "h");
+    assert_int_equal(u.db, 1);
+    assert_int_equal(ts_redis_url_parse("redis-sentinel://:a%3Fb@s1/m?sentinel_password=x%26y%3d&db=4", &u, err,
+                                        sizeof(err)), 0);
+    assert_string_equal(u.password, "a?b");
+    assert_string_equal(u.sentinel_password, "x&y=");
+    assert_int_equal(u.db, 4);
+    assert_string_equal(u.master, "m");
+    const char *bad_escapes[] = {"redis://:50%@h", "redis://:a%4@h", "redis://:a%zz@h", "redis://:a%00b@h",
+                                 "redis://u%g1:p@h", "redis-sentinel://h/m?sentinel_password=%2"};
+    for (size_t i = 0; i < sizeof(bad_escapes) / sizeof(bad_escapes[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(ts_redis_url_parse(bad_escapes[i], &u, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "%XX"));
+    }
     const char *bad[] = {"http://h:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
                          "redis://h:12x", "redis://h:1/x", "redis://pw@h:1", "h:6379",
                          "redis-sentinel://h:26379", "redis-sentinel://h:26379/", "redis-sentinel:///m",
