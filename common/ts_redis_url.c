@@ -93,13 +93,13 @@ static int parse_param(const char *p, size_t n, ts_redis_url *out, unsigned *see
 }
 
 /* The part after the addresses of a redis-sentinel:// URL: /master[?query]. */
-static int parse_sentinel_path(const char *s, const char *slash, ts_redis_url *out, char *err, size_t errlen)
+static int parse_sentinel_path(const char *slash, ts_redis_url *out, char *err, size_t errlen)
 {
     const char *name = slash ? slash + 1 : "";
     const char *q = strchr(name, '?');
     size_t nlen = q ? (size_t)(q - name) : strlen(name);
     if (nlen == 0 || nlen >= sizeof(out->master) || memchr(name, '/', nlen) != NULL) {
-        snprintf(err, errlen, "'%s' needs the master's name: redis-sentinel://host:26379,…/mymaster", s);
+        snprintf(err, errlen, "needs the master's name: redis-sentinel://host:26379,…/mymaster");
         return -1;
     }
     memcpy(out->master, name, nlen);
@@ -110,13 +110,12 @@ static int parse_sentinel_path(const char *s, const char *slash, ts_redis_url *o
         size_t n = strcspn(p, "&");
         int rc = parse_param(p, n, out, &seen);
         if (rc == -3) {
-            snprintf(err, errlen, "'%s': a '%%' in sentinel_user or sentinel_password must start %%XX (two hex digits, not %%00)", s);
+            snprintf(err, errlen, ": a '%%' in sentinel_user or sentinel_password must start %%XX (two hex digits, not %%00)");
             return -1;
         }
         if (rc != 0) {
             snprintf(err, errlen,
-                     "'%s': the query takes db=N, sentinel_user=U and sentinel_password=P, each once, joined by &",
-                     s);
+                     ": the query takes db=N, sentinel_user=U and sentinel_password=P, each once, joined by &");
             return -1;
         }
         if (p[n] == '\0')
@@ -124,13 +123,13 @@ static int parse_sentinel_path(const char *s, const char *slash, ts_redis_url *o
         p += n + 1;
     }
     if (out->sentinel_user[0] != '\0' && out->sentinel_password[0] == '\0') {
-        snprintf(err, errlen, "'%s': sentinel_user needs sentinel_password", s);
+        snprintf(err, errlen, ": sentinel_user needs sentinel_password");
         return -1;
     }
     return 0;
 }
 
-static int parse_sentinels(const char *s, const char *p, ts_redis_url *out, char *err, size_t errlen)
+static int parse_sentinels(const char *p, ts_redis_url *out, char *err, size_t errlen)
 {
     const char *slash = strchr(p, '/');
     const char *end = slash ? slash : p + strlen(p);
@@ -138,26 +137,27 @@ static int parse_sentinels(const char *s, const char *p, ts_redis_url *out, char
         const char *comma = memchr(p, ',', (size_t)(end - p));
         const char *aend = comma ? comma : end;
         if (out->nsentinels == TS_SENTINELS_MAX) {
-            snprintf(err, errlen, "'%s' names more than %d sentinels", s, TS_SENTINELS_MAX);
+            snprintf(err, errlen, "names more than %d sentinels", TS_SENTINELS_MAX);
             return -1;
         }
         int rc = parse_addr(p, aend, 26379, &out->sentinels[out->nsentinels]);
         if (rc != 0) {
-            snprintf(err, errlen, rc == -1 ? "'%s' has an empty or too long sentinel host" : "'%s' has a bad sentinel port (1-65535)", s);
+            snprintf(err, errlen, "%s", rc == -1 ? "has an empty or too long sentinel host" : "has a bad sentinel port (1-65535)");
             return -1;
         }
         out->nsentinels++;
         p = comma ? comma + 1 : aend;
     }
     if (out->nsentinels == 0) {
-        snprintf(err, errlen, "'%s' names no sentinel", s);
+        snprintf(err, errlen, "names no sentinel");
         return -1;
     }
     out->port = 0;
-    return parse_sentinel_path(s, slash, out, err, errlen);
+    return parse_sentinel_path(slash, out, err, errlen);
 }
 
-int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errlen)
+/* Parses s; on error, what is wrong in err, to follow the URL. */
+static int parse_url(const char *s, ts_redis_url *out, char *err, size_t errlen)
 {
     static const char scheme[] = "redis://", sscheme[] = "redis-sentinel://";
     memset(out, 0, sizeof(*out));
@@ -165,7 +165,7 @@ int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errle
 
     int sentinel = strncmp(s, sscheme, sizeof(sscheme) - 1) == 0;
     if (!sentinel && strncmp(s, scheme, sizeof(scheme) - 1) != 0) {
-        snprintf(err, errlen, "'%s' is not a redis:// or redis-sentinel:// URL", s);
+        snprintf(err, errlen, "is not a redis:// or redis-sentinel:// URL");
         return -1;
     }
     const char *p = s + (sentinel ? sizeof(sscheme) : sizeof(scheme)) - 1;
@@ -178,37 +178,81 @@ int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errle
     if (at != NULL) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         if (colon == NULL) {
-            snprintf(err, errlen, "'%s': credentials must be ':password@' or 'user:password@'", s);
+            snprintf(err, errlen, ": credentials must be ':password@' or 'user:password@'");
             return -1;
         }
         int ru = copy_cred(out->user, sizeof(out->user), p, (size_t)(colon - p));
         int rp = copy_cred(out->password, sizeof(out->password), colon + 1, (size_t)(at - colon - 1));
         if (ru != 0 || rp != 0) {
-            snprintf(err, errlen,
-                     ru == -3 || rp == -3 ? "'%s': a '%%' in the user or password must start %%XX (two hex digits, not %%00)"
-                                          : "'%s': user or password too long",
-                     s);
+            snprintf(err, errlen, "%s",
+                     ru == -3 || rp == -3 ? ": a '%' in the user or password must start %XX (two hex digits, not %00)"
+                                          : ": user or password too long");
             return -1;
         }
         p = at + 1;
     }
     if (sentinel)
-        return parse_sentinels(s, p, out, err, errlen);
+        return parse_sentinels(p, out, err, errlen);
     const char *slash = strchr(p, '/');
     const char *hostend = slash ? slash : p + strlen(p);
     ts_redis_addr a;
     int rc = parse_addr(p, hostend, 6379, &a);
     if (rc != 0) {
-        snprintf(err, errlen, rc == -1 ? "'%s' has no host" : "'%s' has a bad port (1-65535)", s);
+        snprintf(err, errlen, "%s", rc == -1 ? "has no host" : "has a bad port (1-65535)");
         return -1;
     }
     memcpy(out->host, a.host, sizeof(out->host));
     out->port = a.port;
     if (slash && slash[1] != '\0' && parse_int(slash + 1, strlen(slash + 1), 0, 100000, &out->db) != 0) {
-        snprintf(err, errlen, "'%s' has a bad database number", s);
+        snprintf(err, errlen, "has a bad database number");
         return -1;
     }
     return 0;
+}
+
+/* s with its passwords (the server's after the user, the query's
+ * sentinel_password) shown as ***, for an error message: a start-up error
+ * ends up in the journal or a container's log, which others can read. */
+static void redact(const char *s, char *out, size_t n)
+{
+    const char *sep = strstr(s, "://");
+    const char *p = sep ? sep + 3 : s;
+    const char *q = strchr(p, '?');
+    const char *at = NULL, *colon = NULL;
+    for (const char *c = p; *c != '\0' && c != q; c++)
+        if (*c == '@')
+            at = c;
+    if (at != NULL)
+        colon = memchr(p, ':', (size_t)(at - p));
+    size_t o = 0;
+    for (const char *c = s; *c != '\0' && o + 1 < n;) {
+        const char *mask = NULL;
+        if (colon != NULL && c == colon + 1) {
+            mask = "***";
+            c = at;
+        } else if (q != NULL && c > q && (c[-1] == '?' || c[-1] == '&') && strncmp(c, "sentinel_password=", 18) == 0) {
+            mask = "sentinel_password=***";
+            c += strcspn(c, "&");
+        }
+        if (mask == NULL) {
+            out[o++] = *c++;
+            continue;
+        }
+        int k = snprintf(out + o, n - o, "%s", mask);
+        o = k < 0 || (size_t)k >= n - o ? n - 1 : o + (size_t)k;
+    }
+    out[o] = '\0';
+}
+
+int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errlen)
+{
+    char why[256] = "";
+    if (parse_url(s, out, why, sizeof(why)) == 0)
+        return 0;
+    char shown[512];
+    redact(s, shown, sizeof(shown));
+    snprintf(err, errlen, "'%s'%s%s", shown, why[0] == ':' ? "" : " ", why);
+    return -1;
 }
 
 void ts_redis_url_describe(const ts_redis_url *u, char *buf, size_t n)

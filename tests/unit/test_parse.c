@@ -138,6 +138,13 @@ static void test_redis_urls(void **state)
         assert_int_equal(ts_redis_url_parse(bad_escapes[i], &u, err, sizeof(err)), -1);
         assert_non_null(strstr(err, "%XX"));
     }
+    /* An error shows the URL with its passwords as ***: it goes to logs. */
+    assert_int_equal(ts_redis_url_parse("redis://app:Pw1@h:0", &u, err, sizeof(err)), -1);
+    assert_string_equal(err, "'redis://app:***@h:0' has a bad port (1-65535)");
+    assert_int_equal(ts_redis_url_parse("redis-sentinel://:Pw1@s/m?sentinel_password=Pw2&db=x", &u, err, sizeof(err)), -1);
+    assert_null(strstr(err, "Pw1"));
+    assert_null(strstr(err, "Pw2"));
+    assert_non_null(strstr(err, "'redis-sentinel://:***@s/m?sentinel_password=***&db=x': the query takes"));
     const char *bad[] = {"http://h:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
                          "redis://h:12x", "redis://h:1/x", "redis://pw@h:1", "h:6379",
                          "redis-sentinel://h:26379", "redis-sentinel://h:26379/", "redis-sentinel:///m",
