@@ -62,6 +62,13 @@ static int parse_level(const char *item, int64_t interval_ms, ts_level *lv, char
         snprintf(err, errlen, "'%s': the retention must be at least the width", item);
         return -1;
     }
+    /* The generator trims with MINID now - retention: a retention longer
+     * than the time since 1970 made that negative, and Redis refused every
+     * write of the level ("Invalid stream ID"). 50 years keeps it positive. */
+    if (lv->retention_ms > TS_LEVEL_RETENTION_MAX_MS) {
+        snprintf(err, errlen, "'%s': the retention can be at most 18250d (50 years)", item);
+        return -1;
+    }
     ts_format_duration_ms(lv->width_ms, lv->label, sizeof(lv->label));
     return 0;
 }

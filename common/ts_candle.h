@@ -28,6 +28,9 @@ typedef struct ts_candle {
     uint32_t n; /* ticks in it; 0 = empty (the other fields mean nothing) */
 } ts_candle;
 
+/* A level's longest retention: 50 years (see parse_level in ts_candle.c). */
+#define TS_LEVEL_RETENTION_MAX_MS (18250LL * 86400000)
+
 typedef struct ts_level {
     int64_t width_ms, retention_ms;
     char label[16]; /* the width as written: "1m", "15m", "100ms" */

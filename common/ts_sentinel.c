@@ -205,7 +205,11 @@ void ts_sentinel_retry(ts_sentinel *s, int was_sentinel)
         return;
     }
     s->auth_pending = 0;
-    if (was_sentinel && !s->resolved)
+    /* A sentinel that failed, or one whose master failed: the next one is
+     * asked. The latter matters when a stale or partitioned sentinel names
+     * a dead master: asking it again would loop on that master forever
+     * while the other sentinels know the live one. */
+    if (!was_sentinel || !s->resolved)
         s->next = (s->next + 1) % s->url->nsentinels;
     s->resolved = 0;
 }

@@ -7,7 +7,8 @@
  * ts_sentinel_answer, close it and connect again — now to the master it
  * named, whose ROLE the setup checks (ts_redis_send_setup). Any failure or
  * loss (ts_sentinel_retry) sends the next attempt to a sentinel again, the
- * next one in the URL when a sentinel was what failed. So every reconnect
+ * next one in the URL (whether the sentinel or the master it named failed:
+ * a stale sentinel naming a dead master is not asked again and again). So every reconnect
  * re-asks the sentinels, and after a failover the first attempt that finds
  * the promoted replica answering ROLE "master" is the reconnect.
  *

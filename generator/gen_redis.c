@@ -105,6 +105,7 @@ static void on_disconnect(const redisAsyncContext *c, int status)
 
 static void set_ready(gen_redis *r)
 {
+    evtimer_del(r->connect_timeout_ev);
     ts_backoff_reset(&r->backoff);
     r->ready = 1;
     r->hooks.on_ready(r->hooks.owner);
@@ -180,6 +181,12 @@ static void on_connect(const redisAsyncContext *c, int status)
     if (r->url->nsentinels == 0)
         ts_backoff_reset(&r->backoff);
     r->connected = 1;
+    /* Connected is not answering: a stopped process or a frozen host still
+     * accepts connections (the kernel does), so AUTH/SELECT/ROLE must be
+     * answered within the connect timeout too; keepalive finds a peer that
+     * went away without a word while we wait for nothing. */
+    redisEnableKeepAlive(&r->ac->c);
+    set_timer(r->connect_timeout_ev, GEN_CONNECT_TIMEOUT_MS);
     r->setup_pending = r->watching ? ts_sentinel_send_auth(r->ac, r->url, on_setup_reply, r)
                                    : ts_redis_send_setup(r->ac, r->url, on_setup_reply, r);
     if (r->setup_pending < 0)
@@ -232,8 +239,18 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 {
     gen_redis *r = arg;
     (void)fd, (void)what;
-    if (r->ac == NULL || r->connected)
+    if (r->ac == NULL || r->ready)
         return;
+    if (r->connected) {
+        /* No answer to the setup, or to the close of gen_redis_lost (hiredis
+         * waits for every reply in flight, and a frozen master sends none):
+         * free it. Pending replies get NULL and on_disconnect, which runs
+         * as for any loss, schedules the retry. */
+        ts_warn("redis %s:%d: no answer in %d ms; dropping the connection", r->peer.host, r->peer.port,
+                GEN_CONNECT_TIMEOUT_MS);
+        redisAsyncFree(r->ac);
+        return;
+    }
     ts_warn("redis %s%s:%d: no answer in %d ms", r->asking ? "sentinel " : "", r->peer.host, r->peer.port,
             GEN_CONNECT_TIMEOUT_MS);
     abandon(r);
@@ -333,7 +350,11 @@ void gen_redis_lost(gen_redis *r, const char *why)
         return;
     ts_warn("redis: dropping the connection (%s)", why);
     r->ready = 0; /* no new commands from now on */
-    /* Replies still pending get NULL; on_disconnect then schedules the retry. */
+    /* Replies still pending get NULL; on_disconnect then schedules the retry.
+     * A server that never answers them (a frozen old master after a
+     * failover) would hold the close forever: the timeout frees it. Armed
+     * first, as the disconnect may complete (and disarm it) right here. */
+    set_timer(r->connect_timeout_ev, GEN_CONNECT_TIMEOUT_MS);
     redisAsyncDisconnect(r->ac);
 }
 

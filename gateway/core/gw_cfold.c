@@ -22,6 +22,13 @@ int gw_cplan_make(const gw_cplan_in *in, gw_cplan *out, const char **why)
     oldest = oldest <= 0 ? 0 : (oldest + w - 1) / w * w;
     int64_t first = ts_bucket(in->since + 1, w);
     int64_t per = w / sw, chunk = GW_CANDLE_READ_ENTRIES / per;
+    /* One bucket is folded from one read: a width no level divides, far
+     * above the source's, would read a bucket's every tick at once. */
+    if (per > GW_CANDLE_READ_ENTRIES) {
+        *why = "width: one candle would be folded from over 100000 stored entries; pick a width that a rollup "
+               "level (see /api/config) divides";
+        return -1;
+    }
     out->level = level;
     out->width = w;
     out->first = first > oldest ? first : oldest;

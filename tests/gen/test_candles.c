@@ -31,9 +31,13 @@ static void test_ladder_parse(void **state)
     assert_string_equal(buf, "off");
     assert_int_equal(ts_ladder_parse("100ms:1h,1s:2h", 10, &l, err, sizeof(err)), 0);
     assert_string_equal(l.lv[0].label, "100ms");
+    /* The longest retention, 50 years: MINID now - retention stays positive. */
+    assert_int_equal(ts_ladder_parse("1d:18250d", 1000, &l, err, sizeof(err)), 0);
     /* Refused, each with a reason: not divisible, not a multiple of the
-     * interval, retention below width, no colon, no unit, decreasing. */
-    const char *bad[] = {"1m:1d,90s:1d", "1500ms:1d", "1m:30s", "1m", "1m:30", "15m:1d,1m:1d", ",", "1m:1d,1m:1d"};
+     * interval, retention below width, no colon, no unit, decreasing, a
+     * retention over 50 years (Redis refused every write of that level). */
+    const char *bad[] = {"1m:1d,90s:1d", "1500ms:1d", "1m:30s", "1m", "1m:30", "15m:1d,1m:1d", ",", "1m:1d,1m:1d",
+                         "1m:30000d", "1m:18251d"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
         assert_int_equal(ts_ladder_parse(bad[i], 1000, &l, err, sizeof(err)), -1);

@@ -40,6 +40,18 @@ static void test_bad_widths(void **state)
         assert_int_equal(gw_cplan_make(&in, &p, &why), -1);
         assert_non_null(why);
     }
+    /* A width no level divides, read from raw ticks: at 100 ms ticks one
+     * 86,401 s candle would fold 864,010 entries in one read (review
+     * finding); 10,000 s (100,000 ticks) is the most one read folds. */
+    ts_ladder none = {0};
+    gw_cplan p;
+    const char *why = NULL;
+    gw_cplan_in big = {0, 86401 * SEC, NOW, 100, DAY, &none};
+    assert_int_equal(gw_cplan_make(&big, &p, &why), -1);
+    assert_non_null(strstr(why, "100000"));
+    gw_cplan_in edge = {0, 10000 * SEC, NOW, 100, DAY, &none};
+    assert_int_equal(gw_cplan_make(&edge, &p, &why), 0);
+    assert_int_equal(p.chunk, 1);
 }
 
 static void test_source_is_the_coarsest_level_dividing_the_width(void **state)
