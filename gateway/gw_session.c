@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw_pmd.h"
 #include "gw_proto.h"
 #include "gw_range.h"
 #include "gw_worker.h"
 #include <h2o/websocket.h> /* h2o_is_websocket_handshake */
+
 #include "ts_names.h"
 #include "ts_time.h"
 
@@ -241,6 +243,19 @@ static int no_session(h2o_req_t *req, gw_worker *w)
     return 0;
 }
 
+/* The permessage-deflate answer to the request's Sec-WebSocket-Extensions
+ * (each header in order, the first accepted offer wins), or "". */
+static void pmd_answer(h2o_req_t *req, char ans[GW_PMD_ANSWER_MAX])
+{
+    ans[0] = '\0';
+    for (ssize_t i = -1;
+         (i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("sec-websocket-extensions"), i)) != -1;) {
+        const h2o_iovec_t *v = &req->headers.entries[i].value;
+        if (gw_pmd_accept(v->base, v->len, ans) > 0)
+            return;
+    }
+}
+
 int gw_session_upgrade(h2o_req_t *req, gw_worker *w)
 {
     const char *key;
@@ -250,7 +265,9 @@ int gw_session_upgrade(h2o_req_t *req, gw_worker *w)
     }
     if (take_conn(req, w) != 0)
         return 0;
-    session *se = (session *)gw_clients_upgrade(w->clients, req, key, want_json(req), sizeof(session));
+    char pmd[GW_PMD_ANSWER_MAX];
+    pmd_answer(req, pmd);
+    session *se = (session *)gw_clients_upgrade(w->clients, req, key, want_json(req), pmd, sizeof(session));
     if (se == NULL)
         return no_session(req, w);
     session_init(se, w);

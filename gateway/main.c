@@ -123,6 +123,9 @@ int main(int argc, char **argv)
         {"stale-after", "TS_STALE_AFTER", TS_OPT_INT, &c->stale_after, "5", 2, 1000000,
          "intervals with Redis up but no new tick before /readyz and tickgw_feed_stale say the generator is "
          "not writing (still 200: the history is served)"},
+        {"ws-deflate", "TS_WS_DEFLATE", TS_OPT_BOOL, &c->ws_deflate, "1", 0, 0,
+         "accept a WebSocket client's permessage-deflate offer (RFC 7692): messages of 1 KB or more (history, "
+         "ranges, board snapshots) go out compressed, live ticks do not; --ws-deflate=0 turns it off"},
         {"log-level", "TS_LOG_LEVEL", TS_OPT_STRING, &c->log_level, "info", 0, 0, "debug, info, warn or error"},
     };
     size_t nopts = sizeof(opts) / sizeof(opts[0]);

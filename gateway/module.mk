@@ -11,7 +11,7 @@ GW_LAYERS := base net proto core
 GW_INC := $(GW_LAYERS:%=-Igateway/%) -Igateway
 GW_SRC := $(wildcard $(GW_LAYERS:%=gateway/%/*.c) gateway/*.c)
 GW_OBJ := $(GW_SRC:%.c=$(BUILD)/%.o)
-GW_LIBS = $(shell pkg-config --libs libh2o-evloop hiredis 2>/dev/null) -lwslay -lssl -lcrypto -pthread $(MSGPACK_LIBS) -lm
+GW_LIBS = $(shell pkg-config --libs libh2o-evloop hiredis 2>/dev/null) -lwslay -lssl -lcrypto -lz -pthread $(MSGPACK_LIBS) -lm
 BINS += $(BUILD)/tickgw
 
 $(GW_OBJ): CFLAGS += -DH2O_USE_LIBUV=0 $(GW_INC) $(shell pkg-config --cflags libh2o-evloop 2>/dev/null)

@@ -29,6 +29,7 @@ typedef struct gw_config {
     const char *per_ip_exempt;   /* addresses/networks not counted (load balancers) */
     int64_t header_timeout;      /* ms to read a request's headers (h2o http1 req_timeout) */
     int64_t stale_after;         /* intervals without a new tick before the feed counts as stale */
+    int ws_deflate;              /* accept WebSocket permessage-deflate offers */
 } gw_config;
 
 #endif

@@ -35,6 +35,7 @@ struct gw_clients {
     h2o_timeout_t flush_timeout; /* zero: fires at the end of the turn that armed it */
     h2o_timeout_entry_t flush_entry;
     int64_t ping_scan_at; /* mono ms of the next keepalive scan */
+    gw_deflate *z;        /* with lim.deflate: the codec all of this worker's WebSockets share */
 };
 
 static void on_flush(h2o_timeout_entry_t *entry);
@@ -50,6 +51,10 @@ gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limi
     set->lim = *lim;
     set->m = m;
     set->hooks = *hooks;
+    if (lim->deflate && (set->z = gw_deflate_new()) == NULL) {
+        free(set);
+        return NULL;
+    }
     h2o_linklist_init_anchor(&set->all);
     h2o_linklist_init_anchor(&set->dirty);
     h2o_linklist_init_anchor(&set->closing);
@@ -218,13 +223,14 @@ static gw_client *client_added(gw_clients *set, gw_client *c)
     return c;
 }
 
-gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, size_t size)
+gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, const char *pmd,
+                              size_t size)
 {
     gw_client *c = client_new(set, GW_CLIENT_WS, size);
     if (c == NULL)
         return NULL;
     c->text = text;
-    if (gw_wsconn_upgrade(&c->ws, req, key, on_ws_msg, (uint64_t)set->lim.max_msg) != 0) {
+    if (gw_wsconn_upgrade(&c->ws, req, key, on_ws_msg, (uint64_t)set->lim.max_msg, set->z, pmd) != 0) {
         gw_wsconn_dispose(&c->ws);
         free(c);
         return NULL;
@@ -329,5 +335,6 @@ void gw_clients_free(gw_clients *set)
     if (h2o_timeout_is_linked(&set->flush_entry))
         h2o_timeout_unlink(&set->flush_entry);
     h2o_timeout_dispose(set->loop, &set->flush_timeout);
+    gw_deflate_free(set->z);
     free(set);
 }

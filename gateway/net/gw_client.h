@@ -73,6 +73,7 @@ typedef struct gw_client_limits {
     int64_t send_queue;    /* bytes queued before the client is closed 1008 */
     int64_t close_timeout; /* ms a closing client gets to take its close frame */
     int64_t ping_interval; /* ms of silence before a ping (SSE: a comment); twice that drops it */
+    int deflate;           /* WebSocket permessage-deflate offered by a client is accepted */
 } gw_client_limits;
 
 gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limits *lim, gw_wmetrics *m,
@@ -81,9 +82,12 @@ gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limi
 void gw_clients_free(gw_clients *set);
 
 /* Answers the upgrade request and makes a client of `size` bytes (at least
- * sizeof(gw_client); the owner's struct starts with one). NULL when out of
- * memory; then the caller answers the request. */
-gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, size_t size);
+ * sizeof(gw_client); the owner's struct starts with one). pmd: the
+ * permessage-deflate answer (gw_pmd_accept) or "" — used only when the set
+ * has deflate on. NULL when out of memory; then the caller answers the
+ * request. */
+gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, int text, const char *pmd,
+                              size_t size);
 
 /* Answers an SSE request (200, text/event-stream) and makes a client of
  * `size` bytes whose stream carries the instruments keys[0..n) (event ids:

@@ -14,7 +14,12 @@
  * the payload, so it is written straight into the wire's buffer. This keeps
  * the order of frames: send_cb never takes less than it is given, so wslay
  * never holds half a frame, and its control frames (pong, ping, close)
- * land between whole messages, where RFC 6455 allows them. */
+ * land between whole messages, where RFC 6455 allows them.
+ *
+ * permessage-deflate (RFC 7692) sits here too, as the transport's business:
+ * a long message is compressed by the worker's codec (gw_deflate.h) and its
+ * frame gets RSV1; a message the peer sent with RSV1 is inflated before the
+ * owner sees it, bounded by the same max_msg as an uncompressed one. */
 #include <string.h>
 
 #include "gw_wsconn.h"
@@ -71,10 +76,19 @@ int gw_wsconn_send(gw_wsconn *conn, int text, const char *data, size_t len)
         wslay_event_get_close_sent(conn->ctx))
         return -1;
     /* RFC 6455 5.2: FIN + opcode, then the length in 7, 7+16 or 7+64 bits;
-     * a server's frames are not masked. */
+     * a server's frames are not masked. RFC 7692 6: RSV1 on a compressed
+     * message's first (here: only) frame. */
     uint8_t h[10];
     size_t n = 2;
     h[0] = 0x80 | (text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME);
+    const uint8_t *zd;
+    size_t zlen;
+    if (conn->z != NULL && len >= GW_DEFLATE_MIN && gw_deflate_msg(conn->z, data, len, &zd, &zlen) == 0 &&
+        zlen < len) {
+        h[0] |= 0x40;
+        data = (const char *)zd;
+        len = zlen;
+    }
     if (len < 126) {
         h[1] = (uint8_t)len;
     } else if (len <= 0xffff) {
@@ -94,11 +108,36 @@ int gw_wsconn_send(gw_wsconn *conn, int text, const char *data, size_t len)
     return conn->wire.out.oom ? -1 : 0;
 }
 
+/* A compressed message (RSV1 on a data frame: wslay lets it through only
+ * when we allowed it, and refuses it on control and continuation frames). */
+static void on_compressed(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg *arg)
+{
+    struct wslay_event_on_msg_recv_arg plain = *arg;
+    const uint8_t *out;
+    size_t n;
+    gw_inflate_result r = gw_inflate_msg(conn->z, arg->msg, arg->msg_length, (size_t)conn->max_msg, &out, &n);
+    if (r == GW_INFLATE_TOO_BIG) {
+        wslay_event_queue_close(conn->ctx, WSLAY_CODE_MESSAGE_TOO_BIG, NULL, 0);
+        return;
+    }
+    if (r != GW_INFLATE_OK) {
+        wslay_event_queue_close(conn->ctx, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, NULL, 0);
+        return;
+    }
+    plain.rsv = 0;
+    plain.msg = out;
+    plain.msg_length = n;
+    conn->cb(conn, &plain);
+}
+
 static void on_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg, void *user)
 {
     (void)ctx;
     gw_wsconn *conn = user;
-    conn->cb(conn, arg);
+    if (conn->z != NULL && wslay_get_rsv1(arg->rsv) && !wslay_is_ctrl_frame(arg->opcode))
+        on_compressed(conn, arg);
+    else
+        conn->cb(conn, arg);
 }
 
 /* RFC 6455 4.2.2: base64(SHA-1(key + GUID)). h2o 2.2.5 keeps its own copy static. */
@@ -141,9 +180,10 @@ static void on_upgraded(void *user, h2o_socket_t *sock, size_t reqsize)
 }
 
 int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, gw_wsconn_cb cb,
-                      uint64_t max_msg)
+                      uint64_t max_msg, gw_deflate *z, const char *pmd)
 {
     conn->cb = cb;
+    conn->max_msg = max_msg;
     conn->wire.last_rx_ms = ts_mono_ms();
     conn->wire.on_written = on_written;
     if (wslay_event_context_server_init(&conn->ctx, &callbacks, conn) != 0) {
@@ -151,6 +191,13 @@ int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, g
         return -1;
     }
     wslay_event_config_set_max_recv_msg_length(conn->ctx, max_msg);
+    if (z != NULL && pmd != NULL && pmd[0] != '\0') {
+        conn->z = z;
+        wslay_event_config_set_allowed_rsv_bits(conn->ctx, WSLAY_RSV1_BIT);
+        h2o_iovec_t e = h2o_strdup(&req->pool, pmd, strlen(pmd));
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("sec-websocket-extensions"), 0, NULL, e.base,
+                              e.len);
+    }
     char key[29];
     accept_key(key, client_key);
     req->res.status = 101;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <wslay/wslay.h>
 
+#include "gw_deflate.h"
 #include "gw_wire.h"
 
 typedef struct gw_wsconn gw_wsconn;
@@ -32,13 +33,21 @@ struct gw_wsconn {
     gw_wsconn_cb cb;
     int failed;                  /* cb(NULL) has been called */
     int in_proceed;              /* gw_wsconn_proceed is on the stack */
+    gw_deflate *z;               /* permessage-deflate negotiated: the worker's codec; else NULL */
+    uint64_t max_msg;            /* bytes of one message from the peer, also once inflated */
 };
 
-/* Sends the 101 response; frames may be queued at once, they go out after it. */
+/* Sends the 101 response; frames may be queued at once, they go out after it.
+ * With z (the worker's codec) and pmd (gw_pmd_accept's answer) the
+ * connection uses permessage-deflate: the answer goes out as the response's
+ * Sec-WebSocket-Extensions, the peer may send compressed messages (RSV1),
+ * and ours of GW_DEFLATE_MIN bytes or more go out compressed. */
 int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, gw_wsconn_cb cb,
-                      uint64_t max_msg);
+                      uint64_t max_msg, gw_deflate *z, const char *pmd);
 /* Queues one whole data message (text or binary frame) in the wire's buffer,
- * past wslay; -1 once a close is queued or seen, or out of memory. */
+ * past wslay; -1 once a close is queued or seen, or out of memory. A
+ * compressed message whose inflated form passes max_msg closes the
+ * connection 1009, as a longer frame does; one that does not inflate, 1007. */
 int gw_wsconn_send(gw_wsconn *conn, int text, const char *data, size_t len);
 /* Reads what the peer sent, then writes every queued frame in one write. */
 void gw_wsconn_proceed(gw_wsconn *conn);
