@@ -110,7 +110,10 @@ size_t gw_pmd_accept(const char *hdr, size_t len, char ans[GW_PMD_ANSWER_MAX])
             int n = snprintf(ans, GW_PMD_ANSWER_MAX,
                              "permessage-deflate; server_no_context_takeover; client_no_context_takeover%s",
                              (seen & SMWB) ? "; server_max_window_bits=15" : "");
-            return n > 0 && n < GW_PMD_ANSWER_MAX ? (size_t)n : 0;
+            if (n > 0 && n < GW_PMD_ANSWER_MAX)
+                return (size_t)n;
+            ans[0] = '\0';
+            return 0;
         }
         if (c.p >= c.end || *c.p != ',')
             return 0;

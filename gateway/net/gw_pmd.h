@@ -20,7 +20,7 @@
 #include <stddef.h>
 
 /* The answer's longest form, with its NUL. */
-#define GW_PMD_ANSWER_MAX 100
+#define GW_PMD_ANSWER_MAX 128
 
 /* Looks through one Sec-WebSocket-Extensions value (a comma-separated list
  * of offers, RFC 6455 9.1) for a permessage-deflate offer we accept; writes

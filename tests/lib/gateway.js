@@ -67,11 +67,12 @@ export async function metrics(gw) {
 
 /** A WebSocket client that records every message (decoded) and the close. */
 export class WsClient {
-  static async open(url, { json = false } = {}) {
+  /** deflate: ws's perMessageDeflate option (ws offers it by default). */
+  static async open(url, { json = false, deflate } = {}) {
     const c = new WsClient();
     c.json = json;
     c.msgs = [];
-    c.ws = new WebSocket(json ? `${url}?format=json` : url);
+    c.ws = new WebSocket(json ? `${url}?format=json` : url, deflate === undefined ? {} : { perMessageDeflate: deflate });
     c.ws.binaryType = 'nodebuffer';
     c.closed = new Promise((resolve) => c.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     c.ws.on('message', (data, isBinary) => {
