@@ -80,7 +80,8 @@ int gw_deflate_msg(gw_deflate *z, const void *in, size_t len, const uint8_t **ou
     if (r != Z_OK || z->def.avail_in != 0 || z->def.avail_out == 0 || n < 4)
         return -1;
     z->out.len = n - 4; /* the sync flush's 00 00 ff ff */
-    gw_buf_put(&z->in, in, len);
+    if (len > 0) /* in may be NULL then */
+        gw_buf_put(&z->in, in, len);
     if (z->in.oom) {
         gw_buf_reset(&z->in);
         z->out.len = 0;

@@ -1,9 +1,10 @@
 // tests/fuzz/seeds.js — writes the seed corpora tests/fuzz/corpus/<target>/ (run from the
 // repository root: node tests/fuzz/seeds.js). The files are committed; this is how they were made.
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { encode } from '@msgpack/msgpack';
 const C = 'tests/fuzz/corpus/';
-for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts', 'sentinel']) fs.mkdirSync(C + t, {recursive: true});
+for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts', 'sentinel', 'pmd']) fs.mkdirSync(C + t, {recursive: true});
 const put = (t, name, buf) => fs.writeFileSync(C + t + '/' + name, buf);
 const B = (s) => Buffer.from(s, 'latin1');
 // request: first byte 1 = text (JSON), 0 = binary (msgpack)
@@ -102,3 +103,13 @@ const sresp = {
   short: arr([bulk('message'), bulk('+switch-master'), bulk('mymaster 10.0.0.1 6379 10.0.0.2')]),
 };
 for (const [k, v] of Object.entries(sresp)) put('sentinel', k, B(v));
+// pmd: a Sec-WebSocket-Extensions value, also read as a compressed message (raw deflate)
+['permessage-deflate; client_max_window_bits', 'permessage-deflate; server_max_window_bits="15"; server_no_context_takeover',
+ 'x-webkit-deflate-frame, permessage-deflate ; client_max_window_bits=10', 'permessage-deflate; server_max_window_bits=9, permessage-deflate',
+ 'permessage-deflate; a="b', 'permessage-deflate; client_no_context_takeover; client_no_context_takeover']
+  .forEach((h, i) => put('pmd', `offer${i}`, B(h)));
+const rawDeflate = (b) => { const z = zlib.deflateRawSync(b, {finishFlush: zlib.constants.Z_SYNC_FLUSH}); return z.subarray(0, z.length - 4); };
+put('pmd', 'sub', rawDeflate(Buffer.from(encode({op: 'sub', sym: 'ticker_07', since: 0}))));
+put('pmd', 'bomb', rawDeflate(Buffer.alloc(65536)));
+put('pmd', 'final', zlib.deflateRawSync(B('{"op":"unsub","sym":"ticker_07"}')));
+put('pmd', 'hello', Buffer.from([0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]));

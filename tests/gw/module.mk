@@ -5,7 +5,7 @@ NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
 GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu \
 	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy $(BUILD)/tests/gw/test_rreply $(BUILD)/tests/gw/test_cfold $(BUILD)/tests/gw/test_board \
-	$(BUILD)/tests/gw/test_dayref $(BUILD)/tests/gw/test_fan
+	$(BUILD)/tests/gw/test_dayref $(BUILD)/tests/gw/test_fan $(BUILD)/tests/gw/test_pmd
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
@@ -28,6 +28,9 @@ $(BUILD)/tests/gw/test_policy: $(BUILD)/tests/gw/test_policy.o $(BUILD)/gateway/
 
 $(BUILD)/tests/gw/test_fan: $(BUILD)/tests/gw/test_fan.o $(BUILD)/gateway/core/gw_fan.o $(BUILD)/gateway/core/gw_ring.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
+
+$(BUILD)/tests/gw/test_pmd: $(BUILD)/tests/gw/test_pmd.o $(BUILD)/gateway/net/gw_pmd.o $(BUILD)/gateway/net/gw_deflate.o $(BUILD)/gateway/base/gw_buf.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lz
 
 $(BUILD)/tests/gw/test_cu: $(BUILD)/tests/gw/test_cu.o $(BUILD)/gateway/core/gw_cu.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
