@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 # service the package enables is disabled again, see below),
 # libfaketime (tests/gen/clock.test.js steps the generator's wall clock).
 APT_PKGS="gcc make pkg-config libc6-dev libhiredis-dev libevent-dev libmsgpack-dev \
-libh2o-evloop-dev libwslay-dev libssl-dev libcmocka-dev redis-server redis-tools redis-sentinel \
+libh2o-evloop-dev libwslay-dev libssl-dev zlib1g-dev libcmocka-dev redis-server redis-tools redis-sentinel \
 chromium haproxy docker-compose systemd procps debootstrap clang libclang-rt-dev prometheus \
 libfaketime"
 

@@ -42,7 +42,7 @@ test('stages: build-base, npm, build, runtime, generator, gateway; Debian 12 sli
 test('the build stage has the -dev packages and node, runs npm ci and make', () => {
   const pk = aptPackages('build-base');
   for (const p of ['gcc', 'make', 'pkg-config', 'libhiredis-dev', 'libevent-dev', 'libmsgpack-dev',
-    'libh2o-evloop-dev', 'libwslay-dev', 'libssl-dev', 'nodejs', 'npm']) {
+    'libh2o-evloop-dev', 'libwslay-dev', 'libssl-dev', 'zlib1g-dev', 'nodejs', 'npm']) {
     assert.ok(pk.includes(p), `build stage installs ${p}`);
   }
   assert.ok(stages.npm.lines.some((l) => /^RUN npm ci\b/.test(l)));
