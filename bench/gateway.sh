@@ -23,7 +23,11 @@
 #
 # Catch-up: DAYS (1) days of ticker_00 at 1 Hz, tickgen --retention DAYS d;
 # CATCHUP_COLD=N also restarts the gateway N times and times the first
-# catch-up of each fresh process (cold) before the 20 warm rounds.
+# catch-up of each fresh process (cold) before the 20 warm rounds (of the
+# last binary); with CATCHUP_GW="old new" each round starts each in turn.
+#
+# The catch-up client offers permessage-deflate as browsers do (DEFLATE=0:
+# not) and counts the bytes of the frames as they came, compressed or not.
 #
 # Catch-up only, before/after: CATCHUP_ONLY=1 CATCHUP_GW="old/tickgw build/tickgw"
 # CATCHUP_TIMES=4 bench/gateway.sh runs the 20 rounds with each binary in
@@ -124,14 +128,14 @@ source bench/fill.sh
 fill() { fill_days "$RPORT" "${DAYS:-1}"; }
 PREPARE=fill start 1000
 echo
-echo "$((86400 * ${DAYS:-1}))-tick catch-up of ticker_00 (msgpack, sub since=0, 20 rounds), load average $(cut -d' ' -f1-3 /proc/loadavg):"
+echo "$((86400 * ${DAYS:-1}))-tick catch-up of ticker_00 (msgpack, sub since=0, 20 rounds, deflate offered: ${DEFLATE:-1}), load average $(cut -d' ' -f1-3 /proc/loadavg):"
 run_catchup() {
     # Until the first live tick the ring is empty and a catch-up ends by
     # waiting for it (WAIT_SYNC, up to 1 s): measure once the ring has begun.
     until curl -sf "http://127.0.0.1:$GPORT/metrics" | grep -q '^tickgw_live_messages_total [1-9]'; do sleep 0.05; done
     local u0 u1
     u0=$(xrange_usec)
-    $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 20
+    $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 20 --deflate "${DEFLATE:-1}"
     u1=$(xrange_usec)
     echo "  Redis' own XRANGE time (INFO commandstats): $(( (u1 - u0) / 20 )) us a catch-up"
 }
@@ -139,9 +143,11 @@ run_catchup() {
 xrange_usec() { redis-cli -p "$RPORT" INFO commandstats | awk -F'[=,]' '/^cmdstat_xrange:/ {print $4; f=1} END {if (!f) print 0}'; }
 if [ -n "${CATCHUP_COLD:-}" ]; then
     for _ in $(seq "$CATCHUP_COLD"); do
-        stop_gw; start_gw "$BUILD/tickgw"
+      for gw in ${CATCHUP_GW:-$BUILD/tickgw}; do
+        stop_gw; start_gw "$gw"
         until curl -sf "http://127.0.0.1:$GPORT/metrics" | grep -q '^tickgw_live_messages_total [1-9]'; do sleep 0.05; done
-        echo -n "cold: "; $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 1
+        echo -n "cold${CATCHUP_GW:+ $gw}: "; $CPU_REST "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat 1 --deflate "${DEFLATE:-1}"
+      done
     done
     echo -n "warm: "; run_catchup
 elif [ -z "${CATCHUP_GW:-}" ]; then

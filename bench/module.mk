@@ -19,10 +19,10 @@ $(SOCKFLOOR): $(BUILD)/bench/sockfloor.o
 WSSTORM := $(BUILD)/bench/wsstorm
 BINS += $(WSSTORM)
 $(WSSTORM): $(BUILD)/bench/wsstorm.o $(BUILD)/bench/wsc.o $(LIBTS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent 2>/dev/null) $(MSGPACK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent 2>/dev/null) $(MSGPACK_LIBS) -lz
 
 $(WSLOAD): $(BUILD)/bench/wsload.o $(BUILD)/bench/wsc.o $(LIBTS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lz -lm
 
 .PHONY: bench-gateway bench-board bench-range bench-page storm bench-callgrind
 bench: bench-gateway bench-board bench-range bench-page

@@ -4,18 +4,19 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-void wsc_upgrade(struct bufferevent *bev, const char *host, int port)
+void wsc_upgrade(struct bufferevent *bev, const char *host, int port, int deflate)
 {
     int one = 1; /* small frames both ways: no Nagle delay */
     setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     char req[512];
     int n = snprintf(req, sizeof(req),
                      "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                     host, port);
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+                     host, port, deflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "");
     bufferevent_write(bev, req, (size_t)n);
 }
 
@@ -91,7 +92,7 @@ int wsc_next_frame(struct evbuffer *in, const char **payload, size_t *len, int *
     const char *p = (const char *)evbuffer_pullup(in, (ssize_t)(hl + n));
     *payload = p + hl;
     *len = n;
-    *opcode = h[0] & 0x0f;
+    *opcode = h[0] & (0x0f | WSC_RSV1);
     *used = hl + n;
     return 1;
 }
@@ -107,4 +108,39 @@ const msgpack_object *wsc_get(const msgpack_object *m, const char *k)
             return &kv->val;
     }
     return NULL;
+}
+
+int wsc_inflate(wsc_inflater *f, const char *p, size_t len, const char **out, size_t *outlen)
+{
+    static const uint8_t tail[4] = {0x00, 0x00, 0xff, 0xff};
+    if (!f->ok && inflateInit2(&f->z, -15) != Z_OK)
+        return -1;
+    f->ok = 1;
+    inflateReset(&f->z);
+    size_t n = 0;
+    for (int part = 0; part < 2; part++) {
+        f->z.next_in = part ? (Bytef *)tail : (Bytef *)p;
+        f->z.avail_in = part ? sizeof(tail) : (uInt)len;
+        while (f->z.avail_in > 0) {
+            if (f->cap - n < 4096) {
+                size_t cap = f->cap ? 2 * f->cap : 65536;
+                char *b = realloc(f->buf, cap);
+                if (b == NULL)
+                    return -1;
+                f->buf = b;
+                f->cap = cap;
+            }
+            f->z.next_out = (Bytef *)f->buf + n;
+            f->z.avail_out = (uInt)(f->cap - n);
+            int r = inflate(&f->z, Z_SYNC_FLUSH);
+            n = f->cap - f->z.avail_out;
+            if (r == Z_STREAM_END)
+                break;
+            if (r != Z_OK)
+                return -1;
+        }
+    }
+    *out = f->buf;
+    *outlen = n;
+    return 0;
 }

@@ -18,7 +18,8 @@
  * catchup mode: --repeat times, a fresh connection subscribes to --sym with
  * since = 0 and waits for the final hist (more: false); it reports the time
  * from sending sub to that message, the ticks received and the bytes of the
- * WebSocket frames.
+ * WebSocket frames as they came (--deflate 1: offering permessage-deflate,
+ * so compressed, and inflated here as a browser would, in the time).
  *
  * It prints one JSON line, with its own CPU time over the window: with every
  * client thread well under a core, the figures measure the gateway. */
@@ -71,6 +72,7 @@ struct worker {
     pthread_t th;
     struct event_base *base;
     msgpack_unpacked up;
+    wsc_inflater inf;
     int first, count; /* its connections: L.c[first .. first+count) */
     int opened, failed, closed;
     uint64_t msgs, bytes;
@@ -88,7 +90,7 @@ static struct {
 
 static struct {
     const char *host, *mode, *sym, *redis;
-    int port, conns, instruments, seconds, warmup, repeat, threads;
+    int port, conns, instruments, seconds, warmup, repeat, threads, deflate;
     struct sockaddr_in addr;
     conn *c;
     worker *wk;
@@ -253,7 +255,9 @@ static void on_read(struct bufferevent *bev, void *arg)
     int opcode;
     while (wsc_next_frame(in, &p, &len, &opcode, &used)) {
         c->bytes += used;
-        on_frame(c, p, len, opcode);
+        if ((opcode & WSC_RSV1) && wsc_inflate(&wk->inf, p, len, &p, &len) != 0)
+            fprintf(stderr, "wsload: a compressed message did not inflate\n");
+        on_frame(c, p, len, opcode & 0x0f);
         if (c->bev != bev)
             return; /* the catch-up round ended and freed it */
         evbuffer_drain(in, used);
@@ -264,7 +268,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     conn *c = arg;
     if (what & BEV_EVENT_CONNECTED) {
-        wsc_upgrade(bev, L.host, L.port);
+        wsc_upgrade(bev, L.host, L.port, L.deflate);
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -402,7 +406,8 @@ static int cmp_double(const void *a, const void *b)
 static int usage(void)
 {
     fprintf(stderr, "usage: wsload [--host H] [--port P] [--mode live|catchup] [--conns N] [--threads T]\n"
-                    "              [--instruments M] [--seconds S] [--warmup W] [--redis URL] [--sym SYM] [--repeat K]\n");
+                    "              [--instruments M] [--seconds S] [--warmup W] [--redis URL] [--sym SYM] [--repeat K]\n"
+                    "              [--deflate 0|1]\n");
     return 2;
 }
 
@@ -433,6 +438,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--mode")) L.mode = v;
         else if (!strcmp(k, "--sym")) L.sym = v;
         else if (!strcmp(k, "--repeat")) L.repeat = atoi(v);
+        else if (!strcmp(k, "--deflate")) L.deflate = atoi(v);
         else return usage();
     }
     if (L.threads < 1 || L.conns < 1 || L.instruments < 1)

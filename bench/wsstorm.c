@@ -228,7 +228,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     client *c = arg;
     if (what & BEV_EVENT_CONNECTED) {
-        wsc_upgrade(bev, S.host, c->phase ? S.to : S.port);
+        wsc_upgrade(bev, S.host, c->phase ? S.to : S.port, 0);
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
