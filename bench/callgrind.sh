@@ -13,6 +13,7 @@
 #           window holds the fan-out only;
 #   catchup (MODE=catchup): a day of ticker_00 (86,400 ticks) is written
 #           first, then ROUNDS (5) catch-ups of it (sub since=0) are counted.
+# The clients offer permessage-deflate as browsers do (DEFLATE=0: not).
 # It prints, per binary, the instructions (Ir) of the window, the ticks
 # delivered in it (tickgw_messages_sent_total) and their ratio; the
 # callgrind.out files stay in OUT (default /tmp/tickgw-callgrind) for
@@ -62,12 +63,12 @@ for gw in $GWS; do
     if [ "$MODE" = catchup ]; then
         m0=$(metric tickgw_messages_sent_total)
         callgrind_control -z "$vp" >/dev/null 2>&1
-        "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat "$ROUNDS" >"$TMP/wsload.json"
+        "$BUILD/bench/wsload" --port "$GPORT" --mode catchup --sym ticker_00 --repeat "$ROUNDS" --deflate "${DEFLATE:-1}" >"$TMP/wsload.json"
         callgrind_control -d "$vp" >/dev/null 2>&1
         m1=$(metric tickgw_messages_sent_total)
         units=$((86400 * ROUNDS)); what="ticks caught up"
     else
-        "$BUILD/bench/wsload" --port "$GPORT" --conns "$CLIENTS" --seconds "$((SECONDS_RUN + 30))" --warmup 1 \
+        "$BUILD/bench/wsload" --port "$GPORT" --conns "$CLIENTS" --seconds "$((SECONDS_RUN + 30))" --warmup 1 --deflate "${DEFLATE:-1}" \
             --redis "redis://127.0.0.1:$RPORT" >"$TMP/wsload.json" &
         lp=$!
         until [ "$(metric tickgw_subscriptions)" = "$CLIENTS" ]; do
