@@ -12,6 +12,7 @@ import { encode } from '@msgpack/msgpack';
 import { startTicking } from '../lib/redis.js';
 import { BUILD, waitFor } from '../lib/procs.js';
 import { startGateway, WsClient, metrics, rssBytes, stopStack } from '../lib/gateway.js';
+import { maskedFrame, takeFrame } from '../lib/wsframe.js';
 
 const DT = 10;
 let redis, client, gen, gw;
@@ -106,11 +107,7 @@ async function stalledClient(port, requests) {
   sock.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
   await new Promise((r) => sock.once('data', r));
   for (const obj of requests) {
-    const body = encode(obj);
-    const mask = crypto.randomBytes(4);
-    const hdr = Buffer.from([0x82, 0x80 | body.length]);
-    const masked = Buffer.from(body.map((b, i) => b ^ mask[i % 4]));
-    sock.write(Buffer.concat([hdr, mask, masked]));
+    sock.write(maskedFrame(encode(obj)));
   }
   sock.pause(); // never read again: the kernel buffers fill, then the gateway's queue
   return sock;
@@ -123,18 +120,12 @@ function closeFrame(sock) {
     const timer = setTimeout(() => reject(new Error('no close frame within 5 s')), 5000);
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
-      for (;;) {
-        if (buf.length < 2) return;
-        let len = buf[1] & 0x7f, off = 2;
-        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
-        else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
-        if (buf.length < off + len) return;
-        if ((buf[0] & 0x0f) === 0x8) {
+      for (let f; (f = takeFrame(buf)) !== null; buf = f.rest) {
+        if (f.opcode === 0x8) {
           clearTimeout(timer);
-          resolve({ code: buf.readUInt16BE(off), reason: buf.subarray(off + 2, off + len).toString() });
+          resolve({ code: f.payload.readUInt16BE(0), reason: f.payload.subarray(2).toString() });
           return;
         }
-        buf = buf.subarray(off + len);
       }
     });
     sock.resume();
