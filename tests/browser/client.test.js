@@ -99,3 +99,41 @@ test('range(): twelve requests at once (the gateway takes 8) all answered, each 
     assert.deepEqual({ w: a.width, t: a.t, o: a.o, h: a.h, l: a.l, c: a.c, n: a.n }, { w: want.width, t: want.t, o: want.o, h: want.h, l: want.l, c: want.c, n: want.n }, `request ${i}`);
   }
 });
+
+test('Chromium negotiates permessage-deflate: a JSON catch-up and a range answer (compressed) are exact', { timeout: 60000 }, async () => {
+  const gw = gateways.find((g) => g.running) ?? gateways.at(-1);
+  await waitFor(`${SYM} to hold 400 ticks`, async () => (await client.xlen(`ts:tick:{${SYM}}`)) >= 400, { timeout: 40000 });
+  const [[newest]] = await client.xrevrange(`ts:tick:{${SYM}}`, '+', '-', 'COUNT', 1);
+  const [[oldest]] = await client.xrange(`ts:tick:{${SYM}}`, '-', '+', 'COUNT', 1);
+  const to = Number(newest.split('-')[0]), from = Number(oldest.split('-')[0]);
+  const r = await page.evaluate(async ({ url, sym, from, to }) => {
+    const ws = new WebSocket(`${url}?format=json`);
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error('ws error')); });
+    const msgs = [];
+    let range = null;
+    const done = new Promise((resolve) => {
+      ws.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.op === 'range') range = { m, bytes: e.data.length };
+        else msgs.push(m);
+        if (range && msgs.some((x) => x.op === 'hist' && !x.more)) resolve();
+      };
+    });
+    // Requests as Chromium sends them (compressed or not, its choice): both answered.
+    ws.send(JSON.stringify({ op: 'sub', sym, since: 0 }));
+    ws.send(JSON.stringify({ op: 'range', sym, from, to, points: 1000, id: 1 }));
+    await done;
+    ws.close();
+    return { ext: ws.extensions, msgs, range };
+  }, { url: gw.ws, sym: SYM, from, to });
+  assert.equal(r.ext, 'permessage-deflate; server_no_context_takeover; client_no_context_takeover');
+  const series = r.msgs.filter((m) => m.op === 'hist').flatMap((m) => m.p.map((p, i) => ({ t: m.t0 + i * m.dt, p })));
+  assert.ok(series.length >= 400, `${series.length} ticks`);
+  assert.equal(checkSeries(series, DT), null);
+  assert.deepEqual(series, await readStream(client, SYM, '-', String(series.at(-1).t)));
+  // The range answer is well over the 1 KB from which the gateway compresses.
+  assert.ok(r.range.bytes > 4096, `range answer of ${r.range.bytes} bytes`);
+  const want = await (await fetch(`${gw.http}/api/range?sym=${SYM}&from=${from}&to=${to}&points=1000`)).json();
+  const a = r.range.m;
+  assert.deepEqual({ w: a.width, t: a.t, o: a.o, h: a.h, l: a.l, c: a.c, n: a.n }, { w: want.width, t: want.t, o: want.o, h: want.h, l: want.l, c: want.c, n: want.n });
+});
