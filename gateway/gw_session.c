@@ -16,7 +16,6 @@
 #include "gw_range.h"
 #include "gw_worker.h"
 #include <h2o/websocket.h> /* h2o_is_websocket_handshake */
-
 #include "ts_names.h"
 #include "ts_time.h"
 
