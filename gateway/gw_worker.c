@@ -369,7 +369,8 @@ static void rconn_start(gw_worker *w, gw_rconn *rc, const char *name, int ping, 
 static int make_parts(gw_worker *w)
 {
     const gw_config *cfg = &w->g->cfg;
-    gw_client_limits lim = {cfg->max_msg, cfg->send_queue, cfg->close_timeout, cfg->ping_interval, cfg->ws_deflate};
+    gw_client_limits lim = {cfg->max_msg,       cfg->send_queue, cfg->close_timeout,
+                            cfg->ping_interval, cfg->ws_deflate, cfg->write_pace};
     gw_feed_hooks fh = {feed_ring_started, feed_meta_stale, feed_ready_changed, feed_row_appended, w};
     /* The clients' flush is a zero timeout that must run last in a turn:
      * gw_clients_new is the worker's last h2o_timeout_init (gw_client.h). */

@@ -16,6 +16,7 @@ typedef struct gw_config {
     int64_t max_subs;       /* per connection */
     int64_t max_msg;        /* bytes of one client message */
     int64_t send_queue;     /* bytes queued for one client before it is closed 1008 */
+    int64_t write_pace;     /* ms between writes of live frames to one client; 0: at once */
     int64_t ring_ms;        /* time the ring covers */
     int64_t ring_max;       /* rows the ring may hold, whatever ring_ms says */
     int64_t chunk;          /* XRANGE COUNT of a catch-up step */

@@ -118,6 +118,9 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
     line(b, "tickgw_bytes_sent_total", "counter", "payload bytes of those messages", SUM(bytes_sent_total));
     line(b, "tickgw_slow_client_closes_total", "counter", "connections closed 1008 for a send queue over the cap",
          SUM(slow_closes_total));
+    line(b, "tickgw_writes_paced_total", "counter",
+         "times a client's live frames waited for its pacing point (--write-pace) instead of a write at once",
+         SUM(writes_paced_total));
     line(b, "tickgw_ping_timeouts_total", "counter", "connections dropped for silence past twice --ping-interval",
          SUM(ping_timeouts_total));
     line(b, "tickgw_client_errors_total", "counter", "err messages sent for bad requests", SUM(client_errors_total));
@@ -176,7 +179,8 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
     histogram(b, ms, n, "tickgw_catchup_seconds", "time from a sub to its final hist", offsetof(gw_wmetrics, catchup_bucket),
               offsetof(gw_wmetrics, catchup_sum_us), offsetof(gw_wmetrics, catchup_total));
     histogram(b, ms, n, "tickgw_fanout_seconds",
-              "time from a ts:live message's arrival to its ticks handed to every live client's socket",
+              "time from a ts:live message's arrival to its ticks handed to every live client's socket, or queued "
+              "for the client's pacing point (--write-pace)",
               offsetof(gw_wmetrics, fanout_bucket), offsetof(gw_wmetrics, fanout_sum_us),
               offsetof(gw_wmetrics, fanout_total));
 }

@@ -400,7 +400,7 @@ size_t gw_boards_row(gw_boards *bs, int64_t t, const int32_t *row)
             }
             w->cursor = t;
             if (!e->oom)
-                gw_client_send(w->c, e->data, e->len);
+                gw_client_send_live(w->c, e->data, e->len);
             sent++;
         }
     }

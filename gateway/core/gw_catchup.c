@@ -161,7 +161,7 @@ static void run_flush_sse(gw_sub *s, gw_catchup *ct, gw_buf *b, int more)
         s->cu.last_sent = ct->run_t0 + (int64_t)i * ct->meta->interval_ms;
         gw_enc_tick(b, GW_FMT_SSE, ct->meta->names[s->inst], s->cu.last_sent, ct->run[i]);
         if (!b->oom)
-            gw_client_send_tick(s->c, s->inst, s->cu.last_sent, b->data, b->len);
+            gw_client_send_tick(s->c, s->inst, s->cu.last_sent, b->data, b->len, 0);
     }
     ct->run_n = 0;
     if (!more)

@@ -40,7 +40,7 @@ static int send_run(gw_fan *fan, const gw_meta *meta, gw_sub *s, const int32_t *
             gw_buf_reset(b);
             gw_enc_tick(b, GW_FMT_SSE, name, t0 + (int64_t)k * dt, p[k]);
             if (!b->oom)
-                rc = gw_client_send_tick(s->c, s->inst, t0 + (int64_t)k * dt, b->data, b->len);
+                rc = gw_client_send_tick(s->c, s->inst, t0 + (int64_t)k * dt, b->data, b->len, 1);
         }
     } else {
         gw_buf_reset(b);
@@ -49,7 +49,7 @@ static int send_run(gw_fan *fan, const gw_meta *meta, gw_sub *s, const int32_t *
         else
             gw_enc_hist(b, s->fmt, name, meta->epoch, t0, dt, p, n, last, 0);
         if (!b->oom)
-            rc = gw_client_send(s->c, b->data, b->len);
+            rc = gw_client_send_live(s->c, b->data, b->len);
     }
     *told = last;
     return rc;
@@ -162,7 +162,7 @@ uint64_t gw_fan_out(gw_fan *fan, const gw_meta *meta, const gw_ring *r, h2o_link
             }
             s->cu.cursor = s->cu.last_sent = last;
             if (!b->oom)
-                gw_client_send_tick(s->c, i, last, b->data, b->len);
+                gw_client_send_tick(s->c, i, last, b->data, b->len, 1);
             sent++;
         }
     }

@@ -15,7 +15,18 @@
  * quiet for --ping-interval gets a comment line, and one whose write has
  * not completed for twice that (the peer takes nothing: gone or stuck) is
  * dropped and counted as a ping timeout. A close is an `event: close` with
- * the same code and reason a WebSocket gets, then the end of the stream. */
+ * the same code and reason a WebSocket gets, then the end of the stream.
+ *
+ * Pacing (gw_client.h, gw_pace.h): the flush writes a dirty client at once
+ * unless only live frames are queued and its last write is under
+ * --write-pace ago; then it joins set->paced and the pace timer writes it
+ * at its pacing point. Times are the loop's (h2o_now: the turn's start),
+ * the clock the timer runs on, so a client is never woken early. h2o 2.2's
+ * timeouts have one fixed delay per h2o_timeout_t; the pace timer holds one
+ * entry only, so its delay (the public `timeout` field h2o_timeout_init
+ * sets, read at every run) is set to the head's pacing point before each
+ * link. Its h2o_timeout_init comes before the flush's: a turn's timeouts
+ * run in that order, and the flush stays the last. */
 #include "gw_client.h"
 
 #include <stdio.h>
@@ -34,11 +45,16 @@ struct gw_clients {
     h2o_linklist_t all, dirty, closing;
     h2o_timeout_t flush_timeout; /* zero: fires at the end of the turn that armed it */
     h2o_timeout_entry_t flush_entry;
+    gw_paceq paced;              /* clients waiting for their pacing point */
+    h2o_timeout_t pace_timeout;  /* its delay set per link: the head's pacing point */
+    h2o_timeout_entry_t pace_entry;
+    int64_t pace_armed;          /* the pacing point the pace timer is linked for */
     int64_t ping_scan_at; /* mono ms of the next keepalive scan */
     gw_deflate *z;        /* with lim.deflate: the codec all of this worker's WebSockets share */
 };
 
 static void on_flush(h2o_timeout_entry_t *entry);
+static void on_pace(h2o_timeout_entry_t *entry);
 
 gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limits *lim, gw_wmetrics *m,
                            const gw_client_hooks *hooks)
@@ -58,14 +74,19 @@ gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limi
     h2o_linklist_init_anchor(&set->all);
     h2o_linklist_init_anchor(&set->dirty);
     h2o_linklist_init_anchor(&set->closing);
+    gw_paceq_init(&set->paced);
+    h2o_timeout_init(loop, &set->pace_timeout, 0);
+    set->pace_entry.cb = on_pace;
     /* Initialised after every other timeout of the loop, so it runs last in a turn. */
     h2o_timeout_init(loop, &set->flush_timeout, 0);
     set->flush_entry.cb = on_flush;
     return set;
 }
 
-static void mark_dirty(gw_client *c)
+/* urgent: something besides live frames was queued (gw_client.h). */
+static void mark_dirty(gw_client *c, int urgent)
 {
+    c->urgent |= urgent;
     if (c->dirty)
         return;
     c->dirty = 1;
@@ -90,26 +111,78 @@ static void client_free(gw_client *c)
     h2o_linklist_unlink(&c->link);
     if (c->dirty)
         h2o_linklist_unlink(&c->dirty_link);
+    gw_paceq_remove(&c->pace);
     if (h2o_linklist_is_linked(&c->closing_link))
         h2o_linklist_unlink(&c->closing_link);
     GW_SUB(set->m->connections, 1);
     free(c);
 }
 
-/* The only flush: every dirty client's queued frames go out in one write each. */
+/* Hands c's queued frames to its socket in one write; may free c. */
+static void client_write(gw_client *c, int64_t now)
+{
+    gw_paceq_remove(&c->pace);
+    c->urgent = 0;
+    c->written_at = now;
+    if (c->kind == GW_CLIENT_SSE)
+        gw_sseconn_proceed(&c->sse);
+    else
+        gw_wsconn_proceed(&c->ws);
+}
+
+/* Links the pace timer for the head of set->paced, unless it already is. */
+static void arm_pace(gw_clients *set, int64_t now)
+{
+    int64_t due = gw_paceq_next(&set->paced);
+    if (h2o_timeout_is_linked(&set->pace_entry)) {
+        if (due == set->pace_armed)
+            return;
+        h2o_timeout_unlink(&set->pace_entry);
+    }
+    if (due < 0)
+        return;
+    set->pace_armed = due;
+    set->pace_timeout.timeout = (uint64_t)(due > now ? due - now : 0);
+    h2o_timeout_link(set->loop, &set->pace_timeout, &set->pace_entry);
+}
+
+/* The only flush: every dirty client's queued frames go out in one write
+ * each, but for the clients whose live frames wait for their pacing point. */
 static void on_flush(h2o_timeout_entry_t *entry)
 {
     gw_clients *set = H2O_STRUCT_FROM_MEMBER(gw_clients, flush_entry, entry);
+    int64_t now = (int64_t)h2o_now(set->loop), pace = set->lim.write_pace;
+    int moved = 0;
     while (!h2o_linklist_is_empty(&set->dirty)) {
         gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, dirty_link, set->dirty.next);
         h2o_linklist_unlink(&c->dirty_link);
         c->dirty = 0;
-        if (c->kind == GW_CLIENT_SSE) /* may free c */
-            gw_sseconn_proceed(&c->sse);
-        else
-            gw_wsconn_proceed(&c->ws);
+        if (!c->urgent && !c->closing) {
+            if (gw_paceq_queued(&c->pace))
+                continue; /* already waits for its pacing point */
+            int64_t at = gw_pace_at(pace, c->written_at, now);
+            if (at > now) {
+                moved |= gw_paceq_add(&set->paced, &c->pace, at);
+                GW_ADD(set->m->writes_paced_total, 1);
+                continue;
+            }
+        }
+        client_write(c, now); /* may free c */
     }
+    if (moved || !h2o_timeout_is_linked(&set->pace_entry))
+        arm_pace(set, now);
     gw_metrics_fanout_flushed(set->m);
+}
+
+/* The pacing points due: those clients' frames go out, one write each. */
+static void on_pace(h2o_timeout_entry_t *entry)
+{
+    gw_clients *set = H2O_STRUCT_FROM_MEMBER(gw_clients, pace_entry, entry);
+    int64_t now = (int64_t)h2o_now(set->loop);
+    gw_pace_entry *e;
+    while ((e = gw_paceq_pop(&set->paced, now)) != NULL)
+        client_write(H2O_STRUCT_FROM_MEMBER(gw_client, pace, e), now); /* may free it */
+    arm_pace(set, now);
 }
 
 size_t gw_client_queued(const gw_client *c)
@@ -139,17 +212,17 @@ void gw_client_close(gw_client *c, uint16_t code, const char *reason)
         sse_close(&c->sse, code, reason);
     else
         wslay_event_queue_close(c->ws.ctx, code, (const uint8_t *)reason, strlen(reason));
-    mark_dirty(c);
+    mark_dirty(c, 1);
 }
 
 /* After a message was queued: counts it, marks the client dirty, and closes
  * it when its queue passed the cap. */
-static int queued_one(gw_client *c, size_t len)
+static int queued_one(gw_client *c, size_t len, int live)
 {
     gw_clients *set = c->set;
     GW_ADD(set->m->messages_sent_total, 1);
     GW_ADD(set->m->bytes_sent_total, len);
-    mark_dirty(c);
+    mark_dirty(c, !live);
     size_t queued = gw_client_queued(c);
     if (queued > (size_t)set->lim.send_queue) {
         char reason[96];
@@ -162,30 +235,40 @@ static int queued_one(gw_client *c, size_t len)
     return 0;
 }
 
-int gw_client_send(gw_client *c, const char *data, size_t len)
+static int send_msg(gw_client *c, const char *data, size_t len, int live)
 {
     if (c->closing)
         return -1;
     if (c->kind == GW_CLIENT_SSE) {
         gw_sseconn_put(&c->sse, data, len);
-        return queued_one(c, len);
+        return queued_one(c, len, live);
     }
     if (gw_wsconn_send(&c->ws, c->text, data, len) != 0) {
         gw_client_close(c, 1011, "internal error");
         return -1;
     }
-    return queued_one(c, len);
+    return queued_one(c, len, live);
 }
 
-int gw_client_send_tick(gw_client *c, uint32_t key, int64_t t, const char *data, size_t len)
+int gw_client_send(gw_client *c, const char *data, size_t len)
+{
+    return send_msg(c, data, len, 0);
+}
+
+int gw_client_send_live(gw_client *c, const char *data, size_t len)
+{
+    return send_msg(c, data, len, 1);
+}
+
+int gw_client_send_tick(gw_client *c, uint32_t key, int64_t t, const char *data, size_t len, int live)
 {
     if (c->kind != GW_CLIENT_SSE)
-        return gw_client_send(c, data, len);
+        return send_msg(c, data, len, live);
     if (c->closing)
         return -1;
     gw_sseconn_put(&c->sse, data, len);
     gw_sseconn_end_tick(&c->sse, key, t);
-    return queued_one(c, len);
+    return queued_one(c, len, live);
 }
 
 static void on_ws_msg(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg *arg)
@@ -271,7 +354,7 @@ static void sse_keepalive(gw_client *c, int64_t now)
         client_free(c);
     } else if (now - c->sse.last_tx_ms >= iv) {
         gw_sseconn_put(&c->sse, ": keepalive\n\n", 13);
-        mark_dirty(c);
+        mark_dirty(c, 1);
     }
 }
 
@@ -302,7 +385,7 @@ static void keepalive(gw_clients *set, int64_t now)
             struct wslay_event_msg m = {WSLAY_PING, NULL, 0};
             if (wslay_event_queue_msg(c->ws.ctx, &m) == 0) {
                 c->ping_sent_ms = now;
-                mark_dirty(c);
+                mark_dirty(c, 1);
             }
         }
     }
@@ -334,7 +417,10 @@ void gw_clients_free(gw_clients *set)
         client_free(H2O_STRUCT_FROM_MEMBER(gw_client, link, set->all.next));
     if (h2o_timeout_is_linked(&set->flush_entry))
         h2o_timeout_unlink(&set->flush_entry);
+    if (h2o_timeout_is_linked(&set->pace_entry))
+        h2o_timeout_unlink(&set->pace_entry);
     h2o_timeout_dispose(set->loop, &set->flush_timeout);
+    h2o_timeout_dispose(set->loop, &set->pace_timeout);
     gw_deflate_free(set->z);
     free(set);
 }

@@ -19,6 +19,14 @@
  * completions of a timeout callback before the turn ends — a flush after
  * h2o_evloop_run would leave them until the next wake-up.
  *
+ * Pacing (--write-pace, gw_pace.h): live frames (gw_client_send_live, a
+ * live gw_client_send_tick) of a client written less than the pace ago
+ * wait in its buffer for its pacing point, served by one timer per worker,
+ * so ticks that come close together share one write. Anything else queued
+ * — a reply, an error, a catch-up, a ping, a close — is written at the end
+ * of the turn as without pacing, and takes the waiting frames with it in
+ * front of it: the order of frames never changes.
+ *
  * Events go up through the hooks the owner installs: a message, the start
  * of a close (no more sends), the end. A client is freed only by a hook's
  * caller here — from socket events, the tick and the flush, never from
@@ -34,6 +42,7 @@
 #include <stdint.h>
 
 #include "gw_metrics.h"
+#include "gw_pace.h"
 #include "gw_sseconn.h"
 #include "gw_wsconn.h"
 
@@ -52,6 +61,9 @@ struct gw_client {
     int text;             /* WebSocket: text frames (JSON) rather than binary (msgpack) */
     int closing;          /* read-only above: no more sends */
     int dirty;
+    int urgent;           /* something besides live frames is queued: no pacing this flush */
+    int64_t written_at;   /* loop time (h2o_now) of the last write the flush or pacing started */
+    gw_pace_entry pace;   /* in set->paced while its live frames wait for their pacing point */
     int64_t ping_sent_ms; /* last keepalive ping; answered once the wire's last_rx_ms passes it */
     int64_t close_deadline;
     h2o_linklist_t link;         /* set->all */
@@ -74,6 +86,7 @@ typedef struct gw_client_limits {
     int64_t close_timeout; /* ms a closing client gets to take its close frame */
     int64_t ping_interval; /* ms of silence before a ping (SSE: a comment); twice that drops it */
     int deflate;           /* WebSocket permessage-deflate offered by a client is accepted */
+    int64_t write_pace;    /* ms between writes of live frames to one client; 0: write at once */
 } gw_client_limits;
 
 gw_clients *gw_clients_new(h2o_loop_t *loop, int worker_id, const gw_client_limits *lim, gw_wmetrics *m,
@@ -95,11 +108,16 @@ gw_client *gw_clients_upgrade(gw_clients *set, h2o_req_t *req, const char *key, 
 gw_client *gw_clients_sse(gw_clients *set, h2o_req_t *req, const uint32_t *keys, const int64_t *since, uint32_t n,
                           size_t size);
 
-/* Queues one message; -1 when the client is closing or was just closed as slow. */
+/* Queues one message, written at the end of the loop turn; -1 when the
+ * client is closing or was just closed as slow. */
 int gw_client_send(gw_client *c, const char *data, size_t len);
+/* The same for a live update (a tick, a board frame): it may wait for the
+ * client's pacing point (--write-pace). */
+int gw_client_send_live(gw_client *c, const char *data, size_t len);
 /* Queues one tick message of instrument `key` at time t: for SSE the event's
- * `data:` line, ended here with its id; for WebSocket a message as above. */
-int gw_client_send_tick(gw_client *c, uint32_t key, int64_t t, const char *data, size_t len);
+ * `data:` line, ended here with its id; for WebSocket a message as above.
+ * `live`: as gw_client_send_live, else as gw_client_send. */
+int gw_client_send_tick(gw_client *c, uint32_t key, int64_t t, const char *data, size_t len, int live);
 void gw_client_close(gw_client *c, uint16_t code, const char *reason);
 size_t gw_client_queued(const gw_client *c);
 

@@ -5,10 +5,11 @@
  * SSE gets an event per tick; a subscription at the last row gets nothing;
  * a client that closes on a send gets nothing more.
  *
- * The clients here are plain structs: gw_client_send and
+ * The clients here are plain structs: gw_client_send_live and
  * gw_client_send_tick are replaced by recorders (the messages a client
  * would have queued, JSON format), so the fan-out is tested without
- * sockets. */
+ * sockets. Every send of the fan-out is a live one, which may wait for the
+ * client's pacing point (gw_pace.h): the recorders check that. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +27,7 @@ static struct {
     int n;
     gw_client *to[MAX_SENT];
     char msg[MAX_SENT][256];
-    int64_t tick_t[MAX_SENT]; /* send_tick's t, or -1 for gw_client_send */
+    int64_t tick_t[MAX_SENT]; /* send_tick's t, or -1 for gw_client_send_live */
     gw_client *close_on_send; /* this client closes at its first send */
     gw_sub *subs;             /* the fixture's subs: a close unlinks the client's */
     int nsubs;
@@ -51,14 +52,15 @@ static int record(gw_client *c, int64_t t, const char *data, size_t len)
     return 0;
 }
 
-int gw_client_send(gw_client *c, const char *data, size_t len)
+int gw_client_send_live(gw_client *c, const char *data, size_t len)
 {
     return record(c, -1, data, len);
 }
 
-int gw_client_send_tick(gw_client *c, uint32_t key, int64_t t, const char *data, size_t len)
+int gw_client_send_tick(gw_client *c, uint32_t key, int64_t t, const char *data, size_t len, int live)
 {
     (void)key;
+    assert_int_equal(live, 1);
     return record(c, t, data, len);
 }
 

@@ -1,0 +1,54 @@
+/* gw_pace.h — write pacing: when a client's live frames go to its socket.
+ *
+ * Why: at 1,000 clients × 100 ticks/s each tick was its own loop turn and
+ * so its own writev per client, and 85 % of the gateway's CPU per tick was
+ * the kernel's, per write (docs/PERFORMANCE.md, issue 12). A client last
+ * written less than `pace` ms ago is written at its pacing point, last
+ * write + pace, instead of at once: the ticks that arrive meanwhile wait in
+ * its buffer, in order, and share one write. A client written longer ago
+ * (every client at 1 Hz with a pace under 1 s) is written at once, as
+ * without pacing: no added latency where there is nothing to share.
+ *
+ * Pure: the decision and the queue of waiting clients by pacing point, no
+ * sockets and no timers (gw_client.c owns the one timer per worker that
+ * serves the head of the queue); times are one clock's ms, whichever the
+ * caller uses. */
+#ifndef GW_PACE_H
+#define GW_PACE_H
+
+#include <stdint.h>
+
+#include <h2o/linklist.h>
+
+/* When a client last written at `last` may be written: `now` when pacing is
+ * off (pace <= 0), when the last write is pace or more ago, or when `last`
+ * is after `now` (the clock stepped back: never wait on a stale time);
+ * else last + pace. */
+int64_t gw_pace_at(int64_t pace, int64_t last, int64_t now);
+
+/* A client's place in the queue; embedded in the client. */
+typedef struct gw_pace_entry {
+    h2o_linklist_t link;
+    int64_t due;
+} gw_pace_entry;
+
+/* The clients waiting for their pacing point, in order of it (ties in order
+ * of arrival). Clients written in one flush share their last write, so they
+ * are queued in order and an add costs one step from the tail. */
+typedef struct gw_paceq {
+    h2o_linklist_t head;
+} gw_paceq;
+
+void gw_paceq_init(gw_paceq *q);
+/* Queues e, not queued, for `due`; 1 when it is now the head (the timer
+ * must be moved earlier), else 0. */
+int gw_paceq_add(gw_paceq *q, gw_pace_entry *e, int64_t due);
+/* Unlinks and returns the head when it is due by `now`, else NULL. */
+gw_pace_entry *gw_paceq_pop(gw_paceq *q, int64_t now);
+/* The head's pacing point, or -1 when nothing waits. */
+int64_t gw_paceq_next(const gw_paceq *q);
+/* Takes e out of the queue if it is in it. */
+void gw_paceq_remove(gw_pace_entry *e);
+int gw_paceq_queued(const gw_pace_entry *e);
+
+#endif
