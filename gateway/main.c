@@ -95,7 +95,7 @@ int main(int argc, char **argv)
          "bytes of one client message; larger closes the connection with 1009"},
         {"send-queue", "TS_SEND_QUEUE", TS_OPT_INT, &c->send_queue, "4194304", 4096, 1LL << 32,
          "bytes queued for one client; past it the client is closed with 1008"},
-        {"write-pace", "TS_WRITE_PACE", TS_OPT_DURATION, &c->write_pace, "20ms", 0, 1000,
+        {"write-pace", "TS_WRITE_PACE", TS_OPT_DURATION, &c->write_pace, "15ms", 0, 1000,
          "least time between two writes of live ticks to one client: ticks that come sooner wait for it (at most "
          "this long) and share one write, which saves CPU at fast intervals; 0ms: every tick written at once"},
         {"ring", "TS_RING", TS_OPT_DURATION, &c->ring_ms, "120s", 1000, 7LL * 24 * 3600 * 1000,

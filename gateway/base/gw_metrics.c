@@ -119,7 +119,7 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
     line(b, "tickgw_slow_client_closes_total", "counter", "connections closed 1008 for a send queue over the cap",
          SUM(slow_closes_total));
     line(b, "tickgw_writes_paced_total", "counter",
-         "times a client's live frames waited for its pacing point (--write-pace) instead of a write at once",
+         "times a client's live frames began to wait (--write-pace) instead of a write at once",
          SUM(writes_paced_total));
     line(b, "tickgw_ping_timeouts_total", "counter", "connections dropped for silence past twice --ping-interval",
          SUM(ping_timeouts_total));
@@ -179,8 +179,8 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
     histogram(b, ms, n, "tickgw_catchup_seconds", "time from a sub to its final hist", offsetof(gw_wmetrics, catchup_bucket),
               offsetof(gw_wmetrics, catchup_sum_us), offsetof(gw_wmetrics, catchup_total));
     histogram(b, ms, n, "tickgw_fanout_seconds",
-              "time from a ts:live message's arrival to its ticks handed to every live client's socket, or queued "
-              "for the client's pacing point (--write-pace)",
+              "time from a ts:live message's arrival to its ticks handed to every live client's socket, or left "
+              "waiting in its buffer (--write-pace)",
               offsetof(gw_wmetrics, fanout_bucket), offsetof(gw_wmetrics, fanout_sum_us),
               offsetof(gw_wmetrics, fanout_total));
 }

@@ -23,7 +23,7 @@ typedef struct gw_wmetrics {
     uint64_t messages_sent_total;
     uint64_t bytes_sent_total;
     uint64_t slow_closes_total;
-    uint64_t writes_paced_total; /* flushes at which a client's live frames waited for its pacing point */
+    uint64_t writes_paced_total; /* times a client's live frames began to wait (--write-pace) */
     uint64_t ping_timeouts_total; /* clients dropped for not answering pings */
     uint64_t client_errors_total;
     uint64_t redis_reconnects_total;

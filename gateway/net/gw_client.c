@@ -19,8 +19,8 @@
  *
  * Pacing (gw_client.h, gw_pace.h): the flush writes a dirty client at once
  * unless only live frames are queued and its last write is under
- * --write-pace ago; then it joins set->paced and the pace timer writes it
- * at its pacing point. Times are the loop's (h2o_now: the turn's start),
+ * --write-pace ago; then it joins set->paced, until a later flush finds its
+ * last write a pace ago or the pace timer finds its time up. Times are the loop's (h2o_now: the turn's start),
  * the clock the timer runs on, so a client is never woken early. h2o 2.2's
  * timeouts have one fixed delay per h2o_timeout_t; the pace timer holds one
  * entry only, so its delay (the public `timeout` field h2o_timeout_init
@@ -158,9 +158,9 @@ static void on_flush(h2o_timeout_entry_t *entry)
         h2o_linklist_unlink(&c->dirty_link);
         c->dirty = 0;
         if (!c->urgent && !c->closing) {
-            if (gw_paceq_queued(&c->pace))
-                continue; /* already waits for its pacing point */
             int64_t at = gw_pace_at(pace, c->written_at, now);
+            if (at > now && gw_paceq_queued(&c->pace))
+                continue; /* waits already, until the time it got first */
             if (at > now) {
                 moved |= gw_paceq_add(&set->paced, &c->pace, at);
                 GW_ADD(set->m->writes_paced_total, 1);
@@ -174,7 +174,8 @@ static void on_flush(h2o_timeout_entry_t *entry)
     gw_metrics_fanout_flushed(set->m);
 }
 
-/* The pacing points due: those clients' frames go out, one write each. */
+/* Waited long enough (a pace since the first frame waited): those clients'
+ * frames go out, one write each. */
 static void on_pace(h2o_timeout_entry_t *entry)
 {
     gw_clients *set = H2O_STRUCT_FROM_MEMBER(gw_clients, pace_entry, entry);

@@ -21,8 +21,9 @@
  *
  * Pacing (--write-pace, gw_pace.h): live frames (gw_client_send_live, a
  * live gw_client_send_tick) of a client written less than the pace ago
- * wait in its buffer for its pacing point, served by one timer per worker,
- * so ticks that come close together share one write. Anything else queued
+ * wait in its buffer until a frame comes a pace after that write or, at
+ * the latest, a pace after they began to wait (one timer per worker), so
+ * ticks that come close together share one write. Anything else queued
  * — a reply, an error, a catch-up, a ping, a close — is written at the end
  * of the turn as without pacing, and takes the waiting frames with it in
  * front of it: the order of frames never changes.
@@ -63,7 +64,7 @@ struct gw_client {
     int dirty;
     int urgent;           /* something besides live frames is queued: no pacing this flush */
     int64_t written_at;   /* loop time (h2o_now) of the last write the flush or pacing started */
-    gw_pace_entry pace;   /* in set->paced while its live frames wait for their pacing point */
+    gw_pace_entry pace;   /* in set->paced while its live frames wait */
     int64_t ping_sent_ms; /* last keepalive ping; answered once the wire's last_rx_ms passes it */
     int64_t close_deadline;
     h2o_linklist_t link;         /* set->all */

@@ -7,7 +7,7 @@ int64_t gw_pace_at(int64_t pace, int64_t last, int64_t now)
 {
     if (pace <= 0 || last > now || now - last >= pace)
         return now;
-    return last + pace;
+    return now + pace;
 }
 
 void gw_paceq_init(gw_paceq *q)

@@ -1,11 +1,11 @@
 # tests/gw/module.mk — gateway tests: cmocka units of the pure parts (protocol,
-# ring, catch-up decisions, XRANGE reply reader, the live fan-out) and node:test integration
+# ring, catch-up decisions, XRANGE reply reader, the live fan-out, write pacing) and node:test integration
 # against real redis-server, tickgen, tickgw.
 NODE_TESTS += $(wildcard tests/gw/*.test.js)
 
 GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tests/gw/test_xreply $(BUILD)/tests/gw/test_cu \
 	$(BUILD)/tests/gw/test_rplan $(BUILD)/tests/gw/test_policy $(BUILD)/tests/gw/test_rreply $(BUILD)/tests/gw/test_cfold $(BUILD)/tests/gw/test_board \
-	$(BUILD)/tests/gw/test_dayref $(BUILD)/tests/gw/test_fan $(BUILD)/tests/gw/test_pmd
+	$(BUILD)/tests/gw/test_dayref $(BUILD)/tests/gw/test_fan $(BUILD)/tests/gw/test_pmd $(BUILD)/tests/gw/test_pace
 UNIT_TESTS += $(GW_UNIT)
 
 $(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
@@ -31,6 +31,9 @@ $(BUILD)/tests/gw/test_fan: $(BUILD)/tests/gw/test_fan.o $(BUILD)/gateway/core/g
 
 $(BUILD)/tests/gw/test_pmd: $(BUILD)/tests/gw/test_pmd.o $(BUILD)/gateway/net/gw_pmd.o $(BUILD)/gateway/net/gw_deflate.o $(BUILD)/gateway/base/gw_buf.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lz
+
+$(BUILD)/tests/gw/test_pace: $(BUILD)/tests/gw/test_pace.o $(BUILD)/gateway/net/gw_pace.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 $(BUILD)/tests/gw/test_cu: $(BUILD)/tests/gw/test_cu.o $(BUILD)/gateway/core/gw_cu.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka

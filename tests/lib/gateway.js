@@ -74,6 +74,9 @@ export class WsClient {
     c.msgs = [];
     c.ws = new WebSocket(json ? `${url}?format=json` : url, deflate === undefined ? {} : { perMessageDeflate: deflate });
     c.ws.binaryType = 'nodebuffer';
+    // Reads of the socket: each is one or more TCP segments that arrived together (pace.test.js).
+    c.reads = 0;
+    c.ws.on('upgrade', (res) => res.socket.on('data', () => c.reads++));
     c.closed = new Promise((resolve) => c.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     c.ws.on('message', (data, isBinary) => {
       c.msgs.push(isBinary ? decode(data) : JSON.parse(data.toString()));
