@@ -3,7 +3,8 @@
 # a before/after on a noisy machine: one redis-server and tickgen, then each
 # tickgw given in turn (pinned like bench/gateway.sh: tickgw alone on CPU 0,
 # --threads 1, the rest on CPU 1) under CLIENTS build/bench/wsload clients,
-# its /proc user and system time over an 8 s window:
+# its /proc user and system time and its write syscalls (/proc/PID/io
+# syscw: one writev per client write) over an 8 s window:
 #
 #   bench/cputick.sh 10 1000 old/tickgw build/tickgw old/tickgw build/tickgw
 #
@@ -40,17 +41,20 @@ for gw in "$@"; do
     sleep 3
     m0=$(metric tickgw_messages_sent_total)
     read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$wp/stat")
+    w0=$(awk '$1 == "syscw:" {print $2}' "/proc/$wp/io")
     sleep 8
     read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$wp/stat")
+    w1=$(awk '$1 == "syscw:" {print $2}' "/proc/$wp/io")
     m1=$(metric tickgw_messages_sent_total)
     wait "$lp" || true
-    python3 - "$TMP/out.json" "$gw" "$u0" "$s0" "$u1" "$s1" "$hz" "$((m1 - m0))" <<'PY'
+    python3 - "$TMP/out.json" "$gw" "$u0" "$s0" "$u1" "$s1" "$hz" "$((m1 - m0))" "$((w1 - w0))" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); gw = sys.argv[2]
-u0, s0, u1, s1, hz, msgs = map(float, sys.argv[3:])
+u0, s0, u1, s1, hz, msgs, writes = map(float, sys.argv[3:])
 u, s, ticks = (u1 - u0) / hz, (s1 - s0) / hz, r['msgs_per_s'] * 8
 print(f"{gw}: {r['msgs_per_s']:.0f} ticks/s in {msgs:.0f} messages over 8 s; user {1e6 * u / ticks:.2f} + system "
-      f"{1e6 * s / ticks:.2f} = {1e6 * (u + s) / ticks:.2f} us CPU a tick; p50 / p99 {r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms")
+      f"{1e6 * s / ticks:.2f} = {1e6 * (u + s) / ticks:.2f} us CPU a tick; {writes / ticks:.2f} writes a tick; "
+      f"p50 / p99 {r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms")
 PY
     kill -TERM "$wp"; wait "$wp" 2>/dev/null || true
 done

@@ -134,18 +134,20 @@ static void csub_remove(csub *s)
 
 /* ---- messages ---- */
 
-static void send_enc(csub *s)
+/* live: the open candle's update of a live tick, which may wait for the
+ * client's pacing point (gw_client_send_live). */
+static void send_enc(csub *s, int live)
 {
     gw_buf *b = &s->cs->enc;
     if (!b->oom && b->len != 0 && !s->c->closing)
-        gw_client_send(s->c, b->data, b->len);
+        (live ? gw_client_send_live : gw_client_send)(s->c, b->data, b->len);
     gw_buf_reset(b);
 }
 
 static void send_err(csub *s, const char *msg)
 {
     gw_enc_err(&s->cs->enc, s->fmt, GW_E_INTERNAL, msg, s->cs->meta->names[s->inst], -1);
-    send_enc(s);
+    send_enc(s, 0);
 }
 
 /* Room for one more candle in pend; -1 when out of memory. */
@@ -176,7 +178,7 @@ static void send_candles(csub *s, int64_t last, int final)
     }
     gw_enc_candles(&s->cs->enc, s->fmt, m->names[s->inst], m->epoch, s->plan.width, s->pend, s->npend, last, !final);
     s->npend = 0;
-    send_enc(s);
+    send_enc(s, 0);
 }
 
 /* Holds closed candle x for the next candles message (a long run is sent
@@ -208,7 +210,7 @@ static void on_tick(void *arg, int64_t t, int32_t p, int live)
     /* The closed candle's last state went with its last tick: only the open one. */
     const gw_meta *m = s->cs->meta;
     gw_enc_candle(&s->cs->enc, s->fmt, m->names[s->inst], s->plan.width, &s->fold.open, t);
-    send_enc(s);
+    send_enc(s, 1);
 }
 
 static void on_caught_up(void *arg)

@@ -20,8 +20,11 @@
  * Pacing (gw_client.h, gw_pace.h): the flush writes a dirty client at once
  * unless only live frames are queued and its last write is under
  * --write-pace ago; then it joins set->paced, until a later flush finds its
- * last write a pace ago or the pace timer finds its time up. Times are the loop's (h2o_now: the turn's start),
- * the clock the timer runs on, so a client is never woken early. h2o 2.2's
+ * last write a pace ago or the pace timer finds its time up. Times are the
+ * loop's (h2o_now: the turn's start), the clock the timer runs on, so a
+ * client is never woken early. (A wall-clock step back would hold h2o's
+ * timers, this one too; the next tick of a waiting client still writes it:
+ * gw_pace_at never waits on a last write in the future.) h2o 2.2's
  * timeouts have one fixed delay per h2o_timeout_t; the pace timer holds one
  * entry only, so its delay (the public `timeout` field h2o_timeout_init
  * sets, read at every run) is set to the head's pacing point before each
