@@ -195,7 +195,7 @@ test('--help lists every flag with its env var; a bad value exits 2 naming the f
   assert.equal(h.status, 0);
   for (const [flag, env] of [['listen', 'TS_LISTEN'], ['redis', 'TS_REDIS_URL'], ['webui', 'TS_WEBUI'], ['threads', 'TS_THREADS'],
     ['max-conns', 'TS_MAX_CONNS'], ['max-subs', 'TS_MAX_SUBS'], ['max-msg', 'TS_MAX_MSG'], ['send-queue', 'TS_SEND_QUEUE'],
-    ['write-pace', 'TS_WRITE_PACE'],     ['ring', 'TS_RING'], ['ws-deflate', 'TS_WS_DEFLATE'], ['log-level', 'TS_LOG_LEVEL']]) {
+    ['write-pace', 'TS_WRITE_PACE'], ['ring', 'TS_RING'], ['ws-deflate', 'TS_WS_DEFLATE'], ['log-level', 'TS_LOG_LEVEL']]) {
     assert.match(h.stdout, new RegExp(`--${flag} [\\s\\S]*?env ${env}, default`), `--help shows --${flag} / ${env}`);
   }
   const bad = spawnSync(bin, ['--max-conns', 'lots'], { encoding: 'utf8' });
