@@ -20,7 +20,7 @@ struct redisReply;
 #define TS_KEY_CANDLE_PREFIX "ts:candle:"
 #define TS_LEVELS_MAX 8
 /* The default ladder (tickgen --rollups, TS_ROLLUPS): width:retention, finest first. */
-#define TS_ROLLUPS_DEFAULT "1m:30d,15m:365d,4h:1825d,1d:3650d"
+#define TS_ROLLUPS_DEFAULT "10s:7d,1m:30d,5m:90d,15m:365d,1h:730d,4h:1825d,1d:3650d"
 
 typedef struct ts_candle {
     int64_t t; /* bucket start, ms */

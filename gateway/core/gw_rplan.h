@@ -13,7 +13,21 @@
  * the Unix epoch, from the one holding `from` to the one holding `to`.
  * Because every width of the ladder divides the next, every stored candle
  * of the source or of a finer level lies in exactly one bucket, so a
- * bucket's high and low are the true extremes of its ticks. */
+ * bucket's high and low are the true extremes of its ticks.
+ *
+ * What a plan reads. A source of width w is taken only while the next
+ * level's width exceeds target (or w itself does: a coarser source for
+ * retention), so it reads at most span / w + 1 < points × (next width / w)
+ * + 1 entries: points times the largest step of (interval, widths…) of the
+ * ladder, or, from its coarsest level, that level's retention / width
+ * (3,650 1d candles). With the default ladder at 1 s ticks the largest step
+ * is 10 (1 s → 10s; then 6, 5, 3, 4, 4, 6), so any window at 1,000 points
+ * reads at most 10,001 entries of its source, at any age and with any raw
+ * retention (tests/gw/test_rplan.c); the live tail adds, per finer level,
+ * at most one bucket of the level above it (gw_range.c): 38 entries. A
+ * step of 60 (1 s → 1m, the ladder before issue 16) read up to 57,600
+ * ticks for a 16 h window: over 30 ms at the gateway (docs/PERFORMANCE.md
+ * "Range answers"). */
 #ifndef GW_RPLAN_H
 #define GW_RPLAN_H
 
@@ -23,6 +37,8 @@
 
 /* At most this many buckets per request. */
 #define GW_RANGE_POINTS_MAX 10000
+/* Source entries read per point, at most, with the default ladder (above). */
+#define GW_RPLAN_READS_PER_POINT 10
 
 typedef struct gw_rplan_in {
     int64_t from, to; /* ms, inclusive */

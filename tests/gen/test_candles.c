@@ -18,11 +18,12 @@ static void test_ladder_parse(void **state)
     ts_ladder l;
     char err[200], buf[200];
     assert_int_equal(ts_ladder_parse(TS_ROLLUPS_DEFAULT, 1000, &l, err, sizeof(err)), 0);
-    assert_int_equal(l.n, 4);
-    assert_int_equal(l.lv[0].width_ms, 60000);
-    assert_int_equal(l.lv[3].width_ms, 86400000);
-    assert_int_equal(l.lv[0].retention_ms, 30LL * 86400000);
-    assert_string_equal(l.lv[2].label, "4h");
+    assert_int_equal(l.n, 7);
+    assert_int_equal(l.lv[0].width_ms, 10000);
+    assert_int_equal(l.lv[6].width_ms, 86400000);
+    assert_int_equal(l.lv[0].retention_ms, 7LL * 86400000);
+    assert_int_equal(l.lv[1].retention_ms, 30LL * 86400000);
+    assert_string_equal(l.lv[5].label, "4h");
     ts_ladder_format(&l, buf, sizeof(buf));
     assert_string_equal(buf, TS_ROLLUPS_DEFAULT);
     assert_int_equal(ts_ladder_parse("off", 1000, &l, err, sizeof(err)), 0);

@@ -61,8 +61,9 @@ static void test_source_is_the_coarsest_level_dividing_the_width(void **state)
     const struct {
         int64_t w;
         int level;
-    } cases[] = {{SEC, -1}, {90 * SEC, -1}, {MIN, 0}, {5 * MIN, 0}, {15 * MIN, 1}, {HOUR, 1},
-                 {2 * HOUR, 1}, {4 * HOUR, 2}, {12 * HOUR, 2}, {DAY, 3}, {7 * DAY, 3}};
+    } cases[] = {{SEC, -1},     {15 * SEC, -1},   {90 * SEC, 0},    {MIN, 1},      {3 * MIN, 1},
+                 {5 * MIN, 2},  {10 * MIN, 2},    {15 * MIN, 3},    {HOUR, 4},     {2 * HOUR, 4},
+                 {4 * HOUR, 5}, {12 * HOUR, 5},   {DAY, 6},         {7 * DAY, 6}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         assert_int_equal(cplan(&l, NOW - HOUR, cases[i].w).level, cases[i].level);
     /* No ladder: raw ticks for any width. */
@@ -84,10 +85,10 @@ static void test_first_candle_and_retention(void **state)
     p = cplan(&l, 0, MIN);
     assert_int_equal(p.first, (NOW - 30 * DAY + MIN - 1) / MIN * MIN);
     /* raw ticks: the raw retention (a day). */
-    p = cplan(&l, 0, 90 * SEC);
-    assert_int_equal(p.first, (NOW - DAY + 90 * SEC - 1) / (90 * SEC) * (90 * SEC));
+    p = cplan(&l, 0, 45 * SEC);
+    assert_int_equal(p.first, (NOW - DAY + 45 * SEC - 1) / (45 * SEC) * (45 * SEC));
     /* Chunks: at most GW_CANDLE_READ_ENTRIES stored entries per read. */
-    assert_int_equal(p.chunk, GW_CANDLE_READ_ENTRIES / 90);
+    assert_int_equal(p.chunk, GW_CANDLE_READ_ENTRIES / 45);
     assert_int_equal(cplan(&l, 0, MIN).chunk, GW_RANGE_POINTS_MAX);
     gw_rplan rp;
     gw_cplan_chunk(&p, p.first, &rp);

@@ -31,33 +31,41 @@ static gw_rplan plan(const ts_ladder *l, int64_t from, int64_t to, int64_t point
 static void test_source_is_the_coarsest_that_fits(void **state)
 {
     (void)state;
-    ts_ladder l = ladder();
+    ts_ladder l = ladder(); /* 10s, 1m, 5m, 15m, 1h, 4h, 1d */
     gw_rplan p = plan(&l, NOW - 10 * MIN, NOW, 1000); /* 0.6 s a point: raw, 1 s buckets */
     assert_int_equal(p.level, -1);
     assert_int_equal(p.width, 1000);
-    p = plan(&l, NOW - HOUR + 1, NOW, 100); /* 36 s a point: still raw */
+    p = plan(&l, NOW - 2 * HOUR, NOW, 1000); /* 7.2 s: still raw, 8 s buckets */
     assert_int_equal(p.level, -1);
-    assert_int_equal(p.width, 36000);
+    assert_int_equal(p.width, 8000);
+    p = plan(&l, NOW - HOUR + 1, NOW, 100); /* 36 s a point: 10s candles, 40 s buckets */
+    assert_int_equal(p.level, 0);
+    assert_int_equal(p.width, 40000);
+    p = plan(&l, NOW - 16 * HOUR, NOW, 1000); /* 57.6 s: 10s candles, 1 min buckets */
+    assert_int_equal(p.level, 0);
+    assert_int_equal(p.width, MIN);
     p = plan(&l, NOW - DAY, NOW, 1000); /* 86.4 s: 1m candles, 2 min buckets */
-    assert_int_equal(p.level, 0);
+    assert_int_equal(p.level, 1);
     assert_int_equal(p.width, 2 * MIN);
-    p = plan(&l, NOW - 7 * DAY, NOW, 700); /* 14.4 min: 1m, 15 min buckets */
-    assert_int_equal(p.level, 0);
-    assert_int_equal(p.width, 15 * MIN);
-    p = plan(&l, NOW - 30 * DAY, NOW, 1000); /* 43.2 min: 15m candles, 45 min */
-    assert_int_equal(p.level, 1);
-    assert_int_equal(p.width, 45 * MIN);
-    p = plan(&l, NOW - 30 * DAY + 1, NOW, 200); /* 3.6 h: 15m candles, 3.75 h */
-    assert_int_equal(p.level, 1);
-    assert_int_equal(p.width, 225 * MIN);
-    p = plan(&l, NOW - 365 * DAY + 1, NOW, 1000); /* 8.76 h: 4h candles, 12 h */
+    p = plan(&l, NOW - 7 * DAY, NOW, 700); /* 14.4 min: 5m, 15 min buckets */
     assert_int_equal(p.level, 2);
+    assert_int_equal(p.width, 15 * MIN);
+    p = plan(&l, NOW - 10 * DAY, NOW, 1000); /* 14.4 min: 5m */
+    assert_int_equal(p.level, 2);
+    p = plan(&l, NOW - 30 * DAY, NOW, 1000); /* 43.2 min: 15m candles, 45 min */
+    assert_int_equal(p.level, 3);
+    assert_int_equal(p.width, 45 * MIN);
+    p = plan(&l, NOW - 30 * DAY + 1, NOW, 200); /* 3.6 h: 1h candles, 4 h */
+    assert_int_equal(p.level, 4);
+    assert_int_equal(p.width, 4 * HOUR);
+    p = plan(&l, NOW - 365 * DAY + 1, NOW, 1000); /* 8.76 h: 4h candles, 12 h */
+    assert_int_equal(p.level, 5);
     assert_int_equal(p.width, 12 * HOUR);
     p = plan(&l, NOW - 365 * DAY, NOW, 300); /* 29.2 h: 1d candles, 2 days */
-    assert_int_equal(p.level, 3);
+    assert_int_equal(p.level, 6);
     assert_int_equal(p.width, 2 * DAY);
     p = plan(&l, NOW - 3000 * DAY + 1, NOW, 100); /* 30 days: 1d */
-    assert_int_equal(p.level, 3);
+    assert_int_equal(p.level, 6);
     assert_int_equal(p.width, 30 * DAY);
     p = plan(&l, NOW - 5000, NOW, 1); /* one point */
     assert_int_equal(p.count, 1 + (NOW / p.width != (NOW - 5000) / p.width));
@@ -67,17 +75,21 @@ static void test_retention_moves_to_a_coarser_source(void **state)
 {
     (void)state;
     ts_ladder l = ladder();
-    /* An hour two days ago: raw ticks are gone (24 h), so 1m candles. */
+    /* An hour two days ago: raw ticks are gone (24 h), so 10s candles. */
     gw_rplan p = plan(&l, NOW - 2 * DAY, NOW - 2 * DAY + HOUR, 1000);
     assert_int_equal(p.level, 0);
-    assert_int_equal(p.width, MIN);
-    /* An hour 100 days ago: 1m is kept 30 days, 15m a year. */
-    p = plan(&l, NOW - 100 * DAY, NOW - 100 * DAY + HOUR, 1000);
+    assert_int_equal(p.width, 10000);
+    /* Ten days ago: 10s candles are kept 7 days, 1m 30 days. */
+    p = plan(&l, NOW - 10 * DAY, NOW - 10 * DAY + HOUR, 1000);
     assert_int_equal(p.level, 1);
+    assert_int_equal(p.width, MIN);
+    /* 100 days ago: 1m (30 days) and 5m (90 days) are gone, 15m kept a year. */
+    p = plan(&l, NOW - 100 * DAY, NOW - 100 * DAY + HOUR, 1000);
+    assert_int_equal(p.level, 3);
     /* Before everything: clamped to the longest retention (1d, 3650 days). */
     p = plan(&l, 0, NOW, 100);
     assert_int_equal(p.from, NOW - 3650 * DAY);
-    assert_int_equal(p.level, 3);
+    assert_int_equal(p.level, 6);
     /* No ladder: raw ticks only, clamped to their retention, to clamped to now. */
     ts_ladder none = {0};
     p = plan(&none, NOW - 10 * DAY, NOW + DAY, 100);
@@ -85,6 +97,50 @@ static void test_retention_moves_to_a_coarser_source(void **state)
     assert_int_equal(p.from, NOW - DAY);
     assert_int_equal(p.to, NOW);
     assert_int_equal(p.width, 865000); /* (1 day + 1 ms) / 100, up to whole seconds */
+}
+
+/* The stored entries a plan reads from its source, at most: those of the
+ * window that the source still holds. */
+static int64_t source_reads(const ts_ladder *l, const gw_rplan *p, int64_t retention_ms)
+{
+    int64_t w = p->level < 0 ? 1000 : l->lv[p->level].width_ms;
+    int64_t ret = p->level < 0 ? retention_ms : l->lv[p->level].retention_ms;
+    int64_t from = p->from > NOW - ret ? p->from : NOW - ret;
+    return from > p->to ? 0 : p->to / w - from / w + 1;
+}
+
+/* gw_rplan.h's bound: with the default ladder at 1 s ticks, any window at
+ * 1,000 points reads at most 10 × 1,000 + 1 entries of its source, and the
+ * live tail at most the ratios below it (10 + 6 + 5 + 3 + 4 + 4 + 6):
+ * spans from a second to ten years, ending now or as far back as the
+ * history goes, with the raw ticks kept a day (the default) or 30 days. */
+static void test_reads_are_bounded(void **state)
+{
+    (void)state;
+    ts_ladder l = ladder();
+    const int64_t raw[] = {DAY, 30 * DAY};
+    int64_t worst = 0;
+    for (size_t r = 0; r < 2; r++)
+        for (int64_t span = 1000; span <= 3650 * DAY; span = span * 11 / 10 + 7)
+            for (int64_t age = 0; age <= 3650 * DAY; age = age == 0 ? HOUR : age * 3) {
+                gw_rplan_in in = {NOW - age - span, NOW - age, 1000, 1000, raw[r], NOW, &l};
+                gw_rplan p;
+                const char *why = NULL;
+                if (gw_rplan_make(&in, &p, &why) != 0)
+                    continue; /* wholly before the history */
+                int64_t n = source_reads(&l, &p, raw[r]);
+                worst = n > worst ? n : worst;
+                assert_true(n <= GW_RPLAN_READS_PER_POINT * 1000 + 1);
+            }
+    assert_true(worst > 9000); /* the bound is reached (e.g. 2.7 h of raw ticks), not loose */
+    /* The ratio the bound rests on: the largest step of (interval, ladder). */
+    int64_t prev = 1000, ratio = 0;
+    for (int k = 0; k < l.n; k++) {
+        int64_t q = l.lv[k].width_ms / prev;
+        ratio = q > ratio ? q : ratio;
+        prev = l.lv[k].width_ms;
+    }
+    assert_int_equal(ratio, GW_RPLAN_READS_PER_POINT);
 }
 
 static void test_bad_requests(void **state)
@@ -134,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_is_the_coarsest_that_fits),
         cmocka_unit_test(test_retention_moves_to_a_coarser_source),
+        cmocka_unit_test(test_reads_are_bounded),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_fold),
     };
