@@ -7,6 +7,9 @@
 # (POINTS) at every zoom from the whole history down to one minute, PANS (40)
 # random positions each (bench/range-client.mjs). Prints the time to fill and
 # to rebuild, Redis's memory, and a table for docs/PERFORMANCE.md.
+# RAW_DAYS (default DAYS) is tickgen's --retention in days: RAW_DAYS=1 is the
+# default raw retention, the candles still rebuilt from all DAYS of ticks
+# before the live writes trim the raw stream.
 #
 # Placement as in bench/gateway.sh: tickgw alone on CPU 0 (--threads 1),
 # redis-server, tickgen and the client on CPU 1.
@@ -16,7 +19,8 @@ BUILD=${BUILD:-build}
 DAYS=${DAYS:-30}
 PANS=${PANS:-40}
 POINTS=${POINTS:-1000}
-ROLLUPS=${ROLLUPS:-1m:30d,15m:365d,4h:1825d,1d:3650d} # tickgen --rollups: another ladder to compare
+RAW_DAYS=${RAW_DAYS:-$DAYS}
+ROLLUPS=${ROLLUPS:-} # tickgen --rollups: another ladder to compare (default: tickgen's)
 TMP=$(mktemp -d)
 pids=()
 cleanup() { [ -z "${KEEP_LOG:-}" ] || cat "$TMP/gen.log" >&2; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
@@ -39,14 +43,14 @@ oldest=$(redis-cli -p "$RPORT" XRANGE 'ts:tick:{ticker_00}' - + COUNT 1 | head -
 raw_mem=$(redis-cli -p "$RPORT" MEMORY USAGE 'ts:tick:{ticker_00}' SAMPLES 0)
 echo "filled $ticks ticks of ticker_00 in $(python3 -c "print(f'{$t1 - $t0:.1f}')") s (raw stream: $((raw_mem / 1048576)) MiB)"
 
-ret=$(python3 -c "print(f'{int(float($DAYS) * 86400)}s')")
-$CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --instruments 1 --retention "$ret" --rebuild-rollups --rollups "$ROLLUPS" \
+ret=$(python3 -c "print(f'{int(float($RAW_DAYS) * 86400)}s')")
+$CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --instruments 1 --retention "$ret" --rebuild-rollups ${ROLLUPS:+--rollups "$ROLLUPS"} \
     --log-level info 2>"$TMP/gen.log" &
 pids+=($!)
 wait_log "$TMP/gen.log" "rollups rebuilt" "${pids[-1]}"
 t2=$(date +%s.%N)
 echo "tickgen --rebuild-rollups: $(python3 -c "print(f'{$t2 - $t1:.1f}')") s"
-for l in $(echo "$ROLLUPS" | tr ',' '\n' | cut -d: -f1); do
+for l in $(redis-cli -p "$RPORT" HGET ts:meta rollups | tr ',' '\n' | cut -d: -f1); do
     echo "  ts:candle:$l: $(redis-cli -p "$RPORT" XLEN "ts:candle:$l:{ticker_00}") candles," \
         "$(( $(redis-cli -p "$RPORT" MEMORY USAGE "ts:candle:$l:{ticker_00}" SAMPLES 0) / 1024 )) KiB"
 done

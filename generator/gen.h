@@ -51,6 +51,10 @@ typedef struct gen_walk {
     int64_t epoch;
     uint64_t histories_lost; /* times start-up found no ts:meta after this process had a history (new epoch) */
     gen_candles *candles; /* the open candles; start-up (gen_rollups.c) refills them, the ticker advances them */
+    /* ts:meta's rollups when this process first found the history ("" none): the
+     * levels it lacks are new, and start-up restores no open candle from them */
+    char meta_rollups[256];
+    int meta_rollups_seen;
 } gen_walk;
 
 /* Redis round-trip buckets of a tick batch, in µs (tickgen_redis_batch_seconds). */
@@ -62,7 +66,9 @@ static const int64_t gen_lat_bounds_us[GEN_LAT_BUCKETS] = {500,    1000,   2500,
  * gen_ticker.c only. */
 typedef struct gen_stats {
     uint64_t ticks;      /* tick times written (each for every instrument) */
-    uint64_t backfilled; /* of those, written after their interval had passed */
+    uint64_t backfilled; /* of those, whose batch began after their interval had passed */
+    uint64_t late;       /* tick times whose EXEC was answered more than one interval after their time */
+    int64_t delay_ms_max; /* the longest of those delays (tick time to its EXEC's answer) since the last summary */
     uint64_t entries;    /* stream entries added */
     uint64_t candles;    /* candles written (closed) */
     uint64_t duplicates; /* XADDs refused because the entry existed: already written */

@@ -35,6 +35,8 @@ static void render(const gen_metrics *m, struct evbuffer *b)
     counter(b, "tickgen_ticks_written_total", "Tick times written to every stream (live and backfilled).", s->ticks);
     counter(b, "tickgen_ticks_backfilled_total", "Of those, tick times written after their interval had passed.",
             s->backfilled);
+    counter(b, "tickgen_ticks_late_total",
+            "Tick times whose write was answered more than one interval after their time.", s->late);
     counter(b, "tickgen_entries_written_total", "Stream entries added (one per instrument per tick).", s->entries);
     counter(b, "tickgen_duplicates_total", "XADDs refused because the entry was already written.", s->duplicates);
     counter(b, "tickgen_errors_total", "Failed Redis commands other than duplicates.", s->errors);

@@ -11,10 +11,20 @@
  *   level k:  XRANGE ts:candle:<k-1>:{N} Bk (B(k-1) - 1)     (≤ w_k / w_(k-1) candles)
  *
  * and open_k = fold(those candles) + open_(k-1). The reads are small and
- * bounded whatever the retention (60 + 15 + 16 + 6 entries with the default
- * ladder), and exact as long as the finer level was written — by this
- * generator, or by --rebuild-rollups after an upgrade from a history
- * without candles (docs/REDIS.md, "Rollups").
+ * bounded whatever the retention (10 + 6 + 5 + 3 + 4 + 4 + 6 entries with
+ * the default ladder), and exact as long as the finer level was written —
+ * by this generator, or by --rebuild-rollups after an upgrade from a
+ * history without candles (docs/REDIS.md, "Rollups").
+ *
+ * A new ladder on an old history: a level that ts:meta's ladder lacked
+ * (gen_walk.meta_rollups) has no candles yet, so no level is restored from
+ * it. Level k reads instead the nearest finer level j that was there
+ * ([Bk, Bj - 1], w_k / w_j candles, plus open_j), or, when none was, the
+ * raw ticks ([Bk, last_t]) if level k itself was there: an existing level
+ * never gets a candle short of ticks. (The ladder of issue 16 over the one
+ * before: 1m from 60 ticks, 5m and 15m from 1m, 1h and 4h from 15m, 1d
+ * from 4h.) A new level over new levels only starts exact at its first
+ * full bucket, as after an upgrade from no candles at all.
  *
  * Rebuild (--rebuild-rollups, once): each instrument's raw ticks are read
  * oldest first in chunks and fed to the builder; every candle it closes is
@@ -40,7 +50,7 @@
 typedef struct piece {
     gen_rollups *r;
     uint32_t i;
-    int k;
+    int k, src; /* level k's open candle is read from level src; -1: the raw ticks */
 } piece;
 
 struct gen_rollups {
@@ -49,6 +59,7 @@ struct gen_rollups {
     gen_redis *conn;
     gen_rollups_hooks hooks;
     int rebuild_pending;
+    int said_new; /* say_new_levels has spoken */
     piece *pieces; /* restore: one per instrument and level */
     uint64_t pending;
     uint32_t rb_i;          /* rebuild: the instrument being read */
@@ -93,18 +104,65 @@ static void on_piece(redisAsyncContext *c, void *rep, void *priv)
         ts_candle x;
         int64_t t;
         int32_t price;
-        if (p->k == 0 && ts_entry_from_reply(reply->element[e], &t, &price) == 0)
+        if (p->src < 0 && ts_entry_from_reply(reply->element[e], &t, &price) == 0)
             ts_candle_add(open, start, t, price);
-        else if (p->k > 0 && ts_candle_from_reply(reply->element[e], &x) == 0)
+        else if (p->src >= 0 && ts_candle_from_reply(reply->element[e], &x) == 0)
             ts_candle_merge(open, &x);
     }
-    if (p->k > 0)
-        ts_candle_merge(open, gen_candles_open(r->walk->candles, p->i, p->k - 1));
+    if (p->src >= 0)
+        ts_candle_merge(open, gen_candles_open(r->walk->candles, p->i, p->src));
     open->t = start;
     if (--r->pending == 0) {
         ts_info("open candles restored from redis");
         done(r);
     }
+}
+
+/* Bit k: level k of our ladder has a width ts:meta's ladder had. */
+static unsigned kept_levels(const gen_rollups *r)
+{
+    const ts_ladder *l = &r->cfg->ladder;
+    ts_ladder old;
+    char err[160];
+    unsigned kept = 0;
+    if (ts_ladder_parse(r->walk->meta_rollups, r->cfg->interval_ms, &old, err, sizeof(err)) != 0)
+        old.n = 0;
+    for (int k = 0; k < l->n; k++)
+        for (int j = 0; j < old.n; j++)
+            kept |= (unsigned)(old.lv[j].width_ms == l->lv[k].width_ms) << k;
+    return kept;
+}
+
+/* Where level k's open candle is read from (see the top of the file). */
+static int source_of(int k, unsigned kept)
+{
+    if (kept == 0 || k == 0)
+        return k - 1; /* the ladder is new as a whole, or level 0: from the raw ticks */
+    for (int j = k - 1; j >= 0; j--)
+        if (kept & (1u << j))
+            return j;
+    return kept & (1u << k) ? -1 : k - 1;
+}
+
+/* Says once which levels are new and how to fill their past. */
+static void say_new_levels(gen_rollups *r, unsigned kept)
+{
+    const ts_ladder *l = &r->cfg->ladder;
+    char names[160] = "";
+    size_t len = 0;
+    if (r->said_new || r->walk->meta_rollups[0] == '\0' || kept == (1u << l->n) - 1)
+        return;
+    r->said_new = 1;
+    for (int k = 0; k < l->n; k++)
+        if (!(kept & (1u << k)) && len < sizeof(names))
+            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", l->lv[k].label);
+    ts_warn("rollups: the ladder was %s; level(s) %s are new: written from now on, exact from their first "
+            "whole bucket (the others go on exact)%s",
+            r->walk->meta_rollups, names,
+            r->cfg->rebuild_rollups ? "; --rebuild-rollups fills their past from the raw ticks"
+                                    : ". To fill their past as far as the raw ticks go (--retention): stop, "
+                                      "DEL their streams (ts:candle:<width>:*, only what was written since), "
+                                      "start once with --rebuild-rollups (TS_REBUILD_ROLLUPS=1)");
 }
 
 static void restore(gen_rollups *r)
@@ -129,19 +187,21 @@ static void restore(gen_rollups *r)
         return;
     }
     r->pending = (uint64_t)w->n * (uint64_t)l->n;
+    unsigned kept = kept_levels(r);
+    say_new_levels(r, kept);
     char key[TS_NAME_MAX + 48];
     for (uint32_t i = 0; i < w->n; i++) {
         for (int k = 0; k < l->n; k++) {
             piece *p = &r->pieces[(size_t)i * (size_t)l->n + (size_t)k];
-            *p = (piece){r, i, k};
+            *p = (piece){r, i, k, source_of(k, kept)};
             int64_t from = ts_bucket(w->last_t, l->lv[k].width_ms);
-            if (k == 0) {
+            if (p->src < 0) {
                 redisAsyncCommand(c, on_piece, p, "XRANGE %s %lld %lld", w->keys[i], (long long)from,
                                   (long long)w->last_t);
             } else {
-                ts_candle_key(key, sizeof(key), &l->lv[k - 1], w->names[i]);
+                ts_candle_key(key, sizeof(key), &l->lv[p->src], w->names[i]);
                 redisAsyncCommand(c, on_piece, p, "XRANGE %s %lld %lld", key, (long long)from,
-                                  (long long)ts_bucket(w->last_t, l->lv[k - 1].width_ms) - 1);
+                                  (long long)ts_bucket(w->last_t, l->lv[p->src].width_ms) - 1);
             }
         }
     }

@@ -453,6 +453,8 @@ static void on_meta(redisAsyncContext *c, void *r, void *priv)
         fatal(s, 1);
         return;
     }
+    if (!s->walk->meta_rollups_seen++) /* before write_meta sets ours: gen_rollups.c restores from it */
+        memcpy(s->walk->meta_rollups, m.rollups, sizeof(m.rollups));
     ensure_meta(s, reply, m.epoch);
 }
 

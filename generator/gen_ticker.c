@@ -19,8 +19,9 @@
  * other client between them, so they all run or none does: a replaced
  * leader writes nothing, not even half a tick.
  *
- * At most one batch is in flight: when Redis is slow, the next firing finds
- * more intervals due and writes them together.
+ * At most GEN_INFLIGHT_MAX batches are in flight (gen_inflight.h says why
+ * two): when Redis is slower still, the next firing finds more intervals
+ * due and writes them together.
  *
  * A batch Redis refuses while up (OOM, MISCONF) moved our prices on but not
  * Redis's: the connection is dropped once, so start-up re-reads the heads.
@@ -37,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_inflight.h"
 #include "gen_progress.h"
 #include "ts_codec.h"
 #include "ts_log.h"
@@ -59,10 +61,11 @@ struct gen_ticker {
     struct event *summary_ev;
     int running;   /* between resume and stop */
     int finishing; /* gen_ticker_finish: no new batch */
-    int in_flight; /* a batch or probe has been sent and its replies are pending */
+    gen_inflight inflight; /* the batches sent and not yet answered */
+    int probing;   /* a probe has been sent and its reply is pending */
+    int filling;   /* the newest batch is still being queued (fill) */
     int dropped;   /* this connection's batch was refused: ignore the rest of its replies */
     char queue_error[160]; /* why Redis refused to queue a command of the batch */
-    int64_t batch_sent_us;
     /* The batch being queued (fill): tick times fill_t..fill_end, next
      * instrument fill_i of tick fill_t. */
     struct event *fill_ev;
@@ -112,7 +115,7 @@ static int refusal(const gen_fence_result *res)
 static int exec_reply(gen_ticker *g, const redisReply *reply)
 {
     if (reply == NULL) {
-        g->in_flight = 0; /* connection gone: the next start-up re-reads the heads */
+        gen_inflight_clear(&g->inflight); /* connection gone: the next start-up re-reads the heads */
         return 0;
     }
     if (g->dropped)
@@ -167,30 +170,21 @@ static int exec_reply(gen_ticker *g, const redisReply *reply)
     return 1;
 }
 
-static void on_exec(redisAsyncContext *c, void *r, void *priv)
+static int busy(const gen_ticker *g)
 {
-    (void)c;
-    exec_reply(priv, r);
+    return g->probing || g->filling || gen_inflight_count(&g->inflight) > 0;
 }
 
-/* The batch's last EXEC: the batch is done. */
-static void on_last_exec(redisAsyncContext *c, void *r, void *priv)
+/* The EXEC of one tick time: a batch is done with its last one. */
+static void on_exec(redisAsyncContext *c, void *r, void *priv)
 {
     gen_ticker *g = priv;
     (void)c;
-    if (!exec_reply(g, r))
+    if (!exec_reply(g, r) || gen_inflight_ack(&g->inflight, ts_now_ms(), ts_mono_us(), &g->stats) != 1)
         return;
-    int64_t lat = ts_mono_us() - g->batch_sent_us;
-    g->stats.latency_us_sum += lat;
-    g->stats.latency_us_max = lat > g->stats.latency_us_max ? lat : g->stats.latency_us_max;
-    int b = 0;
-    while (b < GEN_LAT_BUCKETS && lat > gen_lat_bounds_us[b])
-        b++;
-    g->stats.lat_count[b]++;
-    g->stats.batches++;
-    g->in_flight = 0;
     if (g->finishing) {
-        g->hooks.on_finished(g->hooks.owner);
+        if (!busy(g))
+            g->hooks.on_finished(g->hooks.owner);
         return;
     }
     pump(g);
@@ -255,7 +249,7 @@ static void fill(gen_ticker *g)
     gen_walk *w = g->walk;
     redisAsyncContext *c = gen_redis_ctx(g->conn);
     int64_t budget = GEN_SLICE_COMMANDS, n = w->n;
-    if (!g->in_flight || c == NULL || g->fill_t > g->fill_end)
+    if (!g->filling || c == NULL)
         return;
     while (budget > 0 && g->fill_t <= g->fill_end) {
         int64_t t = g->fill_t;
@@ -294,7 +288,7 @@ static void fill(gen_ticker *g)
             ts_error("encoding the live message of tick %" PRId64 " failed", t);
         if (send_slice(g, t) != 0)
             return;
-        redisAsyncCommand(c, t == g->fill_end ? on_last_exec : on_exec, g, "EXEC");
+        redisAsyncCommand(c, on_exec, g, "EXEC");
         budget -= 3;
         w->last_t = t;
         g->stats.entries += (uint64_t)n;
@@ -306,7 +300,10 @@ static void fill(gen_ticker *g)
     if (g->fill_t <= g->fill_end) {
         struct timeval zero = {0, 0};
         evtimer_add(g->fill_ev, &zero);
+        return;
     }
+    g->filling = 0;
+    pump(g); /* the next batch may begin while this one runs, or the timer waits for it */
 }
 
 static void on_fill(evutil_socket_t fd, short what, void *arg)
@@ -344,7 +341,7 @@ static void on_probe(redisAsyncContext *c, void *r, void *priv)
     (void)c;
     if (reply == NULL)
         return; /* connection gone: gen_ticker_stop, then start-up again */
-    g->in_flight = 0;
+    g->probing = 0;
     int rc = -1;
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1)
         rc = gen_fence_read(reply->element[0], &res);
@@ -378,30 +375,35 @@ static void probe(gen_ticker *g)
     gen_fence_reset(&g->fence);
     g->fence.take_free = 1;
     gen_fence_cmd(&g->fence, "XADD %s NOMKSTREAM 0-1 p 0", g->walk->keys[0]);
-    g->in_flight = 1;
+    g->probing = 1;
     g->queue_error[0] = '\0';
     redisAsyncCommand(c, NULL, NULL, "MULTI");
     int rc = gen_lease_send(g->lease, &g->fence, on_queued, g);
     gen_fence_reset(&g->fence);
     if (rc != 0) {
-        g->in_flight = 0;
+        g->probing = 0;
         gen_redis_lost(g->conn, "a fenced write could not be sent");
         return;
     }
     redisAsyncCommand(c, on_probe, g, "EXEC");
 }
 
-/* Starts the next batch if one is due and none is in flight. */
+/* Starts the next batch if one is due, the last one is queued whole and
+ * fewer than GEN_INFLIGHT_MAX are in flight; else arms the timer or waits
+ * for an answer. */
 static void pump(gen_ticker *g)
 {
     const gen_config *cfg = g->cfg;
     int64_t last_t = g->walk->last_t;
-    if (!g->running || g->in_flight || g->finishing || gen_redis_ctx(g->conn) == NULL)
+    if (!g->running || g->probing || g->filling || g->finishing || gen_redis_ctx(g->conn) == NULL)
         return;
     if (g->stats.refused_since_ms != 0) {
-        probe(g);
+        if (gen_inflight_count(&g->inflight) == 0)
+            probe(g);
         return;
     }
+    if (gen_inflight_count(&g->inflight) == GEN_INFLIGHT_MAX)
+        return; /* the oldest's answer calls pump again */
     int64_t iv = cfg->interval_ms, now = ts_now_ms(), due = now / iv * iv;
     if (last_t >= due) {
         arm_timer(g);
@@ -420,12 +422,12 @@ static void pump(gen_ticker *g)
         count = max;
     backfill_progress(g, (due - first) / iv + 1, count);
 
-    g->batch_sent_us = ts_mono_us();
     g->fill_t = first;
     g->fill_end = first + (count - 1) * iv;
     g->fill_i = 0;
     g->fill_due = due;
-    g->in_flight = 1;
+    gen_inflight_push(&g->inflight, g->fill_t, g->fill_end, ts_mono_us());
+    g->filling = 1;
     fill(g);
 }
 
@@ -449,6 +451,7 @@ gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_w
     g->lease = lease;
     g->hooks = hooks;
     gen_fence_init(&g->fence);
+    gen_inflight_init(&g->inflight, cfg->interval_ms);
     msgpack_sbuffer_init(&g->live_sb);
     g->timer_ev = evtimer_new(base, on_timer, g);
     g->fill_ev = evtimer_new(base, on_fill, g);
@@ -483,7 +486,8 @@ void gen_ticker_resume(gen_ticker *g)
 void gen_ticker_stop(gen_ticker *g)
 {
     g->running = 0;
-    g->in_flight = 0;
+    g->probing = g->filling = 0;
+    gen_inflight_clear(&g->inflight);
     evtimer_del(g->timer_ev);
     evtimer_del(g->fill_ev);
     gen_fence_reset(&g->fence);
@@ -493,7 +497,7 @@ int gen_ticker_finish(gen_ticker *g)
 {
     g->finishing = 1;
     evtimer_del(g->timer_ev);
-    return !g->in_flight;
+    return !busy(g);
 }
 
 void gen_ticker_free(gen_ticker *g)

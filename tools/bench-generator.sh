@@ -12,7 +12,9 @@
 #   4. the same with rollups (ROLLUPS, the default ladder unless set) over ROLLUP_WINDOW s (65: at least
 #      one minute boundary, where every instrument's 1m candle is written in
 #      the tick's MULTI/EXEC), for ROLLUP_COUNTS instruments: CPU, the worst
-#      batch latency and the ticks written late (from the summary line).
+#      batch latency, the ticks whose batch began after their interval
+#      (backfilled), the ticks whose EXEC was answered more than one interval
+#      after their time (late) and the worst such delay (the summary lines).
 # CPU is user+system time from /proc over the window, in % of one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ WINDOW=${WINDOW:-5}
 COUNTS=${COUNTS:-"1000 10000 100000"}
 ROLLUP_COUNTS=${ROLLUP_COUNTS:-"100000"}
 ROLLUP_WINDOW=${ROLLUP_WINDOW:-65}
-ROLLUPS=${ROLLUPS:-1m:30d,15m:365d,4h:1825d,1d:3650d}
+ROLLUPS=${ROLLUPS:-$(grep -o 'TS_ROLLUPS_DEFAULT "[^"]*' common/ts_candle.h | cut -d'"' -f2)}
 TMP=$(mktemp -d)
 redis_pid="" gen_pid=""
 cleanup() {
@@ -85,15 +87,19 @@ for n in $COUNTS; do
 done
 
 echo
-echo "| instruments | at 1 Hz with rollups $ROLLUPS, $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks written late |"
-echo "|---:|---:|---:|---:|---:|"
+echo "| instruments | at 1 Hz with rollups $ROLLUPS, $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks backfilled | ticks answered over one interval late | worst delay, tick time to answer |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
 for n in $ROLLUP_COUNTS; do
     start_redis
     read -r _ g r < <(WINDOW=$ROLLUP_WINDOW measure_gen "$n" 1000 --rollups "$ROLLUPS" \
         --log-level info --summary 10s)
     stop_redis
-    read -r worst late < <(awk '/summary:/ { for (i = 1; i <= NF; i++) {
-            if ($i == "backfilled,") l += $(i-1); if ($i == "max" && $(i+1) + 0 > m) m = $(i+1) + 0 } }
-        END { printf "%.0f %d\n", m, l }' "$TMP/gen.log")
-    echo "| $n | $g% | $r% | ${worst} ms | $late |"
+    # The summary line: "… N backfilled, … latency avg A ms max M ms; written L late, delay max D ms".
+    read -r worst bf late delay < <(awk '/summary:/ { for (i = 1; i <= NF; i++) {
+            if ($i == "backfilled,") b += $(i-1)
+            if ($i == "late,") l += $(i-1)
+            if ($i == "max" && $(i-1) == "ms" && $(i+1) + 0 > m) m = $(i+1) + 0
+            if ($i == "delay" && $(i+2) + 0 > d) d = $(i+2) + 0 } }
+        END { printf "%.0f %d %d %d\n", m, b, l, d }' "$TMP/gen.log")
+    echo "| $n | $g% | $r% | ${worst} ms | $bf | $late | ${delay} ms |"
 done

@@ -19,3 +19,9 @@ UNIT_TESTS += $(BUILD)/tests/gen/test_fence
 $(BUILD)/tests/gen/test_fence.o: CFLAGS += -Igenerator
 $(BUILD)/tests/gen/test_fence: $(BUILD)/tests/gen/test_fence.o $(BUILD)/generator/gen_fence.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis)
+
+# cmocka unit test of the batches in flight (generator/gen_inflight.c).
+UNIT_TESTS += $(BUILD)/tests/gen/test_inflight
+$(BUILD)/tests/gen/test_inflight.o: CFLAGS += -Igenerator
+$(BUILD)/tests/gen/test_inflight: $(BUILD)/tests/gen/test_inflight.o $(BUILD)/generator/gen_inflight.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka

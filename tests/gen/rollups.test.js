@@ -98,6 +98,60 @@ describe('tickgen rollups', () => {
     await assertCandles(client, { minPerLevel: 2 });
   });
 
+  test('a new ladder on an old history: the kept levels go on exact, the new ones are written forward, and it says how to fill their past', async () => {
+    await client.flushall();
+    // The ladder before: without 200ms. Killed in the middle of a 1s bucket.
+    const OLD = `${LADDER[0][0]}:1h,${LADDER[2][0]}:1h`;
+    let gen = startGenerator(redis.url, [...ARGS.slice(0, -2), '--rollups', OLD]);
+    await waitStreamLength(client, 'ticker_00', 150);
+    await gen.stop('SIGKILL');
+    const upgradedAt = (await readStream(client, 'ticker_00')).at(-1).t;
+    gen = startGenerator(redis.url, ARGS);
+    try {
+      await gen.waitOutput(/level\(s\) 200ms are new: written from now on.*DEL their streams.*start once with --rebuild-rollups/);
+      await gen.waitOutput(/open candles restored/);
+      await waitStreamLength(client, 'ticker_00', 150 + 250);
+    } finally {
+      await gen.stop();
+    }
+    assert.equal(await client.hget('ts:meta', 'rollups'), ROLLUPS);
+    for (const name of NAMES) {
+      const ticks = await readStream(client, name);
+      const end = ticks.at(-1).t;
+      for (const [label, w] of LADDER) {
+        const want = bucketsOf(ticks, w).filter((b) => b.t + w <= end);
+        const got = (await readCandles(client, label, name)).filter((c) => c.t + w <= end);
+        if (label === '200ms') {
+          // Forward only, from the bucket the upgrade fell in (its open candle
+          // was read from the 50ms level the old ladder had): exact.
+          assert.ok(got.length >= 5, `${name} 200ms: ${got.length} candles`);
+          assert.equal(got[0].t, Math.floor(upgradedAt / w) * w, `${name} 200ms: the first candle`);
+          assert.deepEqual(got, want.filter((b) => b.t >= got[0].t), `${name} 200ms: candles differ from the ticks`);
+        } else {
+          // The 1s candle across the upgrade must not be short of the ticks
+          // before it (its open candle read from the new, empty 200ms level).
+          assert.deepEqual(got, want, `${name} ${label}: candles differ from the raw ticks' aggregate`);
+        }
+      }
+    }
+    // As the log says: the new level's streams deleted, --rebuild-rollups
+    // fills its past from the raw ticks (Redis appends only after a
+    // stream's newest entry, so over the forward candles it could not).
+    for (const name of NAMES) await client.del(`ts:candle:200ms:{${name}}`);
+    gen = startGenerator(redis.url, [...ARGS, '--rebuild-rollups']);
+    try {
+      await gen.waitOutput(/rollups rebuilt/);
+    } finally {
+      await gen.stop();
+    }
+    for (const name of NAMES) {
+      const ticks = await readStream(client, name);
+      const got = await readCandles(client, '200ms', name);
+      assert.equal(got[0].t, Math.floor(ticks[0].t / 200) * 200, `${name} 200ms: the past is not filled`);
+    }
+    await assertCandles(client, { minPerLevel: 5 });
+  });
+
   test('--rebuild-rollups over a long history logs done/total, rate and time left as it goes', async () => {
     // 40 instruments at 1 ms without candles: about 100,000 ticks to read,
     // and --progress 10ms so a rebuild of a fraction of a second prints lines.
