@@ -20,8 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 WINDOW=${WINDOW:-5}
-COUNTS=${COUNTS:-"1000 10000 100000"}
-ROLLUP_COUNTS=${ROLLUP_COUNTS:-"100000"}
+COUNTS=${COUNTS-"1000 10000 100000"}
+ROLLUP_COUNTS=${ROLLUP_COUNTS-"100000"}
 ROLLUP_WINDOW=${ROLLUP_WINDOW:-65}
 ROLLUPS=${ROLLUPS:-$(grep -o 'TS_ROLLUPS_DEFAULT "[^"]*' common/ts_candle.h | cut -d'"' -f2)}
 TMP=$(mktemp -d)
@@ -70,6 +70,7 @@ measure_bench() {
         awk '/requests per second/ {for (i = 1; i <= NF; i++) if ($i == "requests") print int($(i-1))}' | tail -1
 }
 
+if [ -n "${COUNTS// }" ]; then
 echo "| instruments | tickgen flat out (entries/s) | tickgen CPU | redis CPU | redis-benchmark -c1 -P1000 | ratio | redis-benchmark -c50 -P64 | ratio | at 1 Hz: tickgen CPU | redis CPU |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in $COUNTS; do
@@ -85,6 +86,7 @@ for n in $COUNTS; do
     awk -v n="$n" -v rate="$rate" -v g="$gcpu" -v r="$rcpu" -v b1="$b1" -v b50="$b50" -v hg="$hzg" -v hr="$hzr" -v keep="$keep" \
         'BEGIN { printf "| %d | %d | %d%% | %d%% | %d | %.2f | %d | %.2f | %d%%%s | %d%% |\n", n, rate, g, r, b1, rate / b1, b50, rate / b50, hg, keep, hr }'
 done
+fi
 
 echo
 echo "| instruments | at 1 Hz with rollups $ROLLUPS, $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks backfilled | ticks answered over one interval late | worst delay, tick time to answer |"
