@@ -365,8 +365,9 @@ static void on_range_done(void *owner, const gw_range_result *res)
     history_unref(h);
 }
 
-/* GET /api/range?sym=&from=&to=[&points=N]: at most ~N buckets over the
- * window (docs/PROTOCOL.md "Ranges"); to defaults to now, points to 1000. */
+/* GET /api/range?sym=[&from=][&to=][&points=N]: at most ~N buckets over the
+ * window (docs/PROTOCOL.md "Ranges"); from defaults to where the stored
+ * history starts, to to now, points to 1000. */
 static int on_range(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -376,11 +377,11 @@ static int on_range(h2o_handler_t *self, h2o_req_t *req)
     int64_t inst = sym_of(w, req);
     if (inst < 0)
         return 0;
-    if (gw_http_query(req, "from", &v) != 0 || gw_parse_ms(v.base, v.len, &from) != 0 ||
+    if ((gw_http_query(req, "from", &v) == 0 && gw_parse_ms(v.base, v.len, &from) != 0) ||
         (gw_http_query(req, "to", &v) == 0 && gw_parse_ms(v.base, v.len, &to) != 0) ||
         (gw_http_query(req, "points", &v) == 0 && gw_parse_ms(v.base, v.len, &points) != 0)) {
         respond_json_error(req, 400, "Bad Request",
-                           "from is required; from, to and points must be whole numbers (ms since the Unix epoch)");
+                           "from, to and points must be whole numbers (ms since the Unix epoch)");
         return 0;
     }
     gw_rplan plan;

@@ -17,7 +17,13 @@
  * so newest <= T_r and the read starts early enough. One MULTI/EXEC makes
  * the reads one snapshot (the generator's transactions are atomic too), so
  * a candle closing meanwhile is either wholly in the candles or wholly in
- * the finer pieces. */
+ * the finer pieces.
+ *
+ * A range without `from` (the whole stored history) first reads the oldest
+ * entry of every source, one MULTI/EXEC of XRANGE … COUNT 1, and plans over
+ * what exists from there (gw_rplan_start); the read above is then a second
+ * transaction. What changes in between does not make it inexact: new ticks
+ * are read by the second one, and trimming only empties the oldest bucket. */
 #include "gw_range.h"
 
 #include <hiredis/hiredis.h>
@@ -27,10 +33,13 @@
 
 #include "gw_rreply.h"
 #include "ts_names.h"
+#include "ts_time.h"
 
 typedef struct range_req {
     gw_rplan plan;
     ts_ladder ladder;
+    int64_t interval_ms, retention_ms; /* of the raw ticks, for a whole plan's second planning */
+    int64_t newest;                    /* the ring's newest tick when the request came, -1: none */
     char sym[GW_SYM_MAX];
     int64_t epoch;
     gw_range_done done;
@@ -91,15 +100,88 @@ static void on_exec(redisAsyncContext *ac, void *r, void *priv)
 int gw_range_plan(const gw_meta *m, int64_t from, int64_t to, int64_t points, int64_t now_ms, gw_rplan *out,
                   const char **why)
 {
-    gw_rplan_in in = {.from = from, .to = to < 0 ? now_ms : to, .points = points, .interval_ms = m->interval_ms,
-                      .retention_ms = m->retention_ms, .now_ms = now_ms, .ladder = &m->ladder};
-    return gw_rplan_make(&in, out, why);
+    gw_rplan_in in = {.from = from < 0 ? 0 : from, .to = to < 0 ? now_ms : to, .points = points,
+                      .interval_ms = m->interval_ms, .retention_ms = m->retention_ms, .now_ms = now_ms,
+                      .ladder = &m->ladder};
+    int rc = gw_rplan_make(&in, out, why);
+    out->whole = from < 0;
+    return rc;
 }
 
 void gw_range_encode(gw_buf *b, gw_fmt f, const gw_range_result *res, int64_t id)
 {
     const gw_rplan *p = res->plan;
     gw_enc_range(b, f, res->sym, res->epoch, p->from, p->to, res->source, p->width, res->buckets, p->count, id);
+}
+
+/* Sends q's read: one MULTI/EXEC of XRANGEs, the source level's candles
+ * first, the raw ticks last (gw_rreply.h's layout). 0, or -1 when not sent. */
+static int send_read(redisAsyncContext *ac, range_req *q)
+{
+    const gw_rplan *plan = &q->plan;
+    const ts_ladder *ladder = &q->ladder;
+    int64_t newest = q->newest;
+    long long last = (long long)(plan->first + (int64_t)plan->count * plan->width - 1);
+    char key[TS_NAME_MAX + 48];
+    redisAsyncCommand(ac, NULL, NULL, "MULTI");
+    for (int k = plan->level; k >= 0; k--) {
+        int64_t from = plan->first;
+        if (k < plan->level && newest >= 0) {
+            int64_t tail = ts_bucket(newest, ladder->lv[k + 1].width_ms);
+            from = tail > from ? tail : from;
+        }
+        ts_candle_key(key, sizeof(key), &ladder->lv[k], q->sym);
+        redisAsyncCommand(ac, NULL, NULL, "XRANGE %s %lld %lld", key, (long long)from, last);
+    }
+    int64_t from = plan->first;
+    if (plan->level >= 0 && newest >= 0) {
+        int64_t tail = ts_bucket(newest, ladder->lv[0].width_ms);
+        from = tail > from ? tail : from;
+    }
+    ts_tick_key(key, sizeof(key), q->sym);
+    redisAsyncCommand(ac, NULL, NULL, "XRANGE %s %lld %lld", key, (long long)from, last);
+    return redisAsyncCommand(ac, on_exec, q, "EXEC") == REDIS_OK ? 0 : -1;
+}
+
+/* The oldest entry of every source came (a whole plan): plans again over
+ * [where the stored history starts, to], then reads that. */
+static void on_oldest(redisAsyncContext *ac, void *r, void *priv)
+{
+    range_req *q = priv;
+    const gw_rreply *x = gw_rreply_of(r);
+    int L = q->ladder.n;
+    if (x == NULL || x->k != (size_t)L + 1) {
+        finish(q, NULL, 0, 0, q->plan.first);
+        return;
+    }
+    /* part k < L is level L-1-k (coarsest first), part L the raw ticks: gw_rplan_start's order reversed */
+    int64_t first[TS_LEVELS_MAX + 1];
+    for (int s = 0; s <= L; s++) {
+        const gw_rpart *p = &x->part[s == 0 ? L : L - s];
+        first[s] = p->ok && p->n > 0 ? p->c[0].t : -1;
+    }
+    gw_rplan_in in = {.to = q->plan.to, .points = q->plan.points, .interval_ms = q->interval_ms,
+                      .retention_ms = q->retention_ms, .now_ms = ts_now_ms(), .ladder = &q->ladder};
+    int64_t start = gw_rplan_start(&in, first);
+    in.from = start < 0 || start > in.to ? in.to : start;
+    const char *why;
+    if (gw_rplan_make(&in, &q->plan, &why) != 0 || send_read(ac, q) != 0)
+        finish(q, NULL, 0, 0, q->plan.first);
+}
+
+/* Asks for the oldest entry of every source of q's instrument, in the
+ * layout of a read (gw_rreply.h): the levels coarsest first, the ticks last. */
+static int send_oldest(redisAsyncContext *ac, range_req *q)
+{
+    char key[TS_NAME_MAX + 48];
+    redisAsyncCommand(ac, NULL, NULL, "MULTI");
+    for (int k = q->ladder.n - 1; k >= 0; k--) {
+        ts_candle_key(key, sizeof(key), &q->ladder.lv[k], q->sym);
+        redisAsyncCommand(ac, NULL, NULL, "XRANGE %s - + COUNT 1", key);
+    }
+    ts_tick_key(key, sizeof(key), q->sym);
+    redisAsyncCommand(ac, NULL, NULL, "XRANGE %s - + COUNT 1", key);
+    return redisAsyncCommand(ac, on_oldest, q, "EXEC") == REDIS_OK ? 0 : -1;
 }
 
 int gw_range_read(redisAsyncContext *ac, const gw_meta *m, uint32_t inst, const gw_rplan *plan, const gw_ring *ring,
@@ -110,35 +192,16 @@ int gw_range_read(redisAsyncContext *ac, const gw_meta *m, uint32_t inst, const 
     range_req *q = calloc(1, sizeof(*q));
     if (q == NULL)
         return -1;
-    const ts_ladder *ladder = &m->ladder;
-    const char *sym = m->names[inst];
-    int64_t newest = ring != NULL && ring->count > 0 ? gw_ring_last(ring) : -1;
     q->plan = *plan;
-    q->ladder = *ladder;
-    snprintf(q->sym, sizeof(q->sym), "%s", sym);
+    q->ladder = m->ladder;
+    q->interval_ms = m->interval_ms;
+    q->retention_ms = m->retention_ms;
+    q->newest = ring != NULL && ring->count > 0 ? gw_ring_last(ring) : -1;
+    snprintf(q->sym, sizeof(q->sym), "%s", m->names[inst]);
     q->epoch = m->epoch;
     q->done = done;
     q->owner = owner;
-    long long last = (long long)(plan->first + (int64_t)plan->count * plan->width - 1);
-    char key[TS_NAME_MAX + 48];
-    redisAsyncCommand(ac, NULL, NULL, "MULTI");
-    for (int k = plan->level; k >= 0; k--) {
-        int64_t from = plan->first;
-        if (k < plan->level && newest >= 0) {
-            int64_t tail = ts_bucket(newest, ladder->lv[k + 1].width_ms);
-            from = tail > from ? tail : from;
-        }
-        ts_candle_key(key, sizeof(key), &ladder->lv[k], sym);
-        redisAsyncCommand(ac, NULL, NULL, "XRANGE %s %lld %lld", key, (long long)from, last);
-    }
-    int64_t from = plan->first;
-    if (plan->level >= 0 && newest >= 0) {
-        int64_t tail = ts_bucket(newest, ladder->lv[0].width_ms);
-        from = tail > from ? tail : from;
-    }
-    ts_tick_key(key, sizeof(key), sym);
-    redisAsyncCommand(ac, NULL, NULL, "XRANGE %s %lld %lld", key, (long long)from, last);
-    if (redisAsyncCommand(ac, on_exec, q, "EXEC") != REDIS_OK) {
+    if ((plan->whole ? send_oldest(ac, q) : send_read(ac, q)) != 0) {
         free(q);
         return -1;
     }

@@ -27,8 +27,10 @@ typedef struct gw_range_result {
 typedef void (*gw_range_done)(void *owner, const gw_range_result *res);
 
 /* Plans a request of HTTP or WebSocket alike: window [from, to] (to < 0:
- * now) in about points buckets, with m's retention and ladder. Returns 0,
- * or -1 with a one-line reason (gw_rplan_make). */
+ * now; from < 0: the whole stored history, a plan with `whole` set that
+ * gw_range_read plans again once it knows where that starts) in about
+ * points buckets, with m's retention and ladder. Returns 0, or -1 with a
+ * one-line reason (gw_rplan_make). */
 int gw_range_plan(const gw_meta *m, int64_t from, int64_t to, int64_t points, int64_t now_ms, gw_rplan *out,
                   const char **why);
 

@@ -45,7 +45,23 @@ int gw_rplan_make(const gw_rplan_in *in, gw_rplan *out, const char **why)
     out->width = width;
     out->first = out->from / width * width;
     out->count = (uint32_t)(out->to / width - out->from / width + 1);
+    out->points = in->points;
+    out->whole = 0;
     return 0;
+}
+
+int64_t gw_rplan_start(const gw_rplan_in *in, const int64_t *first)
+{
+    const ts_ladder *l = in->ladder;
+    int64_t m = -1;
+    for (int s = 0; s <= l->n; s++)
+        m = first[s] >= 0 && (m < 0 || first[s] < m) ? first[s] : m;
+    for (int s = 0; s <= l->n && m >= 0; s++) {
+        int64_t ret = s == 0 ? in->retention_ms : l->lv[s - 1].retention_ms;
+        if (first[s] >= 0 && holds(m, in->now_ms, ret))
+            return first[s];
+    }
+    return m;
 }
 
 void gw_rplan_fold(const gw_rplan *plan, ts_candle *b, const ts_candle *piece)

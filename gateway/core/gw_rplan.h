@@ -55,11 +55,27 @@ typedef struct gw_rplan {
     int64_t width; /* of each bucket */
     int64_t first; /* start of the first bucket */
     uint32_t count;
+    int64_t points; /* as asked for */
+    int whole;      /* from was not given (gw_range_plan): the read finds where the stored history starts,
+                       then plans again over [that, to] */
 } gw_rplan;
 
 /* Returns 0, or -1 with a one-line reason (a bad window or points, or a
  * window wholly outside the retained history). */
 int gw_rplan_make(const gw_rplan_in *in, gw_rplan *out, const char **why);
+
+/* Where the whole stored history starts, for a range without `from`.
+ * first[0] is the time of the raw stream's oldest entry, first[1 + k] the
+ * start of level k's oldest stored candle, -1 for a source that holds none.
+ * Every source's oldest entry is at or before the oldest tick it keeps, so
+ * the earliest of them, m, starts the history; a source whose retention
+ * reaches back past m has lost nothing to trimming (it drops only entries
+ * older than now - its retention), so its oldest entry is the start of its
+ * bucket holding the oldest tick: the finest such source gives the latest
+ * start that still holds every tick (the raw stream: the oldest tick
+ * itself). Returns that start, m when no source reaches back past m, or -1
+ * when every source is empty. Uses in's retention_ms, now_ms and ladder. */
+int64_t gw_rplan_start(const gw_rplan_in *in, const int64_t *first);
 
 /* Folds a piece (a stored candle, or a tick as a candle of n = 1) into its
  * bucket of b (count buckets from plan->first); pieces of one bucket must

@@ -81,7 +81,8 @@ static int64_t whole(const field *f)
     return f->kind == V_INT && f->i >= 0 && f->i <= GW_SINCE_MAX ? f->i : -1;
 }
 
-/* The fields of a range request: from, and optionally to, points, id. */
+/* The fields of a range request, each optional: from (absent: the whole
+ * stored history), to, points, id. */
 static gw_err finish_range(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
 {
     req->from = rf->have_from ? whole(&rf->from) : -1;
@@ -92,9 +93,9 @@ static gw_err finish_range(const req_fields *rf, gw_request *req, char *msg, siz
         snprintf(msg, msglen, "\"id\" must be a whole number from 0 to 2^53");
         return GW_E_BAD_REQUEST;
     }
-    if (req->from < 0 || (rf->have_to && req->to < 0) || req->points < 0) {
-        snprintf(msg, msglen, "\"from\" (required), \"to\" and \"points\" must be whole numbers (ms since the Unix "
-                              "epoch; points 1..10000)");
+    if ((rf->have_from && req->from < 0) || (rf->have_to && req->to < 0) || req->points < 0) {
+        snprintf(msg, msglen, "\"from\", \"to\" and \"points\" must be whole numbers (ms since the Unix epoch; "
+                              "points 1..10000)");
         return GW_E_BAD_RANGE;
     }
     return GW_OK;

@@ -52,7 +52,7 @@ typedef struct gw_request {
     int have_list;
     uint32_t nlist;          /* names in list */
     char list[GW_LIST_MAX];  /* nlist NUL-terminated names, back to back */
-    /* range: from is required, to = -1 means now, points defaults to 1000;
+    /* range: from = -1 means the whole stored history, to = -1 now, points defaults to 1000;
      * id (-1: none) is echoed in the answer or err */
     int64_t from, to, points, id;
 } gw_request;

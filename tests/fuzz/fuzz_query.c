@@ -1,5 +1,6 @@
 /* fuzz_query.c — gw_query_param (gateway/proto/gw_proto.c), the query string
- * of an HTTP request (/api/history?sym=&since=&until=, /ws?format=). The
+ * of an HTTP request (/api/history?sym=&since=&until=, /api/range?from=&to=,
+ * /ws?format=). The
  * input is the bytes after '?'. Checks: a found value lies inside the
  * input, right after "name=", and ends at '&' or at the end. */
 #include "fuzz.h"
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *q = fuzz_copy(data, size, 0);
     if (q == NULL)
         return 0;
-    static const char *const names[] = {"sym", "since", "until", "format", "points", "s", ""};
+    static const char *const names[] = {"sym", "since", "until", "from", "to", "format", "points", "s", ""};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         check(q, size, names[i]);
     free(q);

@@ -3,8 +3,10 @@
  * parsed as JSON; even: a binary frame, msgpack); the rest is the payload.
  * Checks gw_proto.h's promises: a known error code with a message, and on
  * success an op, a NUL-terminated sym, a since in [0, 2^53], a candle
- * width (> 0) only on sub and unsub, and for a board a selection as
- * gw_proto.h describes it. */
+ * width (> 0) only on sub and unsub, for a board a selection as
+ * gw_proto.h describes it, and for a range a from in [0, 2^53] or -1 (none:
+ * the whole stored history), a to likewise (-1: now), points and id whole
+ * numbers (id -1: none). */
 #include "fuzz.h"
 #include "gw_proto.h"
 
@@ -53,6 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(req.since >= 0 && req.since <= GW_SINCE_MAX);
         if (req.op == GW_OP_BOARD)
             check_board(&req);
+        if (req.op == GW_OP_RANGE) {
+            FUZZ_CHECK(req.from >= -1 && req.from <= GW_SINCE_MAX && req.to >= -1 && req.to <= GW_SINCE_MAX);
+            FUZZ_CHECK(req.points >= 0 && req.points <= GW_SINCE_MAX && req.id >= -1 && req.id <= GW_SINCE_MAX);
+        }
         FUZZ_CHECK(req.width >= 0);
         if (req.width > 0)
             FUZZ_CHECK(req.op == GW_OP_SUB || req.op == GW_OP_UNSUB);

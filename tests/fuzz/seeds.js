@@ -35,8 +35,16 @@ put('request', 'mp-u64', B('\x00\x83\xa2op\xa3sub\xa3sym\xa1a\xa5since\xcf\xff\x
   put('request', `json-width${i}`, Buffer.concat([B('\x01'), B(JSON.stringify(r))]));
   put('request', `mp-width${i}`, Buffer.concat([B('\x00'), Buffer.from(encode(r))]));
 });
+// range: every field optional (no from: the whole stored history), good and bad
+[{op: 'range', sym: 'ticker_07', points: 1280, id: 1}, {op: 'range', sym: 'ticker_07'},
+  {op: 'range', sym: 'ticker_07', from: 1795430000000, to: 1795436400000, points: 4, id: 9007199254740992},
+  {op: 'range', sym: 'ticker_07', to: 1795436400000}, {op: 'range', sym: 'ticker_07', from: 'start'},
+  {op: 'range', sym: 'ticker_07', from: -1}, {op: 'range', sym: 'ticker_07', points: 0}, {op: 'range', sym: 'ticker_07', id: 'q'}].forEach((r, i) => {
+  put('request', `json-range${i}`, Buffer.concat([B('\x01'), B(JSON.stringify(r))]));
+  put('request', `mp-range${i}`, Buffer.concat([B('\x00'), Buffer.from(encode(r))]));
+});
 // query
-['sym=ticker_07&since=0&until=1732350000000', 'format=json', 'since=&sym=', '&&sym=a&sym=b', 'symbol=x&sym', 'points=100&s=1'].forEach((q, i) => put('query', `q${i}`, B(q)));
+['sym=ticker_07&since=0&until=1732350000000', 'format=json', 'since=&sym=', '&&sym=a&sym=b', 'symbol=x&sym', 'points=100&s=1', 'sym=ticker_07&points=1280', 'sym=a&from=1&to=2&from='].forEach((q, i) => put('query', `q${i}`, B(q)));
 // live
 const live = (e, t, p) => Buffer.from(encode({e, t, p}));
 put('live', 'plain', live(6528362022131621, 1795436152000, [-2, 0, 5, 2147483647, -2147483647]));

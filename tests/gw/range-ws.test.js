@@ -90,7 +90,7 @@ test('bad range requests get an err with the id, and the connection stays usable
   const c = await open(true);
   const now = Date.now();
   for (const [req, code] of [
-    [{ to: now }, 'bad_range'], [{ from: -5 }, 'bad_range'], [{ from: 'x' }, 'bad_range'],
+    [{ to: -1 }, 'bad_range'], [{ from: -5 }, 'bad_range'], [{ from: 'x' }, 'bad_range'],
     [{ from: now, to: now - 5 }, 'bad_range'], [{ from: now - 1000, points: 0 }, 'bad_range'],
     [{ from: now - 1000, points: 10001 }, 'bad_range'], [{ from: 1, to: 2 }, 'bad_range'],
     [{ from: now - 1000, sym: 'nope' }, 'unknown_sym'],

@@ -82,7 +82,7 @@ test('across a generator kill -9 and backfill', async () => {
 test('bad requests get 400 or 404 with a reason, and the gateway stays up', async () => {
   const now = Date.now();
   for (const [q, code] of [
-    [`sym=${SYM}`, 400], [`sym=${SYM}&from=abc`, 400], [`sym=${SYM}&from=${now}&to=${now - 5}`, 400],
+    [`sym=${SYM}&to=-1`, 400], [`sym=${SYM}&from=abc`, 400], [`sym=${SYM}&from=`, 400], [`sym=${SYM}&from=${now}&to=${now - 5}`, 400],
     [`sym=${SYM}&from=${now - 1000}&points=0`, 400], [`sym=${SYM}&from=${now - 1000}&points=10001`, 400],
     [`sym=nope&from=${now - 1000}`, 404], [`from=${now - 1000}`, 400], [`sym=${SYM}&from=1&to=2`, 400],
   ]) {

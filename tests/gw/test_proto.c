@@ -273,8 +273,8 @@ static void test_parse_ms(void **state)
     assert_int_equal(gw_parse_ms_list("", 0, v, 3), -1);
 }
 
-/* The range op: from required, to/points optional, id echoed in the answer
- * and in an err (JSON and msgpack). */
+/* The range op: from, to, points optional (no from: the whole stored
+ * history, -1), id echoed in the answer and in an err (JSON and msgpack). */
 static void test_range(void **state)
 {
     (void)state;
@@ -290,7 +290,12 @@ static void test_range(void **state)
     assert_int_equal(r.to, -1);
     assert_int_equal(r.points, 1000);
     assert_int_equal(r.id, -1);
-    const char *bad[] = {"{\"op\":\"range\",\"sym\":\"a\"}", "{\"op\":\"range\",\"sym\":\"a\",\"from\":-1}",
+    assert_int_equal(parse_json("{\"op\":\"range\",\"sym\":\"a\",\"points\":640}", &r), GW_OK);
+    assert_int_equal(r.from, -1);
+    assert_int_equal(r.to, -1);
+    assert_int_equal(r.points, 640);
+    const char *bad[] = {"{\"op\":\"range\",\"sym\":\"a\",\"from\":\"start\"}",
+                         "{\"op\":\"range\",\"sym\":\"a\",\"from\":-1}",
                          "{\"op\":\"range\",\"sym\":\"a\",\"from\":1,\"to\":\"x\"}",
                          "{\"op\":\"range\",\"sym\":\"a\",\"from\":1,\"points\":1.5}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {

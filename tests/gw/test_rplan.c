@@ -164,6 +164,35 @@ static void test_bad_requests(void **state)
     }
 }
 
+/* Where the whole stored history starts: the finest source that has lost
+ * nothing to its retention, else the oldest entry of any. */
+static void test_start(void **state)
+{
+    (void)state;
+    ts_ladder l = ladder();
+    gw_rplan_in in = {0, 0, 1000, 1000, DAY, NOW, &l};
+    /* first[]: raw, 1m, 15m, 4h, 1d. 30.5 days of history: raw (24 h) and 1m (30 d) are trimmed, 15m is whole. */
+    int64_t t0 = NOW - 30 * DAY - 12 * HOUR - 7 * MIN - 3000;
+    int64_t f30[] = {NOW - DAY, NOW - 30 * DAY, t0 / (15 * MIN) * (15 * MIN), t0 / (4 * HOUR) * (4 * HOUR),
+                     t0 / DAY * DAY};
+    assert_int_equal(gw_rplan_start(&in, f30), t0 / (15 * MIN) * (15 * MIN));
+    /* 5 hours of history: the raw stream holds the oldest tick itself (the 1d candle is still open). */
+    int64_t t1 = NOW - 5 * HOUR + 2000;
+    int64_t f5[] = {t1, t1 / MIN * MIN, t1 / (15 * MIN) * (15 * MIN), t1 / (4 * HOUR) * (4 * HOUR), -1};
+    assert_int_equal(gw_rplan_start(&in, f5), t1);
+    /* Entries older than every retention (trimming is approximate): the oldest of them. */
+    int64_t fold[] = {NOW - DAY, -1, -1, -1, NOW - 4000 * DAY};
+    assert_int_equal(gw_rplan_start(&in, fold), NOW - 4000 * DAY);
+    /* No rollups, a raw stream alone. */
+    ts_ladder none = {0};
+    gw_rplan_in raw = {0, 0, 1000, 1000, DAY, NOW, &none};
+    int64_t fr[] = {NOW - HOUR};
+    assert_int_equal(gw_rplan_start(&raw, fr), NOW - HOUR);
+    /* Nothing stored. */
+    int64_t fe[] = {-1, -1, -1, -1, -1};
+    assert_int_equal(gw_rplan_start(&in, fe), -1);
+}
+
 static void test_fold(void **state)
 {
     (void)state;
@@ -192,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_retention_moves_to_a_coarser_source),
         cmocka_unit_test(test_reads_are_bounded),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_start),
         cmocka_unit_test(test_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
