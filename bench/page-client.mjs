@@ -50,7 +50,7 @@ async function measure(port, sym) {
   // performance.now() counts from the navigation; the old page has no marks.
   const marks = () => page.evaluate(() => tickstream.marks || null);
   let m = await marks();
-  out.first = { ms: Date.now() - t0, chart: m && Math.round(m.chart), bytes, heap: await heap() };
+  out.first = { ms: Date.now() - t0, chart: m && Math.round(m.chart), bytes, heap: await heap(), timeline: await timeline(page) };
   // Switch: from the light instrument to this one.
   await page.evaluate((s) => (location.hash = '#' + s), LIGHT);
   await page.waitForFunction(ready, LIGHT, { timeout: 60000, polling: 20 });
@@ -64,15 +64,39 @@ async function measure(port, sym) {
   return out;
 }
 
+// What comes before the first chart of a first load, in ms of navigation
+// (Resource Timing and the page's own marks): the HTML, each module or
+// fetch (start–end; "cached" when no byte came over the network, "304"
+// when it was revalidated), the WebSocket open, the config in, the
+// instrument opened (its first range request sent when the socket is open),
+// the first chart.
+async function timeline(page) {
+  return page.evaluate(() => {
+    const r = (x) => Math.round(x);
+    const nav = performance.getEntriesByType('navigation')[0];
+    const parts = [`html ${r(nav.requestStart)}–${r(nav.responseEnd)}`, `parsed ${r(nav.domInteractive)}`];
+    for (const e of performance.getEntriesByType('resource')) {
+      const name = e.name.replace(/^.*\/\/[^/]+\//, '').replace(/\?.*$/, '');
+      const how = e.transferSize === 0 ? ' cached' : e.encodedBodySize > 0 ? '' : ' 304';
+      parts.push(`${name} ${r(e.startTime)}–${r(e.responseEnd)}${how}`);
+    }
+    const t = window.tickstream;
+    if (t && t.boot) parts.push(`ws open ${r(t.boot.ws)}`, `config ${r(t.boot.config)}`, `opened ${r(t.marks.open)}`, `chart ${r(t.marks.chart)}`);
+    return parts.join(' · ');
+  });
+}
+
 const kb = (b) => `${(b / 1024).toFixed(b < 10240 ? 1 : 0)} KB`;
 const mb = (b) => `${(b / 1048576).toFixed(1)} MB`;
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}×` : '—');
 console.log('| history | step | page | first chart | time to live | WebSocket bytes | JS heap + buffers (after GC) |');
 console.log('|---|---|---|---:|---:|---:|---:|');
+const timelines = [];
 for (const arg of syms) {
   const [sym, label] = arg.split(':');
   const before = await measure(beforePort, sym);
   const after = await measure(afterPort, sym);
+  timelines.push(`- ${label}, first load, after: ${after.first.timeline}`);
   for (const step of ['first', 'switch']) {
     const b = before[step], a = after[step];
     const name = step === 'first' ? 'first load' : 'switch';
@@ -83,4 +107,6 @@ for (const arg of syms) {
     console.log(`| ${label} | ${name} | after/before | ${ratio(ac, bc)} | ${ratio(a.ms, b.ms)} | ${ratio(a.bytes, b.bytes)} | ${ratio(a.heap, b.heap)} |`);
   }
 }
+console.log('\nBefore the first chart (ms of navigation):');
+for (const line of timelines) console.log(line);
 await browser.close();

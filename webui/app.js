@@ -39,6 +39,8 @@ const app = {
   // performance.now() of the last instrument's opening, first chart and live
   // edge (tests, bench/page-client.mjs and the console).
   marks: { open: 0, chart: 0, live: 0 },
+  // performance.now() of the page's own start: its WebSocket open, its config in (once).
+  boot: { ws: 0, config: 0 },
   chart: null,
   conn: null, // the tickstream.js client
   sub: null, // its subscription of sym
@@ -193,8 +195,11 @@ function requestWindow() {
   if (!app.sym || !app.conn || !app.cfg || app.phase === 'error') return;
   const c = app.chart, x = c.x, points = windowPoints();
   if (app.firstT === null) {
+    // The whole history: the gateway finds where it starts (one round trip);
+    // a timeframe's buckets need an aligned from, so it asks from 0 (the
+    // last 10,000 candles) and again for what there is (onFrame).
     app.whole = 'first';
-    app.view.load({ from: 0, points, width: app.tf });
+    app.view.load({ from: app.tf > 0 ? 0 : null, points, width: app.tf });
   } else if (c.mode === 'all' || x.min == null) app.view.load({ from: app.firstT, points, width: app.tf });
   else app.view.load({ from: x.min, to: c.mode === 'fixed' ? x.max : null, points, width: app.tf });
 }
@@ -216,11 +221,11 @@ function onFrame(frame) {
   if (app.whole) {
     const again = app.whole === 'again';
     app.whole = false;
-    if (frame.length === 0) {
-      app.firstT = frame.from;
+    if (frame.length === 0 || app.tf === 0) {
+      app.firstT = frame.from; // without a from, the answer's from is where the history starts
     } else {
       app.firstT = frame.at(0).t;
-      // History much shorter than the retention: ask again for just what there is.
+      // History much shorter than the candles asked for: ask again for just what there is.
       if (!again && app.firstT - frame.from > (frame.to - frame.from) / 2) {
         app.whole = 'again';
         app.firstT = null;
@@ -271,7 +276,11 @@ function restart() {
   app.chart.resetView();
   renderHeader(null);
   renderLoading();
-  requestWindow();
+  // The chart was hidden under the board until now: take its size before
+  // asking for one bucket per pixel column (uPlot lays its plot out in a
+  // microtask after a new size, so ask in the next one).
+  app.chart.resize();
+  queueMicrotask(requestWindow);
 }
 
 /** A run of history from the subscription: tick i at t0 + i*dt. */
@@ -330,6 +339,7 @@ function showFatal(m) {
 
 /** The connection is (re)opened: the module resumes the ticks; ask again for the window (an answer may have been lost). */
 function onOpen() {
+  if (!app.boot.ws) app.boot.ws = performance.now();
   onCatchup();
   requestWindow();
 }
@@ -481,6 +491,7 @@ async function main() {
   app.conn.addEventListener('error', (e) => onErr(e.detail));
   app.conn.addEventListener('epoch', onEpoch);
   app.cfg = await loadConfig();
+  app.boot.config = performance.now();
   app.epoch = app.cfg.epoch ?? null;
   if (app.conn.epoch === null) app.conn.epoch = app.epoch; // a different one in an answer is a reset
   app.view.setConfig(app.cfg);

@@ -53,6 +53,10 @@ export class Chart {
       height: 400,
       ms: 1, // x values are milliseconds
       pxAlign: 0,
+      // The right padding uPlot gives the x axis's last label once there is
+      // data (half its default axis size), also before: the plot's width,
+      // which the first window is asked for in, is then the one it is drawn at.
+      padding: [null, 25, null, null],
       // Double click: the whole history (gestures.js), not uPlot's "all the data held".
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 }, bind: { dblclick: () => null } },
       legend: { show: true, live: true },

@@ -37,6 +37,9 @@ export function inspect(app) {
     get marks() {
       return { ...app.marks };
     },
+    get boot() {
+      return { ...app.boot };
+    },
     get ranges() {
       return { ...app.view.stats, pending: app.view.main !== null || (app.view.tail !== null && !app.view.tail.done) };
     },

@@ -170,16 +170,18 @@ export class Client extends EventTarget {
 
   /**
    * One range request (docs/PROTOCOL.md "Ranges"): the window [from, to] of
-   * `sym` (to omitted: up to now) in about `points` buckets. Not resumed
+   * `sym` (from omitted: from where the stored history starts; to omitted:
+   * up to now) in about `points` buckets. Not resumed
    * across a reconnect: a request the connection lost is rejected with
    * {code: 'closed'}, and the caller asks again if it still wants it.
    * @param {string} sym
-   * @param {{from: number, to?: number, points?: number}} win
+   * @param {{from?: number, to?: number, points?: number}} win
    * @returns {Promise<object>} the `range` answer; rejects with the gateway's `err` ({code, msg, sym, id})
    */
   range(sym, { from, to, points }) {
     const id = this.nextId++;
-    const msg = { op: 'range', sym, from, id };
+    const msg = { op: 'range', sym, id };
+    if (from !== undefined && from !== null) msg.from = from;
     if (to !== undefined && to !== null) msg.to = to;
     if (points !== undefined) msg.points = points;
     return new Promise((resolve, reject) => {

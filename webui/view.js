@@ -71,11 +71,12 @@ export class View {
   }
 
   /**
-   * Asks for the window [from, to] (to null: up to the live edge) in about
-   * `points` buckets, or in buckets of exactly `width` ms (a timeframe).
+   * Asks for the window [from, to] (from null: from where the stored history
+   * starts, to null: up to the live edge) in about `points` buckets, or in
+   * buckets of exactly `width` ms (a timeframe, which needs a from).
    */
-  load({ from, to = null, points, width = 0 }) {
-    const win = { from: Math.max(0, Math.floor(from)), points: Math.max(1, Math.min(10000, Math.round(points))) };
+  load({ from = null, to = null, points, width = 0 }) {
+    const win = { from: from === null ? null : Math.max(0, Math.floor(from)), points: Math.max(1, Math.min(10000, Math.round(points))) };
     if (width > 0) {
       // Aligned on the width, and ending on a bucket's end: then the gateway's
       // target is the width itself, so its buckets are exactly that wide.
