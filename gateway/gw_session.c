@@ -273,7 +273,7 @@ int gw_session_upgrade(h2o_req_t *req, gw_worker *w)
     return 0;
 }
 
-/* ---- GET /sse?sym=A[&sym=B|,B…][&since=T], Last-Event-ID: T or T1,T2… ---- */
+/* ---- GET /sse?sym=A[&sym=B|,B…][&since=T][&width=W], Last-Event-ID: T or T1,T2… ---- */
 
 static int sse_bad(h2o_req_t *req, const char *why)
 {
@@ -344,6 +344,24 @@ static int sse_since(h2o_req_t *req, int64_t *since, uint32_t n)
     return 0;
 }
 
+/* The stream's candle width (0: ticks), or -1 after answering. */
+static int64_t sse_width(h2o_req_t *req, gw_worker *w)
+{
+    h2o_iovec_t v;
+    int64_t width = 0;
+    char why[160], msg[200];
+    if (gw_http_query(req, "width", &v) != 0)
+        return 0;
+    if (gw_parse_width(v.base, v.len, &width) != 0)
+        return sse_bad(req, "width must be a duration such as 1m, 15m, 1h (see /api/config's interval)\n");
+    if (gw_candles_check(w->candles, width, why, sizeof(why)) != 0) {
+        snprintf(msg, sizeof(msg), "width: %s\n", why);
+        h2o_send_error_400(req, "Bad Request", h2o_strdup(&req->pool, msg, SIZE_MAX).base, 0);
+        return -1;
+    }
+    return width;
+}
+
 int gw_session_sse(h2o_req_t *req, gw_worker *w)
 {
     if (req->version >= 0x200) {
@@ -357,9 +375,10 @@ int gw_session_sse(h2o_req_t *req, gw_worker *w)
     uint32_t max = (uint32_t)w->g->cfg.max_subs, *keys = malloc(max * sizeof(*keys));
     int64_t *since = malloc(max * sizeof(*since));
     int n = keys && since ? sse_syms(req, w, keys, max) : -2;
+    int64_t width = n >= 0 ? sse_width(req, w) : -1;
     if (n == -2)
         h2o_send_error_503(req, "Service Unavailable", "out of memory\n", 0);
-    if (n < 0 || sse_since(req, since, (uint32_t)n) != 0 || take_conn(req, w) != 0)
+    if (n < 0 || width < 0 || sse_since(req, since, (uint32_t)n) != 0 || take_conn(req, w) != 0)
         goto out;
     session *se = (session *)gw_clients_sse(w->clients, req, keys, since, (uint32_t)n, sizeof(session));
     if (se == NULL) {
@@ -372,8 +391,11 @@ int gw_session_sse(h2o_req_t *req, gw_worker *w)
     if (!b.oom)
         gw_client_send(&se->c, b.data, b.len);
     gw_buf_free(&b);
+    char msg[160];
     for (int k = 0; k < n && !se->c.closing; k++)
-        if (gw_catchup_sub(w->catchup, &se->subs, &se->c, GW_FMT_SSE, keys[k], since[k], NULL) != GW_OK)
+        if ((width > 0 ? gw_candles_sub(w->candles, &se->csubs, 0, &se->c, GW_FMT_SSE, keys[k], width, since[k], msg,
+                                        sizeof(msg))
+                       : gw_catchup_sub(w->catchup, &se->subs, &se->c, GW_FMT_SSE, keys[k], since[k], NULL)) != GW_OK)
             gw_client_close(&se->c, 1011, "internal error");
 out:
     free(keys);

@@ -164,6 +164,34 @@ static int reserve(csub *s)
     return 0;
 }
 
+/* One candle x, after which every tick <= last is in the candles sent: a
+ * candle message, or for SSE an event whose id moves the instrument to last;
+ * live as for send_enc. */
+static void send_one(csub *s, const ts_candle *x, int64_t last, int live)
+{
+    gw_buf *b = &s->cs->enc;
+    gw_enc_candle(b, s->fmt, s->cs->meta->names[s->inst], s->plan.width, x, last);
+    if (!b->oom && !s->c->closing)
+        gw_client_send_tick(s->c, s->inst, last, b->data, b->len, live);
+    gw_buf_reset(b);
+}
+
+/* SSE has no candles message: each candle is its own event (a closed one
+ * holds every tick up to its end), and the end of the history is told by
+ * a `live` event, as for ticks. */
+static void send_sse(csub *s, int64_t last, int final)
+{
+    for (uint32_t k = 0; k < s->npend && !s->c->closing; k++) {
+        int open = final && k == s->npend - 1 && s->fold.open.n > 0;
+        send_one(s, &s->pend[k], open ? last : s->pend[k].t + s->plan.width - 1, 0);
+    }
+    s->npend = 0;
+    if (final) {
+        gw_enc_sse_live(&s->cs->enc, s->cs->meta->names[s->inst], s->cs->meta->epoch, last);
+        send_enc(s, 0);
+    }
+}
+
 /* The closed candles held back, then (final) the open one: a candles
  * message after which every tick <= last is in the candles sent. */
 static void send_candles(csub *s, int64_t last, int final)
@@ -175,6 +203,10 @@ static void send_candles(csub *s, int64_t last, int final)
             return;
         }
         s->pend[s->npend++] = s->fold.open;
+    }
+    if (s->fmt == GW_FMT_SSE) {
+        send_sse(s, last, final);
+        return;
     }
     gw_enc_candles(&s->cs->enc, s->fmt, m->names[s->inst], m->epoch, s->plan.width, s->pend, s->npend, last, !final);
     s->npend = 0;
@@ -208,9 +240,7 @@ static void on_tick(void *arg, int64_t t, int32_t p, int live)
         return;
     }
     /* The closed candle's last state went with its last tick: only the open one. */
-    const gw_meta *m = s->cs->meta;
-    gw_enc_candle(&s->cs->enc, s->fmt, m->names[s->inst], s->plan.width, &s->fold.open, t);
-    send_enc(s, 1);
+    send_one(s, &s->fold.open, t, 1);
 }
 
 static void on_caught_up(void *arg)
@@ -307,18 +337,25 @@ static void pump(gw_candles *cs)
 
 /* ---- subscriptions ---- */
 
-gw_err gw_candles_sub(gw_candles *cs, gw_csubs *set, uint32_t others, gw_client *c, gw_fmt fmt, uint32_t inst,
-                      int64_t width, int64_t since, char *msg, size_t msglen)
+/* The plan of candles of width ms since `since`: 0, or -1 with the reason in msg. */
+static int make_plan(const gw_candles *cs, int64_t since, int64_t width, gw_cplan *plan, char *msg, size_t msglen)
 {
     const gw_meta *m = cs->meta;
     gw_cplan_in in = {.since = since, .width = width, .now_ms = ts_now_ms(), .interval_ms = m->interval_ms,
                       .retention_ms = m->retention_ms, .ladder = &m->ladder};
-    gw_cplan plan;
     const char *why;
-    if (gw_cplan_make(&in, &plan, &why) != 0) {
-        snprintf(msg, msglen, "%s", why);
+    if (gw_cplan_make(&in, plan, &why) == 0)
+        return 0;
+    snprintf(msg, msglen, "%s", why);
+    return -1;
+}
+
+gw_err gw_candles_sub(gw_candles *cs, gw_csubs *set, uint32_t others, gw_client *c, gw_fmt fmt, uint32_t inst,
+                      int64_t width, int64_t since, char *msg, size_t msglen)
+{
+    gw_cplan plan;
+    if (make_plan(cs, since, width, &plan, msg, msglen) != 0)
         return GW_E_BAD_WIDTH;
-    }
     csub *old = find(set, inst, width);
     if (old != NULL)
         csub_remove(old); /* a re-sub restarts it */
@@ -348,6 +385,12 @@ int gw_candles_unsub(gw_candles *cs, gw_csubs *set, uint32_t inst, int64_t width
         return -1;
     csub_remove(s);
     return 0;
+}
+
+int gw_candles_check(const gw_candles *cs, int64_t width, char *msg, size_t msglen)
+{
+    gw_cplan plan;
+    return make_plan(cs, 0, width, &plan, msg, msglen);
 }
 
 void gw_candles_detach(gw_candles *cs, gw_csubs *set)

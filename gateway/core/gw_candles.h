@@ -33,6 +33,9 @@ void gw_csubs_init(gw_csubs *set);
  * error to send with a reason in msg. */
 gw_err gw_candles_sub(gw_candles *cs, gw_csubs *set, uint32_t others, gw_client *c, gw_fmt fmt, uint32_t inst,
                       int64_t width, int64_t since, char *msg, size_t msglen);
+/* 0 when candles of width ms can be served (gw_candles_sub would not
+ * refuse it as bad_width), else -1 with the reason in msg. */
+int gw_candles_check(const gw_candles *cs, int64_t width, char *msg, size_t msglen);
 /* Ends a subscription; -1 when there is none for (inst, width). */
 int gw_candles_unsub(gw_candles *cs, gw_csubs *set, uint32_t inst, int64_t width);
 /* The client started closing: nothing more is sent to it. */

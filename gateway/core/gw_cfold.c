@@ -38,12 +38,8 @@ int gw_cplan_make(const gw_cplan_in *in, gw_cplan *out, const char **why)
 
 void gw_cplan_chunk(const gw_cplan *p, int64_t from, gw_rplan *out)
 {
-    out->level = p->level;
-    out->width = p->width;
-    out->first = from;
-    out->count = p->chunk;
-    out->from = from;
-    out->to = from + (int64_t)p->chunk * p->width - 1;
+    *out = (gw_rplan){.from = from, .to = from + (int64_t)p->chunk * p->width - 1, .level = p->level,
+                      .width = p->width, .first = from, .count = p->chunk, .points = p->chunk};
 }
 
 int gw_cfold_history(gw_cfold *f, const gw_rplan *rp, const ts_candle *b, int64_t end, int64_t heard,

@@ -289,6 +289,12 @@ void gw_enc_candles(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t
 
 void gw_enc_candle(gw_buf *b, gw_fmt f, const char *sym, int64_t width, const ts_candle *c, int64_t last)
 {
+    if (f == GW_FMT_SSE) {
+        PUT_LIT(b, "event: candle\ndata: ");
+        gw_enc_candle(b, GW_FMT_JSON, sym, width, c, last);
+        put_byte(b, '\n');
+        return;
+    }
     put_head(b, f, "candle", sym, 10);
     put_int(b, f, "width", width);
     candle_cols_put(b, f, c, 1, 1);

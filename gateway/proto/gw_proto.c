@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "ts_codec.h"
-#include "ts_time.h"
 
 /* ---- request parsing ---- */
 
@@ -105,11 +104,8 @@ static gw_err finish_range(const req_fields *rf, gw_request *req, char *msg, siz
 static gw_err finish_width(const req_fields *rf, gw_request *req, char *msg, size_t msglen)
 {
     const field *f = &rf->width;
-    char s[24], err[8];
-    if (f->kind == V_STR && f->slen < sizeof(s)) {
-        memcpy(s, f->s, f->slen);
-        s[f->slen] = '\0';
-        if (ts_parse_duration_ms(s, &req->width, err, sizeof(err)) != 0)
+    if (f->kind == V_STR) {
+        if (gw_parse_width(f->s, f->slen, &req->width) != 0)
             req->width = 0;
     } else if (f->kind == V_INT) {
         req->width = whole(f);

@@ -73,6 +73,11 @@ int gw_parse_ms(const char *s, size_t n, int64_t *out);
  * were read into out[0..max), or -1 when one is bad or there are more. */
 int gw_parse_ms_list(const char *s, size_t n, int64_t *out, size_t max);
 
+/* A candle width given as a string: a duration with its unit ("50ms",
+ * "90s", "1m", "4h", "1d"; bare digits are refused, 60 of what?), above 0.
+ * 0 and the ms, or -1. */
+int gw_parse_width(const char *s, size_t n, int64_t *out);
+
 /* Encoders append one complete message to b; for GW_FMT_SSE, gw_enc_tick
  * appends an event's `data:` line, which the transport ends with its id
  * (gw_client_send_tick), and gw_enc_hist is not used: a run is sent as one
@@ -87,6 +92,9 @@ struct ts_candle;
 void gw_enc_candles(gw_buf *b, gw_fmt f, const char *sym, int64_t epoch, int64_t width, const struct ts_candle *c,
                     size_t n, int64_t last, int more);
 void gw_enc_candle(gw_buf *b, gw_fmt f, const char *sym, int64_t width, const struct ts_candle *c, int64_t last);
+/* For GW_FMT_SSE, gw_enc_candle appends an `event: candle` and its `data:`
+ * line (the JSON message), which the transport ends with its id, as for a
+ * tick; gw_enc_candles is not used (each candle is its own event). */
 /* A range answer (docs/PROTOCOL.md "Ranges"): the non-empty buckets of b[0..n)
  * as columns t, o, h, l, c, n; source is "ticks" or a level's label; id < 0:
  * none, else the request's id, echoed. */

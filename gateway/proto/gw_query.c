@@ -1,9 +1,11 @@
 /* gw_query.c — URL query strings and the ms values in them (gw_proto.h):
- * the HTTP API's parameters, the WebSocket upgrade's format=, SSE's since
- * and Last-Event-ID. No I/O, so a fuzzer calls them directly. */
+ * the HTTP API's parameters, the WebSocket upgrade's format=, SSE's since,
+ * width and Last-Event-ID, and a candle width as a request gives it. No I/O, so a fuzzer calls them directly. */
 #include "gw_proto.h"
 
 #include <string.h>
+
+#include "ts_time.h"
 
 int gw_query_param(const char *q, size_t len, const char *name, const char **val, size_t *vlen)
 {
@@ -50,4 +52,18 @@ int gw_parse_ms_list(const char *s, size_t n, int64_t *out, size_t max)
             return (int)k;
         s = comma + 1;
     }
+}
+
+int gw_parse_width(const char *s, size_t n, int64_t *out)
+{
+    char d[24], err[8];
+    int64_t w = 0;
+    if (n == 0 || n >= sizeof(d) || s[0] < '0' || s[0] > '9' || memchr(s, '\0', n) != NULL)
+        return -1; /* digits first: strtoll would skip spaces and take a sign */
+    memcpy(d, s, n);
+    d[n] = '\0';
+    if (ts_parse_duration_ms(d, &w, err, sizeof(err)) != 0 || w <= 0)
+        return -1;
+    *out = w;
+    return 0;
 }

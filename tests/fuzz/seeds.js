@@ -44,7 +44,8 @@ put('request', 'mp-u64', B('\x00\x83\xa2op\xa3sub\xa3sym\xa1a\xa5since\xcf\xff\x
   put('request', `mp-range${i}`, Buffer.concat([B('\x00'), Buffer.from(encode(r))]));
 });
 // query
-['sym=ticker_07&since=0&until=1732350000000', 'format=json', 'since=&sym=', '&&sym=a&sym=b', 'symbol=x&sym', 'points=100&s=1', 'sym=ticker_07&points=1280', 'sym=a&from=1&to=2&from='].forEach((q, i) => put('query', `q${i}`, B(q)));
+['sym=ticker_07&since=0&until=1732350000000', 'format=json', 'since=&sym=', '&&sym=a&sym=b', 'symbol=x&sym', 'points=100&s=1', 'sym=ticker_07&points=1280', 'sym=a&from=1&to=2&from=',
+  'sym=ticker_07,ticker_08&width=1m&since=0', 'width=60', 'width=0s&width=1m', 'width=99999999999999999999d', 'width=1x', 'width=15ms'].forEach((q, i) => put('query', `q${i}`, B(q)));
 // live
 const live = (e, t, p) => Buffer.from(encode({e, t, p}));
 put('live', 'plain', live(6528362022131621, 1795436152000, [-2, 0, 5, 2147483647, -2147483647]));
