@@ -8,7 +8,9 @@
 //   switch     — the same from a switch from a light instrument to this one;
 // each with the WebSocket bytes received and the JS heap after a GC
 // (typed arrays' buffers included).
-// Prints a markdown table with the after/before ratios.
+// Prints a markdown table of the medians of PAGE_RUNS runs with the
+// after/before ratios, each run's first chart, and a timeline of what comes
+// before the first chart.
 //
 // node bench/page-client.mjs BEFORE_PORT AFTER_PORT SYM:LABEL... (e.g. ticker_01:7d)
 import { createRequire } from 'node:module';
@@ -26,6 +28,11 @@ const ready = (sym) => tickstream.sym === sym && tickstream.state === 'live' && 
 
 async function measure(port, sym) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  // Long tasks (50 ms or more on the page's main thread) from the start of each document.
+  await ctx.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longtasks.push([e.startTime, e.duration]))).observe({ type: 'longtask', buffered: true });
+  });
   const page = await ctx.newPage();
   let bytes = 0;
   page.on('websocket', (ws) => ws.on('framereceived', (f) => (bytes += f.payload.length)));
@@ -69,7 +76,7 @@ async function measure(port, sym) {
 // fetch (start–end; "cached" when no byte came over the network, "304"
 // when it was revalidated), the WebSocket open, the config in, the
 // instrument opened (its first range request sent when the socket is open),
-// the first chart.
+// the first chart; and the long tasks of the main thread.
 async function timeline(page) {
   return page.evaluate(() => {
     const r = (x) => Math.round(x);
@@ -80,6 +87,7 @@ async function timeline(page) {
       const how = e.transferSize === 0 ? ' cached' : e.encodedBodySize > 0 ? '' : ' 304';
       parts.push(`${name} ${r(e.startTime)}–${r(e.responseEnd)}${how}`);
     }
+    for (const [start, d] of window.__longtasks || []) parts.push(`long task ${r(start)}–${r(start + d)}`);
     const t = window.tickstream;
     if (t && t.boot) parts.push(`ws open ${r(t.boot.ws)}`, `config ${r(t.boot.config)}`, `opened ${r(t.marks.open)}`, `chart ${r(t.marks.chart)}`);
     return parts.join(' · ');
@@ -91,22 +99,39 @@ const mb = (b) => `${(b / 1048576).toFixed(1)} MB`;
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}×` : '—');
 console.log('| history | step | page | first chart | time to live | WebSocket bytes | JS heap + buffers (after GC) |');
 console.log('|---|---|---|---:|---:|---:|---:|');
-const timelines = [];
+// Each page is measured RUNS times (PAGE_RUNS, default 5), before and after
+// taking turns, and the table gives each figure's median: on a shared
+// machine one run of a first load varies by ±40 %. Every run's first chart
+// is listed under the table.
+const RUNS = Number(process.env.PAGE_RUNS || 5);
+const median = (xs) => {
+  const v = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  return v.length ? (v.length % 2 ? v[(v.length - 1) / 2] : Math.round((v[v.length / 2 - 1] + v[v.length / 2]) / 2)) : null;
+};
+const mid = (runs, step) => Object.fromEntries(['ms', 'chart', 'bytes', 'heap'].map((k) => [k, median(runs.map((r) => r[step][k]))]));
+const timelines = [], perRun = [];
 for (const arg of syms) {
   const [sym, label] = arg.split(':');
-  const before = await measure(beforePort, sym);
-  const after = await measure(afterPort, sym);
-  timelines.push(`- ${label}, first load, after: ${after.first.timeline}`);
+  const befores = [], afters = [];
+  for (let r = 0; r < RUNS; r++) {
+    befores.push(await measure(beforePort, sym));
+    afters.push(await measure(afterPort, sym));
+  }
+  timelines.push(`- ${label}, first load, after (run 1): ${afters[0].first.timeline}`);
   for (const step of ['first', 'switch']) {
-    const b = before[step], a = after[step];
+    const b = mid(befores, step), a = mid(afters, step);
     const name = step === 'first' ? 'first load' : 'switch';
     const chart = (x) => (x.chart === null || x.chart === undefined ? '(at live)' : `${x.chart} ms`);
     const bc = b.chart ?? b.ms, ac = a.chart ?? a.ms;
     console.log(`| ${label} | ${name} | before | ${chart(b)} | ${b.ms} ms | ${kb(b.bytes)} | ${mb(b.heap)} |`);
     console.log(`| ${label} | ${name} | after | ${chart(a)} | ${a.ms} ms | ${kb(a.bytes)} | ${mb(a.heap)} |`);
     console.log(`| ${label} | ${name} | after/before | ${ratio(ac, bc)} | ${ratio(a.ms, b.ms)} | ${ratio(a.bytes, b.bytes)} | ${ratio(a.heap, b.heap)} |`);
+    const runs = (xs) => xs.map((x) => x[step].chart ?? x[step].ms).join(', ');
+    perRun.push(`- ${label}, ${name}: before ${runs(befores)} ms; after ${runs(afters)} ms`);
   }
 }
+console.log(`\nFirst chart, each of the ${RUNS} runs (the table gives the medians):`);
+for (const line of perRun) console.log(line);
 console.log('\nBefore the first chart (ms of navigation):');
 for (const line of timelines) console.log(line);
 await browser.close();

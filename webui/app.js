@@ -21,6 +21,11 @@ import { inspect } from './inspect.js';
 
 const $ = (id) => document.getElementById(id);
 
+// What index.html's inline script started before the modules loaded: the
+// config request (a promise of its Response, never rejected) and the
+// WebSocket. Taken over by main(); absent on a page without that script.
+const boot = window.tickstreamBoot || {};
+
 const app = {
   cfg: null,
   sym: null,
@@ -397,19 +402,20 @@ function renderInterval() {
   $('interval').textContent = `every ${iv < 1000 ? iv + ' ms' : fmtSpan(iv)}`;
 }
 
-async function fetchConfig() {
-  const r = await fetch('api/config', { cache: 'no-store' });
-  if (!r.ok) throw new Error(`HTTP ${r.status}`);
+/** /api/config; `pending`: a response already asked for (index.html's), else a new request. */
+async function fetchConfig(pending = null) {
+  const r = await (pending || fetch('api/config', { cache: 'no-store' }));
+  if (!r.ok) throw new Error(r.error ? r.error.message : `HTTP ${r.status}`);
   const cfg = await r.json();
   if (!Array.isArray(cfg.instruments) || cfg.instruments.length === 0) throw new Error('no instruments');
   return cfg;
 }
 
-/** The first config, retried with backoff: nothing works without it. */
+/** The first config (the request index.html started, then new ones), retried with backoff: nothing works without it. */
 async function loadConfig() {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetchConfig();
+      return await fetchConfig(attempt === 0 ? boot.config : null);
     } catch (e) {
       const delay = Math.min(15000, 500 * 2 ** attempt);
       setState('reconnecting', { code: 0, reason: `config: ${e.message}`, retryAt: Date.now() + delay, attempt: attempt + 1 });
@@ -485,7 +491,7 @@ async function main() {
   // The WebSocket opens while the config loads (one round trip less before
   // the first chart); until an instrument is chosen, onOpen has nothing to ask.
   setState('connecting');
-  app.conn = connect();
+  app.conn = connect(undefined, { socket: boot.ws });
   app.conn.addEventListener('open', onOpen);
   app.conn.addEventListener('down', (e) => setState('reconnecting', e.detail));
   app.conn.addEventListener('error', (e) => onErr(e.detail));

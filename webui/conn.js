@@ -25,15 +25,17 @@ export function wsUrl(loc = location) {
 
 export class Conn {
   /**
-   * handlers: onOpen(), onMessage(msg), onDown({code, reason, retryAt, attempt})
+   * handlers: onOpen(), onMessage(msg), onDown({code, reason, retryAt, attempt});
+   * socket: a WebSocket already opening (or open) to url, taken as the first connection.
    */
-  constructor(url, handlers) {
+  constructor(url, handlers, socket = null) {
     if (!MP) {
       const u = new URL(url, globalThis.location && location.href);
       u.searchParams.set('format', 'json');
       url = u.href;
     }
     this.url = url;
+    this.early = socket;
     this.h = handlers;
     this.ws = null;
     this.attempt = 0;
@@ -72,13 +74,21 @@ export class Conn {
   }
 
   connect() {
-    let ws;
+    let ws = this.early;
+    this.early = null;
+    if (ws && (ws.url !== this.url || ws.readyState > WebSocket.OPEN)) {
+      ws.close();
+      ws = null;
+    }
     try {
-      ws = new WebSocket(this.url);
+      ws = ws || new WebSocket(this.url);
     } catch (e) {
       this.down(1006, String(e.message || e));
       return;
     }
+    // A socket taken over open has had its open event: run the handler now.
+    // The gateway sends nothing before a request, so no message was missed.
+    if (ws.readyState === WebSocket.OPEN) queueMicrotask(() => this.ws === ws && ws.onopen());
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = () => {

@@ -60,8 +60,10 @@ const BUSY_RETRY_MS = 100;
 /**
  * Opens a client of a gateway's WebSocket feed and starts connecting.
  * @param {string} [url] a gateway's `/ws` (default: gatewayUrl(), the one that served this module)
- * @param {{epoch?: number}} [opts] epoch: the history's epoch the caller already knows (from `/api/config`),
- *   so that a different one in the first answer fires 'epoch'
+ * @param {{epoch?: number, socket?: WebSocket}} [opts] epoch: the history's epoch the caller already knows (from `/api/config`),
+ *   so that a different one in the first answer fires 'epoch'; socket: a WebSocket to `url` the page
+ *   already opened (e.g. from an inline script, before its modules loaded), used as the first connection
+ *   (one to another URL, or already closed, is closed and a new one made)
  * @returns {Client}
  */
 export function connect(url = gatewayUrl(), opts = {}) {
@@ -78,7 +80,7 @@ export function connect(url = gatewayUrl(), opts = {}) {
  * - `error`: detail: the gateway's `err` message ({code, msg, sym?}), for any request.
  */
 export class Client extends EventTarget {
-  constructor(url = gatewayUrl(), { epoch = null } = {}) {
+  constructor(url = gatewayUrl(), { epoch = null, socket = null } = {}) {
     super();
     /** @type {number|null} the history's epoch, once known */
     this.epoch = epoch;
@@ -95,7 +97,7 @@ export class Client extends EventTarget {
       onOpen: () => this.onOpen(),
       onMessage: (m) => this.onMessage(m),
       onDown: (d) => this.onDown(d),
-    });
+    }, socket);
   }
 
   /** True while the WebSocket is open. */
