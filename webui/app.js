@@ -22,8 +22,8 @@ import { inspect } from './inspect.js';
 const $ = (id) => document.getElementById(id);
 
 // What index.html's inline script started before the modules loaded: the
-// config request (a promise of its Response, never rejected) and the
-// WebSocket. Taken over by main(); absent on a page without that script.
+// config request (a promise of its JSON, or of {error}, never rejected) and
+// the WebSocket. Taken over by main(); absent on a page without that script.
 const boot = window.tickstreamBoot || {};
 
 const app = {
@@ -402,11 +402,15 @@ function renderInterval() {
   $('interval').textContent = `every ${iv < 1000 ? iv + ' ms' : fmtSpan(iv)}`;
 }
 
-/** /api/config; `pending`: a response already asked for (index.html's), else a new request. */
+/** /api/config; `pending`: one already asked for (index.html's), else a new request. */
 async function fetchConfig(pending = null) {
-  const r = await (pending || fetch('api/config', { cache: 'no-store' }));
-  if (!r.ok) throw new Error(r.error ? r.error.message : `HTTP ${r.status}`);
-  const cfg = await r.json();
+  let cfg = await pending;
+  if (!cfg) {
+    const r = await fetch('api/config', { cache: 'no-store' });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    cfg = await r.json();
+  }
+  if (cfg.error) throw new Error(cfg.error);
   if (!Array.isArray(cfg.instruments) || cfg.instruments.length === 0) throw new Error('no instruments');
   return cfg;
 }
