@@ -135,6 +135,9 @@ test('the chart shows the whole day of the chosen stream as XRANGE\'s buckets, t
   const price = await page.textContent('#price');
   assert.match(price.replace(/[,\s]/g, ''), /^-?\d+$/);
   assert.equal(await page.getAttribute('#conn', 'data-state'), 'live');
+  // The chart's connection is the WebSocket index.html opened before the modules loaded, taken over (not a second one).
+  assert.ok(await page.evaluate(() => window.tickstreamBoot.ws.readyState === WebSocket.OPEN && window.tickstreamBoot.ws.onmessage !== null),
+    'the early WebSocket is open and in use');
   // Appending a tick redraws; nothing may take near a second, even with a day of points.
   const draw = await page.evaluate(() => tickstream.draw);
   console.log(`# chart draws: ${JSON.stringify(draw)}`);
