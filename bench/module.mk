@@ -3,7 +3,8 @@
 # (bench/gateway.sh writes the table for docs/PERFORMANCE.md); `make
 # bench-range`: range answers over 30 days of history (bench/range.sh);
 # `make bench-page`: the page over 7 and 30 days (bench/page.sh);
-# `make bench-callgrind`: tickgw's instructions per delivered tick.
+# `make bench-callgrind`: tickgw's instructions per delivered tick;
+# `make bench-candlefan`: a live candle update's cost against a tick's.
 # Guarded: the top Makefile's include list can name this file twice.
 ifndef BENCH_GATEWAY_MK
 BENCH_GATEWAY_MK := 1
@@ -24,8 +25,12 @@ $(WSSTORM): $(BUILD)/bench/wsstorm.o $(BUILD)/bench/wsc.o $(LIBTS)
 $(WSLOAD): $(BUILD)/bench/wsload.o $(BUILD)/bench/wsc.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent libevent_pthreads hiredis 2>/dev/null) -pthread $(MSGPACK_LIBS) -lz -lm
 
-.PHONY: bench-gateway bench-board bench-range bench-page storm bench-callgrind
+.PHONY: bench-gateway bench-board bench-range bench-page storm bench-callgrind bench-candlefan
 bench: bench-gateway bench-board bench-range bench-page
+bench-candlefan: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	BUILD=$(BUILD) bench/candlefan.sh
+
 bench-board: deps
 	@$(MAKE) --no-print-directory $(BINS)
 	BUILD=$(BUILD) bench/board.sh
