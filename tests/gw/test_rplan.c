@@ -171,17 +171,31 @@ static void test_start(void **state)
     (void)state;
     ts_ladder l = ladder();
     gw_rplan_in in = {0, 0, 1000, 1000, DAY, NOW, &l};
-    /* first[]: raw, 1m, 15m, 4h, 1d. 30.5 days of history: raw (24 h) and 1m (30 d) are trimmed, 15m is whole. */
+    /* first[]: raw, 10s, 1m, 5m, 15m, 1h, 4h, 1d. 30.5 days of history: raw (24 h), 10s (7 d) and 1m (30 d)
+     * are trimmed, 5m (90 d) is whole. */
     int64_t t0 = NOW - 30 * DAY - 12 * HOUR - 7 * MIN - 3000;
-    int64_t f30[] = {NOW - DAY, NOW - 30 * DAY, t0 / (15 * MIN) * (15 * MIN), t0 / (4 * HOUR) * (4 * HOUR),
+    int64_t f30[] = {NOW - DAY,
+                     NOW - 7 * DAY,
+                     NOW - 30 * DAY,
+                     t0 / (5 * MIN) * (5 * MIN),
+                     t0 / (15 * MIN) * (15 * MIN),
+                     t0 / HOUR * HOUR,
+                     t0 / (4 * HOUR) * (4 * HOUR),
                      t0 / DAY * DAY};
-    assert_int_equal(gw_rplan_start(&in, f30), t0 / (15 * MIN) * (15 * MIN));
+    assert_int_equal(gw_rplan_start(&in, f30), t0 / (5 * MIN) * (5 * MIN));
     /* 5 hours of history: the raw stream holds the oldest tick itself (the 1d candle is still open). */
     int64_t t1 = NOW - 5 * HOUR + 2000;
-    int64_t f5[] = {t1, t1 / MIN * MIN, t1 / (15 * MIN) * (15 * MIN), t1 / (4 * HOUR) * (4 * HOUR), -1};
+    int64_t f5[] = {t1,
+                    t1 / 10000 * 10000,
+                    t1 / MIN * MIN,
+                    t1 / (5 * MIN) * (5 * MIN),
+                    t1 / (15 * MIN) * (15 * MIN),
+                    t1 / HOUR * HOUR,
+                    t1 / (4 * HOUR) * (4 * HOUR),
+                    -1};
     assert_int_equal(gw_rplan_start(&in, f5), t1);
     /* Entries older than every retention (trimming is approximate): the oldest of them. */
-    int64_t fold[] = {NOW - DAY, -1, -1, -1, NOW - 4000 * DAY};
+    int64_t fold[] = {NOW - DAY, -1, -1, -1, -1, -1, -1, NOW - 4000 * DAY};
     assert_int_equal(gw_rplan_start(&in, fold), NOW - 4000 * DAY);
     /* No rollups, a raw stream alone. */
     ts_ladder none = {0};
@@ -189,7 +203,7 @@ static void test_start(void **state)
     int64_t fr[] = {NOW - HOUR};
     assert_int_equal(gw_rplan_start(&raw, fr), NOW - HOUR);
     /* Nothing stored. */
-    int64_t fe[] = {-1, -1, -1, -1, -1};
+    int64_t fe[] = {-1, -1, -1, -1, -1, -1, -1, -1};
     assert_int_equal(gw_rplan_start(&in, fe), -1);
 }
 
