@@ -11,17 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 N=${N:-400}; SECS=${SECS:-10}; WIDTH=${WIDTH:-1s}
-TMP=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
 source bench/lib.sh
-CPU_GW="taskset -c 0"; CPU_REST="taskset -c 1"
-[ "$(nproc)" -ge 2 ] || { CPU_GW=""; CPU_REST=""; }
-RPORT=$(free_port); GPORT=$(free_port)
-$CPU_REST redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" --daemonize no --logfile "$TMP/redis.log" &
-pids+=($!)
-until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.05; done
+bench_init
+bench_redis
+GPORT=$(free_port)
 $CPU_REST "$BUILD/tickgen" --redis "redis://127.0.0.1:$RPORT" --instruments 4 --interval-ms 20 --log-level warn 2>"$TMP/gen.log" &
 pids+=($!)
 $CPU_GW "$BUILD/tickgw" --redis "redis://127.0.0.1:$RPORT" --listen "127.0.0.1:$GPORT" --threads 1 --log-level warn 2>"$TMP/gw.log" &

@@ -14,13 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BEFORE=${BEFORE:-main}
-TMP=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
 source bench/lib.sh
-CPU_GW="taskset -c 0"; CPU_REST="taskset -c 1"
-[ "$(nproc)" -ge 2 ] || { CPU_GW=""; CPU_REST=""; }
+bench_init
 
 # The page as it was, with the same vendored libraries.
 mkdir -p "$TMP/before"
@@ -28,10 +23,7 @@ git archive "$BEFORE" webui | tar -x -C "$TMP/before"
 cp -r webui/vendor "$TMP/before/webui/"
 echo "before: webui/ of $BEFORE ($(git rev-parse --short "$BEFORE")); after: this tree's"
 
-RPORT=$(free_port)
-$CPU_REST redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" --daemonize no --logfile "$TMP/redis.log" &
-pids+=($!)
-until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.05; done
+bench_redis
 python3 bench/fill.py 30 ticker_00 | redis-cli -p "$RPORT" --pipe >/dev/null
 python3 bench/fill.py 7 ticker_01 | redis-cli -p "$RPORT" --pipe >/dev/null
 echo "filled: ticker_00 $(redis-cli -p "$RPORT" XLEN 'ts:tick:{ticker_00}') ticks, ticker_01 $(redis-cli -p "$RPORT" XLEN 'ts:tick:{ticker_01}')"

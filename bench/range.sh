@@ -21,18 +21,11 @@ PANS=${PANS:-40}
 POINTS=${POINTS:-1000}
 RAW_DAYS=${RAW_DAYS:-$DAYS}
 ROLLUPS=${ROLLUPS:-} # tickgen --rollups: another ladder to compare (default: tickgen's)
-TMP=$(mktemp -d)
-pids=()
-cleanup() { [ -z "${KEEP_LOG:-}" ] || cat "$TMP/gen.log" >&2; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
 source bench/lib.sh
-CPU_GW="taskset -c 0"; CPU_REST="taskset -c 1"
-[ "$(nproc)" -ge 2 ] || { CPU_GW=""; CPU_REST=""; }
+bench_init
 
-RPORT=$(free_port); GPORT=$(free_port)
-$CPU_REST redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" --daemonize no --logfile "$TMP/redis.log" &
-pids+=($!)
-until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.05; done
+bench_redis
+GPORT=$(free_port)
 
 # DAYS of 1 s ticks of ticker_00 ending a second ago, a ±1 walk.
 t0=$(date +%s.%N)
