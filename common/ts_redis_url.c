@@ -156,10 +156,24 @@ static int parse_sentinels(const char *p, ts_redis_url *out, char *err, size_t e
     return parse_sentinel_path(slash, out, err, errlen);
 }
 
+/* The '@' that ends the credentials of the addresses part p (after the
+ * scheme), or NULL: the last '@', before the query of a sentinel URL (a
+ * password may hold '@'). The parser and redact must agree on it. */
+static const char *cred_end(const char *p, int sentinel)
+{
+    const char *q = sentinel ? strchr(p, '?') : NULL;
+    const char *at = NULL;
+    for (const char *c = p; *c != '\0' && c != q; c++)
+        if (*c == '@')
+            at = c;
+    return at;
+}
+
+static const char scheme[] = "redis://", sscheme[] = "redis-sentinel://";
+
 /* Parses s; on error, what is wrong in err, to follow the URL. */
 static int parse_url(const char *s, ts_redis_url *out, char *err, size_t errlen)
 {
-    static const char scheme[] = "redis://", sscheme[] = "redis-sentinel://";
     memset(out, 0, sizeof(*out));
     out->port = 6379;
 
@@ -169,12 +183,7 @@ static int parse_url(const char *s, ts_redis_url *out, char *err, size_t errlen)
         return -1;
     }
     const char *p = s + (sentinel ? sizeof(sscheme) : sizeof(scheme)) - 1;
-    /* The last '@' before the query (a sentinel password may hold '@'). */
-    const char *q = sentinel ? strchr(p, '?') : NULL;
-    const char *at = NULL;
-    for (const char *c = p; *c != '\0' && c != q; c++)
-        if (*c == '@')
-            at = c;
+    const char *at = cred_end(p, sentinel);
     if (at != NULL) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         if (colon == NULL) {
@@ -215,13 +224,12 @@ static int parse_url(const char *s, ts_redis_url *out, char *err, size_t errlen)
  * ends up in the journal or a container's log, which others can read. */
 static void redact(const char *s, char *out, size_t n)
 {
+    /* Any scheme: an http://user:pw@ typo is shown masked too. */
+    int sentinel = strncmp(s, sscheme, sizeof(sscheme) - 1) == 0;
     const char *sep = strstr(s, "://");
     const char *p = sep ? sep + 3 : s;
-    const char *q = strchr(p, '?');
-    const char *at = NULL, *colon = NULL;
-    for (const char *c = p; *c != '\0' && c != q; c++)
-        if (*c == '@')
-            at = c;
+    const char *q = sentinel ? strchr(p, '?') : NULL;
+    const char *at = cred_end(p, sentinel), *colon = NULL;
     if (at != NULL)
         colon = memchr(p, ':', (size_t)(at - p));
     size_t o = 0;

@@ -145,6 +145,9 @@ static void test_redis_urls(void **state)
     assert_null(strstr(err, "Pw1"));
     assert_null(strstr(err, "Pw2"));
     assert_non_null(strstr(err, "'redis-sentinel://:***@s/m?sentinel_password=***&db=x': the query takes"));
+    /* A '?' in a redis:// password is the password's (no query there): masked whole. */
+    assert_int_equal(ts_redis_url_parse("redis://:a?Pw3@h:0", &u, err, sizeof(err)), -1);
+    assert_string_equal(err, "'redis://:***@h:0' has a bad port (1-65535)");
     const char *bad[] = {"http://h:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
                          "redis://h:12x", "redis://h:1/x", "redis://pw@h:1", "h:6379",
                          "redis-sentinel://h:26379", "redis-sentinel://h:26379/", "redis-sentinel:///m",
