@@ -19,6 +19,13 @@ bench: bench-generator
 bench-fence: $(BUILD)/tickgen
 	OLD=$(OLD) NEW=$(BUILD)/tickgen tools/bench-fence.sh
 
+# `make bench-boundary`: what one Redis core needs for the candles of a
+# boundary at 100,000 instruments, in our layout and the alternatives
+# (docs/PERFORMANCE.md); no tickgen involved, not part of `make bench`.
+.PHONY: bench-boundary
+bench-boundary: deps
+	READS="$(or $(READS),100:10000 5000:2000)" tools/bench-boundary.sh
+
 # `make bench-backfill [BASE=<build dir>]`: Redis CPU per tick time in a
 # backfill, against another build's tickgen when BASE is given (docs/PERFORMANCE.md).
 .PHONY: bench-backfill
