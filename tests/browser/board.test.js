@@ -145,6 +145,32 @@ test('board: every instrument, the streams\' prices, live; sort, filter, chart a
   await until('board after Esc', () => location.hash === '#board');
   // The sparklines were read (the last hour's buckets).
   await until('sparklines', () => document.querySelectorAll('.brow canvas').length > 5);
+
+  // A 390 px phone: the board fits the screen (no sideways scroll), every
+  // column of the header and of a row inside it; a tap opens the chart.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  try {
+    phone.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
+    await phone.goto(`${s.gw.http}/#board`);
+    await phone.waitForFunction(() => tickstream.board() && tickstream.board().state === 'live' && !tickstream.board().pending &&
+      document.querySelectorAll('.brow canvas').length > 5, null, { timeout: 15000, polling: 50 });
+    const out = await phone.evaluate(() => {
+      const w = document.documentElement.clientWidth;
+      const row = document.querySelector('.brow[data-sym="ticker_00"]');
+      const cells = [...document.querySelectorAll('.board-head button, .board-tools > *'), ...row.children];
+      const bad = cells.filter((e) => e.getClientRects().length > 0) /* not the ones hidden on a phone */
+        .map((e) => [e.className || e.tagName, e.getBoundingClientRect()])
+        .filter(([, r]) => r.width === 0 || r.left < 0 || r.right > w + 0.5).map(([n, r]) => `${n} ${r.left}..${r.right}`);
+      return { bad, scroll: document.documentElement.scrollWidth, width: w };
+    });
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'board-phone.png') });
+    assert.deepEqual(out.bad, [], 'board parts outside the 390 px screen');
+    assert.ok(out.scroll <= out.width, `the page scrolls sideways: ${out.scroll} px wide on a ${out.width} px screen`);
+    await phone.tap('.brow[data-sym="ticker_05"]');
+    await phone.waitForFunction(() => tickstream.sym === 'ticker_05' && tickstream.state === 'live', null, { timeout: 15000, polling: 50 });
+  } finally {
+    await phone.close();
+  }
 });
 
 test('board: a new history (generator --reset) replaces the board with a snapshot of it', { timeout: 60000 }, async () => {
