@@ -41,6 +41,12 @@ export class Chart {
     this.resize();
   }
 
+  // The price axis' labels; the splits are kept for tests and the console.
+  priceTicks(splits) {
+    this.stats.ySplits = splits.slice();
+    return splits.map(fmtPrice);
+  }
+
   options() {
     const css = getComputedStyle(document.documentElement);
     const v = (name, dflt) => css.getPropertyValue(name).trim() || dflt;
@@ -64,7 +70,7 @@ export class Chart {
         x: { time: true, auto: false },
         y: { range: (u, min, max) => padRange(min, max) },
       },
-      axes: [{ ...axis, values: timeTicks, space: timeSpace, size: 44 }, { ...axis, size: 70 }],
+      axes: [{ ...axis, values: timeTicks, space: timeSpace, size: 44 }, { ...axis, size: 70, incrs: PRICE_INCRS, values: (u, splits) => this.priceTicks(splits) }],
       series: [
         { label: 'time', value: (u, x) => (x == null ? '—' : fmtTime(x, true)) },
         // The line (M4 points), or the candles' close; its path is drawn only in line view.
@@ -297,6 +303,13 @@ export class Chart {
     return first && { o: first.o, c: last.c, t0: Math.max(first.t, x.min), t1: Math.min(last.t + f.w, x.max) };
   }
 }
+
+// Prices are integers (docs/PROTOCOL.md): the price axis steps by 1, 2 or 5
+// times a power of ten, never by a fraction (uPlot's default steps label a
+// walk between -3 and 6 at -2.5, -2, -1.5 ...).
+const PRICE_INCRS = [];
+for (let d = 1; d <= 1e9; d *= 10) PRICE_INCRS.push(d, 2 * d, 5 * d);
+const fmtPrice = new Intl.NumberFormat().format;
 
 function padRange(min, max) {
   if (min == null || max == null) return [0, 1];

@@ -168,6 +168,10 @@ test('board: every instrument, the streams\' prices, live; sort, filter, chart a
     assert.ok(out.scroll <= out.width, `the page scrolls sideways: ${out.scroll} px wide on a ${out.width} px screen`);
     await phone.tap('.brow[data-sym="ticker_05"]');
     await phone.waitForFunction(() => tickstream.sym === 'ticker_05' && tickstream.state === 'live', null, { timeout: 15000, polling: 50 });
+    // A few seconds of a ±1 walk: a price axis of a few units, labelled in whole prices only.
+    await phone.waitForFunction(() => tickstream.draw && tickstream.draw.ySplits && tickstream.draw.ySplits.length > 2, null, { timeout: 15000, polling: 50 });
+    const splits = await phone.evaluate(() => tickstream.draw.ySplits);
+    assert.ok(splits.every(Number.isInteger), `price axis labels at whole prices only: ${splits}`);
   } finally {
     await phone.close();
   }
