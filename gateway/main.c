@@ -59,17 +59,38 @@ static int open_listener(const char *spec, char *desc, size_t desclen, char *err
     return fd;
 }
 
-/* Warns when the open-files limit cannot hold --max-conns sockets besides the
- * process's own descriptors: past it accept() fails with EMFILE before the 503
- * cap is reached. (Containers get the limit from the engine: TS_NOFILE.) */
-static void warn_nofile(int64_t max_conns, int64_t threads)
+/* Makes room for --max-conns sockets besides the process's own descriptors,
+ * as Redis does for maxclients: the soft open-files limit is raised toward
+ * what that needs (a shell on Debian starts at 1,024, with a hard limit far
+ * above), and when even the hard limit is too low, the connection cap is
+ * lowered to fit. Past the limit accept() fails with EMFILE and the client
+ * waits in the backlog; under the cap it gets a 503 it can act on.
+ * (Containers get the limit from the engine: TS_NOFILE.) */
+static void fit_nofile(int64_t *max_conns, int64_t threads)
 {
+    const int64_t own = 64 + 8 * threads; /* listener, Redis connections, files served, logs */
+    int64_t need = *max_conns + own;
     struct rlimit rl;
-    int64_t need = max_conns + 64 + 8 * threads;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (int64_t)rl.rlim_cur < need)
-        ts_warn("open files limit %lld is lower than the %lld that --max-conns %lld needs with %lld threads; "
-                "raise it (ulimit -n, docker-compose TS_NOFILE) or lower --max-conns",
-                (long long)rl.rlim_cur, (long long)need, (long long)max_conns, (long long)threads);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || (int64_t)rl.rlim_cur >= need)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || (int64_t)rl.rlim_max >= need ? (rlim_t)need : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        rl.rlim_cur = was;
+    if (rl.rlim_cur != was)
+        ts_info("open files limit raised from %llu to %llu for --max-conns %lld", (unsigned long long)was,
+                (unsigned long long)rl.rlim_cur, (long long)*max_conns);
+    if ((int64_t)rl.rlim_cur >= need)
+        return;
+    int64_t fit = (int64_t)rl.rlim_cur - own;
+    if (fit < 1)
+        fit = 1;
+    ts_warn("open files limit %llu (hard limit %llu) holds %lld connections besides tickgw's own %lld descriptors: "
+            "--max-conns lowered from %lld to %lld; raise the limit (ulimit -n, LimitNOFILE=, docker-compose "
+            "TS_NOFILE) for more",
+            (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max, (long long)fit, (long long)own,
+            (long long)*max_conns, (long long)fit);
+    *max_conns = fit;
 }
 
 int main(int argc, char **argv)
@@ -149,7 +170,7 @@ int main(int argc, char **argv)
         return 2;
     }
     ts_log_init("tickgw", level);
-    warn_nofile(c->max_conns, c->threads);
+    fit_nofile(&c->max_conns, c->threads);
 
     G.listen_fd = open_listener(c->listen, G.listen_desc, sizeof(G.listen_desc), err, sizeof(err));
     if (G.listen_fd < 0) {
