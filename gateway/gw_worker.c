@@ -320,19 +320,16 @@ static void tick_rconns(gw_worker *w, int64_t now)
         gw_rconn_tick(&w->watch, now);
 }
 
-static void on_tick(h2o_timeout_entry_t *entry)
+static void on_tick(void *data)
 {
-    gw_worker *w = H2O_STRUCT_FROM_MEMBER(gw_worker, tick_entry, entry);
+    gw_worker *w = data;
     int64_t now = ts_mono_ms();
     if (!w->stopping && __atomic_load_n(&w->g->stopping, __ATOMIC_RELAXED))
         begin_stop(w, now);
     if (w->stopping) {
         gw_clients_tick(w->clients, now, 1);
-        if (gw_clients_empty(w->clients) || now > w->stop_deadline + 500) {
+        if (gw_clients_empty(w->clients) || now > w->stop_deadline + 500)
             w->done = 1;
-            return;
-        }
-        h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
         return;
     }
     tick_rconns(w, now);
@@ -343,7 +340,6 @@ static void on_tick(h2o_timeout_entry_t *entry)
     gw_boards_tick(w->boards);
     gw_catchup_tick(w->catchup);
     gw_clients_tick(w->clients, now, 0);
-    h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
 }
 
 static void rconn_start(gw_worker *w, gw_rconn *rc, const char *name, int ping, int (*setup)(redisContext *),
@@ -396,15 +392,15 @@ static void *run(void *arg)
     h2o_context_init(&w->ctx, w->loop, &w->g->h2o);
     w->accept.ctx = &w->ctx;
     w->accept.hosts = w->g->h2o.hosts;
-    h2o_timeout_init(w->loop, &w->tick_timeout, TICK_MS);
-    w->tick_entry.cb = on_tick;
-    if (make_parts(w) != 0) {
-        ts_error("worker %d: out of memory at start", w->id);
+    const char *why = make_parts(w) != 0 ? "out of memory"
+                      : (w->tick = gw_mtick_start(w->loop, TICK_MS, on_tick, w)) == NULL ? strerror(errno)
+                                                                                         : NULL;
+    if (why != NULL) {
+        ts_error("worker %d: cannot start: %s", w->id, why);
         __atomic_store_n(&w->g->stopping, 1, __ATOMIC_RELAXED);
         w->done = 1;
     } else {
         tick_rconns(w, ts_mono_ms()); /* connect to Redis now, not at the first tick */
-        h2o_timeout_link(w->loop, &w->tick_timeout, &w->tick_entry);
         h2o_socket_read_start(w->listener, on_accept);
     }
 
@@ -425,8 +421,7 @@ static void *run(void *arg)
     gw_feed_free(w->feed);
     gw_meta_free(&w->meta);
     gw_http_worker_free(w);
-    if (h2o_timeout_is_linked(&w->tick_entry))
-        h2o_timeout_unlink(&w->tick_entry);
+    gw_mtick_free(w->tick);
     /* Report done and park rather than return: h2o keeps per-thread free
      * lists (thread-local) and idle HTTP keep-alive connections that it has
      * no API to release; a thread that stays alive until exit() keeps them

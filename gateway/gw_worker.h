@@ -28,6 +28,7 @@
 #include "gw_meta.h"
 #include "gw_metrics.h"
 #include "gw_proto.h"
+#include "gw_mtick.h"
 #include "gw_rconn.h"
 
 typedef struct gw_global gw_global;
@@ -41,8 +42,7 @@ typedef struct gw_worker {
     h2o_context_t ctx;
     h2o_accept_ctx_t accept;
     h2o_socket_t *listener;
-    h2o_timeout_t tick_timeout;
-    h2o_timeout_entry_t tick_entry;
+    gw_mtick *tick; /* the housekeeping, every TICK_MS of the monotonic clock */
     int stopping, done;
     int64_t stop_deadline;
 
