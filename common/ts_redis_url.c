@@ -158,7 +158,7 @@ static int parse_sentinels(const char *p, ts_redis_url *out, char *err, size_t e
 
 /* The '@' that ends the credentials of the addresses part p (after the
  * scheme), or NULL: the last '@', before the query of a sentinel URL (a
- * password may hold '@'). The parser and redact must agree on it. */
+ * password may hold '@'). redact does not use it: it masks more. */
 static const char *cred_end(const char *p, int sentinel)
 {
     const char *q = sentinel ? strchr(p, '?') : NULL;
@@ -219,36 +219,71 @@ static int parse_url(const char *s, ts_redis_url *out, char *err, size_t errlen)
     return 0;
 }
 
-/* s with its passwords (the server's after the user, the query's
- * sentinel_password) shown as ***, for an error message: a start-up error
- * ends up in the journal or a container's log, which others can read. */
+/* Appends text (n bytes) to out[*o], within cap. */
+static void put(char *out, size_t cap, size_t *o, const char *text, size_t n)
+{
+    while (n-- > 0 && *o + 1 < cap)
+        out[(*o)++] = *text++;
+}
+
+/* s with whatever may be a password shown as ***, for an error message: a
+ * start-up error ends up in the journal or a container's log, which others
+ * can read. It shows a URL that did not parse, so it cannot trust the
+ * parser's reading of it (a raw '?' or '&' in a password, a misspelled
+ * key): it masks more rather than less. Before the last '@' of the whole
+ * string all is credentials (after the user, when a ':' comes before the
+ * first '?' of a sentinel URL), or, when that '@' is in the query, all of it up to that '@'
+ * and the rest of its parameter; in the query every parameter but db= and
+ * sentinel_user= is shown as its key and ***, a piece without '=' as ***. */
 static void redact(const char *s, char *out, size_t n)
 {
-    /* Any scheme: an http://user:pw@ typo is shown masked too. */
-    int sentinel = strncmp(s, sscheme, sizeof(sscheme) - 1) == 0;
-    const char *sep = strstr(s, "://");
-    const char *p = sep ? sep + 3 : s;
-    const char *q = sentinel ? strchr(p, '?') : NULL;
-    const char *at = cred_end(p, sentinel), *colon = NULL;
-    if (at != NULL)
-        colon = memchr(p, ':', (size_t)(at - p));
     size_t o = 0;
-    for (const char *c = s; *c != '\0' && o + 1 < n;) {
-        const char *mask = NULL;
-        if (colon != NULL && c == colon + 1) {
-            mask = "***";
-            c = at;
-        } else if (q != NULL && c > q && (c[-1] == '?' || c[-1] == '&') && strncmp(c, "sentinel_password=", 18) == 0) {
-            mask = "sentinel_password=***";
-            c += strcspn(c, "&");
+    const char *sep = strstr(s, "://");
+    const char *p = sep ? sep + 3 : s; /* any scheme: an http://user:pw@ typo too */
+    put(out, n, &o, s, (size_t)(p - s));
+    const char *at = strrchr(p, '@'), *q = strchr(p, '?');
+    int in_value = 0; /* the rest of a query parameter whose start was masked */
+    if (strncmp(s, sscheme, sizeof(sscheme) - 1) != 0 && q != NULL && at != NULL && q < at)
+        q = NULL; /* redis:// has no query: a '?' before its '@' is the password's */
+    if (at != NULL) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        if (q == NULL || q > at) {
+            if (colon != NULL)
+                put(out, n, &o, p, (size_t)(colon + 1 - p)); /* the user */
+            put(out, n, &o, "***@", 4);
+            p = at + 1;
+            q = strchr(p, '?');
+        } else {
+            put(out, n, &o, "***@", 4);
+            p = at + 1;
+            in_value = 1;
         }
-        if (mask == NULL) {
-            out[o++] = *c++;
-            continue;
-        }
-        int k = snprintf(out + o, n - o, "%s", mask);
-        o = k < 0 || (size_t)k >= n - o ? n - 1 : o + (size_t)k;
     }
+    if (!in_value) {
+        const char *stop = q ? q + 1 : p + strlen(p);
+        put(out, n, &o, p, (size_t)(stop - p));
+        p = stop;
+        if (q == NULL)
+            goto done;
+    }
+    while (*p != '\0') {
+        size_t len = strcspn(p, "&");
+        const char *eq = memchr(p, '=', len);
+        if (in_value)
+            put(out, n, &o, "***", 3);
+        else if (strncmp(p, "db=", 3) == 0 || strncmp(p, "sentinel_user=", 14) == 0)
+            put(out, n, &o, p, len);
+        else if (eq != NULL) {
+            put(out, n, &o, p, (size_t)(eq + 1 - p));
+            put(out, n, &o, "***", 3);
+        } else if (len > 0)
+            put(out, n, &o, "***", 3);
+        in_value = 0;
+        p += len;
+        if (*p == '&')
+            put(out, n, &o, p++, 1);
+    }
+done:
     out[o] = '\0';
 }
 

@@ -148,6 +148,22 @@ static void test_redis_urls(void **state)
     /* A '?' in a redis:// password is the password's (no query there): masked whole. */
     assert_int_equal(ts_redis_url_parse("redis://:a?Pw3@h:0", &u, err, sizeof(err)), -1);
     assert_string_equal(err, "'redis://:***@h:0' has a bad port (1-65535)");
+    /* URLs that do not parse as the writer meant, so nothing the parser
+     * read can be trusted: a raw '?' in a sentinel URL's password, a raw '&'
+     * in sentinel_password, a misspelled key, an '@' in the query. */
+    const char *leaky[][2] = {
+        {"redis-sentinel://:se?Pw4@s1:26379/mymaster", "'redis-sentinel://***@***'"},
+        {"redis-sentinel://s/m?sentinel_password=Pw5&Pw6", "'redis-sentinel://s/m?sentinel_password=***&***'"},
+        {"redis-sentinel://s/m?sentinel_pasword=Pw7", "'redis-sentinel://s/m?sentinel_pasword=***'"},
+        {"redis-sentinel://s/m?sentinel_password=Pw8@Pw9&db=x", "'redis-sentinel://***@***&db=x'"},
+        {"redis-sentinel://u:Pw1@s/m?db=x&sentinel_user=v", "'redis-sentinel://u:***@s/m?db=x&sentinel_user=v'"},
+    };
+    for (size_t i = 0; i < sizeof(leaky) / sizeof(leaky[0]); i++) {
+        assert_int_equal(ts_redis_url_parse(leaky[i][0], &u, err, sizeof(err)), -1);
+        for (const char *pw = strstr(leaky[i][0], "Pw"); pw != NULL; pw = strstr(pw + 1, "Pw"))
+            assert_null(strstr(err, (char[]){pw[0], pw[1], pw[2], 0}));
+        assert_non_null(strstr(err, leaky[i][1]));
+    }
     const char *bad[] = {"http://h:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
                          "redis://h:12x", "redis://h:1/x", "redis://pw@h:1", "h:6379",
                          "redis-sentinel://h:26379", "redis-sentinel://h:26379/", "redis-sentinel:///m",
