@@ -349,13 +349,13 @@ static int64_t sse_width(h2o_req_t *req, gw_worker *w)
 {
     h2o_iovec_t v;
     int64_t width = 0;
-    char why[160], msg[200];
+    char why[256], msg[300];
     if (gw_http_query(req, "width", &v) != 0)
         return 0;
     if (gw_parse_width(v.base, v.len, &width) != 0)
         return sse_bad(req, "width must be a duration such as 1m, 15m, 1h (see /api/config's interval)\n");
     if (gw_candles_check(w->candles, width, why, sizeof(why)) != 0) {
-        snprintf(msg, sizeof(msg), "width: %s\n", why);
+        snprintf(msg, sizeof(msg), "%s\n", why);
         h2o_send_error_400(req, "Bad Request", h2o_strdup(&req->pool, msg, SIZE_MAX).base, 0);
         return -1;
     }

@@ -25,7 +25,7 @@ int gw_cplan_make(const gw_cplan_in *in, gw_cplan *out, const char **why)
     /* One bucket is folded from one read: a width no level divides, far
      * above the source's, would read a bucket's every tick at once. */
     if (per > GW_CANDLE_READ_ENTRIES) {
-        *why = "width: one candle would be folded from over 100000 stored entries; pick a width that a rollup "
+        *why = "width too wide: each candle would be folded from over 100000 stored entries; pick a width that a rollup "
                "level (see /api/config) divides";
         return -1;
     }

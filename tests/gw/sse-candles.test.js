@@ -123,7 +123,9 @@ test('a gateway kill -9: Last-Event-ID resumes on a new gateway; no candle misse
 });
 
 test('bad widths get 400 with the reason; the gateway stays up', { timeout: 20000 }, async () => {
-  for (const [q, why] of [['60', /duration/], ['1x', /duration/], ['15ms', /multiple/], ['0s', /duration/], ['', /duration/]]) {
+  for (const [q, why] of [['60', /duration/], ['1x', /duration/], ['15ms', /multiple/], ['0s', /duration/], ['', /duration/],
+    // a multiple of the 10 ms ticks that no level divides: 100,001 ticks a candle
+    ['1000010ms', /^width too wide: each candle would be folded from over 100000 stored entries/]]) {
     const r = await fetch(`${gw.http}/sse?sym=${SYMS[0]}&width=${q}`);
     const body = await r.text();
     assert.equal(r.status, 400, `width=${q}: ${body}`);
