@@ -339,6 +339,7 @@ static void on_tick(void *data)
     check_stale(w, now);
     gw_boards_tick(w->boards);
     gw_catchup_tick(w->catchup);
+    gw_candles_tick(w->candles);
     gw_clients_tick(w->clients, now, 0);
 }
 

@@ -56,6 +56,7 @@ struct gw_candles {
     gw_buf enc;
     uint32_t reads;          /* in flight */
     h2o_linklist_t waiting;  /* csub.wait: subscriptions whose next read waits for a slot */
+    h2o_linklist_t draining; /* csub.wait: those whose next read waits for their client to drain */
 };
 
 typedef struct csub {
@@ -67,7 +68,7 @@ typedef struct csub {
     int reading;   /* a range read in flight */
     int64_t heard; /* the ring's newest when it was sent */
     int64_t next;  /* the start of the chunk to read, while waiting */
-    h2o_linklist_t wait; /* in cs->waiting while its read waits for a slot */
+    h2o_linklist_t wait; /* in cs->waiting or cs->draining while its next read waits */
     gw_cplan plan;
     gw_cfold fold;
     gw_subs ticks; /* the live part: one tick subscription with the sink */
@@ -84,6 +85,7 @@ gw_candles *gw_candles_new(const gw_config *cfg, const gw_meta *meta, gw_feed *f
         return NULL;
     *cs = (gw_candles){.cfg = cfg, .meta = meta, .feed = feed, .ct = ct, .rng = rng};
     h2o_linklist_init_anchor(&cs->waiting);
+    h2o_linklist_init_anchor(&cs->draining);
     return cs;
 }
 
@@ -256,6 +258,12 @@ static void read_chunk(csub *s, int64_t from);
 static void pump(gw_candles *cs);
 static void on_read_step(csub *s, const gw_range_result *res);
 
+/* Queued bytes over which a client's next history read waits. */
+static size_t drain_mark(const gw_candles *cs)
+{
+    return (size_t)cs->cfg->send_queue / 4;
+}
+
 static void on_read(void *owner, const gw_range_result *res)
 {
     csub *s = owner;
@@ -288,8 +296,20 @@ static void on_read_step(csub *s, const gw_range_result *res)
     if (more) {
         if (s->npend > 0)
             send_candles(s, s->fold.last, 0);
-        if (!s->c->closing)
-            read_chunk(s, rp->first + (int64_t)rp->count * rp->width);
+        if (s->c->closing)
+            return;
+        int64_t next = rp->first + (int64_t)rp->count * rp->width;
+        /* A long history (43,200 one-minute candles for 30 days, one SSE
+         * event each) is read no faster than the client takes it, as the
+         * tick catch-up is (gw_catchup.c): else a reader slower than Redis
+         * reaches --send-queue and is closed as slow, and its resume bursts
+         * the rest again. */
+        if (gw_client_queued(s->c) > drain_mark(cs)) {
+            s->next = next;
+            h2o_linklist_insert(&cs->draining, &s->wait);
+        } else {
+            read_chunk(s, next);
+        }
         return;
     }
     if (s->c->closing)
@@ -332,6 +352,27 @@ static void pump(gw_candles *cs)
         h2o_linklist_unlink(&s->wait);
         if (!s->c->closing) /* else it ends when its client is freed */
             read_chunk(s, s->next);
+    }
+}
+
+void gw_candles_tick(gw_candles *cs)
+{
+    h2o_linklist_t ready, *next;
+    h2o_linklist_init_anchor(&ready);
+    for (h2o_linklist_t *l = cs->draining.next; l != &cs->draining; l = next) {
+        next = l->next;
+        csub *s = H2O_STRUCT_FROM_MEMBER(csub, wait, l);
+        if (!s->c->closing && gw_client_queued(s->c) <= drain_mark(cs)) { /* a closing one ends when its client is freed */
+            h2o_linklist_unlink(&s->wait);
+            h2o_linklist_insert(&ready, &s->wait);
+        }
+    }
+    /* Popped one at a time: a failed read may end its client, and with it
+     * that client's other subscriptions, which csub_remove unlinks from here. */
+    while (!h2o_linklist_is_empty(&ready)) {
+        csub *s = H2O_STRUCT_FROM_MEMBER(csub, wait, ready.next);
+        h2o_linklist_unlink(&s->wait);
+        read_chunk(s, s->next);
     }
 }
 

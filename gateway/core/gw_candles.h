@@ -24,6 +24,8 @@ typedef struct gw_csubs {
  * subscription is a tick subscription of ct with a sink. */
 gw_candles *gw_candles_new(const gw_config *cfg, const gw_meta *meta, gw_feed *feed, gw_catchup *ct, gw_rconn *rng);
 void gw_candles_free(gw_candles *cs);
+/* Every worker tick: history reads that waited for their client to drain go on. */
+void gw_candles_tick(gw_candles *cs);
 
 void gw_csubs_init(gw_csubs *set);
 
