@@ -136,6 +136,12 @@ gw_inflate_result gw_inflate_msg(gw_deflate *z, const void *in, size_t len, size
         return GW_INFLATE_TOO_BIG;
     if (r < 0 || z->inf.avail_in > 0) /* an error, or bytes after the stream's end */
         return GW_INFLATE_BAD;
+    /* The tail completes the empty stored block a sync flush ends with, so
+     * a whole message leaves inflate between blocks (zlib: data_type bit
+     * 128); a truncated one leaves it inside a block, having read the tail
+     * as more of it. (A message of no bytes at all is let through empty.) */
+    if (r == 0 && len > 0 && !(z->inf.data_type & 128))
+        return GW_INFLATE_BAD;
     *out = z->big;
     *outlen = n;
     return GW_INFLATE_OK;

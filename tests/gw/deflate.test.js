@@ -190,6 +190,13 @@ test('a deflate bomb closes 1009, broken deflate 1007; the gateway serves on', {
   const b = await rawOpen(gw, 'permessage-deflate');
   b.sock.write(maskedFrame(Buffer.from([0xff, 0xfe, 0xfd, 0xfc]), { rsv1: true }));
   assert.equal(await closeCode(b), 1007, 'data that does not inflate: 1007');
+  // A request cut short: inflate would take the appended 00 00 ff ff as more
+  // of its last block and hand a prefix to the parser (it answered
+  // bad_request and stayed open).
+  const cut = compress(Buffer.from(encode({ op: 'sub', sym: SYM, since: Date.now() })));
+  const t = await rawOpen(gw, 'permessage-deflate');
+  t.sock.write(maskedFrame(cut.subarray(0, cut.length - 3), { rsv1: true }));
+  assert.equal(await closeCode(t), 1007, 'a compressed message cut short: 1007');
   // A message whose deflate stream ends (BFINAL, no 00 00 ff ff to cut) is read too.
   const d = await rawOpen(gw, 'permessage-deflate');
   d.sock.write(maskedFrame(zlib.deflateRawSync(Buffer.from(encode({ op: 'sub', sym: SYM, since: Date.now() }))), { rsv1: true }));

@@ -80,6 +80,9 @@ static void test_roundtrip(void **state)
     assert_int_equal(gw_deflate_msg(z, msg, sizeof(msg), &out, &n), 0);
     assert_int_equal(gw_inflate_msg(z, out, n, sizeof(msg), &back, &m), GW_INFLATE_OK);
     assert_memory_equal(back, msg, sizeof(msg));
+    /* cut short: inflate would read the tail as more of the last block */
+    for (size_t cut = 1; cut <= 3; cut++)
+        assert_int_not_equal(gw_inflate_msg(z, copy, n - cut, sizeof(msg), &back, &m), GW_INFLATE_OK); /* bad, or too big */
     /* not deflate data */
     static const uint8_t junk[] = {0xff, 0xfe, 0xfd};
     assert_int_equal(gw_inflate_msg(z, junk, sizeof(junk), 100, &back, &m), GW_INFLATE_BAD);
@@ -92,6 +95,8 @@ static void test_roundtrip(void **state)
     assert_int_equal(gw_inflate_msg(z, hello, sizeof(hello), 100, &back, &m), GW_INFLATE_OK);
     assert_int_equal(m, 5);
     assert_memory_equal(back, "Hello", 5);
+    for (size_t cut = 1; cut < sizeof(hello); cut++)
+        assert_int_equal(gw_inflate_msg(z, hello, sizeof(hello) - cut, 100, &back, &m), GW_INFLATE_BAD);
     free(copy);
     gw_deflate_free(z);
 }
