@@ -22,10 +22,20 @@ static int is_string(const redisReply *r)
     return r != NULL && r->type == REDIS_REPLY_STRING && r->str != NULL;
 }
 
+/* A string field that fits: copied into dst. */
+static void copy_field(const redisReply *k, const redisReply *v, const char *name, char *dst, size_t cap)
+{
+    size_t n = strlen(name);
+    if (k->len == n && memcmp(k->str, name, n) == 0 && is_string(v) && v->len < cap) {
+        memcpy(dst, v->str, v->len);
+        dst[v->len] = '\0';
+    }
+}
+
 int ts_meta_read(const struct redisReply *r, ts_meta *m)
 {
     m->interval_ms = m->retention_ms = m->epoch = m->instruments = m->version = -1;
-    m->rollups[0] = '\0';
+    m->rollups[0] = m->rollups_from[0] = '\0';
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0 ||
         (r->elements > 0 && r->element == NULL))
         return -1;
@@ -33,10 +43,8 @@ int ts_meta_read(const struct redisReply *r, ts_meta *m)
         const redisReply *k = r->element[i], *v = r->element[i + 1];
         if (!is_string(k))
             continue;
-        if (k->len == 7 && memcmp(k->str, "rollups", 7) == 0 && is_string(v) && v->len < sizeof(m->rollups)) {
-            memcpy(m->rollups, v->str, v->len);
-            m->rollups[v->len] = '\0';
-        }
+        copy_field(k, v, "rollups", m->rollups, sizeof(m->rollups));
+        copy_field(k, v, "rollups_from", m->rollups_from, sizeof(m->rollups_from));
         for (size_t j = 0; j < sizeof(fields) / sizeof(fields[0]); j++) {
             if (strlen(fields[j].name) != k->len || memcmp(fields[j].name, k->str, k->len) != 0)
                 continue;

@@ -15,6 +15,9 @@ typedef struct ts_meta {
     /* The rollup ladder as tickgen --rollups wrote it (ts_ladder_parse);
      * "" when absent (a history written before rollups, or not a string). */
     char rollups[256];
+    /* Since when each level holds every tick (generator/gen_levels.h):
+     * "" when absent (written before the field) or not a string. */
+    char rollups_from[256];
 } ts_meta;
 
 /* Reads an HGETALL ts:meta reply. Returns 0 when r is a field/value array

@@ -51,10 +51,13 @@ typedef struct gen_walk {
     int64_t epoch;
     uint64_t histories_lost; /* times start-up found no ts:meta after this process had a history (new epoch) */
     gen_candles *candles; /* the open candles; start-up (gen_rollups.c) refills them, the ticker advances them */
-    /* ts:meta's rollups when this process first found the history ("" none): the
-     * levels it lacks are new, and start-up restores no open candle from them */
+    /* ts:meta's rollups when this process first found the history ("" none),
+     * for the line that names the new levels */
     char meta_rollups[256];
     int meta_rollups_seen;
+    /* since when each level of the ladder holds every tick (gen_levels.h):
+     * read from ts:meta at each start-up, written back by gen_rollups.c */
+    int64_t level_from[TS_LEVELS_MAX];
 } gen_walk;
 
 /* Redis round-trip buckets of a tick batch, in µs (tickgen_redis_batch_seconds). */

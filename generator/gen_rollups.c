@@ -16,15 +16,25 @@
  * by this generator, or by --rebuild-rollups after an upgrade from a
  * history without candles (docs/REDIS.md, "Rollups").
  *
- * A new ladder on an old history: a level that ts:meta's ladder lacked
- * (gen_walk.meta_rollups) has no candles yet, so no level is restored from
- * it. Level k reads instead the nearest finer level j that was there
- * ([Bk, Bj - 1], w_k / w_j candles, plus open_j), or, when none was, the
- * raw ticks ([Bk, last_t]) if level k itself was there: an existing level
- * never gets a candle short of ticks. (The ladder of issue 16 over the one
- * before: 1m from 60 ticks, 5m and 15m from 1m, 1h and 4h from 15m, 1d
- * from 4h.) A new level over new levels only starts exact at its first
- * full bucket, as after an upgrade from no candles at all.
+ * A new ladder on an old history: a level the ladder lacked has candles
+ * only from the bucket that held the last tick when it was added, so it
+ * cannot rebuild a coarser bucket that began before. ts:meta's
+ * rollups_from keeps, per level, the bucket from which it holds every tick
+ * (gen_levels.h) — across restarts, which is what the ladder alone could
+ * not say: a restart within a coarse bucket after an upgrade read that
+ * bucket from the new level below it and wrote it short. So level k reads
+ * the nearest finer level j with from_j <= Bk ([Bk, Bj - 1], plus open_j),
+ * and when there is none, the raw ticks [Bk, last_t]. One raw read per
+ * instrument serves every level that needs it: [Bm, last_t] for the
+ * coarsest such level m folds into levels 0..m. A level added by this
+ * start-up gets from = its bucket holding last_t once its open candle is
+ * restored (exact, from what holds that bucket), written back to ts:meta
+ * (a fenced HSET; should it be lost, the next start-up takes the level
+ * for new again and reads its source again: later, never wrong). The raw
+ * read is at most one bucket of the coarsest level with no finer level
+ * that holds it: level 0 in the steady state (10 ticks at the default),
+ * after an upgrade that added levels under an old one, up to one bucket
+ * of that old level (1d at 1 s: 86,400 ticks per instrument, once).
  *
  * Rebuild (--rebuild-rollups, once): each instrument's raw ticks are read
  * oldest first in chunks and fed to the builder; every candle it closes is
@@ -40,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_levels.h"
 #include "gen_progress.h"
 #include "ts_entry.h"
 #include "ts_log.h"
@@ -57,6 +68,8 @@ struct gen_rollups {
     const gen_config *cfg;
     gen_walk *walk;
     gen_redis *conn;
+    gen_lease *lease;
+    gen_fence from; /* the HSET of rollups_from for the levels this start-up added */
     gen_rollups_hooks hooks;
     int rebuild_pending;
     int said_new; /* say_new_levels has spoken */
@@ -70,10 +83,30 @@ struct gen_rollups {
     gen_progress rb_progress;
 };
 
+static void on_from_written(redisAsyncContext *c, void *rep, void *priv)
+{
+    gen_fence_result res;
+    (void)c, (void)priv;
+    if (rep != NULL && gen_fence_read(rep, &res) != 0)
+        ts_warn("rollups: ts:meta rollups_from not written (%s): the next start-up takes the new levels for new "
+                "again", res.first_error[0] ? res.first_error : "fenced");
+}
+
+/* The open candles are Redis's: the levels this start-up added begin at the
+ * bucket holding last_t (gen_levels.h), which ts:meta is told. */
 static void done(gen_rollups *r)
 {
+    const ts_ladder *l = &r->cfg->ladder;
+    char from[256];
     free(r->pieces);
     r->pieces = NULL;
+    if (gen_levels_begin(l, r->walk->level_from, r->walk->last_t) > 0) {
+        gen_levels_format(l, r->walk->level_from, from, sizeof(from));
+        gen_fence_reset(&r->from);
+        gen_fence_cmd(&r->from, "HSET " TS_KEY_META " rollups_from %s", from);
+        if (gen_lease_send(r->lease, &r->from, on_from_written, r) != 0)
+            ts_warn("rollups: ts:meta rollups_from not sent: the next start-up takes the new levels for new again");
+    }
     r->hooks.on_done(r->hooks.owner);
 }
 
@@ -98,67 +131,47 @@ static void on_piece(redisAsyncContext *c, void *rep, void *priv)
     if (reply == NULL || !reply_ok(r, reply, "reading the open candles", p->i))
         return; /* connection gone: the next start-up begins again */
     const ts_ladder *l = &r->cfg->ladder;
-    ts_candle *open = gen_candles_open(r->walk->candles, p->i, p->k);
-    int64_t start = ts_bucket(r->walk->last_t, l->lv[p->k].width_ms);
+    int low = p->src < 0 ? 0 : p->k; /* the raw ticks fill levels 0..k */
     for (size_t e = 0; e < reply->elements; e++) {
         ts_candle x;
         int64_t t;
         int32_t price;
-        if (p->src < 0 && ts_entry_from_reply(reply->element[e], &t, &price) == 0)
-            ts_candle_add(open, start, t, price);
-        else if (p->src >= 0 && ts_candle_from_reply(reply->element[e], &x) == 0)
-            ts_candle_merge(open, &x);
+        if (p->src < 0 && ts_entry_from_reply(reply->element[e], &t, &price) == 0) {
+            for (int k = 0; k <= p->k; k++) {
+                int64_t start = ts_bucket(r->walk->last_t, l->lv[k].width_ms);
+                if (t >= start)
+                    ts_candle_add(gen_candles_open(r->walk->candles, p->i, k), start, t, price);
+            }
+        } else if (p->src >= 0 && ts_candle_from_reply(reply->element[e], &x) == 0) {
+            ts_candle_merge(gen_candles_open(r->walk->candles, p->i, p->k), &x);
+        }
     }
     if (p->src >= 0)
-        ts_candle_merge(open, gen_candles_open(r->walk->candles, p->i, p->src));
-    open->t = start;
+        ts_candle_merge(gen_candles_open(r->walk->candles, p->i, p->k),
+                        gen_candles_open(r->walk->candles, p->i, p->src));
+    for (int k = low; k <= p->k; k++)
+        gen_candles_open(r->walk->candles, p->i, k)->t = ts_bucket(r->walk->last_t, l->lv[k].width_ms);
     if (--r->pending == 0) {
         ts_info("open candles restored from redis");
         done(r);
     }
 }
 
-/* Bit k: level k of our ladder has a width ts:meta's ladder had. */
-static unsigned kept_levels(const gen_rollups *r)
-{
-    const ts_ladder *l = &r->cfg->ladder;
-    ts_ladder old;
-    char err[160];
-    unsigned kept = 0;
-    if (ts_ladder_parse(r->walk->meta_rollups, r->cfg->interval_ms, &old, err, sizeof(err)) != 0)
-        old.n = 0;
-    for (int k = 0; k < l->n; k++)
-        for (int j = 0; j < old.n; j++)
-            kept |= (unsigned)(old.lv[j].width_ms == l->lv[k].width_ms) << k;
-    return kept;
-}
-
-/* Where level k's open candle is read from (see the top of the file). */
-static int source_of(int k, unsigned kept)
-{
-    if (kept == 0 || k == 0)
-        return k - 1; /* the ladder is new as a whole, or level 0: from the raw ticks */
-    for (int j = k - 1; j >= 0; j--)
-        if (kept & (1u << j))
-            return j;
-    return kept & (1u << k) ? -1 : k - 1;
-}
-
 /* Says once which levels are new and how to fill their past. */
-static void say_new_levels(gen_rollups *r, unsigned kept)
+static void say_new_levels(gen_rollups *r)
 {
     const ts_ladder *l = &r->cfg->ladder;
     char names[160] = "";
     size_t len = 0;
-    if (r->said_new || r->walk->meta_rollups[0] == '\0' || kept == (1u << l->n) - 1)
+    for (int k = 0; k < l->n && len < sizeof(names); k++)
+        if (r->walk->level_from[k] == GEN_LEVEL_NEW)
+            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", l->lv[k].label);
+    if (r->said_new || len == 0 || r->walk->last_t <= 0)
         return;
     r->said_new = 1;
-    for (int k = 0; k < l->n; k++)
-        if (!(kept & (1u << k)) && len < sizeof(names))
-            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", l->lv[k].label);
-    ts_warn("rollups: the ladder was %s; level(s) %s are new: written from now on, exact from their first "
-            "whole bucket (the others go on exact)%s",
-            r->walk->meta_rollups, names,
+    ts_warn("rollups: the ladder was %s; level(s) %s are new: written from now on, each from its bucket holding "
+            "tick %" PRId64 ", that bucket whole (read from a finer level that holds it, or the raw ticks)%s",
+            r->walk->meta_rollups[0] ? r->walk->meta_rollups : "(none)", names, r->walk->last_t,
             r->cfg->rebuild_rollups ? "; --rebuild-rollups fills their past from the raw ticks"
                                     : ". To fill their past as far as the raw ticks go (--retention): stop, "
                                       "DEL their streams (ts:candle:<width>:*, only what was written since), "
@@ -176,7 +189,7 @@ static void restore(gen_rollups *r)
     }
     if (l->n == 0 || w->last_t <= 0 || c == NULL) {
         if (c != NULL)
-            r->hooks.on_done(r->hooks.owner);
+            done(r);
         return;
     }
     free(r->pieces);
@@ -186,14 +199,17 @@ static void restore(gen_rollups *r)
         r->hooks.on_fatal(r->hooks.owner, 1);
         return;
     }
-    r->pending = (uint64_t)w->n * (uint64_t)l->n;
-    unsigned kept = kept_levels(r);
-    say_new_levels(r, kept);
+    int src[TS_LEVELS_MAX], raw = 0; /* raw: the coarsest level read from the raw ticks */
+    for (int k = 0; k < l->n; k++)
+        if ((src[k] = gen_levels_source(l, w->level_from, w->last_t, k)) < 0)
+            raw = k;
+    r->pending = (uint64_t)w->n * (uint64_t)(l->n - raw);
+    say_new_levels(r);
     char key[TS_NAME_MAX + 48];
     for (uint32_t i = 0; i < w->n; i++) {
-        for (int k = 0; k < l->n; k++) {
+        for (int k = raw; k < l->n; k++) {
             piece *p = &r->pieces[(size_t)i * (size_t)l->n + (size_t)k];
-            *p = (piece){r, i, k, source_of(k, kept)};
+            *p = (piece){r, i, k, k == raw ? -1 : src[k]};
             int64_t from = ts_bucket(w->last_t, l->lv[k].width_ms);
             if (p->src < 0) {
                 redisAsyncCommand(c, on_piece, p, "XRANGE %s %lld %lld", w->keys[i], (long long)from,
@@ -293,7 +309,8 @@ static void rebuild_next(gen_rollups *r)
                       r->rb_from[0] ? r->rb_from : "-", (long long)w->last_t, GEN_REBUILD_CHUNK);
 }
 
-gen_rollups *gen_rollups_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_rollups_hooks hooks)
+gen_rollups *gen_rollups_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_lease *lease,
+                             gen_rollups_hooks hooks)
 {
     gen_rollups *r = calloc(1, sizeof(*r));
     if (r == NULL)
@@ -301,6 +318,8 @@ gen_rollups *gen_rollups_new(const gen_config *cfg, gen_walk *walk, gen_redis *c
     r->cfg = cfg;
     r->walk = walk;
     r->conn = conn;
+    r->lease = lease;
+    gen_fence_init(&r->from);
     r->hooks = hooks;
     r->rebuild_pending = cfg->rebuild_rollups && cfg->ladder.n > 0;
     return r;
@@ -344,5 +363,6 @@ void gen_rollups_free(gen_rollups *r)
     if (r == NULL)
         return;
     free(r->pieces);
+    gen_fence_free(&r->from);
     free(r);
 }

@@ -7,6 +7,7 @@
 #define GEN_ROLLUPS_H
 
 #include "gen.h"
+#include "gen_lease.h"
 #include "gen_redis.h"
 
 typedef struct gen_rollups gen_rollups;
@@ -19,8 +20,10 @@ typedef struct gen_rollups_hooks {
     void (*on_fatal)(void *owner, int code);
 } gen_rollups_hooks;
 
-/* NULL when out of memory. cfg, walk and conn outlive it. */
-gen_rollups *gen_rollups_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_rollups_hooks hooks);
+/* NULL when out of memory. cfg, walk, conn and lease outlive it; the lease
+ * sends the one write, ts:meta's rollups_from for the levels added. */
+gen_rollups *gen_rollups_new(const gen_config *cfg, gen_walk *walk, gen_redis *conn, gen_lease *lease,
+                             gen_rollups_hooks hooks);
 /* Runs on conn's connection; a connection lost meanwhile ends it (call again). */
 void gen_rollups_begin(gen_rollups *r);
 void gen_rollups_free(gen_rollups *r);

@@ -8,17 +8,15 @@
  *      (appending 10 ms ticks to a 1 s history, or 50 streams to a
  *      100-instrument feed, would corrupt what clients read), or it is not a
  *      valid ts:meta (ts_meta_valid) at all. An empty one is a new history.
- *   3. Write ts:meta and ts:instruments; keep the epoch if there is one.
- *      Fenced, like every write of the generator: not if the lease was lost.
- *      On a reconnect, once this process has written them, they are only
- *      rewritten when they differ from what it would write (started_ms
- *      aside: it says when this generator started, not when it reconnected):
- *      a Redis refusing writes (OOM, MISCONF) would refuse the rewrite and
- *      stop the ticker from reaching its quiet probe. A refused write
- *      (a new history, or a changed one) is not a lost connection either:
- *      it is counted and logged like a refused batch (gen_ticker_refused,
- *      once per run of refusals) and tried again after a growing delay
- *      (ts_backoff), on the same connection.
+ *   3. Write ts:meta (with rollups_from: gen_levels.h) and ts:instruments;
+ *      keep the epoch if there is one. Fenced, like every write of the
+ *      generator. On a reconnect, once this process has written them, only
+ *      when they differ from what it would write (started_ms aside): a
+ *      Redis refusing writes (OOM, MISCONF) would refuse the rewrite and
+ *      stop the ticker from reaching its quiet probe. A refused write is
+ *      not a lost connection either: it is counted and logged like a
+ *      refused batch (gen_ticker_refused) and tried again after a growing
+ *      delay (ts_backoff), on the same connection.
  *   4. XREVRANGE COUNT 1 of every stream: the time and price each stands at;
  *      then GET ts:last_tick, which the first tick time's script checks.
  *
@@ -35,6 +33,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "gen_levels.h"
 #include "ts_entry.h"
 #include "ts_log.h"
 #include "ts_meta.h"
@@ -42,9 +41,7 @@
 #include "ts_time.h"
 
 #define GEN_ARGV_CHUNK 1024
-/* How far back a stream whose newest entry is malformed is searched for
- * the newest well-formed one. */
-#define GEN_HEAD_SEARCH 16
+#define GEN_HEAD_SEARCH 16 /* entries searched for a well-formed one when the newest is malformed */
 
 /* One stream's head: the newest readable ID's time, which the next XADD
  * must exceed. The price is the walk's (walk->prices[i]). */
@@ -315,9 +312,10 @@ static void write_meta(gen_startup *s, int64_t epoch)
                       (long long)cfg->interval_ms, (long long)cfg->retention_ms, (long long)cfg->instruments,
                       (long long)ts_now_ms(), TS_LAYOUT_VERSION, (unsigned long long)cfg->seed,
                       (long long)cfg->min_price, (long long)cfg->max_price);
-    char ladder[256];
+    char ladder[256], from[256]; /* with the levels it lacks left out of rollups_from: gen_levels.h */
     ts_ladder_format(&cfg->ladder, ladder, sizeof(ladder));
-    gen_fence_cmd(f, "HSET " TS_KEY_META " rollups %s", ladder);
+    gen_levels_format(&cfg->ladder, s->walk->level_from, from, sizeof(from));
+    gen_fence_cmd(f, "HSET " TS_KEY_META " rollups %s rollups_from %s", ladder, from);
     gen_fence_cmd(f, "HSETNX " TS_KEY_META " epoch %lld", (long long)epoch);
     gen_fence_cmd(f, "DEL " TS_KEY_INSTRUMENTS);
     const char *argv[GEN_ARGV_CHUNK + 2];
@@ -352,7 +350,7 @@ static int field_is(const redisReply *r, const char *name, const char *want)
 static int meta_same(gen_startup *s, const redisReply *r, int64_t epoch)
 {
     const gen_config *cfg = s->cfg;
-    char v[256];
+    char v[256], from[256];
 #define SAME(name, fmt, x) (snprintf(v, sizeof(v), fmt, x), field_is(r, name, v))
     if (!SAME("interval_ms", "%lld", (long long)cfg->interval_ms) ||
         !SAME("retention_ms", "%lld", (long long)cfg->retention_ms) ||
@@ -362,7 +360,8 @@ static int meta_same(gen_startup *s, const redisReply *r, int64_t epoch)
         return 0;
 #undef SAME
     ts_ladder_format(&cfg->ladder, v, sizeof(v));
-    return field_is(r, "rollups", v);
+    gen_levels_format(&cfg->ladder, s->walk->level_from, from, sizeof(from));
+    return field_is(r, "rollups", v) && field_is(r, "rollups_from", from);
 }
 
 /* LRANGE ts:instruments: when it is our names in order too, nothing is
@@ -427,6 +426,7 @@ static void on_meta(redisAsyncContext *c, void *r, void *priv)
         return;
     }
     if (reply->elements == 0) { /* a new history (or one whose ts:meta was deleted) */
+        gen_levels_all(&cfg->ladder, s->walk->level_from);
         if (s->walk->epoch != 0) {
             s->walk->histories_lost++;
             ts_warn("redis holds no " TS_KEY_META " any more (restarted empty, flushed or deleted): the history of "
@@ -453,8 +453,9 @@ static void on_meta(redisAsyncContext *c, void *r, void *priv)
         fatal(s, 1);
         return;
     }
-    if (!s->walk->meta_rollups_seen++) /* before write_meta sets ours: gen_rollups.c restores from it */
+    if (!s->walk->meta_rollups_seen++) /* before write_meta sets ours: gen_rollups.c names the new levels */
         memcpy(s->walk->meta_rollups, m.rollups, sizeof(m.rollups));
+    gen_levels_read(&cfg->ladder, m.rollups, m.rollups_from, cfg->interval_ms, s->walk->level_from);
     ensure_meta(s, reply, m.epoch);
 }
 

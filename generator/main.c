@@ -273,7 +273,7 @@ int main(int argc, char **argv)
                                              (gen_startup_hooks){&a, on_startup_done, on_startup_fatal,
                                                                  on_startup_refused})
                            : NULL;
-        a.rollups = a.conn ? gen_rollups_new(&cfg, &a.walk, a.conn,
+        a.rollups = a.conn ? gen_rollups_new(&cfg, &a.walk, a.conn, a.lease,
                                              (gen_rollups_hooks){&a, on_rollups_done, on_startup_fatal})
                            : NULL;
         a.ticker = a.lease ? gen_ticker_new(a.base, &cfg, &a.walk, a.conn, a.lease,

@@ -25,3 +25,9 @@ UNIT_TESTS += $(BUILD)/tests/gen/test_inflight
 $(BUILD)/tests/gen/test_inflight.o: CFLAGS += -Igenerator
 $(BUILD)/tests/gen/test_inflight: $(BUILD)/tests/gen/test_inflight.o $(BUILD)/generator/gen_inflight.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# cmocka unit test of since when each level holds every tick (generator/gen_levels.c).
+UNIT_TESTS += $(BUILD)/tests/gen/test_levels
+$(BUILD)/tests/gen/test_levels.o: CFLAGS += -Igenerator
+$(BUILD)/tests/gen/test_levels: $(BUILD)/tests/gen/test_levels.o $(BUILD)/generator/gen_levels.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis) -lm
