@@ -17,6 +17,7 @@ struct gen_metrics {
     const gen_walk *walk;
     const gen_redis *conn;
     const gen_lease *lease;
+    const gen_memcheck *memcheck;
 };
 
 static void counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
@@ -62,6 +63,11 @@ static void render(const gen_metrics *m, struct evbuffer *b)
     if (last > 0)
         gauge(b, "tickgen_lag_seconds", "Wall clock minus the time of the last tick written.",
               (double)(ts_now_ms() - last) / 1000.0);
+    gauge(b, "tickgen_redis_memory_estimate_bytes",
+          "Redis memory this configuration needs once every retention is reached (docs/REDIS.md Sizing).",
+          gen_memcheck_estimate(m->memcheck));
+    gauge(b, "tickgen_redis_maxmemory_bytes", "Redis's maxmemory as INFO memory said (0: none; -1: not read).",
+          (double)gen_memcheck_maxmemory(m->memcheck));
     const char *h = "tickgen_redis_batch_seconds";
     evbuffer_add_printf(b, "# HELP %s Redis round trip of one tick batch, sent to last reply.\n# TYPE %s histogram\n",
                         h, h);
@@ -107,8 +113,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 }
 
 gen_metrics *gen_metrics_start(struct event_base *base, const char *listen, const gen_stats *stats,
-                               const gen_walk *walk, const gen_redis *conn, const gen_lease *lease, char *err,
-                               size_t errlen)
+                               const gen_walk *walk, const gen_redis *conn, const gen_lease *lease,
+                               const gen_memcheck *memcheck, char *err, size_t errlen)
 {
     const char *colon = strrchr(listen, ':');
     char host[256];
@@ -132,6 +138,7 @@ gen_metrics *gen_metrics_start(struct event_base *base, const char *listen, cons
     m->walk = walk;
     m->conn = conn;
     m->lease = lease;
+    m->memcheck = memcheck;
     evhttp_set_gencb(m->http, on_request, m);
     if (evhttp_bind_socket(m->http, host, (ev_uint16_t)port) != 0) {
         snprintf(err, errlen, "--metrics-listen: cannot listen on %s", listen);

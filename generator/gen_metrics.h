@@ -10,15 +10,16 @@
 
 #include "gen.h"
 #include "gen_lease.h"
+#include "gen_memcheck.h"
 #include "gen_redis.h"
 
 typedef struct gen_metrics gen_metrics;
 
 /* Listens on host:port; NULL with a one-line reason in err. stats, walk,
- * conn and lease outlive it. */
+ * conn, lease and memcheck outlive it. */
 gen_metrics *gen_metrics_start(struct event_base *base, const char *listen, const gen_stats *stats,
-                               const gen_walk *walk, const gen_redis *conn, const gen_lease *lease, char *err,
-                               size_t errlen);
+                               const gen_walk *walk, const gen_redis *conn, const gen_lease *lease,
+                               const gen_memcheck *memcheck, char *err, size_t errlen);
 void gen_metrics_free(gen_metrics *m);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "gen.h"
 #include "gen_lease.h"
+#include "gen_memcheck.h"
 #include "gen_redis.h"
 #include "gen_rollups.h"
 #include "gen_startup.h"
@@ -30,6 +31,7 @@ typedef struct app {
     gen_rollups *rollups;
     gen_ticker *ticker;
     gen_metrics *metrics; /* --metrics-listen, or NULL */
+    gen_memcheck *memcheck;
     int stopping; /* SIGINT/SIGTERM seen: exit once nothing is in flight */
     int exit_code;
 } app;
@@ -74,8 +76,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static void on_redis_ready(void *owner)
 {
     app *a = owner;
-    if (!a->stopping)
-        gen_lease_begin(a->lease);
+    if (a->stopping)
+        return;
+    gen_memcheck_begin(a->memcheck);
+    gen_lease_begin(a->lease);
 }
 
 /* The lease is ours: start-up (renewing the lease meanwhile), then ticks. */
@@ -279,14 +283,15 @@ int main(int argc, char **argv)
         a.ticker = a.lease ? gen_ticker_new(a.base, &cfg, &a.walk, a.conn, a.lease,
                                             (gen_ticker_hooks){&a, on_ticker_finished})
                            : NULL;
+        a.memcheck = a.conn ? gen_memcheck_new(&cfg, a.conn) : NULL;
     }
-    if (a.ticker == NULL || a.startup == NULL || a.rollups == NULL) {
+    if (a.ticker == NULL || a.startup == NULL || a.rollups == NULL || a.memcheck == NULL) {
         ts_error("out of memory at start");
         return 1;
     }
     if (metrics_listen[0] != '\0') {
-        a.metrics = gen_metrics_start(a.base, metrics_listen, gen_ticker_stats(a.ticker), &a.walk, a.conn, a.lease, err,
-                                      sizeof(err));
+        a.metrics = gen_metrics_start(a.base, metrics_listen, gen_ticker_stats(a.ticker), &a.walk, a.conn, a.lease,
+                                      a.memcheck, err, sizeof(err));
         if (a.metrics == NULL) {
             fprintf(stderr, "tickgen: %s\n", err);
             a.exit_code = 2; /* after the cleanup below */
@@ -302,6 +307,7 @@ int main(int argc, char **argv)
         ts_info("%lld instruments every %lld ms, retention %lld ms, rollups %s, redis %s, lease %lld ms as %s",
                 (long long)cfg.instruments, (long long)cfg.interval_ms, (long long)cfg.retention_ms, ladder, where,
                 (long long)cfg.lease_ms, gen_lease_id(a.lease));
+        gen_memcheck_announce(a.memcheck);
         event_base_dispatch(a.base);
     }
 
@@ -311,6 +317,7 @@ int main(int argc, char **argv)
     gen_rollups_free(a.rollups);
     gen_ticker_free(a.ticker);
     gen_metrics_free(a.metrics);
+    gen_memcheck_free(a.memcheck);
     walk_free(&a.walk);
     event_free(sigint);
     event_free(sigterm);

@@ -1,7 +1,8 @@
 // tests/gen/metrics.test.js — tickgen --metrics-listen: /healthz, /metrics
 // counting what Redis holds (ticks, the batch round-trip histogram, the lag
-// of the last tick), a bad address refused with the flag named, and the
-// progress lines of a backfill longer than one batch.
+// of the last tick), a bad address refused with the flag named, the
+// progress lines of a backfill longer than one batch, and the Redis memory
+// estimate against a real maxmemory.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -106,4 +107,43 @@ test('a second generator on the same Redis reports itself standby, the first one
   const [m1, m2] = [await scrape(`http://127.0.0.1:${p1}/metrics`), await scrape(`http://127.0.0.1:${p2}/metrics`)];
   assert.deepEqual([m1.tickgen_leader, m1.tickgen_standby], [1, 0], 'the first one leads');
   assert.deepEqual([m2.tickgen_leader, m2.tickgen_standby], [0, 1], 'the second one waits');
+});
+
+test('the Redis memory the configuration needs: logged, a gauge, and a warning when maxmemory is below it', { timeout: 30000 }, async () => {
+  // 3 instruments at 20 ms, 24 h of raw ticks, the default ladder. By hand
+  // (generator/gen_sizing.h: 16 B a tick, 27 B a candle, 4,400 B a stream,
+  // one node of 100 entries more per stream):
+  //   ticks   (86,400,000 / 20 + 100) × 16 × 3 = 207,364,800
+  //   candles (196,760 + 7 × 100) × 27 × 3     =  15,994,260
+  //   streams 3 × 8 × 4,400                    =     105,600
+  const ESTIMATE = 207364800 + 15994260 + 105600;
+  const redis = await RedisServer.start({ aof: false, args: ['--maxmemory', '2mb'] });
+  const client = redis.client();
+  stack.push(redis, { stop: () => client.quit() });
+  const args = ['--interval-ms', '20', '--instruments', '3'];
+  const run = async (want) => {
+    const port = await freePort();
+    const gen = startGenerator(redis.url, [...args, '--metrics-listen', `127.0.0.1:${port}`]);
+    try {
+      await gen.waitOutput(/redis memory this configuration needs once every retention is full: about 213\.1 MiB, 71\.0 MiB per instrument \(raw ticks 197\.8 MiB, candles 15\.3 MiB, and 103\.1 KiB that its 24 streams take even when empty\)/);
+      await gen.waitOutput(want);
+      const m = await scrape(`http://127.0.0.1:${port}/metrics`);
+      assert.equal(m.tickgen_redis_memory_estimate_bytes, ESTIMATE);
+      return { gen, m };
+    } finally {
+      await gen.stop();
+    }
+  };
+  // maxmemory 2 MiB, the default policy: writes will be refused.
+  let { gen, m } = await run(/WARN  tickgen: redis maxmemory is 2\.0 MiB, below the 213\.1 MiB this configuration needs: once it is reached Redis refuses every write \(OOM; maxmemory-policy noeviction\): tickgen holds the ticks back and backfills them/);
+  assert.equal(m.tickgen_redis_maxmemory_bytes, 2 * 1024 * 1024);
+  assert.equal((gen.output.match(/redis maxmemory is/g) || []).length, 1, 'said once');
+  // An allkeys-* policy evicts instead: the warning says so.
+  await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  ({ gen, m } = await run(/WARN  tickgen: redis maxmemory is 2\.0 MiB, below the 213\.1 MiB this configuration needs: once it is reached Redis evicts whole keys \(maxmemory-policy allkeys-lru\)/));
+  // No maxmemory: no warning, the gauge 0.
+  await client.config('SET', 'maxmemory', '0');
+  ({ gen, m } = await run(/INFO  tickgen: redis has no maxmemory: it will grow to about 213\.1 MiB/));
+  assert.equal(m.tickgen_redis_maxmemory_bytes, 0);
+  assert.doesNotMatch(gen.output, /WARN .*maxmemory/);
 });

@@ -31,3 +31,9 @@ UNIT_TESTS += $(BUILD)/tests/gen/test_levels
 $(BUILD)/tests/gen/test_levels.o: CFLAGS += -Igenerator
 $(BUILD)/tests/gen/test_levels: $(BUILD)/tests/gen/test_levels.o $(BUILD)/generator/gen_levels.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis) -lm
+
+# cmocka unit test of the Redis memory estimate (generator/gen_sizing.c).
+UNIT_TESTS += $(BUILD)/tests/gen/test_sizing
+$(BUILD)/tests/gen/test_sizing.o: CFLAGS += -Igenerator
+$(BUILD)/tests/gen/test_sizing: $(BUILD)/tests/gen/test_sizing.o $(BUILD)/generator/gen_sizing.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis) -lm
