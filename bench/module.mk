@@ -59,6 +59,14 @@ bench-range: deps
 	@$(MAKE) --no-print-directory $(BINS)
 	BUILD=$(BUILD) bench/range.sh
 
+# `make bench-memory`: the Redis memory of a stream, a tick and a candle, the
+# constants of tickgen's estimate (bench/memory.sh; DAYS=7, N=1000 override;
+# docs/REDIS.md "Sizing"). Not part of `make bench`: it measures, times nothing.
+.PHONY: bench-memory
+bench-memory: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	BUILD=$(BUILD) bench/memory.sh
+
 # `make bench-page`: the page's first load and instrument switch over 7 and
 # 30 days of history, main's page (BEFORE=<rev> to change) vs this tree's
 # (bench/page.sh).
