@@ -14,7 +14,7 @@ FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
 	-Icommon -Igateway/base -Igateway/net -Igateway/proto $(PKGS_CFLAGS)
-FUZZ_ALL := request query origin live xreply rreply entry meta url opts sentinel pmd
+FUZZ_ALL := request query origin live xreply rreply entry meta url opts sentinel pmd info
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 60
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
@@ -29,6 +29,12 @@ $(FUZZ_BUILD)/%.o: %.c
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_GW_OBJ) $(FUZZ_COMMON_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(shell pkg-config --libs hiredis 2>/dev/null) $(MSGPACK_LIBS) -lz -lm
+
+# The generator's readers of what Redis holds: ts:meta's rollups_from
+# (fuzz_meta) and INFO memory (fuzz_info).
+$(FUZZ_BUILD)/tests/fuzz/fuzz_meta.o $(FUZZ_BUILD)/tests/fuzz/fuzz_info.o: FUZZ_CFLAGS += -Igenerator
+$(FUZZ_BUILD)/fuzz_meta: $(FUZZ_BUILD)/generator/gen_levels.o
+$(FUZZ_BUILD)/fuzz_info: $(FUZZ_BUILD)/generator/gen_sizing.o
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { encode } from '@msgpack/msgpack';
 const C = 'tests/fuzz/corpus/';
-for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts', 'sentinel', 'pmd']) fs.mkdirSync(C + t, {recursive: true});
+for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts', 'sentinel', 'pmd', 'info']) fs.mkdirSync(C + t, {recursive: true});
 const put = (t, name, buf) => fs.writeFileSync(C + t + '/' + name, buf);
 const B = (s) => Buffer.from(s, 'latin1');
 // request: first byte 1 = text (JSON), 0 = binary (msgpack)
@@ -70,6 +70,9 @@ const resp = {
     'version', '1', 'epoch', '6528362022131621'].map(bulk)),
   metabad: arr(['interval_ms', '-1', 'epoch', '99999999999999999999', 'version'].map(bulk)),
   metaint: arr([bulk('interval_ms'), ':1000\r\n', ':1\r\n', bulk('x')]),
+  metafrom: arr(['interval_ms', '10', 'rollups', '10ms:1h,1s:1h,1d:30d', 'rollups_from', '10ms:0,1s:1796060611000,1m:x,50ms',
+    'epoch', '1', 'version', '1'].map(bulk)),
+  metaold: arr(['rollups', '50ms:1h,1h:7d', 'rollups_from', ''].map(bulk)),
 };
 for (const [k, v] of Object.entries(resp)) {
   put('xreply', k, B(v)); put('meta', k, B(v)); put('entry', 'resp-' + k, Buffer.concat([B('\x80'), B(v)]));
@@ -122,3 +125,7 @@ put('pmd', 'sub', rawDeflate(Buffer.from(encode({op: 'sub', sym: 'ticker_07', si
 put('pmd', 'bomb', rawDeflate(Buffer.alloc(65536)));
 put('pmd', 'final', zlib.deflateRawSync(B('{"op":"unsub","sym":"ticker_07"}')));
 put('pmd', 'hello', Buffer.from([0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]));
+// info: the text of INFO memory (tickgen reads maxmemory and its policy)
+['# Memory\r\nused_memory:1182064\r\nmaxmemory:10485760\r\nmaxmemory_human:10.00M\r\nmaxmemory_policy:noeviction\r\n',
+ 'maxmemory:0\r\nmaxmemory_policy:allkeys-lru', 'maxmemory_human:0B\r\nmaxmemory:', 'maxmemory:99999999999999999999\r\n',
+ 'maxmemory_policy:' + 'v'.repeat(80) + '\nmaxmemory:-1\n'].forEach((t, i) => put('info', `i${i}`, B(t)));
