@@ -9,13 +9,12 @@
  *      100-instrument feed, would corrupt what clients read), or it is not a
  *      valid ts:meta (ts_meta_valid) at all. An empty one is a new history.
  *   3. Write ts:meta (with rollups_from: gen_levels.h) and ts:instruments;
- *      keep the epoch if there is one. Fenced, like every write of the
- *      generator. On a reconnect, once this process has written them, only
- *      when they differ from what it would write (started_ms aside): a
- *      Redis refusing writes (OOM, MISCONF) would refuse the rewrite and
- *      stop the ticker from reaching its quiet probe. A refused write is
- *      not a lost connection either: it is counted and logged like a
- *      refused batch (gen_ticker_refused) and tried again after a growing
+ *      keep the epoch if there is one. Fenced, like every write. On a
+ *      reconnect, once this process has written them, only when they differ
+ *      from what it would write (started_ms aside): a Redis refusing writes
+ *      (OOM, MISCONF) would refuse the rewrite and stop the ticker from
+ *      reaching its quiet probe. A refused write is counted and logged like
+ *      a refused batch (gen_ticker_refused) and tried again after a growing
  *      delay (ts_backoff), on the same connection.
  *   4. XREVRANGE COUNT 1 of every stream: the time and price each stands at;
  *      then GET ts:last_tick, which the first tick time's script checks.
