@@ -26,6 +26,7 @@
 #include <h2o/http1.h>
 #include <openssl/sha.h>
 
+#include "gw_utf8.h"
 #include "ts_time.h"
 
 static void on_written(gw_wire *w, const char *err);
@@ -117,8 +118,18 @@ int gw_wsconn_send(gw_wsconn *conn, int text, const char *data, size_t len)
     return conn->wire.out.oom ? -1 : 0;
 }
 
+/* Fails the connection with a close frame; what the peer sends after it is
+ * not handed to the owner (no replies to queue ahead of the close). */
+static void refuse(gw_wsconn *conn, uint16_t code, const char *reason)
+{
+    conn->refused = 1;
+    wslay_event_queue_close(conn->ctx, code, (const uint8_t *)reason, reason != NULL ? strlen(reason) : 0);
+}
+
 /* A compressed message (RSV1 on a data frame: wslay lets it through only
- * when we allowed it, and refuses it on control and continuation frames). */
+ * when we allowed it, and refuses it on control and continuation frames).
+ * wslay checks that a plain text message is UTF-8 (1007, RFC 6455 8.1) but
+ * not one with RSV1, which is only text once inflated: checked here. */
 static void on_compressed(gw_wsconn *conn, const struct wslay_event_on_msg_recv_arg *arg)
 {
     struct wslay_event_on_msg_recv_arg plain = *arg;
@@ -126,11 +137,15 @@ static void on_compressed(gw_wsconn *conn, const struct wslay_event_on_msg_recv_
     size_t n;
     gw_inflate_result r = gw_inflate_msg(conn->z, arg->msg, arg->msg_length, (size_t)conn->max_msg, &out, &n);
     if (r == GW_INFLATE_TOO_BIG) {
-        wslay_event_queue_close(conn->ctx, WSLAY_CODE_MESSAGE_TOO_BIG, NULL, 0);
+        refuse(conn, WSLAY_CODE_MESSAGE_TOO_BIG, NULL);
         return;
     }
     if (r != GW_INFLATE_OK) {
-        wslay_event_queue_close(conn->ctx, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, NULL, 0);
+        refuse(conn, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, NULL);
+        return;
+    }
+    if (arg->opcode == WSLAY_TEXT_FRAME && !gw_utf8_valid(out, n)) {
+        refuse(conn, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
         return;
     }
     plain.rsv = 0;
@@ -143,6 +158,8 @@ static void on_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_m
 {
     (void)ctx;
     gw_wsconn *conn = user;
+    if (conn->refused && !wslay_is_ctrl_frame(arg->opcode))
+        return;
     if (conn->z != NULL && wslay_get_rsv1(arg->rsv) && !wslay_is_ctrl_frame(arg->opcode))
         on_compressed(conn, arg);
     else

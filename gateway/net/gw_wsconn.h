@@ -33,6 +33,7 @@ struct gw_wsconn {
     gw_wsconn_cb cb;
     int failed;                  /* cb(NULL) has been called */
     int in_proceed;              /* gw_wsconn_proceed is on the stack */
+    int refused;                 /* we queued a close for a bad message: later data messages are dropped */
     gw_deflate *z;               /* permessage-deflate negotiated: the worker's codec; else NULL */
     uint64_t max_msg;            /* bytes of one message from the peer, also once inflated */
 };
@@ -47,7 +48,9 @@ int gw_wsconn_upgrade(gw_wsconn *conn, h2o_req_t *req, const char *client_key, g
 /* Queues one whole data message (text or binary frame) in the wire's buffer,
  * past wslay; -1 once a close is queued or seen, or out of memory. A
  * compressed message whose inflated form passes max_msg closes the
- * connection 1009, as a longer frame does; one that does not inflate, 1007. */
+ * connection 1009, as a longer frame does; one that does not inflate, 1007;
+ * a text message that is not UTF-8, 1007 (wslay checks plain ones, we the
+ * inflated ones). */
 int gw_wsconn_send(gw_wsconn *conn, int text, const char *data, size_t len);
 /* Reads what the peer sent, then writes every queued frame in one write. */
 void gw_wsconn_proceed(gw_wsconn *conn);

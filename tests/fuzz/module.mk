@@ -14,12 +14,12 @@ FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
 	-Icommon -Igateway/base -Igateway/net -Igateway/proto $(PKGS_CFLAGS)
-FUZZ_ALL := request query origin live xreply rreply entry meta url opts sentinel pmd info
+FUZZ_ALL := request query origin live xreply rreply entry meta url opts sentinel pmd info utf8
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 60
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_COMMON_OBJ := $(COMMON_SRC:%.c=$(FUZZ_BUILD)/%.o)
-FUZZ_GW_OBJ := $(addprefix $(FUZZ_BUILD)/gateway/,proto/gw_proto.o proto/gw_query.o proto/gw_enc.o proto/gw_policy.o base/gw_buf.o net/gw_xreply.o net/gw_rreply.o net/gw_pmd.o net/gw_deflate.o)
+FUZZ_GW_OBJ := $(addprefix $(FUZZ_BUILD)/gateway/,proto/gw_proto.o proto/gw_query.o proto/gw_enc.o proto/gw_policy.o base/gw_buf.o net/gw_xreply.o net/gw_rreply.o net/gw_pmd.o net/gw_deflate.o base/gw_utf8.o)
 
 .PHONY: fuzz fuzz-smoke fuzz-build
 

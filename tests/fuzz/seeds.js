@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { encode } from '@msgpack/msgpack';
 const C = 'tests/fuzz/corpus/';
-for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts', 'sentinel', 'pmd', 'info']) fs.mkdirSync(C + t, {recursive: true});
+for (const t of ['request', 'query', 'origin', 'live', 'xreply', 'rreply', 'entry', 'meta', 'url', 'opts', 'sentinel', 'pmd', 'info', 'utf8']) fs.mkdirSync(C + t, {recursive: true});
 const put = (t, name, buf) => fs.writeFileSync(C + t + '/' + name, buf);
 const B = (s) => Buffer.from(s, 'latin1');
 // request: first byte 1 = text (JSON), 0 = binary (msgpack)
@@ -129,3 +129,8 @@ put('pmd', 'hello', Buffer.from([0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]));
 ['# Memory\r\nused_memory:1182064\r\nmaxmemory:10485760\r\nmaxmemory_human:10.00M\r\nmaxmemory_policy:noeviction\r\n',
  'maxmemory:0\r\nmaxmemory_policy:allkeys-lru', 'maxmemory_human:0B\r\nmaxmemory:', 'maxmemory:99999999999999999999\r\n',
  'maxmemory_policy:' + 'v'.repeat(80) + '\nmaxmemory:-1\n'].forEach((t, i) => put('info', `i${i}`, B(t)));
+// utf8: an inflated text message; the edge cases of RFC 3629 (test_utf8.c has them named)
+put('utf8', 'json', B('{"op":"sub","sym":"ticker_07","since":0}'));
+put('utf8', 'multi', Buffer.from('é € 𝄞 \u{10ffff} \u{d7ff} \u{e000}'));
+[[0xc0, 0xaf], [0xe0, 0x9f, 0xbf], [0xf0, 0x8f, 0xbf, 0xbf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80],
+  [0x61, 0xe2, 0x82], [0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]].forEach((b, i) => put('utf8', `bad${i}`, Buffer.from(b)));
