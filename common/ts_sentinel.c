@@ -60,7 +60,24 @@ int ts_sentinel_ask(redisAsyncContext *ac, ts_sentinel *s, redisCallbackFn *fn, 
     return redisAsyncCommand(ac, fn, priv, "SENTINEL get-master-addr-by-name %s", s->url->master);
 }
 
-int ts_sentinel_watch(redisAsyncContext *ac, redisCallbackFn *fn, void *priv)
+int ts_sentinel_watch(redisAsyncContext *ac, const ts_redis_url *u, redisCallbackFn *fn, void *priv)
+{
+    /* The question first: once subscribed, a RESP2 connection takes only
+     * (UN)SUBSCRIBE and PING. */
+    if (redisAsyncCommand(ac, fn, priv, "SENTINEL get-master-addr-by-name %s", u->master) != REDIS_OK)
+        return REDIS_ERR;
+    return ts_sentinel_watch_probe(ac, fn, priv);
+}
+
+/* Not PING: hiredis 0.14 hands a subscribed connection's replies that are
+ * arrays to the callback of the channel or pattern named in their second
+ * element, choosing patterns when the first starts with 'p' — so PING's
+ * ["pong", ""] finds no callback and is dropped, while PING's own callback
+ * stays queued (ac->sub.invalid) until the context is freed, one more per
+ * probe. SUBSCRIBE to the channel we are on is answered with a
+ * ["subscribe", "+switch-master", 1] confirmation that reaches fn, and
+ * hiredis replaces its entry for the channel rather than adding one. */
+int ts_sentinel_watch_probe(redisAsyncContext *ac, redisCallbackFn *fn, void *priv)
 {
     return redisAsyncCommand(ac, fn, priv, "SUBSCRIBE +switch-master");
 }
@@ -151,12 +168,14 @@ static int take_word(const char **p, const char *end, char *buf, size_t cap)
  * "<name> <old ip> <old port> <new ip> <new port>"]. */
 int ts_sentinel_switch(const ts_redis_url *u, const redisReply *r, ts_redis_addr *to, char *why, size_t n)
 {
-    if (r == NULL)
+    if (r == NULL || r->type == REDIS_REPLY_NIL) /* nil: the sentinel does not know the master (yet) */
         return 0;
     if (r->type == REDIS_REPLY_ERROR) {
         snprintf(why, n, "the sentinel answered %.100s", r->str);
         return -1;
     }
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) /* the answer to the watch's question */
+        return parse_answer(r, to, why, n) == 0 ? 2 : -1;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || r->element[0]->type != REDIS_REPLY_STRING ||
         r->element[2]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "message") != 0)
         return 0;
@@ -175,15 +194,18 @@ int ts_sentinel_switch(const ts_redis_url *u, const redisReply *r, ts_redis_addr
     return 1;
 }
 
-int ts_sentinel_switched(ts_sentinel *s, const ts_redis_addr *to)
+int ts_sentinel_switched(ts_sentinel *s, const ts_redis_addr *to, int asked)
 {
     if (s->master.port != 0 && same_addr(&s->master, to))
         return 0; /* already there (or going there) */
+    if (asked && s->master.port == 0)
+        return 0; /* still finding its first master: it asks a sentinel itself */
     int moved = s->master.port != 0;
     if (moved) {
         s->changes++;
-        ts_warn("redis: failover: +switch-master names %s:%d as master %s (was %s:%d)", to->host, to->port,
-                s->url->master, s->master.host, s->master.port);
+        ts_warn("redis: failover: %s names %s:%d as master %s (was %s:%d)",
+                asked ? "the sentinel watch's first answer" : "+switch-master", to->host, to->port, s->url->master,
+                s->master.host, s->master.port);
     }
     s->master = *to;
     s->resolved = 1;

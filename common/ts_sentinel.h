@@ -19,7 +19,11 @@
  * next one after each loss), subscribed with ts_sentinel_watch; a message
  * read by ts_sentinel_switch naming our master is handed to every data
  * connection's ts_sentinel_switched, which makes the new master their next
- * target, and the connection is dropped if it is elsewhere.
+ * target, and the connection is dropped if it is elsewhere. A hung
+ * sentinel (SIGSTOP, a frozen host) keeps the TCP connection open and says
+ * nothing: the watch probes it (ts_sentinel_watch_probe), moves to the next
+ * sentinel when no reply comes in time, and asks that one for the master
+ * first, so a switch published meanwhile is caught up.
  *
  * With sentinel_password in the URL every sentinel connection starts with
  * AUTH [sentinel_user] sentinel_password (the sentinels' own, not the
@@ -51,18 +55,31 @@ void ts_sentinel_init_watch(ts_sentinel *s, const ts_redis_url *u);
 /* Queues AUTH for a sentinel connection when the URL has sentinel_password;
  * returns 1 queued, 0 none, -1 hiredis refused it. */
 int ts_sentinel_send_auth(redisAsyncContext *ac, const ts_redis_url *u, redisCallbackFn *fn, void *priv);
-/* Queues SUBSCRIBE +switch-master; every message goes to fn. REDIS_OK or REDIS_ERR. */
-int ts_sentinel_watch(redisAsyncContext *ac, redisCallbackFn *fn, void *priv);
+/* Starts a watch on a connection to a sentinel: queues SENTINEL
+ * get-master-addr-by-name (a failover announced while no watch was up, the
+ * previous sentinel hung, is not missed) and SUBSCRIBE +switch-master.
+ * Every reply goes to fn. REDIS_OK or REDIS_ERR. */
+int ts_sentinel_watch(redisAsyncContext *ac, const ts_redis_url *u, redisCallbackFn *fn, void *priv);
+/* The watch's liveness probe, every second or so: SUBSCRIBE +switch-master
+ * again (why not PING: ts_sentinel.c), with the fn and priv of
+ * ts_sentinel_watch. Its confirmation reaches fn as any reply does; the
+ * caller counts the sentinel silent when no reply came within its
+ * deadline, drops the watch and watches the next sentinel. */
+int ts_sentinel_watch_probe(redisAsyncContext *ac, redisCallbackFn *fn, void *priv);
 /* A reply on the watch: 1 when it is +switch-master for the URL's master
- * (to: the new master's address), 0 anything else to pass over (the
- * subscription's confirmation, another master), -1 an error (why). */
+ * (to: the new master's address), 2 when it is the answer to the watch's
+ * question (to: the master the sentinel names now), 0 anything else to
+ * pass over (the subscription's confirmations, another master, nil), -1 an
+ * error (why). */
 int ts_sentinel_switch(const ts_redis_url *u, const redisReply *r, ts_redis_addr *to, char *why, size_t n);
-/* A watch said the master is now `to`. Returns 0 when that is the master
- * this connection last used or is about to use (nothing to do); else `to`
- * becomes the next target, kept through the next retry (the caller drops
- * the connection), and it returns 1 (a failover, logged and counted) — or
- * 2 when no master had been named yet. */
-int ts_sentinel_switched(ts_sentinel *s, const ts_redis_addr *to);
+/* A watch said the master is now `to` (asked: in the answer to its
+ * question, else in +switch-master). Returns 0 when that is the master
+ * this connection last used or is about to use, or (asked) when it has not
+ * had a master yet: nothing to do. Else `to` becomes the next target, kept
+ * through the next retry (the caller drops the connection), and it returns
+ * 1 (a failover, logged and counted) — or 2 when no master had been named
+ * yet. */
+int ts_sentinel_switched(ts_sentinel *s, const ts_redis_addr *to, int asked);
 
 /* Where to connect now: 1 and a sentinel's address (ask it), or 0 and the
  * master's (a sentinel just named it; also 0 with the server of a plain

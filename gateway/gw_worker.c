@@ -231,24 +231,36 @@ static void on_watch_message(redisAsyncContext *ac, void *r, void *priv)
     ts_redis_addr to;
     char why[160];
     (void)ac;
+    if (r != NULL)
+        gw_rconn_heard(&w->watch);
     int rc = ts_sentinel_switch(&w->g->cfg.redis, r, &to, why, sizeof(why));
-    if (rc == 1) {
-        ts_info("worker %d: sentinel %s:%d: +switch-master names %s:%d", w->id, w->watch.peer.host,
-                w->watch.peer.port, to.host, to.port);
-        gw_rconn_switch(&w->cmd, &to);
-        gw_rconn_switch(&w->sub, &to);
-        gw_rconn_switch(&w->cu, &to);
-        gw_rconn_switch(&w->rng, &to);
+    if (rc >= 1) {
+        ts_info("worker %d: sentinel %s:%d: %s names %s:%d", w->id, w->watch.peer.host, w->watch.peer.port,
+                rc == 1 ? "+switch-master" : "the watch's answer", to.host, to.port);
+        gw_rconn_switch(&w->cmd, &to, rc == 2);
+        gw_rconn_switch(&w->sub, &to, rc == 2);
+        gw_rconn_switch(&w->cu, &to, rc == 2);
+        gw_rconn_switch(&w->rng, &to, rc == 2);
     } else if (rc < 0) {
         gw_rconn_drop(&w->watch, why);
     }
 }
 
+/* The watch's liveness probe (gw_rconn.h); its reply is heard above. */
+static int watch_probe(gw_rconn *rc)
+{
+    return ts_sentinel_watch_probe(rc->ac, on_watch_message, rc->o.data) == REDIS_OK ? 0 : -1;
+}
+
 static void watch_up(gw_rconn *rc)
 {
     gw_worker *w = rc->o.data;
-    if (ts_sentinel_watch(rc->ac, on_watch_message, w) != REDIS_OK)
+    if (ts_sentinel_watch(rc->ac, rc->o.url, on_watch_message, w) != REDIS_OK) {
         gw_rconn_lost(rc, "SUBSCRIBE refused by hiredis");
+        return;
+    }
+    rc->ping_sent = ts_mono_ms(); /* the question and SUBSCRIBE are the first probe */
+    ts_info("worker %d: watching +switch-master on sentinel %s:%d", w->id, rc->peer.host, rc->peer.port);
 }
 
 /* The watch does not make the worker unready: it only speeds a move up. */
@@ -351,6 +363,7 @@ static void rconn_start(gw_worker *w, gw_rconn *rc, const char *name, int ping, 
                        .url = &w->g->cfg.redis,
                        .timeout_ms = w->g->cfg.redis_timeout,
                        .ping = ping,
+                       .probe = rc == &w->watch ? watch_probe : NULL,
                        .setup = setup,
                        .on_up = up,
                        .on_down = down,

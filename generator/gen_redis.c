@@ -21,7 +21,9 @@
  * so with Sentinel a second gen_redis, the watch, stays connected to a
  * sentinel, subscribed to +switch-master (ts_sentinel_watch). A switch of
  * our master makes the new one the next target and drops this connection
- * (after the replies in flight), so the move takes one reconnect. */
+ * (after the replies in flight), so the move takes one reconnect. The watch
+ * probes its sentinel every second (ts_sentinel_watch_probe) and moves to
+ * the next one when a probe goes unanswered past the connect timeout. */
 #include "gen_redis.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -36,6 +38,9 @@
 #include "ts_time.h"
 
 #define GEN_CONNECT_TIMEOUT_MS 3000
+/* The watch probes its sentinel this often, and a sentinel that has not
+ * answered a probe within the connect timeout is taken for hung. */
+#define GEN_WATCH_PROBE_MS 1000
 
 struct gen_redis {
     struct event_base *base;
@@ -56,6 +61,8 @@ struct gen_redis {
     uint64_t reconnects;
     int watching;          /* this is a watch: connected to a sentinel, subscribed to +switch-master */
     gen_redis *watch;      /* a data connection's watch (Sentinel only), else NULL */
+    struct event *probe_ev; /* a watch's: the liveness probe */
+    int64_t probe_sent;    /* a watch's: mono ms of the oldest probe unanswered; 0: none */
 };
 
 static gen_redis *start(struct event_base *base, const ts_redis_url *url, gen_redis_hooks hooks, int watching);
@@ -259,11 +266,35 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the watch: a second gen_redis whose owner is the data connection ---- */
 
+static void on_watch_message(redisAsyncContext *c, void *reply, void *priv);
+
+/* Every GEN_WATCH_PROBE_MS while the watch is set up: a probe, unless one
+ * is unanswered; a sentinel silent past the connect timeout is hung (a
+ * stopped process still has its connections accepted by the kernel), so
+ * the watch is freed: on_disconnect retries on the next sentinel. */
+static void on_probe_timer(evutil_socket_t fd, short what, void *arg)
+{
+    gen_redis *w = arg;
+    (void)fd, (void)what;
+    if (w->ac == NULL || !w->ready || w->closing)
+        return; /* set up again: on_watch_ready re-arms */
+    int64_t now = ts_mono_ms();
+    if (w->probe_sent != 0 && now - w->probe_sent > GEN_CONNECT_TIMEOUT_MS) {
+        ts_warn("redis sentinel %s:%d: no reply to the watch for %lld ms; watching the next sentinel", w->peer.host,
+                w->peer.port, (long long)(now - w->probe_sent));
+        redisAsyncFree(w->ac); /* not Disconnect: that waits for the replies a hung sentinel never sends */
+        return;
+    }
+    if (w->probe_sent == 0 && ts_sentinel_watch_probe(w->ac, on_watch_message, w->hooks.owner) == REDIS_OK)
+        w->probe_sent = now;
+    set_timer(w->probe_ev, GEN_WATCH_PROBE_MS);
+}
+
 /* The sentinels switched masters: the new one is the data connection's next
  * target; drop the connection when it is elsewhere, or retry now when down. */
-static void follow_switch(gen_redis *r, const ts_redis_addr *to)
+static void follow_switch(gen_redis *r, const ts_redis_addr *to, int asked)
 {
-    if (ts_sentinel_switched(&r->sentinel, to) == 0 || r->closing)
+    if (ts_sentinel_switched(&r->sentinel, to, asked) == 0 || r->closing)
         return;
     if (r->ac != NULL && r->connected) {
         gen_redis_lost(r, "+switch-master: following the new master");
@@ -281,9 +312,11 @@ static void on_watch_message(redisAsyncContext *c, void *reply, void *priv)
     ts_redis_addr to;
     char why[160];
     (void)c;
+    if (reply != NULL)
+        r->watch->probe_sent = 0; /* the sentinel answers */
     int rc = ts_sentinel_switch(r->url, reply, &to, why, sizeof(why));
-    if (rc == 1) {
-        follow_switch(r, &to);
+    if (rc >= 1) {
+        follow_switch(r, &to, rc == 2);
     } else if (rc < 0) {
         ts_warn("redis sentinel %s:%d: %s", r->watch->peer.host, r->watch->peer.port, why);
         gen_redis_lost(r->watch, "the +switch-master watch failed");
@@ -293,8 +326,12 @@ static void on_watch_message(redisAsyncContext *c, void *reply, void *priv)
 static void on_watch_ready(void *owner)
 {
     gen_redis *r = owner;
-    if (ts_sentinel_watch(r->watch->ac, on_watch_message, r) != REDIS_OK)
+    if (ts_sentinel_watch(r->watch->ac, r->url, on_watch_message, r) != REDIS_OK) {
         gen_redis_lost(r->watch, "SUBSCRIBE refused by hiredis");
+        return;
+    }
+    r->watch->probe_sent = ts_mono_ms(); /* the question and SUBSCRIBE are the first probe */
+    set_timer(r->watch->probe_ev, GEN_WATCH_PROBE_MS);
 }
 
 static void on_watch_down(void *owner)
@@ -323,6 +360,10 @@ static gen_redis *start(struct event_base *base, const ts_redis_url *url, gen_re
         ts_sentinel_init(&r->sentinel, url);
     r->reconnect_ev = evtimer_new(base, on_reconnect_timer, r);
     r->connect_timeout_ev = evtimer_new(base, on_connect_timeout, r);
+    if (watching && (r->probe_ev = evtimer_new(base, on_probe_timer, r)) == NULL) {
+        gen_redis_free(r);
+        return NULL;
+    }
     if (!watching && url->nsentinels > 0)
         r->watch = start(base, url, (gen_redis_hooks){r, on_watch_ready, on_watch_down, on_watch_refused}, 1);
     if (r->reconnect_ev == NULL || r->connect_timeout_ev == NULL || (!watching && url->nsentinels > 0 && !r->watch)) {
@@ -387,5 +428,7 @@ void gen_redis_free(gen_redis *r)
         event_free(r->reconnect_ev);
     if (r->connect_timeout_ev)
         event_free(r->connect_timeout_ev);
+    if (r->probe_ev)
+        event_free(r->probe_ev);
     free(r);
 }

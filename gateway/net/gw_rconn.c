@@ -301,14 +301,19 @@ static void connect_now(gw_rconn *rc)
     ev_add_write(rc); /* the first writable event completes the connect */
 }
 
+void gw_rconn_heard(gw_rconn *rc)
+{
+    rc->ping_sent = 0;
+    rc->next_ping = ts_mono_ms() + 1000;
+}
+
 static void on_pong(redisAsyncContext *ac, void *r, void *priv)
 {
     gw_rconn *rc = ac->data;
     (void)priv;
     if (rc == NULL || r == NULL)
         return;
-    rc->ping_sent = 0;
-    rc->next_ping = ts_mono_ms() + 1000;
+    gw_rconn_heard(rc);
 }
 
 void gw_rconn_drop(gw_rconn *rc, const char *why)
@@ -338,12 +343,19 @@ static void abandon(gw_rconn *rc, const char *why)
 void gw_rconn_tick(gw_rconn *rc, int64_t now)
 {
     if (rc->up && rc->ping_sent != 0) {
-        int64_t limit = 3 * rc->o.timeout_ms > 5000 ? 3 * rc->o.timeout_ms : 5000;
+        /* A probe goes to a sentinel, which has no long replies to wait behind. */
+        int64_t limit = rc->o.probe != NULL          ? rc->o.timeout_ms
+                        : 3 * rc->o.timeout_ms > 5000 ? 3 * rc->o.timeout_ms
+                                                      : 5000;
         if (now - rc->ping_sent > limit) {
             char why[96];
-            snprintf(why, sizeof(why), "no reply to PING for %lld ms", (long long)(now - rc->ping_sent));
+            snprintf(why, sizeof(why), "no reply to %s for %lld ms", rc->o.probe != NULL ? "the probe" : "PING",
+                     (long long)(now - rc->ping_sent));
             gw_rconn_drop(rc, why);
         }
+    } else if (rc->up && rc->o.probe != NULL && now >= rc->next_ping) {
+        if (rc->o.probe(rc) == 0)
+            rc->ping_sent = now;
     } else if (rc->up && rc->o.ping && now >= rc->next_ping) {
         if (redisAsyncCommand(rc->ac, on_pong, NULL, "PING") == REDIS_OK)
             rc->ping_sent = now;
@@ -361,14 +373,15 @@ void gw_rconn_tick(gw_rconn *rc, int64_t now)
     }
 }
 
-void gw_rconn_switch(gw_rconn *rc, const ts_redis_addr *to)
+void gw_rconn_switch(gw_rconn *rc, const ts_redis_addr *to, int asked)
 {
-    int rv = ts_sentinel_switched(&rc->sentinel, to);
+    int rv = ts_sentinel_switched(&rc->sentinel, to, asked);
     if (rv == 0)
         return;
     if (rv == 1 && rc->o.failovers != NULL)
         __atomic_fetch_add(rc->o.failovers, 1, __ATOMIC_RELAXED);
-    static const char why[] = "+switch-master: following the new master";
+    const char *why = asked ? "the sentinel watch names another master: following it"
+                            : "+switch-master: following the new master";
     if (rc->ac != NULL && rc->deadline == 0) { /* up (or marked lost): hiredis reports the disconnect */
         rc->failing_over = 1;
         gw_rconn_drop(rc, why);

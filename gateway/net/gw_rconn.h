@@ -25,6 +25,11 @@ typedef struct gw_rconn_opts {
     const ts_redis_url *url;
     int64_t timeout_ms;           /* to connect; a PING unanswered for max(3x, 5 s) drops it */
     int ping;                     /* send liveness PINGs (not on a subscriber: hiredis 0.14 takes their replies for messages) */
+    /* Instead of PING, on a subscribed connection: sends the liveness probe
+     * (0 sent), whose reply the owner reports with gw_rconn_heard, as any
+     * reply. Unanswered past timeout_ms, the connection is dropped (a watch:
+     * the next sentinel is watched). */
+    int (*probe)(gw_rconn *rc);
     int watch;                    /* Sentinel only: connect to the sentinels themselves (AUTH, no ROLE), for +switch-master */
     /* Called right after the context is made, before any byte is read
      * (e.g. to give it another reply reader); non-zero fails the connect. */
@@ -69,14 +74,17 @@ struct gw_rconn {
 void gw_rconn_init(gw_rconn *rc, h2o_loop_t *loop, int worker_id, const gw_rconn_opts *o);
 /* Connects when down and due; enforces the connect timeout and the PING. */
 void gw_rconn_tick(gw_rconn *rc, int64_t now_ms);
+/* A reply came on a connection with a probe: the peer is alive. */
+void gw_rconn_heard(gw_rconn *rc);
 /* Marks the connection lost (a NULL reply arrived, a command was refused); idempotent. */
 void gw_rconn_lost(gw_rconn *rc, const char *why);
 /* Closes a connection that stopped answering; it is redone with backoff. */
 void gw_rconn_drop(gw_rconn *rc, const char *why);
-/* A watch read +switch-master naming `to` as the master: unless this
+/* A watch read +switch-master naming `to` as the master (asked: read it in
+ * the answer to its question, ts_sentinel_switched): unless this
  * connection is already there, `to` is its next target and the connection
  * is dropped (or, when down, retried now). */
-void gw_rconn_switch(gw_rconn *rc, const ts_redis_addr *to);
+void gw_rconn_switch(gw_rconn *rc, const ts_redis_addr *to, int asked);
 /* For good (shutdown): pending callbacks get a NULL reply. */
 void gw_rconn_close(gw_rconn *rc);
 

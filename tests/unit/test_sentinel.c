@@ -139,6 +139,17 @@ static void test_switch(void **state)
     assert_int_equal(ts_sentinel_switch(&u, NULL, &to, why, sizeof(why)), 0);
     redisReply e = {.type = REDIS_REPLY_ERROR, .str = "NOAUTH Authentication required."};
     assert_int_equal(ts_sentinel_switch(&u, &e, &to, why, sizeof(why)), -1);
+    /* The answer to the watch's question (SENTINEL get-master-addr-by-name): 2 and where. */
+    redisReply ah = str("10.0.0.3"), ap = str("6381"), *aq[] = {&ah, &ap};
+    redisReply named = arr(aq, 2);
+    assert_int_equal(ts_sentinel_switch(&u, &named, &to, why, sizeof(why)), 2);
+    assert_string_equal(to.host, "10.0.0.3");
+    assert_int_equal(to.port, 6381);
+    ap = str("0");
+    assert_int_equal(ts_sentinel_switch(&u, &named, &to, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "bad address"));
+    redisReply nil = {.type = REDIS_REPLY_NIL}; /* it does not know the master */
+    assert_int_equal(ts_sentinel_switch(&u, &nil, &to, why, sizeof(why)), 0);
 
     /* The watch: always a sentinel, the next after each loss. */
     ts_sentinel w;
@@ -157,8 +168,8 @@ static void test_switch(void **state)
     assert_int_equal(ts_sentinel_answer(&s, &ans, why, sizeof(why)), 0);
     assert_int_equal(ts_sentinel_target(&s, &to), 0);
     ts_redis_addr now = {.host = "10.0.0.1", .port = 6379}, next = {.host = "10.0.0.2", .port = 6380};
-    assert_int_equal(ts_sentinel_switched(&s, &now), 0); /* already there */
-    assert_int_equal(ts_sentinel_switched(&s, &next), 1);
+    assert_int_equal(ts_sentinel_switched(&s, &now, 0), 0); /* already there */
+    assert_int_equal(ts_sentinel_switched(&s, &next, 0), 1);
     assert_int_equal(s.changes, 1);
     ts_sentinel_retry(&s, 0); /* the drop that follows keeps the new master as the target */
     assert_int_equal(ts_sentinel_target(&s, &to), 0);
@@ -166,6 +177,19 @@ static void test_switch(void **state)
     assert_int_equal(to.port, 6380);
     ts_sentinel_retry(&s, 0); /* a later loss asks the sentinels again */
     assert_int_equal(ts_sentinel_target(&s, &to), 1);
+
+    /* The watch's answer moves a connection only off a master it had: one
+     * still finding its first asks a sentinel itself. */
+    ts_sentinel f;
+    ts_sentinel_init(&f, &u);
+    assert_int_equal(ts_sentinel_switched(&f, &next, 1), 0);
+    assert_int_equal(f.master.port, 0);
+    assert_int_equal(ts_sentinel_switched(&f, &next, 0), 2); /* +switch-master does name it */
+    assert_int_equal(ts_sentinel_switched(&f, &next, 1), 0); /* already there */
+    assert_int_equal(ts_sentinel_switched(&f, &now, 1), 1);  /* a failover the watch missed */
+    assert_int_equal(f.changes, 1);
+    assert_int_equal(ts_sentinel_target(&f, &to), 0);
+    assert_int_equal(to.port, 6379);
 }
 
 /* AUTH before SENTINEL get-master-addr-by-name: its reply comes first. */
