@@ -60,6 +60,7 @@ struct gen_redis {
     struct event *connect_timeout_ev;
     uint64_t reconnects;
     int watching;          /* this is a watch: connected to a sentinel, subscribed to +switch-master */
+    const char *drop_why;  /* set by drop_soon: on_connect_timeout drops it now, for this reason */
     gen_redis *watch;      /* a data connection's watch (Sentinel only), else NULL */
     struct event *probe_ev; /* a watch's: the liveness probe */
     int64_t probe_sent;    /* a watch's: mono ms of the oldest probe unanswered; 0: none */
@@ -163,6 +164,20 @@ static void on_sentinel_reply(redisAsyncContext *c, void *reply, void *priv)
     redisAsyncDisconnect(c);
 }
 
+/* A connection that cannot go on, from inside hiredis' connect callback:
+ * dropped from a timer, once hiredis has returned. hiredis 0.14 frees a
+ * context disconnected there at once when no reply is pending (no
+ * REDIS_IN_CALLBACK around onConnect), then goes on using it: its
+ * __redisAsyncHandleConnect returns into redisAsyncHandleWrite, which reads
+ * c->flags and writes c->obuf of the freed context. Reached only when
+ * hiredis cannot queue a command (out of memory). */
+static void drop_soon(gen_redis *r, const char *why)
+{
+    r->ready = 0;
+    r->drop_why = why;
+    set_timer(r->connect_timeout_ev, 0);
+}
+
 static void on_connect(const redisAsyncContext *c, int status)
 {
     gen_redis *r = c->data;
@@ -180,7 +195,7 @@ static void on_connect(const redisAsyncContext *c, int status)
     if (r->asking) { /* the answer must come within the connect timeout too */
         set_timer(r->connect_timeout_ev, GEN_CONNECT_TIMEOUT_MS);
         if (ts_sentinel_ask(r->ac, &r->sentinel, on_sentinel_reply, r) != REDIS_OK)
-            redisAsyncDisconnect(r->ac);
+            drop_soon(r, "the question refused by hiredis");
         return;
     }
     ts_info("redis %s%s:%d connected%s", r->watching ? "sentinel " : "", r->peer.host, r->peer.port,
@@ -197,13 +212,14 @@ static void on_connect(const redisAsyncContext *c, int status)
     r->setup_pending = r->watching ? ts_sentinel_send_auth(r->ac, r->url, on_setup_reply, r)
                                    : ts_redis_send_setup(r->ac, r->url, on_setup_reply, r);
     if (r->setup_pending < 0)
-        gen_redis_lost(r, "AUTH/SELECT refused by hiredis");
+        drop_soon(r, "AUTH/SELECT refused by hiredis");
     else if (r->setup_pending == 0)
         set_ready(r);
 }
 
 static void connect_now(gen_redis *r)
 {
+    r->drop_why = NULL;
     r->asking = ts_sentinel_target(&r->sentinel, &r->peer);
     redisAsyncContext *ac = redisAsyncConnect(r->peer.host, r->peer.port);
     if (ac == NULL || ac->err) {
@@ -246,8 +262,21 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 {
     gen_redis *r = arg;
     (void)fd, (void)what;
+    const char *why = r->drop_why;
+    r->drop_why = NULL;
     if (r->ac == NULL || r->ready)
         return;
+    if (why != NULL) {
+        ts_warn("redis %s%s:%d: %s; dropping the connection", r->asking ? "sentinel " : "", r->peer.host,
+                r->peer.port, why);
+        if (r->connected) {
+            redisAsyncFree(r->ac); /* on_disconnect schedules the retry */
+        } else {
+            abandon(r);
+            schedule_reconnect(r);
+        }
+        return;
+    }
     if (r->connected) {
         /* No answer to the setup, or to the close of gen_redis_lost (hiredis
          * waits for every reply in flight, and a frozen master sends none):
