@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         {"ping-interval", "TS_PING_INTERVAL", TS_OPT_DURATION, &c->ping_interval, "30s", 100, 3600000,
          "client silence before a WebSocket ping (twice this drops it); SSE: a comment"},
         {"redis-timeout", "TS_REDIS_TIMEOUT", TS_OPT_DURATION, &c->redis_timeout, "2s", 10, 600000,
-         "time to connect to Redis before retrying"},
+         "time to connect to Redis before retrying; also how long a sentinel watch waits for its sentinel to answer"},
         {"allowed-origins", "TS_ALLOWED_ORIGINS", TS_OPT_STRING, &c->allowed_origins, "", 0, 0,
          "WebSocket upgrades from a browser page are allowed from the gateway's own origin and these "
          "(comma-separated scheme://host[:port], or *); others get 403"},
