@@ -13,11 +13,9 @@
  * leaves every stream ending at the same time; and because PUBLISH runs after
  * the XADDs, a gateway that hears tick t can already XRANGE it.
  *
- * Inside the MULTI the commands are not sent bare but as fenced EVALs
- * (gen_lease_send, gen_fence.h), one per slice: each runs only while the
- * lease is ours. The slices of one tick time run inside one EXEC, with no
- * other client between them, so they all run or none does: a replaced
- * leader writes nothing, not even half a tick.
+ * Inside the MULTI the commands are fenced EVALs, so a replaced leader
+ * writes nothing, not even half a tick: gen_batch.c builds and sends them,
+ * this file decides when and reads what Redis answers.
  *
  * At most GEN_INFLIGHT_MAX batches are in flight (gen_inflight.h says why
  * two): when Redis is slower still, the next firing finds more intervals
@@ -33,22 +31,18 @@
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
-#include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_batch.h"
 #include "gen_inflight.h"
 #include "gen_progress.h"
-#include "ts_codec.h"
 #include "ts_log.h"
 #include "ts_time.h"
-#include "ts_walk.h"
 
 /* Commands per batch: bounds the pipeline's memory during a long backfill. */
 #define GEN_BATCH_COMMANDS 65536
-/* Commands queued before yielding to the loop so they are written (see fill). */
-#define GEN_SLICE_COMMANDS 4096
 
 struct gen_ticker {
     const gen_config *cfg;
@@ -56,22 +50,14 @@ struct gen_ticker {
     gen_redis *conn;
     gen_lease *lease;
     gen_ticker_hooks hooks;
-    gen_fence fence; /* the slice being queued: one fenced EVAL */
+    gen_batch batch; /* what is sent: the batch being queued, the probe */
     struct event *timer_ev;
     struct event *summary_ev;
     int running;   /* between resume and stop */
     int finishing; /* gen_ticker_finish: no new batch */
     gen_inflight inflight; /* the batches sent and not yet answered */
     int probing;   /* a probe has been sent and its reply is pending */
-    int filling;   /* the newest batch is still being queued (fill) */
     int dropped;   /* this connection's batch was refused: ignore the rest of its replies */
-    char queue_error[160]; /* why Redis refused to queue a command of the batch */
-    /* The batch being queued (fill): tick times fill_t..fill_end, next
-     * instrument fill_i of tick fill_t. */
-    struct event *fill_ev;
-    int64_t fill_t, fill_end, fill_due, fill_minid, fill_i;
-    int64_t fill_cminid[TS_LEVELS_MAX]; /* MINID of each candle level for this tick time */
-    msgpack_sbuffer live_sb;
     gen_stats stats, last_summary;
     gen_progress bf; /* a backfill longer than one batch, for its progress lines */
 };
@@ -130,7 +116,7 @@ static int exec_reply(gen_ticker *g, const redisReply *reply)
         /* The transaction did not run (EXECABORT after an OOM or MISCONF at
          * queueing): our prices moved on but Redis did not. Reconnecting
          * re-reads the heads, so nothing is skipped. */
-        refused(g, g->queue_error[0]                   ? g->queue_error
+        refused(g, g->batch.queue_error[0]                   ? g->batch.queue_error
                    : reply->type == REDIS_REPLY_ERROR ? reply->str
                                                       : "bad reply to EXEC");
         g->stats.errors++;
@@ -172,7 +158,7 @@ static int exec_reply(gen_ticker *g, const redisReply *reply)
 
 static int busy(const gen_ticker *g)
 {
-    return g->probing || g->filling || gen_inflight_count(&g->inflight) > 0;
+    return g->probing || g->batch.filling || gen_inflight_count(&g->inflight) > 0;
 }
 
 /* The EXEC of one tick time: a batch is done with its last one. */
@@ -188,128 +174,6 @@ static void on_exec(redisAsyncContext *c, void *r, void *priv)
         return;
     }
     pump(g);
-}
-
-/* XADDs the candles instrument i's tick closed (bit k of `closed`: level
- * k), in the tick's MULTI; returns how many. */
-static int64_t add_candles(gen_ticker *g, uint32_t i, unsigned closed,
-                           const ts_candle out[TS_LEVELS_MAX])
-{
-    const ts_ladder *l = gen_candles_ladder(g->walk->candles);
-    int64_t count = 0;
-    char key[TS_NAME_MAX + 48];
-    for (int k = 0; closed != 0; k++, closed >>= 1) {
-        if (!(closed & 1))
-            continue;
-        const ts_candle *x = &out[k];
-        ts_candle_key(key, sizeof(key), &l->lv[k], g->walk->names[i]);
-        gen_fence_cmd(&g->fence, TS_CANDLE_XADD_FMT, key, (long long)g->fill_cminid[k], (long long)x->t, x->o, x->h,
-                      x->l, x->c, x->n);
-        count++;
-    }
-    return count;
-}
-
-/* The reply to queueing a slice: QUEUED, or why Redis refused it (OOM…). */
-static void on_queued(redisAsyncContext *c, void *r, void *priv)
-{
-    gen_ticker *g = priv;
-    const redisReply *reply = r;
-    (void)c;
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR && g->queue_error[0] == '\0')
-        snprintf(g->queue_error, sizeof(g->queue_error), "%s", reply->str);
-}
-
-/* Sends the slice queued in g->fence as one fenced EVAL (inside the tick's
- * MULTI, so its reply is QUEUED; EXEC's reply carries the script's). It
- * runs only if ts:last_tick still holds the tick time sent before this
- * one; the tick time's last slice (t > 0) then sets it to t (gen_fence.h). */
-static int send_slice(gen_ticker *g, int64_t t)
-{
-    if (gen_fence_commands(&g->fence) == 0 && t == 0)
-        return 0;
-    gen_fence_chain(&g->fence, g->walk->chain_t, t);
-    int rc = gen_lease_send(g->lease, &g->fence, on_queued, g);
-    gen_fence_reset(&g->fence);
-    if (rc != 0)
-        gen_redis_lost(g->conn, "a fenced write could not be sent");
-    else if (t > 0)
-        g->walk->chain_t = t;
-    return rc;
-}
-
-/* Queues up to GEN_SLICE_COMMANDS commands of the batch being sent, then
- * yields to the loop (a zero timer) so that hiredis writes them and Redis
- * works on them while the next slice is built: without slicing, building a
- * 100,000-command tick and Redis executing it would take turns. The batch is
- * still one batch: its last EXEC alone ends it. */
-static void fill(gen_ticker *g)
-{
-    const gen_config *cfg = g->cfg;
-    gen_walk *w = g->walk;
-    redisAsyncContext *c = gen_redis_ctx(g->conn);
-    int64_t budget = GEN_SLICE_COMMANDS, n = w->n;
-    if (!g->filling || c == NULL)
-        return;
-    while (budget > 0 && g->fill_t <= g->fill_end) {
-        int64_t t = g->fill_t;
-        uint64_t index = (uint64_t)(t / cfg->interval_ms);
-        if (g->fill_i == 0) {
-            g->fill_minid = ts_now_ms() - cfg->retention_ms;
-            for (int k = 0; k < cfg->ladder.n; k++)
-                g->fill_cminid[k] = g->fill_minid + cfg->retention_ms - cfg->ladder.lv[k].retention_ms;
-            redisAsyncCommand(c, NULL, NULL, "MULTI");
-        }
-        int64_t stop = g->fill_i + budget < n ? g->fill_i + budget : n;
-        for (int64_t i = g->fill_i; i < stop; i++) {
-            w->prices[i] = ts_walk_next(cfg->seed, (uint32_t)i, index, w->prices[i], (int32_t)cfg->min_price,
-                                        (int32_t)cfg->max_price);
-            gen_fence_cmd(&g->fence, "XADD %s MINID ~ %lld %lld-0 p %d", w->keys[i], (long long)g->fill_minid,
-                          (long long)t, w->prices[i]);
-            ts_candle out[TS_LEVELS_MAX];
-            unsigned closed = gen_candles_tick(w->candles, (uint32_t)i, t, w->prices[i], out);
-            if (closed != 0) {
-                int64_t k = add_candles(g, (uint32_t)i, closed, out);
-                budget -= k;
-                g->stats.candles += (uint64_t)k;
-                g->stats.entries += (uint64_t)k;
-            }
-        }
-        budget -= stop - g->fill_i;
-        g->fill_i = stop;
-        if (g->fill_i < n) {
-            send_slice(g, 0);
-            break;
-        }
-        msgpack_sbuffer_clear(&g->live_sb);
-        if (ts_live_encode(&g->live_sb, w->epoch, t, w->prices, (uint32_t)n) == 0)
-            gen_fence_cmd_bin(&g->fence, "PUBLISH " TS_CHANNEL_LIVE, g->live_sb.data, g->live_sb.size);
-        else
-            ts_error("encoding the live message of tick %" PRId64 " failed", t);
-        if (send_slice(g, t) != 0)
-            return;
-        redisAsyncCommand(c, on_exec, g, "EXEC");
-        budget -= 3;
-        w->last_t = t;
-        g->stats.entries += (uint64_t)n;
-        g->stats.ticks++;
-        g->stats.backfilled += t < g->fill_due;
-        g->fill_t += cfg->interval_ms;
-        g->fill_i = 0;
-    }
-    if (g->fill_t <= g->fill_end) {
-        struct timeval zero = {0, 0};
-        evtimer_add(g->fill_ev, &zero);
-        return;
-    }
-    g->filling = 0;
-    pump(g); /* the next batch may begin while this one runs, or the timer waits for it */
-}
-
-static void on_fill(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd, (void)what;
-    fill(arg);
 }
 
 /* Logs a backfill that takes more than one batch: its start, a progress
@@ -347,7 +211,7 @@ static void on_probe(redisAsyncContext *c, void *r, void *priv)
         rc = gen_fence_read(reply->element[0], &res);
     else
         snprintf(res.first_error, sizeof(res.first_error), "%s",
-                 g->queue_error[0] ? g->queue_error : reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
+                 g->batch.queue_error[0] ? g->batch.queue_error : reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
     if (rc == 1) {
         gen_lease_fenced(g->lease, res.first_error); /* the lease ran out meanwhile */
         return;
@@ -364,28 +228,14 @@ static void on_probe(redisAsyncContext *c, void *r, void *priv)
     arm_timer(g);
 }
 
-/* While Redis refuses writes: one fenced write that can never add an entry
- * (ID 0-1 is below every stream's last ID; NOMKSTREAM creates none), in a
- * MULTI like a batch: Redis checks OOM when it queues a command, and not in
- * a script once the script has written (its PEXPIRE of the lease). It takes
- * the lease if it lapsed meanwhile and nobody holds it (gen_fence.c). */
+/* While Redis refuses writes: a probe instead of a batch (gen_batch_probe). */
 static void probe(gen_ticker *g)
 {
-    redisAsyncContext *c = gen_redis_ctx(g->conn);
-    gen_fence_reset(&g->fence);
-    g->fence.take_free = 1;
-    gen_fence_cmd(&g->fence, "XADD %s NOMKSTREAM 0-1 p 0", g->walk->keys[0]);
     g->probing = 1;
-    g->queue_error[0] = '\0';
-    redisAsyncCommand(c, NULL, NULL, "MULTI");
-    int rc = gen_lease_send(g->lease, &g->fence, on_queued, g);
-    gen_fence_reset(&g->fence);
-    if (rc != 0) {
+    if (gen_batch_probe(&g->batch) != 0) {
         g->probing = 0;
         gen_redis_lost(g->conn, "a fenced write could not be sent");
-        return;
     }
-    redisAsyncCommand(c, on_probe, g, "EXEC");
 }
 
 /* Starts the next batch if one is due, the last one is queued whole and
@@ -395,7 +245,7 @@ static void pump(gen_ticker *g)
 {
     const gen_config *cfg = g->cfg;
     int64_t last_t = g->walk->last_t;
-    if (!g->running || g->probing || g->filling || g->finishing || gen_redis_ctx(g->conn) == NULL)
+    if (!g->running || g->probing || g->batch.filling || g->finishing || gen_redis_ctx(g->conn) == NULL)
         return;
     if (g->stats.refused_since_ms != 0) {
         if (gen_inflight_count(&g->inflight) == 0)
@@ -422,13 +272,15 @@ static void pump(gen_ticker *g)
         count = max;
     backfill_progress(g, (due - first) / iv + 1, count);
 
-    g->fill_t = first;
-    g->fill_end = first + (count - 1) * iv;
-    g->fill_i = 0;
-    g->fill_due = due;
-    gen_inflight_push(&g->inflight, g->fill_t, g->fill_end, ts_mono_us());
-    g->filling = 1;
-    fill(g);
+    gen_inflight_push(&g->inflight, first, first + (count - 1) * iv, ts_mono_us());
+    gen_batch_start(&g->batch, first, first + (count - 1) * iv, due);
+}
+
+/* The batch is queued whole: the next may begin while it runs, or the
+ * timer waits for it. */
+static void on_sent(void *owner)
+{
+    pump(owner);
 }
 
 static void on_summary(evutil_socket_t fd, short what, void *arg)
@@ -450,13 +302,12 @@ gen_ticker *gen_ticker_new(struct event_base *base, const gen_config *cfg, gen_w
     g->conn = conn;
     g->lease = lease;
     g->hooks = hooks;
-    gen_fence_init(&g->fence);
     gen_inflight_init(&g->inflight, cfg->interval_ms);
-    msgpack_sbuffer_init(&g->live_sb);
     g->timer_ev = evtimer_new(base, on_timer, g);
-    g->fill_ev = evtimer_new(base, on_fill, g);
     g->summary_ev = event_new(base, -1, EV_PERSIST, on_summary, g);
-    if (!g->timer_ev || !g->fill_ev || !g->summary_ev) {
+    gen_batch_hooks bh = {.owner = g, .on_exec = on_exec, .on_probe = on_probe, .on_sent = on_sent};
+    int batch_rc = gen_batch_init(&g->batch, base, cfg, walk, conn, lease, &g->stats, bh);
+    if (batch_rc != 0 || !g->timer_ev || !g->summary_ev) {
         gen_ticker_free(g);
         return NULL;
     }
@@ -479,18 +330,17 @@ void gen_ticker_resume(gen_ticker *g)
 {
     g->running = 1;
     g->dropped = 0;
-    g->queue_error[0] = '\0';
+    g->batch.queue_error[0] = '\0';
     pump(g);
 }
 
 void gen_ticker_stop(gen_ticker *g)
 {
     g->running = 0;
-    g->probing = g->filling = 0;
+    g->probing = 0;
     gen_inflight_clear(&g->inflight);
     evtimer_del(g->timer_ev);
-    evtimer_del(g->fill_ev);
-    gen_fence_reset(&g->fence);
+    gen_batch_stop(&g->batch);
 }
 
 int gen_ticker_finish(gen_ticker *g)
@@ -508,9 +358,6 @@ void gen_ticker_free(gen_ticker *g)
         event_free(g->timer_ev);
     if (g->summary_ev)
         event_free(g->summary_ev);
-    if (g->fill_ev)
-        event_free(g->fill_ev);
-    msgpack_sbuffer_destroy(&g->live_sb);
-    gen_fence_free(&g->fence);
+    gen_batch_free(&g->batch);
     free(g);
 }
