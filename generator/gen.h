@@ -4,8 +4,10 @@
  *
  *   main.c          options, signals, wiring; the only one that stops the loop
  *     │ hooks ▲
- *   gen_startup.c   on every (re)connect: check and write ts:meta, read where
- *   gen_ticker.c    each stream stands | the interval timer and tick batches
+ *   gen_startup.c   on every (re)connect: --reset, then read where each stream
+ *                   stands | gen_meta.c below it: check and write ts:meta
+ *   gen_ticker.c    the interval timer, the replies | gen_batch.c below it:
+ *                   builds and sends the tick batches and the probe
  *     │       ▲
  *   gen_redis.c     the Redis connection: connect, AUTH/SELECT, lose, back off
  *     │
@@ -66,7 +68,7 @@ static const int64_t gen_lat_bounds_us[GEN_LAT_BUCKETS] = {500,    1000,   2500,
                                                            100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
 
 /* What the ticker counts, for the summary line and /metrics; written by
- * gen_ticker.c only. */
+ * gen_ticker.c and the gen_batch.c it embeds only. */
 typedef struct gen_stats {
     uint64_t ticks;      /* tick times written (each for every instrument) */
     uint64_t backfilled; /* of those, whose batch began after their interval had passed */

@@ -60,7 +60,7 @@
 static const char SCRIPT[] = "local h, taken = redis.call('GET', KEYS[1]), 0\n" FENCE_CHECK;
 /* The same, but a lease nobody holds (it expired) is taken first: what a
  * standby's SET NX would do. Only the probe of a refusal run uses it
- * (gen_ticker.c): a Redis refusing every write (MISCONF) refuses the
+ * (gen_batch.c): a Redis refusing every write (MISCONF) refuses the
  * lease's renewal too, so the lease lapses while nobody can write at all;
  * that is not a lost lease, and the leader keeps probing as the leader. A
  * lease another generator holds still fences it. */
