@@ -33,4 +33,14 @@ typedef struct gw_config {
     int ws_deflate;              /* accept WebSocket permessage-deflate offers */
 } gw_config;
 
+#include <stddef.h>
+
+/* Queued bytes over which a client's next history read (ticks or candles)
+ * waits for it to drain: a quarter of the send queue, so a slow reader of
+ * a long history is paced, not closed as slow. */
+static inline size_t gw_config_drain_mark(const gw_config *c)
+{
+    return (size_t)c->send_queue / 4;
+}
+
 #endif

@@ -258,12 +258,6 @@ static void read_chunk(csub *s, int64_t from);
 static void pump(gw_candles *cs);
 static void on_read_step(csub *s, const gw_range_result *res);
 
-/* Queued bytes over which a client's next history read waits. */
-static size_t drain_mark(const gw_candles *cs)
-{
-    return (size_t)cs->cfg->send_queue / 4;
-}
-
 static void on_read(void *owner, const gw_range_result *res)
 {
     csub *s = owner;
@@ -304,7 +298,7 @@ static void on_read_step(csub *s, const gw_range_result *res)
          * tick catch-up is (gw_catchup.c): else a reader slower than Redis
          * reaches --send-queue and is closed as slow, and its resume bursts
          * the rest again. */
-        if (gw_client_queued(s->c) > drain_mark(cs)) {
+        if (gw_client_queued(s->c) > gw_config_drain_mark(cs->cfg)) {
             s->next = next;
             h2o_linklist_insert(&cs->draining, &s->wait);
         } else {
@@ -362,7 +356,8 @@ void gw_candles_tick(gw_candles *cs)
     for (h2o_linklist_t *l = cs->draining.next; l != &cs->draining; l = next) {
         next = l->next;
         csub *s = H2O_STRUCT_FROM_MEMBER(csub, wait, l);
-        if (!s->c->closing && gw_client_queued(s->c) <= drain_mark(cs)) { /* a closing one ends when its client is freed */
+        /* a closing one ends when its client is freed */
+        if (!s->c->closing && gw_client_queued(s->c) <= gw_config_drain_mark(cs->cfg)) {
             h2o_linklist_unlink(&s->wait);
             h2o_linklist_insert(&ready, &s->wait);
         }

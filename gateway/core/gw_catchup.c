@@ -300,7 +300,7 @@ static void read_on(gw_sub *s)
     gw_catchup *ct = s->ct;
     if (s->c->closing)
         return;
-    size_t pace = (size_t)ct->cfg->send_queue / 4;
+    size_t pace = gw_config_drain_mark(ct->cfg);
     size_t hist_max = (size_t)ct->cfg->chunk * (s->fmt == GW_FMT_JSON ? 12 : s->fmt == GW_FMT_SSE ? 96 : 5) + 256;
     size_t queued = gw_client_queued(s->c);
     gw_cu_env e = env_of(ct);
@@ -491,7 +491,7 @@ void gw_catchup_ring_started(gw_catchup *ct)
 
 void gw_catchup_tick(gw_catchup *ct)
 {
-    size_t pace = (size_t)ct->cfg->send_queue / 4;
+    size_t pace = gw_config_drain_mark(ct->cfg);
     h2o_linklist_t ready, *next;
     h2o_linklist_init_anchor(&ready);
     for (h2o_linklist_t *l = ct->wait_drain.next; l != &ct->wait_drain; l = next) {
