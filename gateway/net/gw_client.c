@@ -21,21 +21,26 @@
  * unless only live frames are queued and its last write is under
  * --write-pace ago; then it joins set->paced, until a later flush finds its
  * last write a pace ago or the pace timer finds its time up. Times are the
- * loop's (h2o_now: the turn's start), the clock the timer runs on, so a
- * client is never woken early. (A wall-clock step back would hold h2o's
- * timers, this one too; the next tick of a waiting client still writes it:
- * gw_pace_at never waits on a last write in the future.) h2o 2.2's
+ * monotonic clock's (ts_mono_ms, read once per flush or timer run), as
+ * everywhere else in the gateway, so no step of the wall clock moves a
+ * pacing point. The timer is an h2o timeout, which h2o counts on the wall
+ * clock from the turn's start: gw_mtick_delay turns the head's pacing
+ * point into its delay so that it never runs early, and the worker's
+ * gw_mtick moves it with the loop's other timeouts when the wall clock
+ * steps. Should it run early all the same (a step not yet seen), it writes
+ * only the clients whose time is up and links itself again. h2o 2.2's
  * timeouts have one fixed delay per h2o_timeout_t; the pace timer holds one
  * entry only, so its delay (the public `timeout` field h2o_timeout_init
- * sets, read at every run) is set to the head's pacing point before each
- * link. Its h2o_timeout_init comes before the flush's: a turn's timeouts
- * run in that order, and the flush stays the last. */
+ * sets, read at every run) is set before each link. Its h2o_timeout_init
+ * comes before the flush's: a turn's timeouts run in that order, and the
+ * flush stays the last. */
 #include "gw_client.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw_mtick.h"
 #include "ts_log.h"
 #include "ts_time.h"
 
@@ -134,7 +139,7 @@ static void client_write(gw_client *c, int64_t now)
 }
 
 /* Links the pace timer for the head of set->paced, unless it already is. */
-static void arm_pace(gw_clients *set, int64_t now)
+static void arm_pace(gw_clients *set)
 {
     int64_t due = gw_paceq_next(&set->paced);
     if (h2o_timeout_is_linked(&set->pace_entry)) {
@@ -145,7 +150,7 @@ static void arm_pace(gw_clients *set, int64_t now)
     if (due < 0)
         return;
     set->pace_armed = due;
-    set->pace_timeout.timeout = (uint64_t)(due > now ? due - now : 0);
+    set->pace_timeout.timeout = gw_mtick_delay(set->loop, due);
     h2o_timeout_link(set->loop, &set->pace_timeout, &set->pace_entry);
 }
 
@@ -154,7 +159,7 @@ static void arm_pace(gw_clients *set, int64_t now)
 static void on_flush(h2o_timeout_entry_t *entry)
 {
     gw_clients *set = H2O_STRUCT_FROM_MEMBER(gw_clients, flush_entry, entry);
-    int64_t now = (int64_t)h2o_now(set->loop), pace = set->lim.write_pace;
+    int64_t now = ts_mono_ms(), pace = set->lim.write_pace;
     int moved = 0;
     while (!h2o_linklist_is_empty(&set->dirty)) {
         gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, dirty_link, set->dirty.next);
@@ -173,7 +178,7 @@ static void on_flush(h2o_timeout_entry_t *entry)
         client_write(c, now); /* may free c */
     }
     if (moved || !h2o_timeout_is_linked(&set->pace_entry))
-        arm_pace(set, now);
+        arm_pace(set);
     gw_metrics_fanout_flushed(set->m);
 }
 
@@ -182,11 +187,11 @@ static void on_flush(h2o_timeout_entry_t *entry)
 static void on_pace(h2o_timeout_entry_t *entry)
 {
     gw_clients *set = H2O_STRUCT_FROM_MEMBER(gw_clients, pace_entry, entry);
-    int64_t now = (int64_t)h2o_now(set->loop);
+    int64_t now = ts_mono_ms();
     gw_pace_entry *e;
     while ((e = gw_paceq_pop(&set->paced, now)) != NULL)
         client_write(H2O_STRUCT_FROM_MEMBER(gw_client, pace, e), now); /* may free it */
-    arm_pace(set, now);
+    arm_pace(set);
 }
 
 size_t gw_client_queued(const gw_client *c)
@@ -299,6 +304,7 @@ static gw_client *client_new(gw_clients *set, gw_client_kind kind, size_t size)
         return NULL;
     c->set = set;
     c->kind = kind;
+    c->written_at = GW_PACE_NEVER;
     return c;
 }
 

@@ -26,18 +26,39 @@ int64_t gw_mtick_step(int64_t wall0, int64_t mono0, int64_t wall1, int64_t mono1
     return step > slack || step < -slack ? step : 0;
 }
 
-void gw_mtick_shift(h2o_evloop_t *loop, int64_t step)
+void gw_mtick_shift(h2o_evloop_t *loop, int64_t step, int64_t newest)
 {
     /* h2o 2.2.5's lists (h2o/timeout.h, h2o/socket/evloop.h): the loop's
      * timeouts, each with its entries in the order they were linked. The
-     * same shift for all keeps that order. */
+     * same shift for all that were linked before the step keeps that order. */
     for (h2o_linklist_t *tl = loop->_timeouts.next; tl != &loop->_timeouts; tl = tl->next) {
         h2o_timeout_t *to = H2O_STRUCT_FROM_MEMBER(h2o_timeout_t, _link, tl);
+        uint64_t prev = 0;
         for (h2o_linklist_t *el = to->_entries.next; el != &to->_entries; el = el->next) {
             h2o_timeout_entry_t *e = H2O_STRUCT_FROM_MEMBER(h2o_timeout_entry_t, _link, el);
+            if (step > 0 ? e->registered_at > (uint64_t)newest : e->registered_at < prev)
+                break; /* this one and the rest were linked on the new clock */
+            prev = e->registered_at;
             e->registered_at = step < 0 && (uint64_t)-step > e->registered_at ? 0 : e->registered_at + (uint64_t)step;
         }
     }
+}
+
+int64_t gw_mtick_delay_at(int64_t due, int64_t loop_ms, int64_t wall_us, int64_t mono_us, int64_t slack)
+{
+    int64_t age = wall_us - loop_ms * 1000; /* µs since the loop read its clock */
+    if (age < 0 || age > slack * 1000)
+        age = 0;
+    int64_t left = due * 1000 - mono_us;
+    if (left <= 0)
+        return 0;
+    return (age + left + 999) / 1000; /* rounded up: never early */
+}
+
+uint64_t gw_mtick_delay(h2o_evloop_t *loop, int64_t due)
+{
+    int64_t wall = ts_now_us(), mono = ts_mono_us();
+    return (uint64_t)gw_mtick_delay_at(due, (int64_t)h2o_now(loop), wall, mono, MTICK_SLACK_MS);
 }
 
 static void on_expire(h2o_socket_t *sock, const char *err)
@@ -55,7 +76,9 @@ static void on_expire(h2o_socket_t *sock, const char *err)
     if (step != 0) {
         ts_warn("the wall clock stepped %s by %lld ms: the loop's timeouts moved with it", step < 0 ? "back" : "forward",
                 (long long)(step < 0 ? -step : step));
-        gw_mtick_shift(t->loop, step);
+        /* the old clock read t->wall at t->mono: since then it can have
+         * gone only as far as the monotonic clock (and a turn's slack) */
+        gw_mtick_shift(t->loop, step, t->wall + (mono - t->mono) + MTICK_SLACK_MS / 2);
     }
     t->wall = wall;
     t->mono = mono;

@@ -38,7 +38,28 @@ void gw_mtick_free(gw_mtick *t);
  * either way (a loop turn between the two readings is not a step). Pure. */
 int64_t gw_mtick_step(int64_t wall0, int64_t mono0, int64_t wall1, int64_t mono1, int64_t slack);
 
-/* Moves every timeout pending on the loop by `step` ms (clamped at 0). */
-void gw_mtick_shift(h2o_evloop_t *loop, int64_t step);
+/* Moves the timeouts pending on the loop by `step` ms (clamped at 0), but
+ * not those linked after the step, already stamped on the new clock (the
+ * step is seen up to a tick after it happened, and a turn's flush or a
+ * pace timer is linked in that while). After a step forward those are the
+ * entries stamped after `newest`, the latest the old clock can have read;
+ * after a step back, those after a stamp that went back in their
+ * timeout's list (h2o links each entry at its tail). An entry linked after
+ * a step back that is the first of its list cannot be told from an old
+ * one and is moved: it runs early, which the loop's timeouts here allow
+ * (the pace timer checks the monotonic clock again), where a step forward
+ * kept would hold it for the whole step. */
+void gw_mtick_shift(h2o_evloop_t *loop, int64_t step, int64_t newest);
+
+/* The delay to link an h2o timeout with so that it runs once the monotonic
+ * clock (ts_mono_ms) reads `due`, and not before, though the loop counts it
+ * on the wall clock from h2o_now: the time the turn began, some way back.
+ * 0 when due is past. */
+uint64_t gw_mtick_delay(h2o_evloop_t *loop, int64_t due);
+/* Its arithmetic, pure: loop_ms is h2o_now; wall_us and mono_us are read
+ * now. The turn's age (wall_us - loop_ms) is counted only within `slack`
+ * ms: outside, the wall clock stepped in the turn, and the tick will move
+ * the timeout. */
+int64_t gw_mtick_delay_at(int64_t due, int64_t loop_ms, int64_t wall_us, int64_t mono_us, int64_t slack);
 
 #endif

@@ -5,7 +5,7 @@
 
 int64_t gw_pace_at(int64_t pace, int64_t last, int64_t now)
 {
-    if (pace <= 0 || last > now || now - last >= pace)
+    if (pace <= 0 || last <= now - pace) /* not now - last: GW_PACE_NEVER would overflow it */
         return now;
     return now + pace;
 }

@@ -20,8 +20,8 @@
  *
  * Pure: the decision and the queue of waiting clients, no
  * sockets and no timers (gw_client.c owns the one timer per worker that
- * serves the head of the queue); times are one clock's ms, whichever the
- * caller uses. */
+ * serves the head of the queue); times are ms of a clock that never goes
+ * back (gw_client.c: the monotonic one, ts_mono_ms). */
 #ifndef GW_PACE_H
 #define GW_PACE_H
 
@@ -29,11 +29,12 @@
 
 #include <h2o/linklist.h>
 
-/* When a client last written at `last` that has live frames queued at
- * `now` must be written: `now` when pacing is off (pace <= 0), when the
- * last write is pace or more ago, or when `last` is after `now` (the clock
- * stepped back: never wait on a stale time); else at the latest now + pace
- * (a client already waiting keeps the time it got first). */
+/* When a client last written at `last` (GW_PACE_NEVER: not yet) that has
+ * live frames queued at `now` must be written: `now` when pacing is off
+ * (pace <= 0) or when the last write is pace or more ago; else at the
+ * latest now + pace (a client already waiting keeps the time it got
+ * first). */
+#define GW_PACE_NEVER INT64_MIN
 int64_t gw_pace_at(int64_t pace, int64_t last, int64_t now);
 
 /* A client's place in the queue; embedded in the client. */

@@ -5,7 +5,11 @@
  * slack a loop turn can put between the two readings. Shifting keeps each
  * entry's time left and the entries' order, and clamps at 0 rather than
  * wrap an unsigned stamp: after a shift by -X an entry linked at T is due
- * at T - X + its timeout, as the loop's clock now counts. */
+ * at T - X + its timeout, as the loop's clock now counts. An entry linked
+ * after the step (stamped on the new clock) keeps its stamp: after a step
+ * forward it is newer than the old clock can read, after a step back it
+ * follows a stamp that went back. The delay for a monotonic deadline counts
+ * the turn's age, rounds up, and ignores an age a step made. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +17,7 @@
 #include <cmocka.h>
 
 #include "gw_mtick.h"
+#include "ts_time.h"
 
 static void test_step(void **state)
 {
@@ -45,14 +50,14 @@ static void test_shift(void **state)
     h2o_timeout_link(loop, &t0, &z);
     uint64_t at = a.registered_at;
     assert_true(at > 3600000); /* the wall clock in ms since 1970 */
-    gw_mtick_shift(loop, -3600000);
+    gw_mtick_shift(loop, -3600000, 0);
     assert_int_equal(a.registered_at, at - 3600000);
     assert_int_equal(b.registered_at, at - 3600000);
     assert_int_equal(z.registered_at, at - 3600000);
-    gw_mtick_shift(loop, 3600000 + 5);
+    gw_mtick_shift(loop, 3600000 + 5, INT64_MAX);
     assert_int_equal(a.registered_at, at + 5);
     /* past zero: clamped, not wrapped */
-    gw_mtick_shift(loop, -(int64_t)at - 1000);
+    gw_mtick_shift(loop, -(int64_t)at - 1000, 0);
     assert_int_equal(a.registered_at, 0);
     assert_int_equal(b.registered_at, 0);
     h2o_timeout_unlink(&a);
@@ -61,7 +66,71 @@ static void test_shift(void **state)
     /* an empty loop: nothing to move */
     h2o_timeout_dispose(loop, &t20);
     h2o_timeout_dispose(loop, &t0);
-    gw_mtick_shift(loop, 1000);
+    gw_mtick_shift(loop, 1000, INT64_MAX);
+    h2o_evloop_destroy(loop);
+}
+
+/* Entries linked between the step and the tick that saw it stay put. */
+static void test_shift_newer(void **state)
+{
+    (void)state;
+    h2o_evloop_t *loop = h2o_evloop_create();
+    h2o_timeout_t t20, t0;
+    h2o_timeout_init(loop, &t20, 20);
+    h2o_timeout_init(loop, &t0, 0);
+    h2o_timeout_entry_t a = {.cb = noop}, b = {.cb = noop}, c = {.cb = noop}, z = {.cb = noop};
+    h2o_timeout_link(loop, &t20, &a);
+    h2o_timeout_link(loop, &t20, &b);
+    h2o_timeout_link(loop, &t20, &c);
+    h2o_timeout_link(loop, &t0, &z);
+    uint64_t at = a.registered_at;
+    /* a day forward: b, c and z were linked after it (a flush, a pace timer) */
+    b.registered_at = c.registered_at = z.registered_at = at + 86400000;
+    gw_mtick_shift(loop, 86400000, (int64_t)at + 270);
+    assert_int_equal(a.registered_at, at + 86400000);
+    assert_int_equal(b.registered_at, at + 86400000); /* not 2 days on: it would wait a day */
+    assert_int_equal(c.registered_at, at + 86400000);
+    assert_int_equal(z.registered_at, at + 86400000);
+    /* an hour back: c and z linked after it; z, the first of its list, cannot
+     * be told from an old entry and is moved (runs early, not late) */
+    a.registered_at = b.registered_at = at;
+    c.registered_at = z.registered_at = at - 3600000 + 10;
+    gw_mtick_shift(loop, -3600000, 0);
+    assert_int_equal(a.registered_at, at - 3600000);
+    assert_int_equal(b.registered_at, at - 3600000);
+    assert_int_equal(c.registered_at, at - 3600000 + 10);
+    assert_int_equal(z.registered_at, at - 7200000 + 10);
+    h2o_timeout_unlink(&a);
+    h2o_timeout_unlink(&b);
+    h2o_timeout_unlink(&c);
+    h2o_timeout_unlink(&z);
+    h2o_timeout_dispose(loop, &t20);
+    h2o_timeout_dispose(loop, &t0);
+    h2o_evloop_destroy(loop);
+}
+
+static void test_delay(void **state)
+{
+    (void)state;
+    /* the loop read 1000 ms (wall); now the wall reads 1003.2 ms, mono 50.7 ms */
+    /* due at mono 65: 14.3 ms left + 3.2 ms of the turn = 17.5, rounded up */
+    assert_int_equal(gw_mtick_delay_at(65, 1000, 1003200, 50700, 500), 18);
+    /* left on a whole ms and no age: exact */
+    assert_int_equal(gw_mtick_delay_at(65, 1000, 1000000, 50000, 500), 15);
+    /* due or past: 0 */
+    assert_int_equal(gw_mtick_delay_at(50, 1000, 1003200, 50700, 500), 0);
+    assert_int_equal(gw_mtick_delay_at(50, 1000, 1003200, 50000, 500), 0);
+    /* the wall clock went back or leapt in the turn: its age is not counted */
+    assert_int_equal(gw_mtick_delay_at(65, 1000, 990000, 50000, 500), 15);
+    assert_int_equal(gw_mtick_delay_at(65, 1000, 1000000 + 3600000000LL, 50000, 500), 15);
+    /* a loaded turn of 300 ms: counted */
+    assert_int_equal(gw_mtick_delay_at(65, 1000, 1300000, 50000, 500), 315);
+    /* on the live clocks: never more than the time left plus the turn */
+    h2o_evloop_t *loop = h2o_evloop_create();
+    int64_t due = ts_mono_ms() + 15;
+    uint64_t d = gw_mtick_delay(loop, due);
+    assert_true(d >= 15 && d <= 16 + 500);
+    assert_int_equal(gw_mtick_delay(loop, due - 1000), 0);
     h2o_evloop_destroy(loop);
 }
 
@@ -70,6 +139,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_step),
         cmocka_unit_test(test_shift),
+        cmocka_unit_test(test_shift_newer),
+        cmocka_unit_test(test_delay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

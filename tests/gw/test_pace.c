@@ -1,9 +1,10 @@
 /* test_pace.c — gw_pace: when a client's live frames must be written, and
  * the queue of clients whose frames wait.
  *
- * The decision: at once when pacing is off, when the last write is the pace
- * or more ago (a client at 1 Hz with a 15 ms pace: never waits), or when
- * the clock went back; else at the latest a pace from now. Played over a
+ * The decision: at once when pacing is off, when the client was never
+ * written, or when the last write is the pace or more ago (a client at 1 Hz
+ * with a 15 ms pace: never waits); else at the latest a pace from now. The
+ * clock is the monotonic one, so a last write is never in the future. Played over a
  * tick stream (as gw_client.c's flush and timer use it): 1 Hz ticks never
  * wait; 10 ms ticks with a 15 ms pace share writes two by two, each write
  * when the second comes, so a tick waits 10 ms at most; 5 ms ticks three by
@@ -22,16 +23,16 @@ static void test_decision(void **state)
     (void)state;
     /* off: always now */
     assert_int_equal(gw_pace_at(0, 1000, 1001), 1001);
-    /* never written (0) or written long ago: now */
-    assert_int_equal(gw_pace_at(15, 0, 5000), 5000);
+    /* never written, even right after boot on the monotonic clock, or written long ago: now */
+    assert_int_equal(gw_pace_at(15, GW_PACE_NEVER, 5000), 5000);
+    assert_int_equal(gw_pace_at(15, GW_PACE_NEVER, 3), 3);
+    assert_int_equal(gw_pace_at(1000, GW_PACE_NEVER, 0), 0);
     assert_int_equal(gw_pace_at(15, 4000, 5000), 5000);
     /* exactly one pace ago: now */
     assert_int_equal(gw_pace_at(15, 4985, 5000), 5000);
     /* under one pace ago: at the latest a pace from now */
     assert_int_equal(gw_pace_at(15, 4986, 5000), 5015);
     assert_int_equal(gw_pace_at(15, 5000, 5000), 5015);
-    /* the clock went back: never wait on the stale time */
-    assert_int_equal(gw_pace_at(15, 9000, 5000), 5000);
 }
 
 typedef struct played {
@@ -44,7 +45,7 @@ typedef struct played {
 static played play(int64_t pace, int64_t dt)
 {
     played r = {0, 0};
-    int64_t last = 0, due = -1, first = -1; /* due: the waiting frames' time; first: the oldest waiting tick */
+    int64_t last = GW_PACE_NEVER, due = -1, first = -1; /* due: the waiting frames' time; first: the oldest waiting tick */
     for (int64_t t = 1000; t < 2000 + dt; t += dt) {
         if (due >= 0 && due <= t) { /* the timer: they waited long enough */
             if (due - first > r.max_wait)
