@@ -33,7 +33,9 @@
  * entry only, so its delay (the public `timeout` field h2o_timeout_init
  * sets, read at every run) is set before each link. Its h2o_timeout_init
  * comes before the flush's: a turn's timeouts run in that order, and the
- * flush stays the last. */
+ * flush stays the last. A client the timer writes leaves the dirty list:
+ * with nothing left to write, the flush of the same turn must not queue it
+ * to wait again (a tick that came in that turn went out with that write). */
 #include "gw_client.h"
 
 #include <stdio.h>
@@ -130,6 +132,10 @@ static void client_free(gw_client *c)
 static void client_write(gw_client *c, int64_t now)
 {
     gw_paceq_remove(&c->pace);
+    if (c->dirty) {
+        h2o_linklist_unlink(&c->dirty_link);
+        c->dirty = 0;
+    }
     c->urgent = 0;
     c->written_at = now;
     if (c->kind == GW_CLIENT_SSE)
