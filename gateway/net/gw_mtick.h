@@ -14,7 +14,9 @@
  * A gw_mtick calls back every `period_ms` from a timerfd on
  * CLOCK_MONOTONIC, read as a socket of the loop, which no step of the wall
  * clock delays; before each call it moves the loop's pending timeouts by any
- * step it saw since the last call, so each keeps the time it had left. */
+ * step it saw since the last call, so each keeps the time it had left.
+ * gw_mtick_delay links a timeout for a time on the monotonic clock (the
+ * pace timer, gw_client.c). */
 #ifndef GW_MTICK_H
 #define GW_MTICK_H
 
