@@ -21,14 +21,14 @@
  * unless only live frames are queued and its last write is under
  * --write-pace ago; then it joins set->paced, until a later flush finds its
  * last write a pace ago or the pace timer finds its time up. Times are the
- * monotonic clock's (ts_mono_ms, read once per flush or timer run), as
- * everywhere else in the gateway, so no step of the wall clock moves a
- * pacing point. The timer is an h2o timeout, which h2o counts on the wall
- * clock from the turn's start: gw_mtick_delay turns the head's pacing
- * point into its delay so that it never runs early, and the worker's
- * gw_mtick moves it with the loop's other timeouts when the wall clock
- * steps. Should it run early all the same (a step not yet seen), it writes
- * only the clients whose time is up and links itself again. h2o 2.2's
+ * monotonic clock's, as everywhere else in the gateway, so no step of the
+ * wall clock moves a pacing point: the turn's start on that clock
+ * (gw_mtick_now), which is also where h2o counts a timeout's delay from,
+ * so the timer linked for `due - now` is never woken early, and the flush
+ * and the timer of one turn see one time. The worker's gw_mtick moves the
+ * timer with the loop's other timeouts when the wall clock steps; should it
+ * run early all the same (a step not yet seen), it writes only the clients
+ * whose time is up and links itself again. h2o 2.2's
  * timeouts have one fixed delay per h2o_timeout_t; the pace timer holds one
  * entry only, so its delay (the public `timeout` field h2o_timeout_init
  * sets, read at every run) is set before each link. Its h2o_timeout_init
@@ -145,7 +145,7 @@ static void client_write(gw_client *c, int64_t now)
 }
 
 /* Links the pace timer for the head of set->paced, unless it already is. */
-static void arm_pace(gw_clients *set)
+static void arm_pace(gw_clients *set, int64_t now)
 {
     int64_t due = gw_paceq_next(&set->paced);
     if (h2o_timeout_is_linked(&set->pace_entry)) {
@@ -156,7 +156,7 @@ static void arm_pace(gw_clients *set)
     if (due < 0)
         return;
     set->pace_armed = due;
-    set->pace_timeout.timeout = gw_mtick_delay(set->loop, due);
+    set->pace_timeout.timeout = (uint64_t)(due > now ? due - now : 0);
     h2o_timeout_link(set->loop, &set->pace_timeout, &set->pace_entry);
 }
 
@@ -165,7 +165,7 @@ static void arm_pace(gw_clients *set)
 static void on_flush(h2o_timeout_entry_t *entry)
 {
     gw_clients *set = H2O_STRUCT_FROM_MEMBER(gw_clients, flush_entry, entry);
-    int64_t now = ts_mono_ms(), pace = set->lim.write_pace;
+    int64_t now = gw_mtick_now(set->loop), pace = set->lim.write_pace;
     int moved = 0;
     while (!h2o_linklist_is_empty(&set->dirty)) {
         gw_client *c = H2O_STRUCT_FROM_MEMBER(gw_client, dirty_link, set->dirty.next);
@@ -184,7 +184,7 @@ static void on_flush(h2o_timeout_entry_t *entry)
         client_write(c, now); /* may free c */
     }
     if (moved || !h2o_timeout_is_linked(&set->pace_entry))
-        arm_pace(set);
+        arm_pace(set, now);
     gw_metrics_fanout_flushed(set->m);
 }
 
@@ -193,11 +193,11 @@ static void on_flush(h2o_timeout_entry_t *entry)
 static void on_pace(h2o_timeout_entry_t *entry)
 {
     gw_clients *set = H2O_STRUCT_FROM_MEMBER(gw_clients, pace_entry, entry);
-    int64_t now = ts_mono_ms();
+    int64_t now = gw_mtick_now(set->loop);
     gw_pace_entry *e;
     while ((e = gw_paceq_pop(&set->paced, now)) != NULL)
         client_write(H2O_STRUCT_FROM_MEMBER(gw_client, pace, e), now); /* may free it */
-    arm_pace(set);
+    arm_pace(set, now);
 }
 
 size_t gw_client_queued(const gw_client *c)

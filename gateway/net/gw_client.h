@@ -63,7 +63,7 @@ struct gw_client {
     int closing;          /* read-only above: no more sends */
     int dirty;
     int urgent;           /* something besides live frames is queued: no pacing this flush */
-    int64_t written_at;   /* monotonic ms (ts_mono_ms) of the last write the flush or pacing started */
+    int64_t written_at;   /* monotonic ms (gw_mtick_now: the turn's start) of the last write the flush or pacing started */
     gw_pace_entry pace;   /* in set->paced while its live frames wait */
     int64_t ping_sent_ms; /* last keepalive ping; answered once the wire's last_rx_ms passes it */
     int64_t close_deadline;

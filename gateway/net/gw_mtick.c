@@ -44,21 +44,18 @@ void gw_mtick_shift(h2o_evloop_t *loop, int64_t step, int64_t newest)
     }
 }
 
-int64_t gw_mtick_delay_at(int64_t due, int64_t loop_ms, int64_t wall_us, int64_t mono_us, int64_t slack)
+int64_t gw_mtick_now_at(int64_t loop_ms, int64_t wall_us, int64_t mono_us, int64_t slack)
 {
     int64_t age = wall_us - loop_ms * 1000; /* µs since the loop read its clock */
     if (age < 0 || age > slack * 1000)
         age = 0;
-    int64_t left = due * 1000 - mono_us;
-    if (left <= 0)
-        return 0;
-    return (age + left + 999) / 1000; /* rounded up: never early */
+    return (mono_us - age) / 1000;
 }
 
-uint64_t gw_mtick_delay(h2o_evloop_t *loop, int64_t due)
+int64_t gw_mtick_now(h2o_evloop_t *loop)
 {
     int64_t wall = ts_now_us(), mono = ts_mono_us();
-    return (uint64_t)gw_mtick_delay_at(due, (int64_t)h2o_now(loop), wall, mono, MTICK_SLACK_MS);
+    return gw_mtick_now_at((int64_t)h2o_now(loop), wall, mono, MTICK_SLACK_MS);
 }
 
 static void on_expire(h2o_socket_t *sock, const char *err)

@@ -15,8 +15,8 @@
  * CLOCK_MONOTONIC, read as a socket of the loop, which no step of the wall
  * clock delays; before each call it moves the loop's pending timeouts by any
  * step it saw since the last call, so each keeps the time it had left.
- * gw_mtick_delay links a timeout for a time on the monotonic clock (the
- * pace timer, gw_client.c). */
+ * gw_mtick_now is the turn's start on the monotonic clock, for a timeout
+ * linked for a monotonic time (the pace timer, gw_client.c). */
 #ifndef GW_MTICK_H
 #define GW_MTICK_H
 
@@ -53,15 +53,16 @@ int64_t gw_mtick_step(int64_t wall0, int64_t mono0, int64_t wall1, int64_t mono1
  * kept would hold it for the whole step. */
 void gw_mtick_shift(h2o_evloop_t *loop, int64_t step, int64_t newest);
 
-/* The delay to link an h2o timeout with so that it runs once the monotonic
- * clock (ts_mono_ms) reads `due`, and not before, though the loop counts it
- * on the wall clock from h2o_now: the time the turn began, some way back.
- * 0 when due is past. */
-uint64_t gw_mtick_delay(h2o_evloop_t *loop, int64_t due);
+/* The monotonic clock (ts_mono_ms) as it read when the loop's turn began
+ * (h2o_now, which is on the wall clock): now less the turn's age. A delay
+ * counted from it is the one an h2o timeout linked in this turn counts
+ * from h2o_now, so a timeout linked for `due - gw_mtick_now` runs once the
+ * monotonic clock reads `due`, not before (the pace timer, gw_client.c). */
+int64_t gw_mtick_now(h2o_evloop_t *loop);
 /* Its arithmetic, pure: loop_ms is h2o_now; wall_us and mono_us are read
- * now. The turn's age (wall_us - loop_ms) is counted only within `slack`
- * ms: outside, the wall clock stepped in the turn, and the tick will move
- * the timeout. */
-int64_t gw_mtick_delay_at(int64_t due, int64_t loop_ms, int64_t wall_us, int64_t mono_us, int64_t slack);
+ * now. The age (wall_us - loop_ms) counts only within `slack` ms: outside,
+ * the wall clock stepped in the turn (the tick will move the loop's
+ * timeouts), and the answer is the monotonic clock now. */
+int64_t gw_mtick_now_at(int64_t loop_ms, int64_t wall_us, int64_t mono_us, int64_t slack);
 
 #endif
