@@ -57,8 +57,8 @@
  * gw_cu.c, a pure function with a unit test per branch; this file sends
  * what it decides.
  *
- * A run is flushed as one hist message when it reaches --chunk prices, when
- * the next tick is not t0 + n*dt (a hole), and at the end of each step.
+ * The ticks read go out in runs (gw_hrun.c): one hist message per run of
+ * up to --chunk consecutive ticks, flushed at the end of each step.
  * Live ticks then continue the client's series: a tick is sent as `tick` only
  * when it is last_sent + dt, where last_sent is what the client was last told
  * (the final hist's last; since when it was empty) — not cursor, which may
@@ -70,6 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw_hrun.h"
 #include "gw_xreply.h"
 #include "ts_log.h"
 #include "ts_names.h"
@@ -83,10 +84,7 @@ struct gw_catchup {
     gw_wmetrics *m;
     h2o_linklist_t queued, wait_sync, wait_drain;
     uint32_t inflight; /* XRANGEs awaiting their reply */
-    gw_buf enc[GW_FMT_COUNT]; /* scratch for one message, per gw_fmt */
-    int32_t *run;      /* scratch for one hist run */
-    size_t run_n, run_cap;
-    int64_t run_t0;
+    gw_hrun *hr;       /* the run being sent */
 };
 
 gw_catchup *gw_catchup_new(int worker_id, const gw_config *cfg, const gw_meta *meta, gw_feed *feed, gw_rconn *conn,
@@ -96,6 +94,10 @@ gw_catchup *gw_catchup_new(int worker_id, const gw_config *cfg, const gw_meta *m
     if (ct == NULL)
         return NULL;
     *ct = (gw_catchup){.id = worker_id, .cfg = cfg, .meta = meta, .feed = feed, .conn = conn, .m = m};
+    if ((ct->hr = gw_hrun_new(cfg, meta)) == NULL) {
+        free(ct);
+        return NULL;
+    }
     h2o_linklist_init_anchor(&ct->queued);
     h2o_linklist_init_anchor(&ct->wait_sync);
     h2o_linklist_init_anchor(&ct->wait_drain);
@@ -106,9 +108,7 @@ void gw_catchup_free(gw_catchup *ct)
 {
     if (ct == NULL)
         return;
-    for (int f = 0; f < GW_FMT_COUNT; f++)
-        gw_buf_free(&ct->enc[f]);
-    free(ct->run);
+    gw_hrun_free(ct->hr);
     free(ct);
 }
 
@@ -144,82 +144,6 @@ static void sub_remove(gw_sub *s)
         free(s); /* else the last reply in flight frees the orphan */
 }
 
-/* ---- hist runs ---- */
-
-static void send_enc(gw_sub *s)
-{
-    gw_buf *b = &s->ct->enc[s->fmt];
-    if (!b->oom && b->len != 0)
-        gw_client_send(s->c, b->data, b->len);
-    gw_buf_reset(b);
-}
-
-/* SSE: an event per tick (a cut stream resumes after the last), `live` left in b at the end. */
-static void run_flush_sse(gw_sub *s, gw_catchup *ct, gw_buf *b, int more)
-{
-    for (size_t i = 0; i < ct->run_n && !s->c->closing; i++, gw_buf_reset(b)) {
-        s->cu.last_sent = ct->run_t0 + (int64_t)i * ct->meta->interval_ms;
-        gw_enc_tick(b, GW_FMT_SSE, ct->meta->names[s->inst], s->cu.last_sent, ct->run[i]);
-        if (!b->oom)
-            gw_client_send_tick(s->c, s->inst, s->cu.last_sent, b->data, b->len, 0);
-    }
-    ct->run_n = 0;
-    if (!more)
-        gw_enc_sse_live(b, ct->meta->names[s->inst], ct->meta->epoch, s->cu.last_sent);
-}
-
-static void run_flush(gw_sub *s, int more)
-{
-    gw_catchup *ct = s->ct;
-    const gw_meta *meta = ct->meta;
-    int64_t dt = meta->interval_ms;
-    gw_buf *b = &ct->enc[s->fmt];
-    if (s->sink != NULL) {
-        if (!more)
-            s->sink->caught_up(s->sink->arg);
-        return;
-    }
-    if (s->fmt == GW_FMT_SSE) {
-        run_flush_sse(s, ct, b, more); /* b is empty unless more == 0 */
-    } else if (ct->run_n == 0) {
-        if (more)
-            return;
-        /* Nothing (more) to catch up: the final hist is empty and repeats the
-         * last time the client was told of (PROTOCOL.md), not cursor. */
-        gw_enc_hist(b, s->fmt, meta->names[s->inst], meta->epoch, s->cu.last_sent, dt, NULL, 0, s->cu.last_sent, 0);
-    } else {
-        int64_t last = ct->run_t0 + (int64_t)(ct->run_n - 1) * dt;
-        gw_enc_hist(b, s->fmt, meta->names[s->inst], meta->epoch, ct->run_t0, dt, ct->run, ct->run_n, last, more);
-        s->cu.last_sent = last;
-        ct->run_n = 0;
-    }
-    send_enc(s);
-}
-
-static void run_add(gw_sub *s, int64_t t, int32_t p)
-{
-    gw_catchup *ct = s->ct;
-    if (s->sink != NULL) { /* a candle subscription folds its ticks (gw_candles.c) */
-        s->cu.last_sent = t;
-        s->sink->tick(s->sink->arg, t, p, 0);
-        return;
-    }
-    if (ct->run_n > 0 && (t != ct->run_t0 + (int64_t)ct->run_n * ct->meta->interval_ms ||
-                          ct->run_n >= (size_t)ct->cfg->chunk))
-        run_flush(s, 1);
-    if (ct->run_n == ct->run_cap) {
-        size_t cap = ct->run_cap ? ct->run_cap * 2 : 1024;
-        int32_t *r = realloc(ct->run, cap * sizeof(int32_t));
-        if (r == NULL)
-            return; /* the client sees a hole it can resume after */
-        ct->run = r;
-        ct->run_cap = cap;
-    }
-    if (ct->run_n == 0)
-        ct->run_t0 = t;
-    ct->run[ct->run_n++] = p;
-}
-
 /* ---- steps ---- */
 
 static void go_live(gw_sub *s)
@@ -229,11 +153,11 @@ static void go_live(gw_sub *s)
     for (uint32_t i = gw_ring_after(r, s->cu.cursor); i < r->count; i++) {
         int32_t p = gw_ring_row(r, i)[s->inst];
         if (p != GW_MISSING)
-            run_add(s, gw_ring_time(r, i), p);
+            gw_hrun_add(ct->hr, s, gw_ring_time(r, i), p);
     }
     if (r->count > 0 && gw_ring_last(r) > s->cu.cursor)
         s->cu.cursor = gw_ring_last(r);
-    run_flush(s, 0);
+    gw_hrun_flush(ct->hr, s, 0);
     if (s->c->closing)
         return;
     gw_feed_join(ct->feed, s);
@@ -331,7 +255,7 @@ static void send_entries(gw_sub *s, const gw_xreply *x, int64_t after)
                 after = t; /* stepped past by its time, like a hole */
             continue;
         }
-        run_add(s, t, x->p[k]);
+        gw_hrun_add(s->ct->hr, s, t, x->p[k]);
         after = t;
     }
 }
@@ -375,9 +299,7 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
         const redisReply *er = r;
         ts_warn("worker %d: catch-up XRANGE failed: %s", ct->id,
                 x != NULL ? "the history changed (new epoch)" : er->type == REDIS_REPLY_ERROR ? er->str : "?");
-        gw_enc_err(&ct->enc[s->fmt], s->fmt, GW_E_INTERNAL, "reading history failed; subscribe again",
-                   ct->meta->names[s->inst], -1);
-        send_enc(s);
+        gw_hrun_err(ct->hr, s, GW_E_INTERNAL, "reading history failed; subscribe again");
         sub_remove(s); /* frees it, or the last reply in flight does */
         gw_catchup_pump(ct);
         return;
@@ -387,11 +309,11 @@ static void on_xrange(redisAsyncContext *ac, void *r, void *priv)
     }
     send_entries(s, x, after);
     if (s->c->closing) {
-        ct->run_n = 0;
+        gw_hrun_drop(ct->hr);
     } else if (next == GW_CU_LIVE || next == GW_CU_SKIP_HOLE) {
         go_live(s); /* windows still in flight are stale now */
     } else {
-        run_flush(s, 1);
+        gw_hrun_flush(ct->hr, s, 1);
         if (s->c->closing) {
             /* closed as slow by that send: no more reads for it */
         } else if (next == GW_CU_READ_ON) {
