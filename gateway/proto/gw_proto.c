@@ -1,9 +1,9 @@
 /* gw_proto.c — client requests, msgpack or JSON, into gw_request (gw_proto.h).
  *
  * Reading client messages uses msgpack-c's unpacker, which validates
- * untrusted input for us; JSON input is parsed by a small strict reader of
- * flat objects (nested values of unknown keys are skipped, so clients may
- * add fields). The encoders are in gw_enc.c. */
+ * untrusted input for us; JSON input is parsed by a small strict reader
+ * (gw_jread.c) of flat objects (nested values of unknown keys are skipped,
+ * so clients may add fields). The encoders are in gw_enc.c. */
 #include "gw_proto.h"
 
 #include <math.h>
@@ -12,12 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw_jread.h"
 #include "ts_codec.h"
 
 /* ---- request parsing ---- */
 
-/* What one key of a request held, independent of the input format. */
-typedef enum { V_OTHER, V_STR, V_INT, V_NUM, V_ARR } vkind;
+/* What one key of a request held, independent of the input format: the
+ * kinds of gw_jread's values. */
+typedef enum {
+    V_OTHER = GW_JREAD_OTHER,
+    V_STR = GW_JREAD_STR,
+    V_INT = GW_JREAD_INT,
+    V_NUM = GW_JREAD_NUM,
+    V_ARR = GW_JREAD_ARR
+} vkind;
 
 typedef struct field {
     vkind kind;
@@ -245,157 +253,6 @@ done:
     return rc;
 }
 
-/* A strict reader of one JSON object. Strings are returned raw (escapes left
- * in): op and sym values are plain ASCII, and an escaped one simply does not
- * match an op or an instrument. */
-typedef struct jreader {
-    const char *p, *end;
-} jreader;
-
-static void j_ws(jreader *r)
-{
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
-        r->p++;
-}
-
-static int j_string(jreader *r, const char **s, size_t *n)
-{
-    if (r->p >= r->end || *r->p != '"')
-        return -1;
-    const char *start = ++r->p;
-    while (r->p < r->end && *r->p != '"') {
-        if ((unsigned char)*r->p < 0x20)
-            return -1;
-        if (*r->p == '\\') {
-            if (++r->p >= r->end)
-                return -1;
-        }
-        r->p++;
-    }
-    if (r->p >= r->end)
-        return -1;
-    *s = start;
-    *n = (size_t)(r->p - start);
-    r->p++;
-    return 0;
-}
-
-static int j_value(jreader *r, field *f, int depth);
-
-static int j_container(jreader *r, char close, int depth)
-{
-    r->p++;
-    j_ws(r);
-    if (r->p < r->end && *r->p == close) {
-        r->p++;
-        return 0;
-    }
-    for (;;) {
-        field ignored;
-        j_ws(r);
-        if (close == '}') {
-            const char *k;
-            size_t kn;
-            if (j_string(r, &k, &kn) != 0)
-                return -1;
-            j_ws(r);
-            if (r->p >= r->end || *r->p++ != ':')
-                return -1;
-        }
-        if (j_value(r, &ignored, depth + 1) != 0)
-            return -1;
-        j_ws(r);
-        if (r->p >= r->end)
-            return -1;
-        if (*r->p == ',') {
-            r->p++;
-            continue;
-        }
-        if (*r->p++ != close)
-            return -1;
-        return 0;
-    }
-}
-
-static int j_number(jreader *r, field *f)
-{
-    const char *s = r->p;
-    int integral = 1;
-    if (r->p < r->end && *r->p == '-')
-        r->p++;
-    const char *digits = r->p;
-    while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
-        r->p++;
-    if (r->p == digits || (r->p - digits > 1 && *digits == '0'))
-        return -1;
-    if (r->p < r->end && *r->p == '.') {
-        integral = 0;
-        const char *d = ++r->p;
-        while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
-            r->p++;
-        if (r->p == d)
-            return -1;
-    }
-    if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
-        integral = 0;
-        r->p++;
-        if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
-            r->p++;
-        const char *d = r->p;
-        while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
-            r->p++;
-        if (r->p == d)
-            return -1;
-    }
-    f->kind = V_NUM;
-    if (integral && r->p - digits <= 18) {
-        int64_t v = 0;
-        for (const char *q = digits; q < r->p; q++)
-            v = v * 10 + (*q - '0');
-        f->kind = V_INT;
-        f->i = *s == '-' ? -v : v;
-    }
-    return 0;
-}
-
-static int j_literal(jreader *r, const char *lit)
-{
-    size_t n = strlen(lit);
-    if ((size_t)(r->end - r->p) < n || memcmp(r->p, lit, n) != 0)
-        return -1;
-    r->p += n;
-    return 0;
-}
-
-static int j_value(jreader *r, field *f, int depth)
-{
-    f->kind = V_OTHER;
-    j_ws(r);
-    if (r->p >= r->end || depth > 16)
-        return -1;
-    switch (*r->p) {
-    case '"':
-        f->kind = V_STR;
-        return j_string(r, &f->s, &f->slen);
-    case '{':
-        return j_container(r, '}', depth);
-    case '[': {
-        const char *start = r->p;
-        int rc = j_container(r, ']', depth);
-        *f = (field){.kind = V_ARR, .s = start, .slen = (size_t)(r->p - start)};
-        return rc;
-    }
-    case 't':
-        return j_literal(r, "true");
-    case 'f':
-        return j_literal(r, "false");
-    case 'n':
-        return j_literal(r, "null");
-    default:
-        return j_number(r, f);
-    }
-}
-
 /* Appends one name to a board's list; -1 when it does not fit. */
 static int list_add(gw_request *req, size_t *used, const char *s, size_t n)
 {
@@ -431,16 +288,16 @@ static gw_err board_fields(const req_fields *rf, gw_request *req, char *msg, siz
             ok = a->ptr[i].type == MSGPACK_OBJECT_STR &&
                  list_add(req, &used, a->ptr[i].via.str.ptr, a->ptr[i].via.str.size) == 0;
     } else if (ok) {
-        jreader r = {rf->syms.s + 1, rf->syms.s + rf->syms.slen - 1}; /* inside the brackets */
-        j_ws(&r);
+        gw_jread r = {rf->syms.s + 1, rf->syms.s + rf->syms.slen - 1}; /* inside the brackets */
+        gw_jread_ws(&r);
         while (ok && r.p < r.end) {
             const char *s;
             size_t n;
-            ok = j_string(&r, &s, &n) == 0 && list_add(req, &used, s, n) == 0;
-            j_ws(&r);
+            ok = gw_jread_string(&r, &s, &n) == 0 && list_add(req, &used, s, n) == 0;
+            gw_jread_ws(&r);
             if (ok && r.p < r.end && *r.p == ',') {
                 r.p++;
-                j_ws(&r);
+                gw_jread_ws(&r);
                 ok = r.p < r.end;
             } else if (r.p < r.end) {
                 ok = 0;
@@ -456,33 +313,34 @@ static gw_err board_fields(const req_fields *rf, gw_request *req, char *msg, siz
 
 static gw_err parse_json(const char *data, size_t len, gw_request *req, char *msg, size_t msglen)
 {
-    jreader r = {data, data + len};
+    gw_jread r = {data, data + len};
     req_fields rf;
     memset(&rf, 0, sizeof(rf));
-    j_ws(&r);
+    gw_jread_ws(&r);
     if (r.p >= r.end || *r.p != '{') {
         snprintf(msg, msglen, "message must be a JSON object");
         return GW_E_BAD_JSON;
     }
     r.p++;
-    j_ws(&r);
+    gw_jread_ws(&r);
     if (r.p < r.end && *r.p == '}') {
         r.p++;
     } else {
         for (;;) {
             const char *k;
             size_t kn;
-            field v;
-            j_ws(&r);
-            if (j_string(&r, &k, &kn) != 0)
+            gw_jval jv = {0};
+            gw_jread_ws(&r);
+            if (gw_jread_string(&r, &k, &kn) != 0)
                 goto bad;
-            j_ws(&r);
+            gw_jread_ws(&r);
             if (r.p >= r.end || *r.p++ != ':')
                 goto bad;
-            if (j_value(&r, &v, 1) != 0)
+            if (gw_jread_value(&r, &jv, 1) != 0)
                 goto bad;
+            field v = {.kind = (vkind)jv.kind, .s = jv.s, .slen = jv.slen, .i = jv.i};
             note_field(&rf, k, kn, &v);
-            j_ws(&r);
+            gw_jread_ws(&r);
             if (r.p >= r.end)
                 goto bad;
             if (*r.p == ',') {
@@ -494,7 +352,7 @@ static gw_err parse_json(const char *data, size_t len, gw_request *req, char *ms
             break;
         }
     }
-    j_ws(&r);
+    gw_jread_ws(&r);
     if (r.p != r.end)
         goto bad;
     return finish_request(&rf, req, msg, msglen);

@@ -19,7 +19,7 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 60
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_COMMON_OBJ := $(COMMON_SRC:%.c=$(FUZZ_BUILD)/%.o)
-FUZZ_GW_OBJ := $(addprefix $(FUZZ_BUILD)/gateway/,proto/gw_proto.o proto/gw_query.o proto/gw_enc.o proto/gw_policy.o base/gw_buf.o net/gw_xreply.o net/gw_rreply.o net/gw_pmd.o net/gw_deflate.o base/gw_utf8.o)
+FUZZ_GW_OBJ := $(addprefix $(FUZZ_BUILD)/gateway/,proto/gw_proto.o proto/gw_jread.o proto/gw_query.o proto/gw_enc.o proto/gw_policy.o base/gw_buf.o net/gw_xreply.o net/gw_rreply.o net/gw_pmd.o net/gw_deflate.o base/gw_utf8.o)
 
 .PHONY: fuzz fuzz-smoke fuzz-build
 

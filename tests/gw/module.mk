@@ -9,10 +9,10 @@ GW_UNIT := $(BUILD)/tests/gw/test_proto $(BUILD)/tests/gw/test_ring $(BUILD)/tes
 	$(BUILD)/tests/gw/test_mtick $(BUILD)/tests/gw/test_client $(BUILD)/tests/gw/test_utf8
 UNIT_TESTS += $(GW_UNIT)
 
-$(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
+$(BUILD)/tests/gw/test_proto: $(BUILD)/tests/gw/test_proto.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_jread.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
 
-$(BUILD)/tests/gw/test_board: $(BUILD)/tests/gw/test_board.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_benc.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
+$(BUILD)/tests/gw/test_board: $(BUILD)/tests/gw/test_board.o $(BUILD)/gateway/proto/gw_proto.o $(BUILD)/gateway/proto/gw_jread.o $(BUILD)/gateway/proto/gw_query.o $(BUILD)/gateway/proto/gw_benc.o $(BUILD)/gateway/proto/gw_enc.o $(BUILD)/gateway/base/gw_buf.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MSGPACK_LIBS) -lm
 
 # gw_dayref with its connection down: no h2o loop, no Redis (gw_rconn_lost is the test's).
