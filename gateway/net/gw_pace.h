@@ -21,7 +21,7 @@
  * Pure: the decision and the queue of waiting clients, no
  * sockets and no timers (gw_client.c owns the one timer per worker that
  * serves the head of the queue); times are ms of a clock that never goes
- * back (gw_client.c: the monotonic one, ts_mono_ms). */
+ * back (gw_client.c: the monotonic one, at the turn's start: gw_mtick_now). */
 #ifndef GW_PACE_H
 #define GW_PACE_H
 
