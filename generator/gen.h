@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "gen_candles.h"
+#include "gen_defer.h"
 #include "ts_names.h"
 #include "ts_redis_url.h"
 
@@ -36,6 +37,7 @@ typedef struct gen_config {
     const char *rollups; /* --rollups: the ladder spec */
     ts_ladder ladder;    /* parsed from it */
     int rebuild_rollups; /* --rebuild-rollups: rebuild the candles from the raw ticks at start-up */
+    int64_t candle_budget; /* --candle-budget: candles a tick time writes at most (gen_defer.h); 0 = all */
     int64_t summary_ms; /* how often the summary line is logged */
     int64_t progress_ms; /* --progress: how often a long operation logs a progress line */
     int64_t lease_ms;   /* --lease: ts:lease:generator's ttl; 0 = max(2 intervals, 1 s) */
@@ -53,6 +55,7 @@ typedef struct gen_walk {
     int64_t epoch;
     uint64_t histories_lost; /* times start-up found no ts:meta after this process had a history (new epoch) */
     gen_candles *candles; /* the open candles; start-up (gen_rollups.c) refills them, the ticker advances them */
+    gen_defer *defer;     /* the closed candles still to write; start-up rebuilds them, the ticker writes them */
     /* ts:meta's rollups when this process first found the history ("" none),
      * for the line that names the new levels */
     char meta_rollups[256];

@@ -2,7 +2,9 @@
  * says when, and reads what Redis answers).
  *
  * One tick time is one MULTI/EXEC: the XADD of every instrument, the candles
- * its tick closes, and the PUBLISH of the tick time (gen_ticker.c says why).
+ * its tick closes (or, past --candle-budget, some of them and some closed
+ * before: gen_defer.h), and the PUBLISH of the tick time (gen_ticker.c
+ * says why).
  * Inside the MULTI the commands are not sent bare but as fenced EVALs
  * (gen_lease_send, gen_fence.h), one per slice: each runs only while the
  * lease is ours. The slices of one tick time run inside one EXEC, with no
@@ -27,24 +29,36 @@
 /* Commands queued before yielding to the loop so they are written (see fill). */
 #define GEN_SLICE_COMMANDS 4096
 
-/* XADDs the candles instrument i's tick closed (bit k of `closed`: level
- * k), in the tick's MULTI; returns how many. */
-static int64_t add_candles(gen_batch *b, uint32_t i, unsigned closed,
-                           const ts_candle out[TS_LEVELS_MAX])
+/* Queues the candles instrument i's tick closed (bit k of `closed`: level
+ * k) to be written (gen_defer.h); -1 when out of memory. */
+static int defer_candles(gen_batch *b, uint32_t i, unsigned closed, const ts_candle out[TS_LEVELS_MAX])
+{
+    for (int k = 0; closed != 0; k++, closed >>= 1)
+        if ((closed & 1) && gen_defer_push(b->walk->defer, k, i, &out[k]) != 0)
+            return -1;
+    return 0;
+}
+
+/* XADDs, in the tick time t's MULTI, the waiting candles gen_defer_pop
+ * gives for t, up to *budget commands; returns 1 when none is left for t. */
+static int add_candles(gen_batch *b, int64_t t, int64_t *budget)
 {
     const ts_ladder *l = gen_candles_ladder(b->walk->candles);
-    int64_t count = 0;
     char key[TS_NAME_MAX + 48];
-    for (int k = 0; closed != 0; k++, closed >>= 1) {
-        if (!(closed & 1))
-            continue;
-        const ts_candle *x = &out[k];
+    int k;
+    uint32_t i;
+    ts_candle x;
+    while (*budget > 0) {
+        if (!gen_defer_pop(b->walk->defer, t, &b->fill_cbudget, &k, &i, &x))
+            return 1;
         ts_candle_key(key, sizeof(key), &l->lv[k], b->walk->names[i]);
-        gen_fence_cmd(&b->fence, TS_CANDLE_XADD_FMT, key, (long long)b->fill_cminid[k], (long long)x->t, x->o, x->h,
-                      x->l, x->c, x->n);
-        count++;
+        gen_fence_cmd(&b->fence, TS_CANDLE_XADD_FMT, key, (long long)b->fill_cminid[k], (long long)x.t, x.o, x.h,
+                      x.l, x.c, x.n);
+        (*budget)--;
+        b->stats->candles++;
+        b->stats->entries++;
     }
-    return count;
+    return 0;
 }
 
 /* The reply to queueing a slice: QUEUED, or why Redis refused it (OOM…). */
@@ -91,30 +105,38 @@ static void fill(gen_batch *b)
     while (budget > 0 && b->fill_t <= b->fill_end) {
         int64_t t = b->fill_t;
         uint64_t index = (uint64_t)(t / cfg->interval_ms);
-        if (b->fill_i == 0) {
+        if (b->fill_i == 0 && !b->fill_candles) {
             b->fill_minid = ts_now_ms() - cfg->retention_ms;
             for (int k = 0; k < cfg->ladder.n; k++)
                 b->fill_cminid[k] = b->fill_minid + cfg->retention_ms - cfg->ladder.lv[k].retention_ms;
+            b->fill_cbudget = cfg->candle_budget > 0 ? cfg->candle_budget : INT64_MAX;
             redisAsyncCommand(c, NULL, NULL, "MULTI");
         }
-        int64_t stop = b->fill_i + budget < n ? b->fill_i + budget : n;
-        for (int64_t i = b->fill_i; i < stop; i++) {
-            w->prices[i] = ts_walk_next(cfg->seed, (uint32_t)i, index, w->prices[i], (int32_t)cfg->min_price,
-                                        (int32_t)cfg->max_price);
-            gen_fence_cmd(&b->fence, "XADD %s MINID ~ %lld %lld-0 p %d", w->keys[i], (long long)b->fill_minid,
-                          (long long)t, w->prices[i]);
-            ts_candle out[TS_LEVELS_MAX];
-            unsigned closed = gen_candles_tick(w->candles, (uint32_t)i, t, w->prices[i], out);
-            if (closed != 0) {
-                int64_t k = add_candles(b, (uint32_t)i, closed, out);
-                budget -= k;
-                b->stats->candles += (uint64_t)k;
-                b->stats->entries += (uint64_t)k;
+        if (!b->fill_candles) {
+            int64_t stop = b->fill_i + budget < n ? b->fill_i + budget : n;
+            for (int64_t i = b->fill_i; i < stop; i++) {
+                w->prices[i] = ts_walk_next(cfg->seed, (uint32_t)i, index, w->prices[i], (int32_t)cfg->min_price,
+                                            (int32_t)cfg->max_price);
+                gen_fence_cmd(&b->fence, "XADD %s MINID ~ %lld %lld-0 p %d", w->keys[i], (long long)b->fill_minid,
+                              (long long)t, w->prices[i]);
+                ts_candle out[TS_LEVELS_MAX];
+                unsigned closed = gen_candles_tick(w->candles, (uint32_t)i, t, w->prices[i], out);
+                if (closed != 0 && defer_candles(b, (uint32_t)i, closed, out) != 0) {
+                    gen_redis_lost(b->conn, "out of memory queueing the candles to write"); /* start-up rebuilds them */
+                    return;
+                }
             }
+            budget -= stop - b->fill_i;
+            b->fill_i = stop;
+            if (b->fill_i < n) {
+                send_slice(b, 0);
+                break;
+            }
+            b->fill_candles = 1;
         }
-        budget -= stop - b->fill_i;
-        b->fill_i = stop;
-        if (b->fill_i < n) {
+        /* The candles after the ticks: those this tick time closed and those
+         * waiting from before, as many as its budget allows (gen_defer.h). */
+        if (!add_candles(b, t, &budget)) {
             send_slice(b, 0);
             break;
         }
@@ -133,6 +155,7 @@ static void fill(gen_batch *b)
         b->stats->backfilled += t < b->fill_due;
         b->fill_t += cfg->interval_ms;
         b->fill_i = 0;
+        b->fill_candles = 0;
     }
     if (b->fill_t <= b->fill_end) {
         struct timeval zero = {0, 0};
@@ -170,6 +193,7 @@ void gen_batch_start(gen_batch *b, int64_t first, int64_t end, int64_t due)
     b->fill_t = first;
     b->fill_end = end;
     b->fill_i = 0;
+    b->fill_candles = 0;
     b->fill_due = due;
     b->filling = 1;
     fill(b);

@@ -41,6 +41,8 @@ typedef struct gen_batch {
     struct event *fill_ev;
     int64_t fill_t, fill_end, fill_due, fill_minid, fill_i;
     int64_t fill_cminid[TS_LEVELS_MAX]; /* MINID of each candle level for this tick time */
+    int fill_candles;     /* fill_t's ticks are queued: its candles are being queued */
+    int64_t fill_cbudget; /* candles fill_t may still write (--candle-budget) */
     msgpack_sbuffer live_sb;
 } gen_batch;
 

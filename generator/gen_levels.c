@@ -83,7 +83,17 @@ void gen_levels_format(const ts_ladder *l, const int64_t from[TS_LEVELS_MAX], ch
 
 int gen_levels_source(const ts_ladder *l, const int64_t from[TS_LEVELS_MAX], int64_t last_t, int k)
 {
-    int64_t start = ts_bucket(last_t, l->lv[k].width_ms);
+    return gen_levels_source_from(from, ts_bucket(last_t, l->lv[k].width_ms), k);
+}
+
+int64_t gen_levels_rebuild(const ts_ladder *l, const int64_t from[TS_LEVELS_MAX], int64_t last_t, int k)
+{
+    int64_t w = l->lv[k].width_ms, open = ts_bucket(last_t, w);
+    return from[k] != GEN_LEVEL_NEW && open >= w && from[k] <= open - w ? open - w : open;
+}
+
+int gen_levels_source_from(const int64_t from[TS_LEVELS_MAX], int64_t start, int k)
+{
     for (int j = k - 1; j >= 0; j--)
         if (from[j] != GEN_LEVEL_NEW && from[j] <= start)
             return j;

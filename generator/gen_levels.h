@@ -38,5 +38,13 @@ void gen_levels_format(const ts_ladder *l, const int64_t from[TS_LEVELS_MAX], ch
  * the finest-but-nearest level j < k with from[j] <= that bucket's start,
  * or -1 (none: the raw ticks). */
 int gen_levels_source(const ts_ladder *l, const int64_t from[TS_LEVELS_MAX], int64_t last_t, int k);
+/* The same for a rebuild of level k from `start` on: the nearest finer
+ * level j with from[j] <= start, or -1. */
+int gen_levels_source_from(const int64_t from[TS_LEVELS_MAX], int64_t start, int k);
+/* Where start-up rebuilds level k from: the bucket before the one holding
+ * last_t when level k holds it (from[k] at or before it: it may be the one
+ * candle still waiting to be written, gen_defer.h), else the bucket
+ * holding last_t. */
+int64_t gen_levels_rebuild(const ts_ladder *l, const int64_t from[TS_LEVELS_MAX], int64_t last_t, int k);
 
 #endif

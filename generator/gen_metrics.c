@@ -63,6 +63,9 @@ static void render(const gen_metrics *m, struct evbuffer *b)
     if (last > 0)
         gauge(b, "tickgen_lag_seconds", "Wall clock minus the time of the last tick written.",
               (double)(ts_now_ms() - last) / 1000.0);
+    gauge(b, "tickgen_candles_waiting",
+          "Closed candles past --candle-budget, waiting for the next tick times to be written (gen_defer.h).",
+          (double)gen_defer_count(m->walk->defer));
     gauge(b, "tickgen_redis_memory_estimate_bytes",
           "Redis memory this configuration needs once every retention is reached (docs/REDIS.md Sizing).",
           gen_memcheck_estimate(m->memcheck));

@@ -61,7 +61,10 @@
 typedef struct piece {
     gen_rollups *r;
     uint32_t i;
-    int k, src; /* level k's open candle is read from level src; -1: the raw ticks */
+    int k, src;      /* level k is rebuilt from level src; -1: the raw ticks */
+    int64_t from;    /* ... from here on (gen_levels_rebuild) */
+    int64_t stored;  /* the start of level k's newest stored candle; -1: none, or not asked */
+    ts_candle prior; /* level k's bucket before the open one, when from is its start */
 } piece;
 
 struct gen_rollups {
@@ -75,6 +78,7 @@ struct gen_rollups {
     int said_new; /* say_new_levels has spoken */
     piece *pieces; /* restore: one per instrument and level */
     uint64_t pending;
+    uint64_t waiting; /* restore: candles Redis lacked, now waiting to be written */
     uint32_t rb_i;          /* rebuild: the instrument being read */
     char rb_from[48];       /* its next XRANGE start */
     uint64_t rb_ticks, rb_candles, rb_refused;
@@ -122,6 +126,69 @@ static int reply_ok(gen_rollups *r, const redisReply *reply, const char *what, u
 
 /* ---- restore ---- */
 
+/* The last reply of a restore came. */
+static void restored(gen_rollups *r)
+{
+    if (r->waiting > 0)
+        ts_info("open candles restored from redis; %" PRIu64 " closed candles it lacked wait to be written",
+                r->waiting);
+    else
+        ts_info("open candles restored from redis");
+    done(r);
+}
+
+/* The newest candle of level p->k came: whether its bucket before the open
+ * one is stored, or still waited to be written when the last run stopped. */
+static void on_newest(redisAsyncContext *c, void *rep, void *priv)
+{
+    piece *p = priv;
+    gen_rollups *r = p->r;
+    redisReply *reply = rep;
+    (void)c;
+    if (reply == NULL || !reply_ok(r, reply, "reading the newest candle", p->i))
+        return;
+    const redisReply *e = reply->elements > 0 ? reply->element[0] : NULL;
+    if (e != NULL && e->type == REDIS_REPLY_ARRAY && e->elements > 0 && e->element[0]->type == REDIS_REPLY_STRING &&
+        ts_entry_parse_id(e->element[0]->str, e->element[0]->len, &p->stored) != 0)
+        p->stored = -1;
+    if (--r->pending == 0)
+        restored(r);
+}
+
+/* Folds piece x, which lies at or after p->from, into level k's prior or
+ * open candle of instrument p->i. */
+static void fold(gen_rollups *r, piece *p, int k, const ts_candle *x)
+{
+    int64_t open = ts_bucket(r->walk->last_t, r->cfg->ladder.lv[k].width_ms);
+    piece *q = &r->pieces[(size_t)p->i * (size_t)r->cfg->ladder.n + (size_t)k];
+    if (x->n == 0 || x->t < q->from)
+        return;
+    ts_candle_merge(x->t >= open ? gen_candles_open(r->walk->candles, p->i, k) : &q->prior, x);
+}
+
+/* Level k of instrument p->i is rebuilt: its candle before the open one
+ * waits to be written when Redis lacks it (gen_defer.h). */
+static void settle(gen_rollups *r, piece *p, int k)
+{
+    const ts_ladder *l = &r->cfg->ladder;
+    piece *q = &r->pieces[(size_t)p->i * (size_t)l->n + (size_t)k];
+    gen_candles_open(r->walk->candles, p->i, k)->t = ts_bucket(r->walk->last_t, l->lv[k].width_ms);
+    q->prior.t = q->from;
+    if (q->prior.n == 0 || q->stored >= q->from)
+        return;
+    if (q->src < 0 && q->from <= r->walk->last_t - r->cfg->retention_ms) {
+        ts_warn("%s: the %s candle at %" PRId64 " was not written and its raw ticks are partly trimmed: left out",
+                r->walk->names[p->i], l->lv[k].label, q->from);
+        return;
+    }
+    if (gen_defer_push(r->walk->defer, k, p->i, &q->prior) != 0) {
+        ts_error("out of memory restoring the candles still to write");
+        r->hooks.on_fatal(r->hooks.owner, 1);
+    } else {
+        r->waiting++;
+    }
+}
+
 static void on_piece(redisAsyncContext *c, void *rep, void *priv)
 {
     piece *p = priv;
@@ -131,6 +198,7 @@ static void on_piece(redisAsyncContext *c, void *rep, void *priv)
     if (reply == NULL || !reply_ok(r, reply, "reading the open candles", p->i))
         return; /* connection gone: the next start-up begins again */
     const ts_ladder *l = &r->cfg->ladder;
+    piece *lv = &r->pieces[(size_t)p->i * (size_t)l->n];
     int low = p->src < 0 ? 0 : p->k; /* the raw ticks fill levels 0..k */
     for (size_t e = 0; e < reply->elements; e++) {
         ts_candle x;
@@ -138,25 +206,23 @@ static void on_piece(redisAsyncContext *c, void *rep, void *priv)
         int32_t price;
         if (p->src < 0 && ts_entry_from_reply(reply->element[e], &t, &price) == 0) {
             for (int k = 0; k <= p->k; k++) {
-                int64_t start = ts_bucket(r->walk->last_t, l->lv[k].width_ms);
-                if (t >= start)
-                    ts_candle_add(gen_candles_open(r->walk->candles, p->i, k), start, t, price);
+                ts_candle one = {0};
+                ts_candle_add(&one, ts_bucket(t, l->lv[k].width_ms), t, price);
+                fold(r, p, k, &one);
             }
         } else if (p->src >= 0 && ts_candle_from_reply(reply->element[e], &x) == 0) {
-            ts_candle_merge(gen_candles_open(r->walk->candles, p->i, p->k), &x);
+            fold(r, p, p->k, &x);
         }
     }
-    if (p->src >= 0)
-        ts_candle_merge(gen_candles_open(r->walk->candles, p->i, p->k),
-                        gen_candles_open(r->walk->candles, p->i, p->src));
-    for (int k = low; k <= p->k; k++)
-        gen_candles_open(r->walk->candles, p->i, k)->t = ts_bucket(r->walk->last_t, l->lv[k].width_ms);
-    if (--r->pending == 0) {
-        ts_info("open candles restored from redis");
-        done(r);
+    if (p->src >= 0) { /* the source's rebuilt part comes after what was read of it */
+        fold(r, p, p->k, &lv[p->src].prior);
+        fold(r, p, p->k, gen_candles_open(r->walk->candles, p->i, p->src));
     }
+    for (int k = low; k <= p->k; k++)
+        settle(r, p, k);
+    if (--r->pending == 0)
+        restored(r);
 }
-
 /* Says once which levels are new and how to fill their past. */
 static void say_new_levels(gen_rollups *r)
 {
@@ -183,6 +249,8 @@ static void restore(gen_rollups *r)
     gen_walk *w = r->walk;
     const ts_ladder *l = &r->cfg->ladder;
     redisAsyncContext *c = gen_redis_ctx(r->conn);
+    gen_defer_clear(w->defer);
+    r->waiting = 0;
     for (uint32_t i = 0; i < w->n; i++) {
         gen_candles_clear(w->candles, i);
         gen_candles_set_last(w->candles, i, w->last_t > 0 ? w->last_t : -1);
@@ -199,26 +267,32 @@ static void restore(gen_rollups *r)
         r->hooks.on_fatal(r->hooks.owner, 1);
         return;
     }
-    int src[TS_LEVELS_MAX], raw = 0; /* raw: the coarsest level read from the raw ticks */
-    for (int k = 0; k < l->n; k++)
-        if ((src[k] = gen_levels_source(l, w->level_from, w->last_t, k)) < 0)
+    int src[TS_LEVELS_MAX], raw = 0, asks = 0; /* raw: the coarsest level read from the raw ticks */
+    int64_t from[TS_LEVELS_MAX];
+    for (int k = 0; k < l->n; k++) {
+        from[k] = gen_levels_rebuild(l, w->level_from, w->last_t, k);
+        asks += from[k] < ts_bucket(w->last_t, l->lv[k].width_ms);
+        if ((src[k] = gen_levels_source_from(w->level_from, from[k], k)) < 0)
             raw = k;
-    r->pending = (uint64_t)w->n * (uint64_t)(l->n - raw);
+    }
+    r->pending = (uint64_t)w->n * (uint64_t)(l->n - raw + asks);
     say_new_levels(r);
     char key[TS_NAME_MAX + 48];
     for (uint32_t i = 0; i < w->n; i++) {
-        for (int k = raw; k < l->n; k++) {
-            piece *p = &r->pieces[(size_t)i * (size_t)l->n + (size_t)k];
-            *p = (piece){r, i, k, k == raw ? -1 : src[k]};
-            int64_t from = ts_bucket(w->last_t, l->lv[k].width_ms);
-            if (p->src < 0) {
-                redisAsyncCommand(c, on_piece, p, "XRANGE %s %lld %lld", w->keys[i], (long long)from,
-                                  (long long)w->last_t);
-            } else {
-                ts_candle_key(key, sizeof(key), &l->lv[p->src], w->names[i]);
-                redisAsyncCommand(c, on_piece, p, "XRANGE %s %lld %lld", key, (long long)from,
-                                  (long long)ts_bucket(w->last_t, l->lv[p->src].width_ms) - 1);
+        piece *lv = &r->pieces[(size_t)i * (size_t)l->n];
+        for (int k = 0; k < l->n; k++) {
+            lv[k] = (piece){r, i, k, k <= raw ? -1 : src[k], from[k], -1, {0}};
+            if (from[k] < ts_bucket(w->last_t, l->lv[k].width_ms)) {
+                ts_candle_key(key, sizeof(key), &l->lv[k], w->names[i]);
+                redisAsyncCommand(c, on_newest, &lv[k], "XREVRANGE %s + - COUNT 1", key);
             }
+        }
+        redisAsyncCommand(c, on_piece, &lv[raw], "XRANGE %s %lld %lld", w->keys[i], (long long)from[raw],
+                          (long long)w->last_t);
+        for (int k = raw + 1; k < l->n; k++) {
+            ts_candle_key(key, sizeof(key), &l->lv[src[k]], w->names[i]);
+            redisAsyncCommand(c, on_piece, &lv[k], "XRANGE %s %lld %lld", key, (long long)from[k],
+                              (long long)from[src[k]] - 1);
         }
     }
 }

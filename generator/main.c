@@ -143,10 +143,11 @@ static int walk_init(gen_walk *w, const gen_config *cfg)
 {
     w->n = (uint32_t)cfg->instruments;
     w->candles = gen_candles_new(&cfg->ladder, w->n);
+    w->defer = gen_defer_new(&cfg->ladder);
     w->names = calloc(w->n, sizeof(*w->names));
     w->keys = calloc(w->n, sizeof(*w->keys));
     w->prices = calloc(w->n, sizeof(*w->prices));
-    if (!w->names || !w->keys || !w->prices || !w->candles)
+    if (!w->names || !w->keys || !w->prices || !w->candles || !w->defer)
         return -1;
     for (uint32_t i = 0; i < w->n; i++) {
         ts_instrument_name(w->names[i], sizeof(w->names[i]), i, w->n);
@@ -162,6 +163,7 @@ static void walk_free(gen_walk *w)
     free(w->keys);
     free(w->prices);
     gen_candles_free(w->candles);
+    gen_defer_free(w->defer);
 }
 
 /* Checks what the option table cannot: relations between values. */
@@ -214,6 +216,9 @@ int main(int argc, char **argv)
          "candles (ts:candle:<width>:{NAME}): width:retention,... finest first, each width dividing the next; off = none"},
         {"rebuild-rollups", "TS_REBUILD_ROLLUPS", TS_OPT_BOOL, &cfg.rebuild_rollups, NULL, 0, 0,
          "at start, write every candle the raw ticks make that the candle streams lack (after an upgrade)"},
+        {"candle-budget", "TS_CANDLE_BUDGET", TS_OPT_INT, &cfg.candle_budget, "25000", 0, INT32_MAX,
+         "candles a tick time writes at most; the rest of a boundary's wait for the next tick times, finest "
+         "level first, each before its level's next bucket closes; 0 = no limit"},
         {"summary", "TS_SUMMARY", TS_OPT_DURATION, &cfg.summary_ms, "60s", 100, 86400000,
          "how often to log the summary line"},
         {"progress", "TS_PROGRESS", TS_OPT_DURATION, &cfg.progress_ms, "2s", 10, 3600000,

@@ -15,6 +15,11 @@
 #      batch latency, the ticks whose batch began after their interval
 #      (backfilled), the ticks whose EXEC was answered more than one interval
 #      after their time (late) and the worst such delay (the summary lines).
+#      START=HH:MM:SS runs this part's tickgen under libfaketime, its clock
+#      set to that time of day (UTC) when it starts, so that the window can
+#      hold an hour or a day boundary (23:59:15 with ROLLUP_WINDOW=90: every
+#      level closes at midnight); GEN_ARGS adds tickgen flags (e.g.
+#      "--candle-budget 0" for the transaction-per-boundary generator).
 # CPU is user+system time from /proc over the window, in % of one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +28,9 @@ WINDOW=${WINDOW:-5}
 COUNTS=${COUNTS-"1000 10000 100000"}
 ROLLUP_COUNTS=${ROLLUP_COUNTS-"100000"}
 ROLLUP_WINDOW=${ROLLUP_WINDOW:-65}
+START=${START:-}
+GEN_ARGS=${GEN_ARGS:-}
+FAKE="" # the COUNTS part runs on the real clock
 ROLLUPS=${ROLLUPS:-$(grep -o 'TS_ROLLUPS_DEFAULT "[^"]*' common/ts_candle.h | cut -d'"' -f2)}
 TMP=$(mktemp -d)
 redis_pid="" gen_pid=""
@@ -49,7 +57,8 @@ stop_redis() { kill -TERM "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; r
 measure_gen() {
     local n=$1 iv=$2
     shift 2
-    "$BUILD/tickgen" --redis "redis://127.0.0.1:$PORT" --instruments "$n" --interval-ms "$iv" \
+    # shellcheck disable=SC2086 # FAKE is "env VAR=… …" or empty
+    $FAKE "$BUILD/tickgen" --redis "redis://127.0.0.1:$PORT" --instruments "$n" --interval-ms "$iv" \
         --retention 10m --log-level warn --rollups off "$@" 2>"$TMP/gen.log" &
     gen_pid=$!
     sleep 1
@@ -91,10 +100,19 @@ fi
 echo
 echo "| instruments | at 1 Hz with rollups $ROLLUPS, $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks backfilled | ticks answered over one interval late | worst delay, tick time to answer |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
+if [ -n "$START" ]; then
+    # The offset from now to the next START (UTC), as libfaketime's "+Ns".
+    now=$(date -u +%s)
+    at=$(date -u -d "$(date -u +%F) $START" +%s)
+    [ "$at" -gt "$now" ] || at=$((at + 86400))
+    FAKE="env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 FAKETIME=+$((at - now)) FAKETIME_DONT_FAKE_MONOTONIC=1"
+    echo "tickgen's clock starts at $START UTC${GEN_ARGS:+; tickgen $GEN_ARGS}"
+fi
 for n in $ROLLUP_COUNTS; do
     start_redis
+    # shellcheck disable=SC2086 # GEN_ARGS is a list of flags
     read -r _ g r < <(WINDOW=$ROLLUP_WINDOW measure_gen "$n" 1000 --rollups "$ROLLUPS" \
-        --log-level info --summary 10s)
+        --log-level info --summary 10s $GEN_ARGS)
     stop_redis
     # The summary line: "… N backfilled, … latency avg A ms max M ms; written L late, delay max D ms".
     read -r worst bf late delay < <(awk '/summary:/ { for (i = 1; i <= NF; i++) {

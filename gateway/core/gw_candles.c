@@ -16,7 +16,7 @@
  *    holds, once (gw_range.c). Its `end` is the end of the newest piece:
  *    the snapshot holds no tick of the window at or after it.
  *  - Every tick before c exists in the snapshot: stream IDs only grow, so
- *    once a tick at end - 1 (or a candle ending at end, written with the
+ *    once a tick at end - 1 (or a candle ending at end, written with or after the
  *    tick that closed it) is in Redis, no older tick can appear; and every
  *    tick up to `heard`, the newest time this worker had heard on ts:live
  *    when it sent the read, was XADDed before it was published. So c =

@@ -1,10 +1,14 @@
 /* gw_range.c — a range request's read (gw_range.h).
  *
  * Why one transaction is exact, live tail included. The generator writes a
- * closed candle in the MULTI/EXEC of the tick that closes it, so in any
- * snapshot whose last tick is T_r, every tick before B_k(T_r) (the start of
- * level k's bucket holding T_r) is in a stored candle of level k, and none
- * after it is. So the buckets are made of, oldest first:
+ * closed candle of level k, bucket [s, s + w_k), in the MULTI/EXEC of the
+ * tick that closes it, or — when a boundary closes more candles than
+ * tickgen's --candle-budget — in a later one, but always before level k's
+ * next bucket closes (generator/gen_defer.h). So in any snapshot whose last
+ * tick is T_r, every tick before B_k(T_r) - w_k (the start of the bucket
+ * before level k's bucket holding T_r) is in a stored candle of level k;
+ * the candles of the newest closed bucket may or may not be there, and no
+ * later one is. So the buckets are made of, oldest first:
  *
  *   the source level L's candles in the window,
  *   then level L-1's candles after the last piece so far, …, down to level 0,
@@ -12,12 +16,13 @@
  *
  * ("after the last piece": a piece is taken only if it starts at or after
  * the end of the pieces taken before it, so nothing is counted twice). Each
- * finer level only has to be read from B_(j+1)(newest), where newest is a
- * tick the caller heard on ts:live: ts:live is published after the XADDs,
- * so newest <= T_r and the read starts early enough. One MULTI/EXEC makes
- * the reads one snapshot (the generator's transactions are atomic too), so
- * a candle closing meanwhile is either wholly in the candles or wholly in
- * the finer pieces.
+ * finer level only has to be read from B_(j+1)(newest) - w_(j+1), where
+ * newest is a tick the caller heard on ts:live: ts:live is published after
+ * the XADDs, so newest <= T_r and the read starts early enough — two
+ * buckets of the level above, the newest closed one of which may be
+ * missing there. One MULTI/EXEC makes the reads one snapshot (the
+ * generator's transactions are atomic too), so a candle written meanwhile
+ * is either wholly in the candles or wholly in the finer pieces.
  *
  * A range without `from` (the whole stored history) first reads the oldest
  * entry of every source, one MULTI/EXEC of XRANGE … COUNT 1, and plans over
@@ -127,7 +132,7 @@ static int send_read(redisAsyncContext *ac, range_req *q)
     for (int k = plan->level; k >= 0; k--) {
         int64_t from = plan->first;
         if (k < plan->level && newest >= 0) {
-            int64_t tail = ts_bucket(newest, ladder->lv[k + 1].width_ms);
+            int64_t tail = ts_bucket(newest, ladder->lv[k + 1].width_ms) - ladder->lv[k + 1].width_ms;
             from = tail > from ? tail : from;
         }
         ts_candle_key(key, sizeof(key), &ladder->lv[k], q->sym);
@@ -135,7 +140,7 @@ static int send_read(redisAsyncContext *ac, range_req *q)
     }
     int64_t from = plan->first;
     if (plan->level >= 0 && newest >= 0) {
-        int64_t tail = ts_bucket(newest, ladder->lv[0].width_ms);
+        int64_t tail = ts_bucket(newest, ladder->lv[0].width_ms) - ladder->lv[0].width_ms;
         from = tail > from ? tail : from;
     }
     ts_tick_key(key, sizeof(key), q->sym);

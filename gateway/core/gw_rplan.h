@@ -24,7 +24,7 @@
  * is 10 (1 s → 10s; then 6, 5, 3, 4, 4, 6), so any window at 1,000 points
  * reads at most 10,001 entries of its source, at any age and with any raw
  * retention (tests/gw/test_rplan.c); the live tail adds, per finer level,
- * at most one bucket of the level above it (gw_range.c): 38 entries. A
+ * at most two buckets of the level above it (gw_range.c): 76 entries. A
  * step of 60 (1 s → 1m, the ladder before issue 16) read up to 57,600
  * ticks for a 16 h window: over 30 ms at the gateway (docs/PERFORMANCE.md
  * "Range answers"). */

@@ -37,3 +37,9 @@ UNIT_TESTS += $(BUILD)/tests/gen/test_sizing
 $(BUILD)/tests/gen/test_sizing.o: CFLAGS += -Igenerator
 $(BUILD)/tests/gen/test_sizing: $(BUILD)/tests/gen/test_sizing.o $(BUILD)/generator/gen_sizing.o $(LIBTS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis) -lm
+
+# cmocka unit test of the candles waiting to be written (generator/gen_defer.c).
+UNIT_TESTS += $(BUILD)/tests/gen/test_defer
+$(BUILD)/tests/gen/test_defer.o: CFLAGS += -Igenerator
+$(BUILD)/tests/gen/test_defer: $(BUILD)/tests/gen/test_defer.o $(BUILD)/generator/gen_defer.o $(LIBTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(shell pkg-config --libs hiredis) -lm
