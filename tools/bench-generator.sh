@@ -19,7 +19,10 @@
 #      set to that time of day (UTC) when it starts, so that the window can
 #      hold an hour or a day boundary (23:59:15 with ROLLUP_WINDOW=90: every
 #      level closes at midnight); GEN_ARGS adds tickgen flags (e.g.
-#      "--candle-budget 0" for the transaction-per-boundary generator).
+#      "--candle-budget 0" for the transaction-per-boundary generator);
+#      STREAMS=1 first gives every candle stream of the ladder one old entry
+#      (the steady state: a level's first close also creates its streams,
+#      about 5x an append).
 # CPU is user+system time from /proc over the window, in % of one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +33,7 @@ ROLLUP_COUNTS=${ROLLUP_COUNTS-"100000"}
 ROLLUP_WINDOW=${ROLLUP_WINDOW:-65}
 START=${START:-}
 GEN_ARGS=${GEN_ARGS:-}
+STREAMS=${STREAMS:-}
 FAKE="" # the COUNTS part runs on the real clock
 ROLLUPS=${ROLLUPS:-$(grep -o 'TS_ROLLUPS_DEFAULT "[^"]*' common/ts_candle.h | cut -d'"' -f2)}
 TMP=$(mktemp -d)
@@ -108,8 +112,21 @@ if [ -n "$START" ]; then
     FAKE="env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 FAKETIME=+$((at - now)) FAKETIME_DONT_FAKE_MONOTONIC=1"
     echo "tickgen's clock starts at $START UTC${GEN_ARGS:+; tickgen $GEN_ARGS}"
 fi
+# Every candle stream of the ladder for n instruments, with one entry at ID 1-0.
+precreate() {
+    python3 - "$1" "$ROLLUPS" <<'PY' | redis-cli -p "$PORT" --pipe >/dev/null
+import sys
+n, ladder = int(sys.argv[1]), sys.argv[2]
+width = max(2, len(str(n - 1)))
+for w in (item.split(":")[0] for item in ladder.split(",")):
+    for i in range(n):
+        args = ["XADD", "ts:candle:%s:{ticker_%0*d}" % (w, width, i), "1-0", "o", "0", "h", "0", "l", "0", "c", "0", "n", "1"]
+        sys.stdout.write("*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(a), a) for a in args))
+PY
+}
 for n in $ROLLUP_COUNTS; do
     start_redis
+    [ -z "$STREAMS" ] || precreate "$n"
     # shellcheck disable=SC2086 # GEN_ARGS is a list of flags
     read -r _ g r < <(WINDOW=$ROLLUP_WINDOW measure_gen "$n" 1000 --rollups "$ROLLUPS" \
         --log-level info --summary 10s $GEN_ARGS)

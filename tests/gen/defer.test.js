@@ -9,8 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGenerator } from '../lib/procs.js';
-import { RedisServer, readStream, stallGenerator, waitStreamLength } from '../lib/redis.js';
-import { bucketsOf, readCandles } from '../lib/candles.js';
+import { RedisServer, stallGenerator, waitStreamLength } from '../lib/redis.js';
+import { assertClosedCandles } from '../lib/candles.js';
 
 const IV = 10;
 const LADDER = [['50ms', 50], ['200ms', 200], ['1s', 1000]];
@@ -21,25 +21,7 @@ const args = (n, budget) => ['--interval-ms', String(IV), '--instruments', Strin
 
 /** Every level's candles are the closed buckets of the raw ticks, the
  * newest closed one allowed to be still waiting; returns how many waited. */
-async function assertCandles(client, n, { minPerLevel = 1 } = {}) {
-  let waiting = 0;
-  for (const name of names(n)) {
-    const ticks = await readStream(client, name);
-    const end = ticks.at(-1).t;
-    for (const [label, w] of LADDER) {
-      const want = bucketsOf(ticks, w).filter((b) => b.t + w <= end);
-      const got = await readCandles(client, label, name);
-      assert.ok(got.length >= minPerLevel, `${name} ${label}: ${got.length} candles, ${want.length} closed buckets, ticks ${ticks[0].t}..${end}`);
-      assert.ok(got.every((c) => c.t + w <= end), `${name} ${label}: a candle of an open bucket`);
-      if (got.length === want.length - 1) {
-        waiting++;
-        want.pop(); // the newest closed bucket: its candle may still wait
-      }
-      assert.deepEqual(got, want, `${name} ${label}: candles differ from the raw ticks' aggregate`);
-    }
-  }
-  return waiting;
-}
+const assertCandles = (client, n, opts) => assertClosedCandles(client, names(n), LADDER, { ...opts, waiting: true });
 
 /** One snapshot (MULTI): the newest tick of instrument 0 and every level's
  * newest candle of every instrument; asserts none lags more than one

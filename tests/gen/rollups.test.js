@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGenerator } from '../lib/procs.js';
 import { RedisServer, readStream, stallGenerator, waitStreamLength } from '../lib/redis.js';
-import { bucketsOf, readCandles } from '../lib/candles.js';
+import { assertClosedCandles, bucketsOf, readCandles } from '../lib/candles.js';
 
 const IV = 10;
 const N = 3;
@@ -17,21 +17,7 @@ const ROLLUPS = LADDER.map(([l]) => `${l}:1h`).join(',');
 const ARGS = ['--interval-ms', String(IV), '--instruments', String(N), '--rollups', ROLLUPS];
 
 /** Asserts every level's candles are exactly the closed buckets of the raw ticks. */
-async function assertCandles(client, { minPerLevel = 1 } = {}) {
-  for (const name of NAMES) {
-    const ticks = await readStream(client, name);
-    for (const [label, w] of LADDER) {
-      const candles = await readCandles(client, label, name);
-      // The last bucket may still be open (its candle not written yet).
-      const want = bucketsOf(ticks, w).filter((b) => b.t + w <= ticks.at(-1).t);
-      const got = candles.filter((c) => c.t + w <= ticks.at(-1).t);
-      assert.ok(got.length >= minPerLevel, `${name} ${label}: ${got.length} candles`);
-      assert.deepEqual(got, want, `${name} ${label}: candles differ from the raw ticks' aggregate`);
-      // Nothing written beyond the ticks: only closed buckets have candles.
-      assert.ok(candles.every((c) => c.t + w <= ticks.at(-1).t), `${name} ${label}: a candle of an open bucket`);
-    }
-  }
-}
+const assertCandles = (client, opts) => assertClosedCandles(client, NAMES, LADDER, opts);
 
 describe('tickgen rollups', () => {
   let redis, client;

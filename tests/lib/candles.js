@@ -130,3 +130,31 @@ export async function checkCandleView(client, sym, width, view, first) {
   assert.ok(want.length > 0, `${sym}/${width}: ticks from ${start} to ${view.last}`);
   assert.deepEqual(got, want, `${sym}/${width}: candles from ${start} to last ${view.last} vs the raw ticks`);
 }
+
+/**
+ * Asserts every level of `ladder` ([label, width] pairs) holds, for each of
+ * `names`, exactly the closed buckets of its raw ticks (the open bucket has
+ * no candle). With `waiting`, the newest closed bucket of a level may still
+ * lack its candle (tickgen --candle-budget: generator/gen_defer.h). Returns
+ * how many lacked it.
+ */
+export async function assertClosedCandles(client, names, ladder, { minPerLevel = 1, waiting = false } = {}) {
+  let lacking = 0;
+  for (const name of names) {
+    const ticks = await readStream(client, name);
+    const end = ticks.at(-1).t;
+    for (const [label, w] of ladder) {
+      const want = bucketsOf(ticks, w).filter((b) => b.t + w <= end);
+      const got = await readCandles(client, label, name);
+      assert.ok(got.length >= minPerLevel, `${name} ${label}: ${got.length} candles, ${want.length} closed buckets, ticks ${ticks[0].t}..${end}`);
+      assert.ok(got.every((c) => c.t + w <= end), `${name} ${label}: a candle of an open bucket`);
+      if (waiting && got.length === want.length - 1) {
+        lacking++;
+        want.pop();
+      }
+      assert.deepEqual(got, want, `${name} ${label}: candles differ from the raw ticks' aggregate`);
+    }
+  }
+  return lacking;
+}
+
