@@ -109,7 +109,6 @@ static void fill(gen_batch *b)
             b->fill_minid = ts_now_ms() - cfg->retention_ms;
             for (int k = 0; k < cfg->ladder.n; k++)
                 b->fill_cminid[k] = b->fill_minid + cfg->retention_ms - cfg->ladder.lv[k].retention_ms;
-            b->fill_cbudget = cfg->candle_budget > 0 ? cfg->candle_budget : INT64_MAX;
             redisAsyncCommand(c, NULL, NULL, "MULTI");
         }
         if (!b->fill_candles) {
@@ -133,6 +132,12 @@ static void fill(gen_batch *b)
                 break;
             }
             b->fill_candles = 1;
+            if (cfg->candle_budget > 0) {
+                int64_t need = gen_defer_need(w->defer, t, cfg->interval_ms);
+                b->fill_cbudget = need > b->candle_budget ? need : b->candle_budget;
+            } else {
+                b->fill_cbudget = INT64_MAX;
+            }
         }
         /* The candles after the ticks: those this tick time closed and those
          * waiting from before, as many as its budget allows (gen_defer.h). */
@@ -182,6 +187,7 @@ int gen_batch_init(gen_batch *b, struct event_base *base, const gen_config *cfg,
     b->lease = lease;
     b->stats = stats;
     b->hooks = hooks;
+    b->candle_budget = cfg->candle_budget;
     gen_fence_init(&b->fence);
     msgpack_sbuffer_init(&b->live_sb);
     b->fill_ev = evtimer_new(base, on_fill, b);

@@ -42,7 +42,9 @@ typedef struct gen_batch {
     int64_t fill_t, fill_end, fill_due, fill_minid, fill_i;
     int64_t fill_cminid[TS_LEVELS_MAX]; /* MINID of each candle level for this tick time */
     int fill_candles;     /* fill_t's ticks are queued: its candles are being queued */
-    int64_t fill_cbudget; /* candles fill_t may still write (--candle-budget) */
+    int64_t fill_cbudget; /* candles fill_t may still write */
+    int64_t candle_budget; /* what a tick time may write: --candle-budget, lowered while answers come late
+                              (gen_defer_budget; the ticker sets it) */
     msgpack_sbuffer live_sb;
 } gen_batch;
 

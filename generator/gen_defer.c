@@ -104,6 +104,30 @@ int gen_defer_pop(gen_defer *d, int64_t t, int64_t *budget, int *k, uint32_t *i,
     return 0;
 }
 
+int64_t gen_defer_budget(int64_t cur, int64_t max, int64_t delay_ms, int64_t interval_ms)
+{
+    int64_t step = max / 8 > 0 ? max / 8 : 1;
+    if (4 * delay_ms > 3 * interval_ms)
+        cur /= 2;
+    else if (2 * delay_ms < interval_ms)
+        cur += step;
+    return cur < step ? step : cur > max ? max : cur;
+}
+
+int64_t gen_defer_need(const gen_defer *d, int64_t t, int64_t interval_ms)
+{
+    int64_t need = 0;
+    for (int k = 0; k < d->ladder.n; k++) {
+        const ring *r = &d->q[k];
+        if (r->n == 0)
+            continue;
+        int64_t left = (r->a[r->head].x.t + 2 * d->ladder.lv[k].width_ms - t) / interval_ms;
+        left = left > 1 ? left : 1;
+        need += ((int64_t)r->n + left - 1) / left;
+    }
+    return need;
+}
+
 uint64_t gen_defer_count(const gen_defer *d)
 {
     return d->count;

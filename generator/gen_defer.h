@@ -48,6 +48,26 @@ int gen_defer_push(gen_defer *d, int k, uint32_t i, const ts_candle *x);
  * candle taken lowers *budget by one. */
 int gen_defer_pop(gen_defer *d, int64_t t, int64_t *budget, int *k, uint32_t *i, ts_candle *x);
 
+/* The budget for the next tick time, from the current one `cur` and the
+ * delay of the last answer (tick time to its EXEC's answer): halved, to no
+ * less than max / 8, when the answer came after three quarters of an
+ * interval; grown by max / 8, to no more than max, when it came within
+ * half of one; else kept. Why: a candle that creates its stream (a level's
+ * first close on a new history) costs Redis about 5 appends, and a loaded
+ * Redis or machine makes every command dearer — max alone then lets the
+ * waiting candles make a second late (docs/PERFORMANCE.md "Every second on
+ * time"). The overdue candles go out whatever the budget, so a low one
+ * delays candles, never loses or misorders them. */
+int64_t gen_defer_budget(int64_t cur, int64_t max, int64_t delay_ms, int64_t interval_ms);
+
+/* How many candles tick time t must write so that, written evenly over the
+ * tick times left (every interval_ms), every waiting one is out before it
+ * is overdue: the sum over levels of (waiting / tick times until the
+ * oldest is overdue), rounded up. A budget below it would save the rest
+ * for one tick time at the deadline (gen_defer_pop takes the overdue ones
+ * whatever the budget), which is what the budget is there to prevent. */
+int64_t gen_defer_need(const gen_defer *d, int64_t t, int64_t interval_ms);
+
 /* Candles waiting, all levels. */
 uint64_t gen_defer_count(const gen_defer *d);
 /* Forgets every candle (a reconnect: start-up rebuilds them from Redis). */

@@ -37,6 +37,7 @@ int gen_inflight_ack(gen_inflight *f, int64_t now_ms, int64_t mono_us, gen_stats
         return -1;
     gen_inflight_batch *b = &f->q[f->head];
     int64_t t = b->next_t, delay = now_ms - t;
+    f->last_delay_ms = delay;
     s->delay_ms_max = delay > s->delay_ms_max ? delay : s->delay_ms_max;
     s->late += delay > f->interval_ms;
     if (t < b->end_t) {

@@ -36,6 +36,7 @@ typedef struct gen_inflight {
     gen_inflight_batch q[GEN_INFLIGHT_MAX];
     int head, n;
     int64_t interval_ms;
+    int64_t last_delay_ms; /* of the last answer: tick time to answer */
 } gen_inflight;
 
 void gen_inflight_init(gen_inflight *f, int64_t interval_ms);
@@ -46,7 +47,7 @@ int gen_inflight_count(const gen_inflight *f);
  * GEN_INFLIGHT_MAX are in flight already. */
 int gen_inflight_push(gen_inflight *f, int64_t first, int64_t end, int64_t sent_us);
 /* The next EXEC answer came at now_ms (wall clock) / mono_us: counts its
- * tick time's delay in s (late, delay_ms_max) and, for a batch's last, the
+ * tick time's delay in s (late, delay_ms_max) and last_delay_ms, and, for a batch's last, the
  * batch's latency. Returns 1 when that was its batch's last tick time, 0
  * when not, -1 when no batch is in flight. */
 int gen_inflight_ack(gen_inflight *f, int64_t now_ms, int64_t mono_us, gen_stats *s);

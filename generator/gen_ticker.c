@@ -166,7 +166,13 @@ static void on_exec(redisAsyncContext *c, void *r, void *priv)
 {
     gen_ticker *g = priv;
     (void)c;
-    if (!exec_reply(g, r) || gen_inflight_ack(&g->inflight, ts_now_ms(), ts_mono_us(), &g->stats) != 1)
+    int last = exec_reply(g, r) ? gen_inflight_ack(&g->inflight, ts_now_ms(), ts_mono_us(), &g->stats) : -1;
+    if (last < 0)
+        return;
+    if (g->cfg->candle_budget > 0) /* how late this answer came sets the next tick times' candle budget */
+        g->batch.candle_budget = gen_defer_budget(g->batch.candle_budget, g->cfg->candle_budget,
+                                                  g->inflight.last_delay_ms, g->cfg->interval_ms);
+    if (last != 1)
         return;
     if (g->finishing) {
         if (!busy(g))

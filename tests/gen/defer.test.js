@@ -8,7 +8,7 @@
 // below and writes them).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGenerator } from '../lib/procs.js';
+import { freePort, startGenerator, waitFor } from '../lib/procs.js';
 import { RedisServer, stallGenerator, waitStreamLength } from '../lib/redis.js';
 import { assertClosedCandles } from '../lib/candles.js';
 
@@ -58,11 +58,16 @@ describe('tickgen --candle-budget', () => {
 
   test('a budget of 1: candles wait, at most the newest closed bucket is missing, every candle exact', async () => {
     await client.flushall();
-    const gen = startGenerator(redis.url, args(3, 1));
+    const port = await freePort();
+    const gen = startGenerator(redis.url, [...args(3, 1), '--metrics-listen', `127.0.0.1:${port}`]);
     let lagged = 0;
     try {
       await waitStreamLength(client, 'ticker_00', 120);
       for (let k = 0; k < 150; k++) lagged += await snapshot(client, 3);
+      await waitFor('tickgen_candles_waiting > 0 on /metrics', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return Number(/^tickgen_candles_waiting (\S+)$/m.exec(text)?.[1]) > 0;
+      }, { timeout: 5000 });
     } finally {
       await gen.stop();
     }

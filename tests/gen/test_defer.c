@@ -129,9 +129,56 @@ static void test_grows_in_order(void **state)
     gen_defer_free(d);
 }
 
+/* The budget follows the answers' delay: halved when late, regrown when
+ * on time, between max / 8 and max. */
+static void test_budget_follows_the_answers(void **state)
+{
+    (void)state;
+    int64_t b = 25000;
+    b = gen_defer_budget(b, 25000, 400, 1000); /* on time: stays at max */
+    assert_int_equal(b, 25000);
+    b = gen_defer_budget(b, 25000, 900, 1000); /* a slow answer: halved */
+    assert_int_equal(b, 12500);
+    b = gen_defer_budget(b, 25000, 600, 1000); /* between: kept */
+    assert_int_equal(b, 12500);
+    for (int k = 0; k < 10; k++)
+        b = gen_defer_budget(b, 25000, 2500, 1000);
+    assert_int_equal(b, 3125); /* never below max / 8 */
+    b = gen_defer_budget(b, 25000, 100, 1000);
+    assert_int_equal(b, 6250); /* regrown by max / 8 */
+    for (int k = 0; k < 10; k++)
+        b = gen_defer_budget(b, 25000, 100, 1000);
+    assert_int_equal(b, 25000);
+    assert_int_equal(gen_defer_budget(1, 1, 5000, 1000), 1); /* a budget of 1 stays 1 */
+}
+
+/* What a tick time must write so that nothing waits until its deadline. */
+static void test_need(void **state)
+{
+    (void)state;
+    ts_ladder l = ladder();
+    gen_defer *d = gen_defer_new(&l);
+    assert_int_equal(gen_defer_need(d, 60000, 1000), 0);
+    /* 100 1s candles of bucket 59000, closed at 60000: overdue at 61000, one tick time left. */
+    for (uint32_t i = 0; i < 100; i++) {
+        ts_candle s = candle(59000, 1), m = candle(0, 60);
+        gen_defer_push(d, 0, i, &s);
+        gen_defer_push(d, 1, i, &m); /* 1m bucket 0, closed at 60000: overdue at 120000 */
+    }
+    /* all 100 1s ones now, and 100 / 60 of the 1m ones, rounded up */
+    assert_int_equal(gen_defer_need(d, 60000, 1000), 100 + 2);
+    /* At 100 ms ticks the 1s ones have 10 tick times (10 each), the 1m ones 600 (1). */
+    assert_int_equal(gen_defer_need(d, 60000, 100), 10 + 1);
+    /* Past the deadline: everything now. */
+    assert_int_equal(gen_defer_need(d, 200000, 1000), 200);
+    gen_defer_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_need),
+        cmocka_unit_test(test_budget_follows_the_answers),
         cmocka_unit_test(test_budget_finest_first),
         cmocka_unit_test(test_overdue_whatever_the_budget),
         cmocka_unit_test(test_grows_in_order),
