@@ -1,20 +1,27 @@
 /* gen_rollups.c — the candles at start-up (gen_rollups.h).
  *
  * Restore. The open candle of level k is the bucket of width w_k holding
- * last_t, the last tick written. Because every closed candle is written in
- * the MULTI/EXEC of the tick that closes it, Redis holds, for that bucket,
- * the closed candles of level k-1 inside it (those before level k-1's own
- * open bucket), and level 0's open bucket is raw ticks. So per instrument,
- * one pipelined round:
+ * last_t, the last tick written, B_k. The bucket before it, B_k - w_k, is
+ * closed, but its candle may not be in Redis: past --candle-budget a
+ * closed candle waits in tickgen up to one bucket of its level before it
+ * is written (gen_defer.h), and a restart loses what waited. Every older
+ * candle is there. So level k is rebuilt from R_k = B_k - w_k: Redis holds
+ * level k-1's stored candles from R_k up to level k-1's own R_(k-1), and
+ * what follows is level k-1's rebuilt part (its bucket before the open
+ * one, and its open one); level 0's is raw ticks. Per instrument, one
+ * pipelined round:
  *
- *   level 0:  XRANGE ts:tick:{N}         B0 last_t           (≤ w0 / interval ticks)
- *   level k:  XRANGE ts:candle:<k-1>:{N} Bk (B(k-1) - 1)     (≤ w_k / w_(k-1) candles)
+ *   level k:  XREVRANGE ts:candle:<k>:{N} + - COUNT 1      (is B_k - w_k stored?)
+ *   level 0:  XRANGE ts:tick:{N}           R0 last_t        (≤ 2 w0 / interval ticks)
+ *   level k:  XRANGE ts:candle:<k-1>:{N}   Rk (R(k-1) - 1)  (≤ 2 w_k / w_(k-1) candles)
  *
- * and open_k = fold(those candles) + open_(k-1). The reads are small and
- * bounded whatever the retention (10 + 6 + 5 + 3 + 4 + 4 + 6 entries with
- * the default ladder), and exact as long as the finer level was written —
- * by this generator, or by --rebuild-rollups after an upgrade from a
- * history without candles (docs/REDIS.md, "Rollups").
+ * and prior_k, open_k = fold(those candles) + prior_(k-1) + open_(k-1),
+ * each piece going to the bucket it lies in. A prior_k whose bucket Redis
+ * lacks waits to be written like any closed candle. The reads are small
+ * and bounded whatever the retention (20 + 12 + 10 + 6 + 8 + 8 + 12
+ * entries with the default ladder), and exact as long as the finer level
+ * was written — by this generator, or by --rebuild-rollups after an
+ * upgrade from a history without candles (docs/REDIS.md, "Rollups").
  *
  * A new ladder on an old history: a level the ladder lacked has candles
  * only from the bucket that held the last tick when it was added, so it
@@ -23,18 +30,21 @@
  * (gen_levels.h) — across restarts, which is what the ladder alone could
  * not say: a restart within a coarse bucket after an upgrade read that
  * bucket from the new level below it and wrote it short. So level k reads
- * the nearest finer level j with from_j <= Bk ([Bk, Bj - 1], plus open_j),
- * and when there is none, the raw ticks [Bk, last_t]. One raw read per
- * instrument serves every level that needs it: [Bm, last_t] for the
- * coarsest such level m folds into levels 0..m. A level added by this
+ * the nearest finer level j with from_j <= Rk ([Rk, Rj - 1], plus j's
+ * rebuilt part), and when there is none, the raw ticks [Rk, last_t]; Rk is
+ * Bk itself when level k holds nothing before Bk (gen_levels_rebuild). One
+ * raw read per instrument serves every level that needs it: [Rm, last_t]
+ * for the coarsest such level m folds into levels 0..m. A level added by this
  * start-up gets from = its bucket holding last_t once its open candle is
  * restored (exact, from what holds that bucket), written back to ts:meta
  * (a fenced HSET; should it be lost, the next start-up takes the level
  * for new again and reads its source again: later, never wrong). The raw
- * read is at most one bucket of the coarsest level with no finer level
- * that holds it: level 0 in the steady state (10 ticks at the default),
- * after an upgrade that added levels under an old one, up to one bucket
- * of that old level (1d at 1 s: 86,400 ticks per instrument, once).
+ * read is at most two buckets of the coarsest level with no finer level
+ * that holds them: level 0 in the steady state (20 ticks at the default),
+ * after an upgrade that added levels under an old one, up to two buckets
+ * of that old level (1d at 1 s: what --retention keeps of two days, 86,400
+ * ticks per instrument at 24 h, once; a waiting candle whose raw ticks were
+ * trimmed is not rebuilt, and that is logged).
  *
  * Rebuild (--rebuild-rollups, once): each instrument's raw ticks are read
  * oldest first in chunks and fed to the builder; every candle it closes is
@@ -223,6 +233,7 @@ static void on_piece(redisAsyncContext *c, void *rep, void *priv)
     if (--r->pending == 0)
         restored(r);
 }
+
 /* Says once which levels are new and how to fill their past. */
 static void say_new_levels(gen_rollups *r)
 {

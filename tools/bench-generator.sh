@@ -101,9 +101,6 @@ for n in $COUNTS; do
 done
 fi
 
-echo
-echo "| instruments | at 1 Hz with rollups $ROLLUPS, $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks backfilled | ticks answered over one interval late | worst delay, tick time to answer |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
 if [ -n "$START" ]; then
     # The offset from now to the next START (UTC), as libfaketime's "+Ns".
     now=$(date -u +%s)
@@ -112,6 +109,9 @@ if [ -n "$START" ]; then
     FAKE="env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 FAKETIME=+$((at - now)) FAKETIME_DONT_FAKE_MONOTONIC=1"
     echo "tickgen's clock starts at $START UTC${GEN_ARGS:+; tickgen $GEN_ARGS}"
 fi
+echo
+echo "| instruments | at 1 Hz with rollups $ROLLUPS, $ROLLUP_WINDOW s: tickgen CPU | redis CPU | worst batch latency | ticks backfilled | ticks answered over one interval late | worst delay, tick time to answer |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
 # Every candle stream of the ladder for n instruments, with one entry at ID 1-0.
 precreate() {
     python3 - "$1" "$ROLLUPS" <<'PY' | redis-cli -p "$PORT" --pipe >/dev/null
