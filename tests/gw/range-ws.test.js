@@ -15,7 +15,10 @@ import { checkRange, newestTick } from '../lib/candles.js';
 
 const IV = 10;
 const SYM = 'ticker_02';
-const GEN_ARGS = ['--interval-ms', String(IV), '--instruments', '3', '--rollups', '50ms:1h,200ms:1h,1s:1h'];
+// --candle-budget 1: closed candles wait a few ticks (generator/gen_defer.h),
+// also across the Redis restart, after which tickgen rebuilds the waiting ones.
+const GEN_ARGS = ['--interval-ms', String(IV), '--instruments', '3', '--rollups', '50ms:1h,200ms:1h,1s:1h',
+  '--candle-budget', '1'];
 let redis, client, gen, gw;
 const clients = [];
 let rnd = 4242;
