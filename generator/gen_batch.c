@@ -5,6 +5,7 @@
  * its tick closes (or, past --candle-budget, some of them and some closed
  * before: gen_defer.h), and the PUBLISH of the tick time (gen_ticker.c
  * says why).
+ *
  * Inside the MULTI the commands are not sent bare but as fenced EVALs
  * (gen_lease_send, gen_fence.h), one per slice: each runs only while the
  * lease is ours. The slices of one tick time run inside one EXEC, with no

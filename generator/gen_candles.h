@@ -1,8 +1,8 @@
 /* gen_candles.h — the candle builder: the open candle of every instrument at
  * every level of the ladder, advanced tick by tick. Pure (no I/O, no clock):
  * the ticker feeds it each tick it writes and XADDs the candles it closes in
- * the same MULTI/EXEC; start-up (gen_rollups.c) refills the open candles
- * from Redis. tests/gen/test_candles.c. */
+ * the same MULTI/EXEC, or later past --candle-budget (gen_defer.h);
+ * start-up (gen_rollups.c) refills the open candles from Redis. tests/gen/test_candles.c. */
 #ifndef GEN_CANDLES_H
 #define GEN_CANDLES_H
 
