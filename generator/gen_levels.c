@@ -58,12 +58,21 @@ void gen_levels_read(const ts_ladder *l, const char *meta_rollups, const char *m
     }
 }
 
-int gen_levels_begin(const ts_ladder *l, int64_t from[TS_LEVELS_MAX], int64_t last_t)
+int gen_levels_begin(const ts_ladder *l, int64_t from[TS_LEVELS_MAX], int64_t last_t, int64_t kept_from,
+                     unsigned *short_levels)
 {
-    int added = 0;
+    int added = 0, src[TS_LEVELS_MAX];
+    *short_levels = 0;
+    for (int k = 0; k < l->n; k++) /* before any from[] changes: as start-up read them */
+        src[k] = last_t > 0 ? gen_levels_source(l, from, last_t, k) : 0;
     for (int k = 0; k < l->n; k++)
         if (from[k] == GEN_LEVEL_NEW) {
-            from[k] = last_t > 0 ? ts_bucket(last_t, l->lv[k].width_ms) : 0;
+            int64_t start = last_t > 0 ? ts_bucket(last_t, l->lv[k].width_ms) : 0;
+            if (last_t > 0 && src[k] < 0 && start < kept_from) {
+                start += l->lv[k].width_ms;
+                *short_levels |= 1u << k;
+            }
+            from[k] = start;
             added++;
         }
     return added;

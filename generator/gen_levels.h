@@ -29,8 +29,14 @@ void gen_levels_read(const ts_ladder *l, const char *meta_rollups, const char *m
 /* All levels there since the start: a new history. */
 void gen_levels_all(const ts_ladder *l, int64_t from[TS_LEVELS_MAX]);
 /* The levels still GEN_LEVEL_NEW begin at the bucket holding last_t (0
- * when there is no tick yet). Returns how many were new. */
-int gen_levels_begin(const ts_ladder *l, int64_t from[TS_LEVELS_MAX], int64_t last_t);
+ * when there is no tick yet) — or at the bucket after it, when that bucket
+ * is rebuilt from the raw ticks (no finer level holds it) and began before
+ * kept_from, the oldest time the raw ticks surely still hold: its candle
+ * then counts only the ticks --retention left, and a coarser bucket must
+ * not be rebuilt from it later. Sets *short_levels (bit k: level k begins
+ * a bucket late). Returns how many were new. */
+int gen_levels_begin(const ts_ladder *l, int64_t from[TS_LEVELS_MAX], int64_t last_t, int64_t kept_from,
+                     unsigned *short_levels);
 /* rollups_from as ts:meta holds it: "10s:0,1m:1795436100000,…" (labels as
  * the ladder spells them; the new levels left out), "-" when none is known. */
 void gen_levels_format(const ts_ladder *l, const int64_t from[TS_LEVELS_MAX], char *buf, size_t len);

@@ -114,7 +114,14 @@ static void done(gen_rollups *r)
     char from[256];
     free(r->pieces);
     r->pieces = NULL;
-    if (gen_levels_begin(l, r->walk->level_from, r->walk->last_t) > 0) {
+    unsigned short_levels;
+    int64_t kept_from = r->walk->last_t - r->cfg->retention_ms + r->cfg->interval_ms; /* a late write's MINID, slack */
+    if (gen_levels_begin(l, r->walk->level_from, r->walk->last_t, kept_from, &short_levels) > 0) {
+        for (int k = 0; short_levels != 0; k++, short_levels >>= 1)
+            if (short_levels & 1)
+                ts_warn("rollups: new level %s: its bucket holding the last tick began before the raw ticks kept "
+                        "(--retention): its candle counts only the ticks left; the level is whole from %" PRId64,
+                        l->lv[k].label, r->walk->level_from[k]);
         gen_levels_format(l, r->walk->level_from, from, sizeof(from));
         gen_fence_reset(&r->from);
         gen_fence_cmd(&r->from, "HSET " TS_KEY_META " rollups_from %s", from);

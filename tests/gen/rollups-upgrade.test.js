@@ -95,4 +95,34 @@ describe('tickgen rollups: a restart soon after a ladder upgrade', () => {
     // 50ms and 1s are new under 5s: 1s has no finer level that holds its bucket.
     await upgradeAndRestart(t, [['5s', COARSE]]);
   });
+  test('a level added under an old one when the raw ticks no longer hold its bucket: whole only from its next bucket', async () => {
+    // --retention 500ms, and the upgrade 600-900 ms into a second: 1s's
+    // bucket of the upgrade began before the oldest tick surely kept, so its
+    // candle counts what is left and rollups_from says 1s is whole from the
+    // next second (a later restart must not rebuild a 5s bucket from it).
+    await client.flushall();
+    const short = (ladder) => [...args(ladder), '--retention', '500ms'];
+    let gen = startGenerator(redis.url, short(spec([['5s', COARSE]])));
+    try {
+      await waitStreamLength(client, 'ticker_00', 30);
+      await waitFor('the newest tick 600-900 ms into a second', async () => {
+        const phase = (await newestTick(client, 'ticker_00')) % 1000;
+        return phase >= 600 && phase < 900;
+      }, { timeout: 10000, every: 5 });
+    } finally {
+      await gen.stop();
+    }
+    const upgradedAt = await newestTick(client, 'ticker_00');
+    gen = startGenerator(redis.url, short(spec(NEW)));
+    try {
+      await gen.waitOutput(/new level 1s: its bucket holding the last tick began before the raw ticks kept/);
+      await gen.waitOutput(/open candles restored/);
+    } finally {
+      await gen.stop();
+    }
+    const from = Object.fromEntries((await client.hget('ts:meta', 'rollups_from')).split(',').map((x) => x.split(':')));
+    assert.equal(Number(from['1s']), Math.floor(upgradedAt / 1000) * 1000 + 1000, `rollups_from ${JSON.stringify(from)}, upgrade at ${upgradedAt}`);
+    assert.equal(Number(from['50ms']), Math.floor(upgradedAt / 50) * 50, '50ms: its bucket is all kept');
+    assert.equal(Number(from['5s']), 0, 'the old level');
+  });
 });

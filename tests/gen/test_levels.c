@@ -74,19 +74,37 @@ static void test_read_back(void **state)
 static void test_begin(void **state)
 {
     (void)state;
+    unsigned shorts;
     ts_ladder l = ladder(LADDER);
     int64_t from[TS_LEVELS_MAX];
     gen_levels_read(&l, "50ms:1h", "", 10, from);
-    assert_int_equal(gen_levels_begin(&l, from, 1796060611370), 2);
+    assert_int_equal(gen_levels_begin(&l, from, 1796060611370, 0, &shorts), 2);
     assert_int_equal(from[0], 0);
     assert_int_equal(from[1], 1796060611000);
     assert_int_equal(from[2], 1796060610000);
-    assert_int_equal(gen_levels_begin(&l, from, 1796060611370), 0);
+    assert_int_equal(gen_levels_begin(&l, from, 1796060611370, 0, &shorts), 0);
     gen_levels_read(&l, "", "", 10, from);
-    assert_int_equal(gen_levels_begin(&l, from, 0), 3);
+    assert_int_equal(gen_levels_begin(&l, from, 0, 0, &shorts), 3);
     assert_int_equal(from[2], 0);
     gen_levels_all(&l, from);
-    assert_int_equal(gen_levels_begin(&l, from, 1796060611370), 0);
+    assert_int_equal(gen_levels_begin(&l, from, 1796060611370, 0, &shorts), 0);
+    assert_int_equal(shorts, 0);
+    /* 1s and 5s added under an old 50ms, the raw ticks kept from …609000
+     * on only (a --retention shorter than 5 s): both are rebuilt from 50ms,
+     * which holds their buckets whole. */
+    gen_levels_read(&l, "50ms:1h", "", 10, from);
+    assert_int_equal(gen_levels_begin(&l, from, 1796060611370, 1796060609000, &shorts), 2);
+    assert_int_equal(shorts, 0);
+    assert_int_equal(from[1], 1796060611000);
+    assert_int_equal(from[2], 1796060610000);
+    /* 50ms and 1s added under an old 5s, the raw ticks kept from …611200
+     * on: both are rebuilt from the raw ticks. 50ms's bucket (…611350) is
+     * all kept; 1s's (…611000) began before: 1s is whole from …612000. */
+    gen_levels_read(&l, "5s:1h", "", 10, from);
+    assert_int_equal(gen_levels_begin(&l, from, 1796060611370, 1796060611200, &shorts), 2);
+    assert_int_equal(shorts, 1u << 1);
+    assert_int_equal(from[0], 1796060611350);
+    assert_int_equal(from[1], 1796060612000);
 }
 
 /* The source of each open candle: the nearest finer level that holds its
@@ -94,6 +112,7 @@ static void test_begin(void **state)
 static void test_source(void **state)
 {
     (void)state;
+    unsigned shorts;
     ts_ladder l = ladder(LADDER);
     int64_t from[TS_LEVELS_MAX];
     gen_levels_all(&l, from);
@@ -103,7 +122,7 @@ static void test_source(void **state)
     /* 1s and 5s added at 1796060611370 (upgrade), restarted at …612100: 5s's
      * bucket (…610000) began before 1s did (…611000): from 50ms. */
     gen_levels_read(&l, "50ms:1h", "", 10, from);
-    gen_levels_begin(&l, from, 1796060611370);
+    gen_levels_begin(&l, from, 1796060611370, 0, &shorts);
     assert_int_equal(gen_levels_source(&l, from, 1796060612100, 1), 0);
     assert_int_equal(gen_levels_source(&l, from, 1796060612100, 2), 0);
     /* In the next 5s bucket, 1s holds it whole. */
@@ -113,7 +132,7 @@ static void test_source(void **state)
     gen_levels_read(&l, "5s:1h", "", 10, from);
     assert_int_equal(gen_levels_source(&l, from, 1796060611370, 1), -1);
     assert_int_equal(gen_levels_source(&l, from, 1796060611370, 2), -1);
-    gen_levels_begin(&l, from, 1796060611370);
+    gen_levels_begin(&l, from, 1796060611370, 0, &shorts);
     /* Restarted in the same second: 50ms began at …611350, after 1s's bucket. */
     assert_int_equal(gen_levels_source(&l, from, 1796060611380, 1), -1);
     assert_int_equal(gen_levels_source(&l, from, 1796060611380, 2), -1);
@@ -127,6 +146,7 @@ static void test_source(void **state)
 static void test_rebuild(void **state)
 {
     (void)state;
+    unsigned shorts;
     ts_ladder l = ladder(LADDER);
     int64_t from[TS_LEVELS_MAX];
     gen_levels_all(&l, from);
@@ -136,7 +156,7 @@ static void test_rebuild(void **state)
     assert_int_equal(gen_levels_source_from(from, 1796060605000, 2), 1);
     /* A level added at …611370: it holds nothing before its open bucket. */
     gen_levels_read(&l, "50ms:1h,5s:1h", "", 10, from);
-    gen_levels_begin(&l, from, 1796060611370);
+    gen_levels_begin(&l, from, 1796060611370, 0, &shorts);
     assert_int_equal(from[1], 1796060611000);
     assert_int_equal(gen_levels_rebuild(&l, from, 1796060611370, 1), 1796060611000);
     assert_int_equal(gen_levels_rebuild(&l, from, 1796060612370, 1), 1796060611000); /* a bucket on: the one before */
