@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gen_levels.h"
 #include "ts_codec.h"
 #include "ts_log.h"
 #include "ts_time.h"
@@ -108,8 +109,15 @@ static void fill(gen_batch *b)
         uint64_t index = (uint64_t)(t / cfg->interval_ms);
         if (b->fill_i == 0 && !b->fill_candles) {
             b->fill_minid = ts_now_ms() - cfg->retention_ms;
-            for (int k = 0; k < cfg->ladder.n; k++)
+            unsigned urgent = 0;
+            for (int k = 0; k < cfg->ladder.n; k++) {
+                int64_t width = cfg->ladder.lv[k].width_ms;
                 b->fill_cminid[k] = b->fill_minid + cfg->retention_ms - cfg->ladder.lv[k].retention_ms;
+                if (2 * width > cfg->retention_ms &&
+                    gen_levels_source_from(w->level_from, ts_bucket(t, width) - width, k) < 0)
+                    urgent |= 1u << k;
+            }
+            gen_defer_urgent(w->defer, urgent);
             redisAsyncCommand(c, NULL, NULL, "MULTI");
         }
         if (!b->fill_candles) {

@@ -20,6 +20,7 @@ struct gen_defer {
     ts_ladder ladder;
     ring q[TS_LEVELS_MAX];
     uint64_t count;
+    unsigned urgent; /* levels whose candles do not wait */
 };
 
 gen_defer *gen_defer_new(const ts_ladder *ladder)
@@ -85,7 +86,7 @@ int gen_defer_pop(gen_defer *d, int64_t t, int64_t *budget, int *k, uint32_t *i,
      * overdue has nothing overdue behind it. */
     for (int j = 0; j < d->ladder.n; j++) {
         const ring *r = &d->q[j];
-        if (r->n > 0 && r->a[r->head].x.t + 2 * d->ladder.lv[j].width_ms <= t) {
+        if (r->n > 0 && ((d->urgent >> j & 1) || r->a[r->head].x.t + 2 * d->ladder.lv[j].width_ms <= t)) {
             take(d, j, i, x);
             *k = j;
             (*budget)--;
@@ -122,10 +123,15 @@ int64_t gen_defer_need(const gen_defer *d, int64_t t, int64_t interval_ms)
         if (r->n == 0)
             continue;
         int64_t left = (r->a[r->head].x.t + 2 * d->ladder.lv[k].width_ms - t) / interval_ms;
-        left = left > 1 ? left : 1;
+        left = left > 1 && !(d->urgent >> k & 1) ? left : 1;
         need += ((int64_t)r->n + left - 1) / left;
     }
     return need;
+}
+
+void gen_defer_urgent(gen_defer *d, unsigned levels)
+{
+    d->urgent = levels;
 }
 
 uint64_t gen_defer_count(const gen_defer *d)

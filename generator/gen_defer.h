@@ -68,6 +68,14 @@ int64_t gen_defer_budget(int64_t cur, int64_t max, int64_t delay_ms, int64_t int
  * whatever the budget), which is what the budget is there to prevent. */
 int64_t gen_defer_need(const gen_defer *d, int64_t t, int64_t interval_ms);
 
+/* Levels whose candles must not wait (bit k: level k): every candle of
+ * theirs goes out with the tick time it is waiting at, as an overdue one
+ * does. The batch sets them: a level whose waiting candle, lost with a
+ * restart, could be rebuilt only from raw ticks that --retention may trim
+ * before it is written (no finer level holds its bucket, and 2 × its width
+ * exceeds the retention). */
+void gen_defer_urgent(gen_defer *d, unsigned levels);
+
 /* Candles waiting, all levels. */
 uint64_t gen_defer_count(const gen_defer *d);
 /* Forgets every candle (a reconnect: start-up rebuilds them from Redis). */

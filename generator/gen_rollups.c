@@ -49,8 +49,11 @@
  * Rebuild (--rebuild-rollups, once): each instrument's raw ticks are read
  * oldest first in chunks and fed to the builder; every candle it closes is
  * XADDed, and Redis refuses those at or before a candle stream's newest
- * entry — so it appends what is missing and never rewrites a candle. Its
- * final state is the open candles, so no restore follows it. Before it, one
+ * entry — so it appends what is missing and never rewrites a candle. All
+ * but a level's newest closed bucket when a finer level holds it: that may
+ * be a candle that waited when the last run stopped, its first raw ticks
+ * trimmed since, and the restore that follows the rebuild takes it from
+ * the finer level (and the open candles from Redis, as at any start). Before it, one
  * pipelined XLEN per instrument gives the total for the progress lines. */
 #include "gen_rollups.h"
 
@@ -75,6 +78,7 @@ typedef struct piece {
     int64_t from;    /* ... from here on (gen_levels_rebuild) */
     int64_t stored;  /* the start of level k's newest stored candle; -1: none, or not asked */
     ts_candle prior; /* level k's bucket before the open one, when from is its start */
+    int prior_stored; /* ... as Redis holds it: it is not rebuilt (its raw ticks may be trimmed) */
 } piece;
 
 struct gen_rollups {
@@ -168,6 +172,10 @@ static void on_newest(redisAsyncContext *c, void *rep, void *priv)
     if (e != NULL && e->type == REDIS_REPLY_ARRAY && e->elements > 0 && e->element[0]->type == REDIS_REPLY_STRING &&
         ts_entry_parse_id(e->element[0]->str, e->element[0]->len, &p->stored) != 0)
         p->stored = -1;
+    /* Stored: the candle itself is the exact one (the raw ticks it was
+     * written from may have been trimmed since), and nothing is rebuilt. */
+    if (p->stored == p->from && ts_candle_from_reply(e, &p->prior) == 0)
+        p->prior_stored = 1;
     if (--r->pending == 0)
         restored(r);
 }
@@ -178,7 +186,7 @@ static void fold(gen_rollups *r, piece *p, int k, const ts_candle *x)
 {
     int64_t open = ts_bucket(r->walk->last_t, r->cfg->ladder.lv[k].width_ms);
     piece *q = &r->pieces[(size_t)p->i * (size_t)r->cfg->ladder.n + (size_t)k];
-    if (x->n == 0 || x->t < q->from)
+    if (x->n == 0 || x->t < q->from || (x->t < open && q->prior_stored))
         return;
     ts_candle_merge(x->t >= open ? gen_candles_open(r->walk->candles, p->i, k) : &q->prior, x);
 }
@@ -193,11 +201,9 @@ static void settle(gen_rollups *r, piece *p, int k)
     q->prior.t = q->from;
     if (q->prior.n == 0 || q->stored >= q->from)
         return;
-    if (q->src < 0 && q->from <= r->walk->last_t - r->cfg->retention_ms) {
-        ts_warn("%s: the %s candle at %" PRId64 " was not written and its raw ticks are partly trimmed: left out",
-                r->walk->names[p->i], l->lv[k].label, q->from);
-        return;
-    }
+    if (q->src < 0 && q->from <= r->walk->last_t - r->cfg->retention_ms) /* cannot happen: such a level never waits */
+        ts_warn("%s: the %s candle at %" PRId64 " was not written and its raw ticks are partly trimmed: it counts "
+                "what is left", r->walk->names[p->i], l->lv[k].label, q->from);
     if (gen_defer_push(r->walk->defer, k, p->i, &q->prior) != 0) {
         ts_error("out of memory restoring the candles still to write");
         r->hooks.on_fatal(r->hooks.owner, 1);
@@ -299,7 +305,7 @@ static void restore(gen_rollups *r)
     for (uint32_t i = 0; i < w->n; i++) {
         piece *lv = &r->pieces[(size_t)i * (size_t)l->n];
         for (int k = 0; k < l->n; k++) {
-            lv[k] = (piece){r, i, k, k <= raw ? -1 : src[k], from[k], -1, {0}};
+            lv[k] = (piece){r, i, k, k <= raw ? -1 : src[k], from[k], -1, {0}, 0};
             if (from[k] < ts_bucket(w->last_t, l->lv[k].width_ms)) {
                 ts_candle_key(key, sizeof(key), &l->lv[k], w->names[i]);
                 redisAsyncCommand(c, on_newest, &lv[k], "XREVRANGE %s + - COUNT 1", key);
@@ -354,6 +360,14 @@ static void on_rebuild_chunk(redisAsyncContext *c, void *rep, void *priv)
         for (int k = 0; closed != 0; k++, closed >>= 1) {
             if (!(closed & 1))
                 continue;
+            /* The newest closed bucket may be a candle that waited when the
+             * last run stopped (gen_defer.h), and its first raw ticks may
+             * be trimmed by now: when a finer level holds it, the restore
+             * that follows rebuilds it from there, exactly. */
+            int64_t w_k = l->lv[k].width_ms, newest = ts_bucket(w->last_t, w_k) - w_k;
+            if (out[k].t == newest && w->level_from[k] != GEN_LEVEL_NEW && w->level_from[k] <= newest &&
+                gen_levels_source_from(w->level_from, newest, k) >= 0)
+                continue;
             ts_candle_key(key, sizeof(key), &l->lv[k], w->names[r->rb_i]);
             redisAsyncCommand(c, on_candle_written, r, TS_CANDLE_XADD_FMT, key,
                               (long long)(now - l->lv[k].retention_ms), (long long)out[k].t, out[k].o, out[k].h,
@@ -382,7 +396,7 @@ static void on_rebuilt(redisAsyncContext *c, void *rep, void *priv)
             r->rb_ticks, r->rb_candles, r->rb_refused, gen_progress_seconds(&r->rb_progress),
             gen_progress_rate(&r->rb_progress));
     r->rebuild_pending = 0;
-    done(r);
+    restore(r); /* the candles left to it above, and the open ones */
 }
 
 static void rebuild_next(gen_rollups *r)

@@ -174,9 +174,30 @@ static void test_need(void **state)
     gen_defer_free(d);
 }
 
+/* An urgent level's candles go out at once, whatever the budget. */
+static void test_urgent(void **state)
+{
+    (void)state;
+    ts_ladder l = ladder();
+    gen_defer *d = gen_defer_new(&l);
+    int lv[16];
+    uint32_t in[16];
+    ts_candle s = candle(59000, 1), m = candle(0, 60);
+    gen_defer_push(d, 0, 1, &s);
+    gen_defer_push(d, 1, 2, &m);
+    gen_defer_urgent(d, 1u << 1);
+    assert_int_equal(gen_defer_need(d, 60000, 1000), 1 + 1);
+    assert_int_equal(pops(d, 60000, 0, lv, in), 1);
+    assert_int_equal(lv[0], 1), assert_int_equal(in[0], 2);
+    gen_defer_urgent(d, 0);
+    assert_int_equal(pops(d, 60000, 0, lv, in), 0); /* the 1s one is not overdue yet */
+    gen_defer_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_urgent),
         cmocka_unit_test(test_need),
         cmocka_unit_test(test_budget_follows_the_answers),
         cmocka_unit_test(test_budget_finest_first),
