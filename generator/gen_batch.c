@@ -42,21 +42,22 @@ static int defer_candles(gen_batch *b, uint32_t i, unsigned closed, const ts_can
 }
 
 /* XADDs, in the tick time t's MULTI, the waiting candles gen_defer_pop
- * gives for t, up to *budget commands; returns 1 when none is left for t. */
-static int add_candles(gen_batch *b, int64_t t, int64_t *budget)
+ * gives for t (within b->fill_cbudget), as many as *room, the commands
+ * left in this slice, allows; returns 1 when none is left for t. */
+static int add_candles(gen_batch *b, int64_t t, int64_t *room)
 {
     const ts_ladder *l = gen_candles_ladder(b->walk->candles);
     char key[TS_NAME_MAX + 48];
     int k;
     uint32_t i;
     ts_candle x;
-    while (*budget > 0) {
+    while (*room > 0) {
         if (!gen_defer_pop(b->walk->defer, t, &b->fill_cbudget, &k, &i, &x))
             return 1;
         ts_candle_key(key, sizeof(key), &l->lv[k], b->walk->names[i]);
         gen_fence_cmd(&b->fence, TS_CANDLE_XADD_FMT, key, (long long)b->fill_cminid[k], (long long)x.t, x.o, x.h,
                       x.l, x.c, x.n);
-        (*budget)--;
+        (*room)--;
         b->stats->candles++;
         b->stats->entries++;
     }

@@ -36,8 +36,10 @@ int gen_inflight_ack(gen_inflight *f, int64_t now_ms, int64_t mono_us, gen_stats
     if (f->n == 0)
         return -1;
     gen_inflight_batch *b = &f->q[f->head];
-    int64_t t = b->next_t, delay = now_ms - t;
-    f->last_delay_ms = delay;
+    int64_t t = b->next_t, delay = now_ms - t, since_sent = (mono_us - b->sent_us) / 1000;
+    /* A backfilled tick time was due before its batch began: what its
+     * answer says of Redis is the time since then. */
+    f->last_delay_ms = since_sent < delay ? since_sent : delay;
     s->delay_ms_max = delay > s->delay_ms_max ? delay : s->delay_ms_max;
     s->late += delay > f->interval_ms;
     if (t < b->end_t) {

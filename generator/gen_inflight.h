@@ -36,7 +36,7 @@ typedef struct gen_inflight {
     gen_inflight_batch q[GEN_INFLIGHT_MAX];
     int head, n;
     int64_t interval_ms;
-    int64_t last_delay_ms; /* of the last answer: tick time to answer */
+    int64_t last_delay_ms; /* of the last answer: from its tick time, or from its batch's start when later */
 } gen_inflight;
 
 void gen_inflight_init(gen_inflight *f, int64_t interval_ms);

@@ -29,6 +29,7 @@ static void test_answers_in_order(void **state)
     assert_int_equal(gen_inflight_ack(&f, 13400, 5400000, &s), 1);      /* 12000: 1.4 s, the batch's last */
     assert_int_equal(s.late, 3);
     assert_int_equal(s.delay_ms_max, 3200);
+    assert_int_equal(f.last_delay_ms, 400); /* backfilled: from its batch's start (5.0 s) to the answer (5.4 s) */
     assert_int_equal(s.batches, 1);
     assert_int_equal(s.latency_us_max, 400000);
     assert_int_equal(gen_inflight_count(&f), 1);
