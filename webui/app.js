@@ -36,7 +36,7 @@ const app = {
   series: new Series(), // every tick > since, the subscription's
   since: null, // null: not subscribed yet (the first window tells from when)
   firstT: null, // the oldest time of the instrument's history (the first window's first bucket)
-  whole: false, // the request in flight is the first, of the whole history
+  whole: false, // the window in flight is the first, of the whole history
   tf: 0, // timeframe: 0 = buckets follow the zoom ("ticks"), else a bucket width in ms
   kind: 'line', // line | candles
   view: null,
@@ -200,10 +200,11 @@ function requestWindow() {
   if (!app.sym || !app.conn || !app.cfg || app.phase === 'error') return;
   const c = app.chart, x = c.x, points = windowPoints();
   if (app.firstT === null) {
-    // The whole history: the gateway finds where it starts (one round trip);
-    // a timeframe's buckets need an aligned from, so it asks from 0 (the
-    // last 10,000 candles) and again for what there is (onFrame).
-    app.whole = 'first';
+    // The whole history in one round trip: without a from the gateway finds
+    // where it starts; a timeframe's buckets need an aligned from, so it asks
+    // from 0 (the last 10,000 candles), and the first candle is where the
+    // history starts (onFrame).
+    app.whole = true;
     app.view.load({ from: app.tf > 0 ? 0 : null, points, width: app.tf });
   } else if (c.mode === 'all' || x.min == null) app.view.load({ from: app.firstT, points, width: app.tf });
   else app.view.load({ from: x.min, to: c.mode === 'fixed' ? x.max : null, points, width: app.tf });
@@ -224,27 +225,15 @@ function windowChanged(v) {
 
 function onFrame(frame) {
   if (app.whole) {
-    const again = app.whole === 'again';
     app.whole = false;
-    if (frame.length === 0 || app.tf === 0) {
-      app.firstT = frame.from; // without a from, the answer's from is where the history starts
-    } else {
-      app.firstT = frame.at(0).t;
-      // History much shorter than the candles asked for: ask again for just what there is.
-      if (!again && app.firstT - frame.from > (frame.to - frame.from) / 2) {
-        app.whole = 'again';
-        app.firstT = null;
-        app.view.load({ from: frame.at(0).t, points: windowPoints(), width: app.tf });
-        return false;
-      }
-    }
+    // Without a from, the answer's from is where the history starts.
+    app.firstT = frame.length === 0 || app.tf === 0 ? frame.from : frame.at(0).t;
   }
   if (app.phase === 'loading' && app.since !== null && !frame.isLive) app.phase = 'live';
   app.chart.setFrame(frame);
   if (!app.marks.chart) app.marks.chart = performance.now();
   renderLoading();
   renderHeader(null);
-  return true;
 }
 
 // The page's bounds of the x axis: the instrument's history up to its newest tick.

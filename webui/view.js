@@ -19,9 +19,8 @@ export class View {
    * series: the live ticks (series.js), fed by the subscription;
    * range(sym, win): a range request, a promise of its answer (tickstream.js);
    * needTicks(since): the page must hold every tick > since (re-subscribes
-   * when it does not); onFrame(frame): a new window arrived (return false
-   * to drop it: the page asks for another at once); onError(err): the
-   * gateway's `err` for the current window.
+   * when it does not); onFrame(frame): a new window arrived; onError(err):
+   * the gateway's `err` for the current window.
    */
   constructor({ series, range, needTicks, onFrame, onError }) {
     this.series = series;
@@ -110,7 +109,7 @@ export class View {
     if (live && width === 0) this.skew = Math.min(0, m.to - Date.now()); // `to` was the gateway's now
     const frame = new Frame(m, { live });
     this.frame = frame;
-    if (this.onFrame(frame) === false) return;
+    this.onFrame(frame);
     if (live) this.askTail(frame);
   }
 

@@ -195,6 +195,46 @@ test('candles at every timeframe: buckets of exactly that width, equal to the ra
   await page.selectOption('#kind', 'line');
 });
 
+test('a timeframe picked before the first chart arrives: its candles are asked for once, and drawn exact', async () => {
+  const p = await newPage({ viewport: { width: 1200, height: 640 } });
+  // Between the page and the gateway: the range answers wait until the
+  // timeframe is picked, so the pick is before the first chart, whatever the timing.
+  const asked = [];
+  let release = null;
+  await p.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    const held = [];
+    const unpack = (m) => (typeof m === 'string' ? JSON.parse(m) : decode(m));
+    ws.onMessage((m) => {
+      const d = unpack(m);
+      if (d.op === 'range') asked.push(d);
+      server.send(m);
+    });
+    server.onMessage((m) => (release && unpack(m).op === 'range' ? held.push(m) : ws.send(m)));
+    release = () => {
+      release = null;
+      for (const m of held.splice(0)) ws.send(m);
+    };
+  });
+  const wait = (w, fn, a, t) => until(w, fn, a, t, p);
+  try {
+    await p.goto(`${gw.http}/#ticker_00`);
+    await waitFor('the whole history asked for', () => asked.length === 1);
+    await p.selectOption('#timeframe', '3600000');
+    await waitFor('the timeframe asked for', () => asked.length === 2);
+    assert.equal(typeof release, 'function', 'no range answer was let through before the pick');
+    release();
+    await settled(wait, 'ticker_00');
+    const f = await checkFrame(client, await pageFrame(p));
+    assert.equal(f.w, 3600000, 'hour candles drawn');
+    const hours = asked.filter((r) => r.from !== undefined && r.to !== undefined && (r.to + 1 - r.from) / r.points === 3600000);
+    assert.equal(hours.length, 1, `the hour candles were asked for ${hours.length} times: ${JSON.stringify(asked)}`);
+    assert.ok(f.t.length >= 7 * 24 - 1 && f.t[0] <= f.lastT - 7 * 86400000 + 2 * 3600000, `the whole 7 days in hour candles: ${f.t.length}, the first at ${f.t[0]}`);
+  } finally {
+    await p.context().close();
+  }
+});
+
 test('a 390 px phone: every control inside the screen; one finger pans, two fingers pinch to zoom', async () => {
   const phone = await newPage({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   try {
