@@ -33,7 +33,8 @@ export class Chart {
     this.x = { min: null, max: null };
     this.dirty = false;
     this.drawn = { frame: null, version: -1, kind: null };
-    this.stats = { draws: 0, lastMs: 0, maxMs: 0 }; // setData to painted, ms: tests and the console
+    // setData to painted, ms, and the window last painted: tests and the console
+    this.stats = { draws: 0, lastMs: 0, maxMs: 0, painted: null };
     this.drawT0 = 0;
     this.u = new uPlot(this.options(), [[], [], [], []], el);
     attachGestures(this.u.over, this);
@@ -144,23 +145,26 @@ export class Chart {
     this.dirty = false;
     const t0 = performance.now();
     const f = this.frame, d = this.drawn;
-    {
-      if (d.frame !== f || d.version !== (f ? f.version : -1) || d.kind !== this.kind) {
-        this.u.setData(this.data(), false);
-        Object.assign(d, { frame: f, version: f ? f.version : -1, kind: this.kind });
-      }
-      const [b0, b1] = this.bounds();
-      if (b0 != null && b1 > b0) {
-        if (this.mode === 'all') this.setX(b0, b1);
-        else if (this.mode === 'follow') this.setX(b1 - this.width, b1);
-      }
+    const changed = d.frame !== f || d.version !== (f ? f.version : -1) || d.kind !== this.kind;
+    if (changed) {
+      this.u.setData(this.data(), false);
+      Object.assign(d, { frame: f, version: f ? f.version : -1, kind: this.kind });
     }
+    // uPlot paints on a scale change only (setData(…, false) paints nothing):
+    // a window that stays put — zoomed into the past — is set again to paint
+    // its new buckets.
+    const [b0, b1] = this.bounds();
+    if (b0 != null && b1 > b0 && this.mode === 'all') this.setX(b0, b1);
+    else if (b0 != null && b1 > b0 && this.mode === 'follow') this.setX(b1 - this.width, b1);
+    else if (changed && this.x.min != null) this.setX(this.x.min, this.x.max);
     this.drawT0 = t0;
     this.emit(false);
   }
 
   /** uPlot painted (it commits in a microtask after setData/setScale). */
   onDraw() {
+    const f = this.drawn.frame;
+    this.stats.painted = f && { w: f.w, from: f.from, to: f.to, kind: this.drawn.kind };
     if (!this.drawT0) return;
     const ms = performance.now() - this.drawT0;
     this.drawT0 = 0;

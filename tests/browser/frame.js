@@ -5,9 +5,17 @@ import assert from 'node:assert/strict';
 import { readStream } from '../lib/redis.js';
 import { bucketsOf } from '../lib/candles.js';
 
-/** Waits until the page shows `sym` live with every range answer in; `until` is the test's page waiter. */
+/**
+ * Waits until the page shows `sym` live with every range answer in, and
+ * its window painted (not only held: uPlot paints on a scale change);
+ * `until` is the test's page waiter.
+ */
 export async function settled(until, sym, timeout = 15000) {
-  await until(`${sym} live and drawn`, (s) => tickstream.sym === s && tickstream.state === 'live' && tickstream.frame() !== null && !tickstream.ranges.pending, sym, timeout);
+  await until(`${sym} live and drawn`, (s) => {
+    const f = tickstream.frame(), p = tickstream.draw.painted;
+    return tickstream.sym === s && tickstream.state === 'live' && f !== null && !tickstream.ranges.pending
+      && p && p.w === f.w && p.from === f.from && p.to === f.to && p.kind === tickstream.kind;
+  }, sym, timeout);
 }
 
 /** The page's frame and, read in the same task, its newest tick and subscription start. */

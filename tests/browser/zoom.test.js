@@ -122,6 +122,8 @@ test('zoom and pan ask for exactly the window shown at the plot\'s width; the bu
   await until('a fixed window', () => tickstream.view.mode === 'fixed');
   const v = await page.evaluate(() => tickstream.view);
   await until('its buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending && tickstream.state === 'live'; }, v);
+  // And painted: a window that stays put gets no scale change, on which alone uPlot paints.
+  await settled(until, 'ticker_00');
   const f = await pageFrame(page);
   const req = sent.filter((m) => m.op === 'range').at(-1);
   const plot = await page.evaluate(() => tickstream.plotWidth);
@@ -276,6 +278,7 @@ test('a 390 px phone: every control inside the screen; one finger pans, two fing
     assert.ok(moved > 0.3 && moved < 0.5, `drag: the window moved by ${moved.toFixed(2)} of its width`);
     // And the window shown is what gets asked for.
     await until('the dragged window\'s buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending && tickstream.state === 'live'; }, v2, 10000, phone);
+    await settled((w, fn, a, t) => until(w, fn, a, t, phone), 'ticker_00');
     await checkFrame(client, await pageFrame(phone));
   } finally {
     await phone.context().close();
