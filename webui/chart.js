@@ -59,6 +59,11 @@ export class Chart {
       width: 800,
       height: 400,
       ms: 1, // x values are milliseconds
+      // uPlot places time splits from its date of the scale's min and from the
+      // min floored; its default date rounds, so a window starting 0.5 ms or
+      // more past a millisecond (a drag, a pinch) had every split 1 ms early
+      // ("15:59" for 16:00). A floored date agrees with the floor.
+      tzDate: (ts) => new Date(Math.floor(ts)),
       pxAlign: 0,
       // The right padding uPlot gives the x axis's last label once there is
       // data (half its default axis size), also before: the plot's width,

@@ -328,3 +328,34 @@ test('time axis labels never overlap: 1 ms, 200 ms, 1 s and 1 day spans at 800 a
     await p.context().close();
   }
 });
+
+test('a window that starts at a fraction of a millisecond (a drag, a pinch): its time labels are on whole minutes, not a millisecond before', async () => {
+  const p = await newPage({ viewport: { width: 1200, height: 600 } });
+  try {
+    await p.goto(`${gw.http}/#ticker_00`);
+    await until('page loaded', () => window.tickstream && tickstream.instruments.length > 0, undefined, 10000, p);
+    // uPlot places time splits from its date of the scale's min, rounded to
+    // the nearest ms, and from the min floored: 0.5 ms or more apart, every
+    // split was 1 ms before the hour ("15:59" for 16:00).
+    const min = Date.UTC(2026, 10, 26, 14, 7, 59, 785) + 0.87;
+    for (const span of [3600000, 86400000, 3 * 86400000]) {
+      const splits = await p.evaluate(async ({ min, span }) => {
+        const { Chart } = await import('./chart.js');
+        const el = document.createElement('div');
+        el.style.cssText = 'position:fixed;left:0;top:0;width:1200px;height:300px;background:#000';
+        document.body.append(el);
+        const c = new Chart(el, { bounds: () => [min, min + span] });
+        c.u.setScale('x', { min, max: min + span });
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const out = c.u.axes[0]._splits.filter((v) => v >= min && v <= min + span);
+        c.u.destroy();
+        el.remove();
+        return out;
+      }, { min, span });
+      assert.ok(splits.length >= 3, `${span} ms: ${splits.length} labels`);
+      assert.deepEqual(splits.filter((v) => v % 60000 !== 0).map((v) => new Date(v).toISOString()), [], `${span} ms: splits off the minute`);
+    }
+  } finally {
+    await p.context().close();
+  }
+});
