@@ -226,8 +226,10 @@ function windowChanged(v) {
 function onFrame(frame) {
   if (app.whole) {
     app.whole = false;
-    // Without a from, the answer's from is where the history starts.
-    app.firstT = frame.length === 0 || app.tf === 0 ? frame.from : frame.at(0).t;
+    // Without a from, the answer's from is where the history starts; a
+    // timeframe's (from 0) starts at its first candle or, with none closed
+    // yet (a history younger than one candle), at the open one.
+    app.firstT = app.tf === 0 ? frame.from : frame.length ? frame.at(0).t : frame.to + 1;
   }
   if (app.phase === 'loading' && app.since !== null && !frame.isLive) app.phase = 'live';
   app.chart.setFrame(frame);

@@ -237,6 +237,29 @@ test('a timeframe picked before the first chart arrives: its candles are asked f
   }
 });
 
+test('an instrument younger than one candle of the timeframe opens on its own history, not on 10,000 empty candles', async () => {
+  const p = await newPage({ viewport: { width: 1200, height: 640 } });
+  const wait = (w, fn, a, t) => until(w, fn, a, t, p);
+  try {
+    await p.goto(`${gw.http}/#ticker_00`);
+    await settled(wait, 'ticker_00');
+    await p.selectOption('#timeframe', '3600000');
+    await wait('hour candles', () => tickstream.frame().w === 3600000);
+    // ticker_02's history began a few minutes ago: its last 10,000 hours hold
+    // no closed candle (unless an hour began meanwhile), only the open one.
+    await p.evaluate(() => (location.hash = '#ticker_02'));
+    await settled(wait, 'ticker_02');
+    const f = await checkFrame(client, await pageFrame(p));
+    const [[first]] = await client.xrange('ts:tick:{ticker_02}', '-', '+', 'COUNT', 1);
+    const start = Math.floor(parseInt(first, 10) / 3600000) * 3600000;
+    const v = await p.evaluate(() => tickstream.view);
+    assert.equal(v.mode, 'all');
+    assert.ok(v.min >= start, `the chart starts at ${new Date(v.min).toISOString()}, the history at ${first} (${f.t.length} candles)`);
+  } finally {
+    await p.context().close();
+  }
+});
+
 test('a 390 px phone: every control inside the screen; one finger pans, two fingers pinch to zoom', async () => {
   const phone = await newPage({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   try {
