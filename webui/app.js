@@ -92,7 +92,8 @@ function renderConn() {
     const secs = Math.max(0, Math.ceil((app.down.retryAt - Date.now()) / 1000));
     text = `reconnecting in ${secs}s`;
     el.title = `${closeText(app.down.code, app.down.reason)} — attempt ${app.down.attempt}`;
-  } else if (app.state === 'live' && app.cfg && Date.now() - app.lastDataAt > 3 * app.cfg.interval_ms + 2000) {
+  } else if (app.state === 'live' && app.phase !== 'error' && app.cfg && Date.now() - app.lastDataAt > 3 * app.cfg.interval_ms + 2000) {
+    // (An instrument the gateway refused has no ticks either: the overlay says why, not "generator stopped?".)
     text = 'live · no ticks';
     el.title = `no tick for ${Math.round((Date.now() - app.lastDataAt) / 1000)} s (generator stopped?)`;
   } else el.title = '';

@@ -201,6 +201,11 @@ test('a gateway error is shown to the user (a link to an unknown instrument)', a
   assert.equal(await page.isVisible('#notices li.error'), true);
   assert.match(await page.textContent('#loading'), /Cannot show ticker_99/);
   assert.equal(await page.evaluate(() => tickstream.length), 0);
+  // Past the delay after which a live connection without ticks says "no ticks"
+  // (3 intervals + 2 s): the connection is fine, the instrument is what is wrong.
+  const at = await page.evaluate(() => tickstream.notices.at(-1).at);
+  await until('the no-ticks delay passed', (t) => Date.now() - t.at > 3 * t.iv + 2000 + 1000, { at, iv: INTERVAL });
+  assert.equal(await page.textContent('#conn-text'), 'live');
 });
 
 test('gateway killed and restarted: reconnecting, then live, no hole and no duplicate', async () => {
