@@ -200,11 +200,12 @@ function requestWindow() {
   app.reqTimer = 0;
   if (!app.sym || !app.conn || !app.cfg || app.phase === 'error') return;
   const c = app.chart, x = c.x, points = windowPoints();
-  if (app.firstT === null) {
+  if (app.firstT === null || (app.tf === 0 && (c.mode === 'all' || x.min == null))) {
     // The whole history in one round trip: without a from the gateway finds
-    // where it starts; a timeframe's buckets need an aligned from, so it asks
-    // from 0 (the last 10,000 candles), and the first candle is where the
-    // history starts (onFrame).
+    // where it starts (each time everything is shown again: trimming moves
+    // it, and a timeframe's first window only bounds it); a timeframe's
+    // buckets need an aligned from, so it asks from 0 (the last 10,000
+    // candles), and the first candle is where the history starts (onFrame).
     app.whole = true;
     app.view.load({ from: app.tf > 0 ? 0 : null, points, width: app.tf });
   } else if (c.mode === 'all' || x.min == null) app.view.load({ from: app.firstT, points, width: app.tf });

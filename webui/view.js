@@ -76,18 +76,27 @@ export class View {
    */
   load({ from = null, to = null, points, width = 0 }) {
     const win = { from: from === null ? null : Math.max(0, Math.floor(from)), points: Math.max(1, Math.min(10000, Math.round(points))) };
+    let live = to === null;
     if (width > 0) {
       // Aligned on the width, and ending on a bucket's end: then the gateway's
       // target is the width itself, so its buckets are exactly that wide.
       const safe = this.serverNow() - CLOCK_MARGIN_MS;
-      let end = Math.floor(((to === null ? safe : Math.min(to, safe)) + 1) / width) * width;
+      let end = Math.floor(((live ? safe : Math.min(to, safe)) + 1) / width) * width;
       let start = Math.floor(win.from / width) * width;
       if (end - start > 10000 * width) start = end - 10000 * width;
-      if (end <= start) end = start + width;
+      if (end <= start && start + width > safe + 1) {
+        // The window lies in the open candle: asked for, its end would be
+        // after the gateway's now, which `to` is moved back to, and the
+        // target no longer the width (an hour 40 min old came as a 45-min
+        // bucket). So the closed candle before it, and the open one from
+        // the tail, as for any live window.
+        start = end - width;
+        live = true;
+      } else if (end <= start) end = start + width;
       Object.assign(win, { from: start, to: end - 1, points: (end - start) / width });
-    } else if (to !== null) win.to = Math.max(win.from, Math.floor(to));
+    } else if (!live) win.to = Math.max(win.from, Math.floor(to));
     this.gen++;
-    const main = { gen: this.gen, live: to === null, width, at: Date.now() };
+    const main = { gen: this.gen, live, width, at: Date.now() };
     this.main = main;
     this.tail = null;
     this.ask(win).then(

@@ -91,3 +91,32 @@ test('the M4 line goes through every bucket\'s open, high, low and close, within
     assert.equal(inB.at(-1), b.c);
   }
 });
+
+test('a timeframe\'s window never ends after now: one inside the open candle asks for the closed one before it, live', async () => {
+  const { View } = await import('../../webui/view.js');
+  const asked = [];
+  const view = new View({ series: new Series(), range: (sym, win) => (asked.push(win), new Promise(() => {})), needTicks() {}, onFrame() {}, onError() {} });
+  view.setConfig({ interval_ms: 1000, rollups: '1m:30d,15m:365d,1h:730d,1d:3650d' });
+  view.reset('ticker_07');
+  const H = 3600000, hour = Math.floor(Date.now() / H) * H, safe = Date.now() - 1000;
+  const cases = [
+    // Everything from a tick in the open hour (a young history), up to now.
+    { from: Date.now() - 1000, to: null },
+    // Everything from a day ago, and a closed hour in the past.
+    { from: Date.now() - 86400000, to: null },
+    { from: hour - 2 * H + 60000, to: hour - 2 * H + 120000 },
+  ];
+  // A fixed window inside the open hour (once it is old enough to hold one).
+  if (safe - hour > 60000) cases.push({ from: hour + 10000, to: safe - 30000 });
+  for (const c of cases) {
+    view.load({ ...c, points: 500, width: H });
+    const win = asked.at(-1), what = JSON.stringify({ c, win });
+    assert.ok(win.to < safe + 1000, `a window past now (the gateway would cut it): ${what}`);
+    assert.equal(win.from % H, 0, what);
+    assert.equal((win.to + 1) % H, 0, what);
+    assert.equal((win.to + 1 - win.from) / win.points, H, `the target is the width: ${what}`);
+    assert.ok(win.to + 1 - win.from >= H, what);
+    // A window that reaches into the open hour is live (its tail makes that hour).
+    assert.equal(view.main.live, c.to === null || c.to >= hour, what);
+  }
+});

@@ -237,24 +237,45 @@ test('a timeframe picked before the first chart arrives: its candles are asked f
   }
 });
 
-test('an instrument younger than one candle of the timeframe opens on its own history, not on 10,000 empty candles', async () => {
+test('an instrument younger than one candle of the timeframe opens on its own history, in candles of exactly that width', async () => {
   const p = await newPage({ viewport: { width: 1200, height: 640 } });
   const wait = (w, fn, a, t) => until(w, fn, a, t, p);
   try {
     await p.goto(`${gw.http}/#ticker_00`);
     await settled(wait, 'ticker_00');
-    await p.selectOption('#timeframe', '3600000');
-    await wait('hour candles', () => tickstream.frame().w === 3600000);
-    // ticker_02's history began a few minutes ago: its last 10,000 hours hold
-    // no closed candle (unless an hour began meanwhile), only the open one.
-    await p.evaluate(() => (location.hash = '#ticker_02'));
-    await settled(wait, 'ticker_02');
-    const f = await checkFrame(client, await pageFrame(p));
-    const [[first]] = await client.xrange('ts:tick:{ticker_02}', '-', '+', 'COUNT', 1);
-    const start = Math.floor(parseInt(first, 10) / 3600000) * 3600000;
-    const v = await p.evaluate(() => tickstream.view);
-    assert.equal(v.mode, 'all');
-    assert.ok(v.min >= start, `the chart starts at ${new Date(v.min).toISOString()}, the history at ${first} (${f.t.length} candles)`);
+    // ticker_02's history began a few minutes ago: its last 10,000 hours (or
+    // days) hold no closed candle (unless one began meanwhile), only the
+    // open one. Asked for up to its end, that one would come cut at the
+    // gateway's now, in a bucket as wide as the time since it opened
+    // rounded up to a stored level (an hour 40 min old: 45 min). Opened with
+    // the timeframe picked, and picked on the open instrument.
+    for (const [label, w] of [['1h', 3600000], ['1d', 86400000]]) {
+      await p.evaluate(() => (location.hash = '#ticker_00'));
+      await settled(wait, 'ticker_00');
+      await p.selectOption('#timeframe', String(w));
+      await wait(`${label} candles`, (w) => tickstream.frame().w === w, w);
+      await p.evaluate(() => (location.hash = '#ticker_02'));
+      await settled(wait, 'ticker_02');
+      const [[id]] = await client.xrange('ts:tick:{ticker_02}', '-', '+', 'COUNT', 1);
+      const first = parseInt(id, 10);
+      const shown = async (what, start) => {
+        const f = await checkFrame(client, await pageFrame(p));
+        const v = await p.evaluate(() => tickstream.view);
+        assert.equal(v.mode, 'all', what);
+        assert.ok(v.min >= start, `${what}: the chart starts at ${new Date(v.min).toISOString()}, the history at ${new Date(first).toISOString()} (${f.t.length} buckets of ${f.w} ms)`);
+        return f;
+      };
+      let f = await shown(`${label} on opening`, Math.floor(first / w) * w);
+      assert.equal(f.w, w, `${label} on opening: candles of ${f.w} ms`);
+      // Ticks: everything is the whole history, from its first tick.
+      await p.selectOption('#timeframe', '0');
+      await settled(wait, 'ticker_02');
+      await shown(`ticks after ${label}`, first);
+      await p.selectOption('#timeframe', String(w));
+      await settled(wait, 'ticker_02');
+      f = await shown(`${label} picked`, Math.floor(first / w) * w);
+      assert.equal(f.w, w, `${label} picked: candles of ${f.w} ms`);
+    }
   } finally {
     await p.context().close();
   }
