@@ -324,6 +324,18 @@ test('a 390 px phone: every control inside the screen; one finger pans, two fing
     await until('the dragged window\'s buckets', (x) => { const f = tickstream.frame(); return f && !f.live && f.to === Math.floor(x.max) && !tickstream.ranges.pending && tickstream.state === 'live'; }, v2, 10000, phone);
     await settled((w, fn, a, t) => until(w, fn, a, t, phone), 'ticker_00');
     await checkFrame(client, await pageFrame(phone));
+    // Held sideways (844 × 390): the header in one row, the chart most of the height, nothing scrolls.
+    await phone.setViewportSize({ width: 844, height: 390 });
+    await until('the plot resized', () => document.querySelector('#chart .u-over').getBoundingClientRect().width > 600, undefined, 10000, phone);
+    const side = await phone.evaluate(() => ({
+      scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+      screen: [innerWidth, innerHeight],
+      plot: document.querySelector('#chart .u-over').getBoundingClientRect().height,
+      header: document.querySelector('header').getBoundingClientRect().height,
+    }));
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'zoom-phone-sideways.png') });
+    assert.deepEqual(side.scroll, side.screen, 'the page scrolls');
+    assert.ok(side.plot >= 0.45 * side.screen[1], `a plot ${side.plot} px high under a header of ${side.header} px`);
   } finally {
     await phone.context().close();
   }
