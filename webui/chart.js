@@ -97,6 +97,9 @@ export class Chart {
 
   resize() {
     const r = this.el.getBoundingClientRect();
+    // Hidden (the board is shown): keep the size, and the window asked for
+    // at it, for the way back.
+    if (r.width === 0 || r.height === 0) return;
     const legend = this.u.root.querySelector('.u-legend');
     const lh = legend ? legend.getBoundingClientRect().height : 0;
     const w = Math.max(200, Math.floor(r.width)), h = Math.max(150, Math.floor(r.height - lh - 4));

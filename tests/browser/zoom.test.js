@@ -171,6 +171,22 @@ test('gateway killed and restarted while an hour is in view: the ticks resume wi
   assert.ok(f.live && Math.abs(f.lastT - f.t[0] - 3600000) < 3600000 / 10, 'still the last hour');
 });
 
+test('to the board and back: the hidden chart asks for nothing, and shows its window again at once', async () => {
+  await settled(until, 'ticker_00');
+  const asked = sent.length, f0 = await pageFrame(page);
+  await page.click('#to-board');
+  await until('the board', () => document.body.dataset.view === 'board' && tickstream.board() && tickstream.board().state === 'live');
+  // The chart's ticks go on while it is hidden: wait for three of them.
+  await until('ticks while on the board', (t) => tickstream.lastT >= t + 3 * 100, f0.lastT);
+  await page.goBack();
+  await until('the chart', () => document.body.dataset.view === 'chart');
+  await settled(until, 'ticker_00');
+  const trip = sent.slice(asked).filter((m) => m.op === 'range' || (m.op === 'sub' && m.sym === 'ticker_00'));
+  assert.deepEqual(trip, [], 'requests of the chart on a trip to the board');
+  const f = await checkFrame(client, await pageFrame(page));
+  assert.deepEqual([f.w, f.from, f.t.length >= f0.t.length], [f0.w, f0.from, true], 'the same window');
+});
+
 test('candles at every timeframe: buckets of exactly that width, equal to the raw ticks\'; drawn up and down', async () => {
   await page.click('#btn-reset');
   await page.selectOption('#kind', 'candles');
