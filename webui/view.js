@@ -78,21 +78,21 @@ export class View {
     const win = { from: from === null ? null : Math.max(0, Math.floor(from)), points: Math.max(1, Math.min(10000, Math.round(points))) };
     let live = to === null;
     if (width > 0) {
-      // Aligned on the width, and ending on a bucket's end: then the gateway's
-      // target is the width itself, so its buckets are exactly that wide.
+      // Aligned on the width, from the candle holding `from` to the one
+      // holding `to`: then the gateway's target is the width itself, so its
+      // buckets are exactly that wide. Never up to the end of a candle still
+      // open: that end is after the gateway's now, which `to` would be moved
+      // back to, and the target would shrink (an hour 40 min old came as one
+      // 45-min bucket). Such a window ends before the open candle and is
+      // live: its tail makes the open one.
       const safe = this.serverNow() - CLOCK_MARGIN_MS;
-      let end = Math.floor(((live ? safe : Math.min(to, safe)) + 1) / width) * width;
-      let start = Math.floor(win.from / width) * width;
-      if (end - start > 10000 * width) start = end - 10000 * width;
-      if (end <= start && start + width > safe + 1) {
-        // The window lies in the open candle: asked for, its end would be
-        // after the gateway's now, which `to` is moved back to, and the
-        // target no longer the width (an hour 40 min old came as a 45-min
-        // bucket). So the closed candle before it, and the open one from
-        // the tail, as for any live window.
-        start = end - width;
+      let end = Math.ceil(((live ? safe : Math.min(to, safe)) + 1) / width) * width;
+      if (live || end > safe + 1) {
+        end = Math.floor((safe + 1) / width) * width;
         live = true;
-      } else if (end <= start) end = start + width;
+      }
+      let start = Math.min(Math.floor(win.from / width) * width, end - width);
+      if (end - start > 10000 * width) start = end - 10000 * width;
       Object.assign(win, { from: start, to: end - 1, points: (end - start) / width });
     } else if (!live) win.to = Math.max(win.from, Math.floor(to));
     this.gen++;

@@ -108,9 +108,15 @@ test('a timeframe\'s window never ends after now: one inside the open candle ask
   ];
   // A fixed window inside the open hour (once it is old enough to hold one).
   if (safe - hour > 60000) cases.push({ from: hour + 10000, to: safe - 30000 });
+  // A fixed window ending half-way through a closed hour: that hour too.
+  cases.push({ from: hour - 5 * H + 1000, to: hour - 3 * H + H / 2 });
   for (const c of cases) {
     view.load({ ...c, points: 500, width: H });
     const win = asked.at(-1), what = JSON.stringify({ c, win });
+    // From the candle holding `from` (or the closed one before the open one) ...
+    assert.ok(win.from <= c.from, `the window's first candle is missing: ${what}`);
+    // ... to the one holding `to` when it is closed.
+    if (c.to !== null && c.to < hour) assert.ok(win.to >= c.to, `the window's last candle is missing: ${what}`);
     assert.ok(win.to < safe + 1000, `a window past now (the gateway would cut it): ${what}`);
     assert.equal(win.from % H, 0, what);
     assert.equal((win.to + 1) % H, 0, what);

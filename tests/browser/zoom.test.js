@@ -213,6 +213,24 @@ test('candles at every timeframe: buckets of exactly that width, equal to the ra
   await page.selectOption('#kind', 'line');
 });
 
+test('a timeframe\'s window in the past holds every candle it shows, the one under each edge too', async () => {
+  await page.selectOption('#timeframe', '900000');
+  await settled(until, 'ticker_00');
+  await page.evaluate(() => document.activeElement.blur()); // ← is the page's, not the menu's
+  await page.keyboard.press('ArrowLeft');
+  await until('a fixed window', () => tickstream.view.mode === 'fixed');
+  await until('its candles', () => { const f = tickstream.frame(); return f && !f.live && f.w === 900000; });
+  await settled(until, 'ticker_00');
+  const f = await checkFrame(client, await pageFrame(page));
+  const v = await page.evaluate(() => tickstream.view);
+  const under = (x) => f.t.findIndex((t) => t <= x && x < t + f.w);
+  assert.equal(f.w, 900000);
+  assert.deepEqual([under(v.min), under(v.max)], [0, f.t.length - 1], `the candles under the edges of ${JSON.stringify(v)}: first ${f.t[0]}, last ${f.t.at(-1)}`);
+  await page.selectOption('#timeframe', '0');
+  await page.click('#btn-reset');
+  await settled(until, 'ticker_00');
+});
+
 test('a timeframe picked before the first chart arrives: its candles are asked for once, and drawn exact', async () => {
   const p = await newPage({ viewport: { width: 1200, height: 640 } });
   // Between the page and the gateway: the range answers wait until the
