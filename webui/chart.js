@@ -162,9 +162,15 @@ export class Chart {
     // a window that stays put — zoomed into the past — is set again to paint
     // its new buckets.
     const [b0, b1] = this.bounds();
-    if (b0 != null && b1 > b0 && this.mode === 'all') this.setX(b0, b1);
-    else if (b0 != null && b1 > b0 && this.mode === 'follow') this.setX(b1 - this.width, b1);
-    else if (changed && this.x.min != null) this.setX(this.x.min, this.x.max);
+    if (b0 != null && b1 > b0 && this.mode !== 'fixed') {
+      // Candles are drawn at their middle: so that the newest one, still
+      // open, is seen whole (not at all in the first half of its time), the
+      // window reaches to its end, at most a candle past the newest tick.
+      const c = this.kind === 'candles' && f && f.length > 0;
+      const lo = c ? Math.min(b0, f.at(0).t) : b0, hi = c ? Math.max(b1, f.at(f.length - 1).t + f.w) : b1;
+      if (this.mode === 'all') this.setX(lo, hi);
+      else this.setX(hi - this.width, hi);
+    } else if (changed && this.x.min != null) this.setX(this.x.min, this.x.max);
     this.drawT0 = t0;
     this.emit(false);
   }

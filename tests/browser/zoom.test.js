@@ -209,6 +209,8 @@ test('candles at every timeframe: buckets of exactly that width, equal to the ra
     const f = await checkFrame(client, await pageFrame(page));
     // About 150 candles in view (setTimeframe), up to the live edge.
     if (ms) assert.ok(f.t.length >= Math.min(145, (7 * 86400000) / ms - 1) && f.t.at(-1) > f.lastT - 2 * ms, `${label}: ${f.t.length} candles, the last at ${f.t.at(-1)}, the last tick at ${f.lastT}`);
+    // The newest candle, still open, is drawn at its middle: the window reaches to its end, so it is seen whole.
+    if (ms) await until(`${label}: the window to the newest candle's end`, (ms) => { const v = tickstream.view, t = tickstream.frame().t.at(-1); return v.max >= t + ms && v.max <= Math.max(tickstream.lastT, t + ms); }, ms);
   }
   await page.selectOption('#kind', 'line');
 });
