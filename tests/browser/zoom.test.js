@@ -233,41 +233,69 @@ test('a timeframe\'s window in the past holds every candle it shows, the one und
   await settled(until, 'ticker_00');
 });
 
-test('a timeframe picked before the first chart arrives: its candles are asked for once, and drawn exact', async () => {
-  const p = await newPage({ viewport: { width: 1200, height: 640 } });
-  // Between the page and the gateway: the range answers wait until the
-  // timeframe is picked, so the pick is before the first chart, whatever the timing.
-  const asked = [];
-  let release = null;
+/**
+ * Between page `p` and the gateway: the page's range requests are kept in
+ * `asked`; while `held` is true the answers wait (release() sends them on
+ * and lets the next ones through), so a test can act before an answer
+ * arrives whatever the timing.
+ */
+async function holdRanges(p, { held = true } = {}) {
+  const h = { asked: [], held, queue: [], release: null };
+  const unpack = (m) => (typeof m === 'string' ? JSON.parse(m) : decode(m));
   await p.routeWebSocket(/\/ws$/, (ws) => {
     const server = ws.connectToServer();
-    const held = [];
-    const unpack = (m) => (typeof m === 'string' ? JSON.parse(m) : decode(m));
     ws.onMessage((m) => {
       const d = unpack(m);
-      if (d.op === 'range') asked.push(d);
+      if (d.op === 'range') h.asked.push(d);
       server.send(m);
     });
-    server.onMessage((m) => (release && unpack(m).op === 'range' ? held.push(m) : ws.send(m)));
-    release = () => {
-      release = null;
-      for (const m of held.splice(0)) ws.send(m);
+    server.onMessage((m) => (h.held && unpack(m).op === 'range' ? h.queue.push(m) : ws.send(m)));
+    h.release = () => {
+      h.held = false;
+      for (const m of h.queue.splice(0)) ws.send(m);
     };
   });
+  return h;
+}
+
+test('a timeframe picked before the first chart arrives: its candles are asked for once, and drawn exact', async () => {
+  const p = await newPage({ viewport: { width: 1200, height: 640 } });
+  // The range answers wait until the timeframe is picked, so the pick is before the first chart.
+  const h = await holdRanges(p);
+  const asked = h.asked;
   const wait = (w, fn, a, t) => until(w, fn, a, t, p);
   try {
     await p.goto(`${gw.http}/#ticker_00`);
     await waitFor('the whole history asked for', () => asked.length === 1);
     await p.selectOption('#timeframe', '3600000');
     await waitFor('the timeframe asked for', () => asked.length === 2);
-    assert.equal(typeof release, 'function', 'no range answer was let through before the pick');
-    release();
+    h.release();
     await settled(wait, 'ticker_00');
     const f = await checkFrame(client, await pageFrame(p));
     assert.equal(f.w, 3600000, 'hour candles drawn');
     const hours = asked.filter((r) => r.from !== undefined && r.to !== undefined && (r.to + 1 - r.from) / r.points === 3600000);
     assert.equal(hours.length, 1, `the hour candles were asked for ${hours.length} times: ${JSON.stringify(asked)}`);
     assert.ok(f.t.length >= 7 * 24 - 1 && f.t[0] <= f.lastT - 7 * 86400000 + 2 * 3600000, `the whole 7 days in hour candles: ${f.t.length}, the first at ${f.t[0]}`);
+  } finally {
+    await p.context().close();
+  }
+});
+
+test('switching instruments: the old chart is gone at once, not left under "Loading" until the new one arrives', async () => {
+  const p = await newPage({ viewport: { width: 1200, height: 640 } });
+  const h = await holdRanges(p, { held: false });
+  const wait = (w, fn, a, t) => until(w, fn, a, t, p);
+  try {
+    await p.goto(`${gw.http}/#ticker_00`);
+    await settled(wait, 'ticker_00');
+    h.held = true;
+    await p.evaluate(() => (location.hash = '#ticker_01'));
+    await wait('ticker_01 asked for', () => tickstream.sym === 'ticker_01' && tickstream.ranges.pending);
+    await wait('nothing painted', () => tickstream.draw.painted === null);
+    assert.equal(await p.isVisible('#loading'), true, 'the loading overlay');
+    h.release();
+    await settled(wait, 'ticker_01');
+    await checkFrame(client, await pageFrame(p));
   } finally {
     await p.context().close();
   }
