@@ -473,6 +473,7 @@ async function main() {
     range: (sym, win) => app.conn.range(sym, win),
     needTicks,
     onFrame,
+    onTail: () => app.chart.update(),
     onError: onErr,
   });
   app.chart = new Chart($('chart'), { bounds, onView: windowChanged });

@@ -178,7 +178,7 @@ export class Chart {
   /** uPlot painted (it commits in a microtask after setData/setScale). */
   onDraw() {
     const f = this.drawn.frame;
-    this.stats.painted = f && { w: f.w, from: f.from, to: f.to, kind: this.drawn.kind };
+    this.stats.painted = f && { w: f.w, from: f.from, to: f.to, version: this.drawn.version, kind: this.drawn.kind };
     if (!this.drawT0) return;
     const ms = performance.now() - this.drawT0;
     this.drawT0 = 0;
@@ -307,9 +307,9 @@ export class Chart {
     return this.u.posToVal(px, 'x');
   }
 
-  /** The open of the first bucket and the close of the last one in view: {o, c, t0, t1}. */
+  /** The open of the first bucket and the close of the last one in view: {o, c, t0, t1} (t0..t1 within the history). */
   visibleChange() {
-    const f = this.frame, x = this.x;
+    const f = this.frame, x = this.x, [b0, b1] = this.bounds();
     if (!f || f.length === 0 || x.min == null) return null;
     let first = null, last = null;
     for (let i = 0; i < f.length; i++) {
@@ -318,7 +318,7 @@ export class Chart {
       if (!first) first = b;
       last = b;
     }
-    return first && { o: first.o, c: last.c, t0: Math.max(first.t, x.min), t1: Math.min(last.t + f.w, x.max) };
+    return first && { o: first.o, c: last.c, t0: Math.max(first.t, x.min, b0 ?? -Infinity), t1: Math.min(last.t + f.w, x.max, b1 ?? Infinity) };
   }
 }
 

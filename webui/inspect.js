@@ -29,10 +29,10 @@ export function inspect(app) {
     get timeframe() {
       return app.tf;
     },
-    /** The buckets drawn: {w, source, live, t, o, h, l, c, n} (copies). */
+    /** The buckets held: {w, source, live, version (bumped by each change), t, o, h, l, c, n} (copies). */
     frame() {
       const f = app.view.frame;
-      return f && { w: f.w, source: f.source, from: f.from, to: f.to, live: f.isLive, tail: f.ticksFrom, ...f.cols() };
+      return f && { w: f.w, source: f.source, from: f.from, to: f.to, live: f.isLive, tail: f.ticksFrom, version: f.version, ...f.cols() };
     },
     get marks() {
       return { ...app.marks };

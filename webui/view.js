@@ -19,14 +19,16 @@ export class View {
    * series: the live ticks (series.js), fed by the subscription;
    * range(sym, win): a range request, a promise of its answer (tickstream.js);
    * needTicks(since): the page must hold every tick > since (re-subscribes
-   * when it does not); onFrame(frame): a new window arrived; onError(err):
-   * the gateway's `err` for the current window.
+   * when it does not); onFrame(frame): a new window arrived; onTail(): its
+   * live part was made from the tail (draw it again: no tick may come for
+   * a while); onError(err): the gateway's `err` for the current window.
    */
-  constructor({ series, range, needTicks, onFrame, onError }) {
+  constructor({ series, range, needTicks, onFrame, onTail, onError }) {
     this.series = series;
     this.range = range;
     this.needTicks = needTicks;
     this.onFrame = onFrame;
+    this.onTail = onTail;
     this.onError = onError;
     this.cfg = null;
     this.ladder = [];
@@ -158,6 +160,7 @@ export class View {
   tailDone(t) {
     t.done = true;
     this.foldAll();
+    this.onTail();
   }
 
   /** (Re)builds the live part from the tail and every tick held; after a tail, or a restarted series. */

@@ -14,7 +14,7 @@ export async function settled(until, sym, timeout = 15000) {
   await until(`${sym} live and drawn`, (s) => {
     const f = tickstream.frame(), p = tickstream.draw.painted;
     return tickstream.sym === s && tickstream.state === 'live' && f !== null && !tickstream.ranges.pending
-      && p && p.w === f.w && p.from === f.from && p.to === f.to && p.kind === tickstream.kind;
+      && p && p.w === f.w && p.from === f.from && p.to === f.to && p.version === f.version && p.kind === tickstream.kind;
   }, sym, timeout);
 }
 

@@ -235,11 +235,12 @@ test('a timeframe\'s window in the past holds every candle it shows, the one und
 
 /**
  * Between page `p` and the gateway: the page's range requests are kept in
- * `asked`; while `held` is true the answers wait (release() sends them on
- * and lets the next ones through), so a test can act before an answer
- * arrives whatever the timing.
+ * `asked`; while `held` is true the gateway's messages of the `ops` wait
+ * (release() sends them on and lets the next ones through), so a test can
+ * act before an answer arrives, or see what the page does with no tick,
+ * whatever the timing.
  */
-async function holdRanges(p, { held = true } = {}) {
+async function holdRanges(p, { held = true, ops = ['range'] } = {}) {
   const h = { asked: [], held, queue: [], release: null };
   const unpack = (m) => (typeof m === 'string' ? JSON.parse(m) : decode(m));
   await p.routeWebSocket(/\/ws$/, (ws) => {
@@ -249,7 +250,7 @@ async function holdRanges(p, { held = true } = {}) {
       if (d.op === 'range') h.asked.push(d);
       server.send(m);
     });
-    server.onMessage((m) => (h.held && unpack(m).op === 'range' ? h.queue.push(m) : ws.send(m)));
+    server.onMessage((m) => (h.held && ops.includes(unpack(m).op) ? h.queue.push(m) : ws.send(m)));
     h.release = () => {
       h.held = false;
       for (const m of h.queue.splice(0)) ws.send(m);
@@ -301,6 +302,28 @@ test('switching instruments: the old chart is gone at once, not left under "Load
   }
 });
 
+test('a live window is painted once its tail is in, not at the next tick', async () => {
+  const p = await newPage({ viewport: { width: 1200, height: 640 } });
+  // No tick reaches the page once it is live: only the answers can make it draw.
+  const h = await holdRanges(p, { held: false, ops: ['tick', 'hist'] });
+  const wait = (w, fn, a, t) => until(w, fn, a, t, p);
+  try {
+    // The whole 7 days: buckets of 10 min, whose tail is asked for in pieces (a round trip after the window).
+    await p.goto(`${gw.http}/#ticker_00`);
+    await settled(wait, 'ticker_00');
+    h.held = true;
+    const asked = h.asked.length;
+    await p.click('#btn-reset');
+    await waitFor('the window and its tail asked for', () => h.asked.length >= asked + 2);
+    await wait('the tail in and painted', () => { const f = tickstream.frame(), d = tickstream.draw.painted; return !tickstream.ranges.pending && f.tail !== null && d.from === f.from && d.version === f.version; });
+    h.release();
+    await settled(wait, 'ticker_00');
+    await checkFrame(client, await pageFrame(p));
+  } finally {
+    await p.context().close();
+  }
+});
+
 test('an instrument younger than one candle of the timeframe opens on its own history, in candles of exactly that width', async () => {
   const p = await newPage({ viewport: { width: 1200, height: 640 } });
   const wait = (w, fn, a, t) => until(w, fn, a, t, p);
@@ -339,6 +362,14 @@ test('an instrument younger than one candle of the timeframe opens on its own hi
       await settled(wait, 'ticker_02');
       f = await shown(`${label} picked`, Math.floor(first / w) * w);
       assert.equal(f.w, w, `${label} picked: candles of ${f.w} ms`);
+      // As candles the window reaches to the open candle's end; the header's
+      // change is over the history shown, not over that candle (most of it to come).
+      await p.selectOption('#kind', 'candles');
+      await settled(wait, 'ticker_02');
+      const span = await p.textContent('#span'), age = ((await pageFrame(p)).lastT - first) / 60000;
+      const mins = Number(/^over (\d+) min$/.exec(span)?.[1]);
+      assert.ok(mins <= age + 1, `${label}: '${span}' for a history of ${age.toFixed(1)} min`);
+      await p.selectOption('#kind', 'line');
     }
   } finally {
     await p.context().close();
