@@ -55,6 +55,16 @@ async function newPage(opts) {
   return p;
 }
 
+/** Runs `fn(p, wait)` on a new page of its own (`wait` is until() on it), closed afterwards. */
+async function onNewPage(opts, fn) {
+  const p = await newPage(opts);
+  try {
+    await fn(p, (w, f, a, t) => until(w, f, a, t, p));
+  } finally {
+    await p.context().close();
+  }
+}
+
 // The same port again after a kill: the page reconnects to the same URL.
 async function startGateway() {
   gw = new Proc('tickgw', path.join(BUILD, 'tickgw'), gwArgs);
@@ -260,12 +270,10 @@ async function holdRanges(p, { held = true, ops = ['range'] } = {}) {
 }
 
 test('a timeframe picked before the first chart arrives: its candles are asked for once, and drawn exact', async () => {
-  const p = await newPage({ viewport: { width: 1200, height: 640 } });
-  // The range answers wait until the timeframe is picked, so the pick is before the first chart.
-  const h = await holdRanges(p);
-  const asked = h.asked;
-  const wait = (w, fn, a, t) => until(w, fn, a, t, p);
-  try {
+  await onNewPage({ viewport: { width: 1200, height: 640 } }, async (p, wait) => {
+    // The range answers wait until the timeframe is picked, so the pick is before the first chart.
+    const h = await holdRanges(p);
+    const asked = h.asked;
     await p.goto(`${gw.http}/#ticker_00`);
     await waitFor('the whole history asked for', () => asked.length === 1);
     await p.selectOption('#timeframe', '3600000');
@@ -277,16 +285,12 @@ test('a timeframe picked before the first chart arrives: its candles are asked f
     const hours = asked.filter((r) => r.from !== undefined && r.to !== undefined && (r.to + 1 - r.from) / r.points === 3600000);
     assert.equal(hours.length, 1, `the hour candles were asked for ${hours.length} times: ${JSON.stringify(asked)}`);
     assert.ok(f.t.length >= 7 * 24 - 1 && f.t[0] <= f.lastT - 7 * 86400000 + 2 * 3600000, `the whole 7 days in hour candles: ${f.t.length}, the first at ${f.t[0]}`);
-  } finally {
-    await p.context().close();
-  }
+  });
 });
 
 test('switching instruments: the old chart is gone at once, not left under "Loading" until the new one arrives', async () => {
-  const p = await newPage({ viewport: { width: 1200, height: 640 } });
-  const h = await holdRanges(p, { held: false });
-  const wait = (w, fn, a, t) => until(w, fn, a, t, p);
-  try {
+  await onNewPage({ viewport: { width: 1200, height: 640 } }, async (p, wait) => {
+    const h = await holdRanges(p, { held: false });
     await p.goto(`${gw.http}/#ticker_00`);
     await settled(wait, 'ticker_00');
     h.held = true;
@@ -297,19 +301,16 @@ test('switching instruments: the old chart is gone at once, not left under "Load
     h.release();
     await settled(wait, 'ticker_01');
     await checkFrame(client, await pageFrame(p));
-  } finally {
-    await p.context().close();
-  }
+  });
 });
 
 test('a live window is painted once its tail is in, not at the next tick', async () => {
-  const p = await newPage({ viewport: { width: 1200, height: 640 } });
-  // No tick reaches the page once it is live: only the answers can make it draw.
-  const h = await holdRanges(p, { held: false, ops: ['tick', 'hist'] });
-  const wait = (w, fn, a, t) => until(w, fn, a, t, p);
-  try {
-    // The whole 7 days: buckets of 10 min, whose tail is asked for in pieces (a round trip after the window).
+  await onNewPage({ viewport: { width: 1200, height: 640 } }, async (p, wait) => {
+    // No tick reaches the page once it is live: only the answers can make it draw.
+    const h = await holdRanges(p, { held: false, ops: ['tick', 'hist'] });
+    // Day candles: the open one's tail is asked for in pieces (4h, 1h, ... 1m: a round trip after the window).
     await p.goto(`${gw.http}/#ticker_00`);
+    await p.selectOption('#timeframe', '86400000');
     await settled(wait, 'ticker_00');
     h.held = true;
     const asked = h.asked.length;
@@ -319,15 +320,11 @@ test('a live window is painted once its tail is in, not at the next tick', async
     h.release();
     await settled(wait, 'ticker_00');
     await checkFrame(client, await pageFrame(p));
-  } finally {
-    await p.context().close();
-  }
+  });
 });
 
 test('an instrument younger than one candle of the timeframe opens on its own history, in candles of exactly that width', async () => {
-  const p = await newPage({ viewport: { width: 1200, height: 640 } });
-  const wait = (w, fn, a, t) => until(w, fn, a, t, p);
-  try {
+  await onNewPage({ viewport: { width: 1200, height: 640 } }, async (p, wait) => {
     await p.goto(`${gw.http}/#ticker_00`);
     await settled(wait, 'ticker_00');
     // ticker_02's history began a few minutes ago: its last 10,000 hours (or
@@ -371,9 +368,7 @@ test('an instrument younger than one candle of the timeframe opens on its own hi
       assert.ok(mins <= age + 1, `${label}: '${span}' for a history of ${age.toFixed(1)} min`);
       await p.selectOption('#kind', 'line');
     }
-  } finally {
-    await p.context().close();
-  }
+  });
 });
 
 test('a 390 px phone: every control inside the screen; one finger pans, two fingers pinch to zoom', async () => {
@@ -481,8 +476,7 @@ test('time axis labels never overlap: 1 ms, 200 ms, 1 s and 1 day spans at 800 a
 });
 
 test('a window that starts at a fraction of a millisecond (a drag, a pinch): its time labels are on whole minutes, not a millisecond before', async () => {
-  const p = await newPage({ viewport: { width: 1200, height: 600 } });
-  try {
+  await onNewPage({ viewport: { width: 1200, height: 600 } }, async (p, wait) => {
     await p.goto(`${gw.http}/#ticker_00`);
     await until('page loaded', () => window.tickstream && tickstream.instruments.length > 0, undefined, 10000, p);
     // uPlot places time splits from its date of the scale's min, rounded to
@@ -506,7 +500,5 @@ test('a window that starts at a fraction of a millisecond (a drag, a pinch): its
       assert.ok(splits.length >= 3, `${span} ms: ${splits.length} labels`);
       assert.deepEqual(splits.filter((v) => v % 60000 !== 0).map((v) => new Date(v).toISOString()), [], `${span} ms: splits off the minute`);
     }
-  } finally {
-    await p.context().close();
-  }
+  });
 });
