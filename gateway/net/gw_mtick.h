@@ -13,8 +13,18 @@
  *
  * A gw_mtick calls back every `period_ms` from a timerfd on
  * CLOCK_MONOTONIC, read as a socket of the loop, which no step of the wall
- * clock delays; before each call it moves the loop's pending timeouts by any
- * step it saw since the last call, so each keeps the time it had left.
+ * clock delays; before each call it reads both clocks and moves the loop's
+ * timeouts linked before any step it saw since the last call by that step,
+ * so each keeps the time it had left, and leaves those linked after it
+ * (gw_mtick.c says how it tells them apart).
+ *
+ * What it cannot do: the turns between a step and the next tick (up to one
+ * period) run with the stepped clock. After a step forward they fire the
+ * older timeouts that fall due within the step — in this gateway only
+ * HTTP/1's (--header-timeout: an idle keep-alive connection closed early);
+ * ours are the flush (zero-delay) and the pace timer (at most --write-pace,
+ * and it checks the monotonic clock again).
+ *
  * gw_mtick_now is the turn's start on the monotonic clock, for a timeout
  * linked for a monotonic time (the pace timer, gw_client.c). */
 #ifndef GW_MTICK_H
@@ -35,23 +45,16 @@ gw_mtick *gw_mtick_start(h2o_evloop_t *loop, int64_t period_ms, gw_mtick_cb cb, 
 /* Stops the tick and frees it; NULL is fine. */
 void gw_mtick_free(gw_mtick *t);
 
-/* The wall clock's step between two readings of both clocks: the change of
- * the wall clock minus that of the monotonic one, 0 when under `slack` ms
- * either way (a loop turn between the two readings is not a step). Pure. */
+/* The wall clock's step between two readings of both clocks, each pair read
+ * at one moment: the change of the wall clock minus that of the monotonic
+ * one, 0 when under `slack` ms either way. Pure. */
 int64_t gw_mtick_step(int64_t wall0, int64_t mono0, int64_t wall1, int64_t mono1, int64_t slack);
 
-/* Moves the timeouts pending on the loop by `step` ms (clamped at 0), but
- * not those linked after the step, already stamped on the new clock (the
- * step is seen up to a tick after it happened, and a turn's flush or a
- * pace timer is linked in that while). After a step forward those are the
- * entries stamped after `newest`, the latest the old clock can have read;
- * after a step back, those after a stamp that went back in their
- * timeout's list (h2o links each entry at its tail). An entry linked after
- * a step back that is the first of its list cannot be told from an old
- * one and is moved: it runs early, which the loop's timeouts here allow
- * (the pace timer checks the monotonic clock again), where a step forward
- * kept would hold it for the whole step. */
-void gw_mtick_shift(h2o_evloop_t *loop, int64_t step, int64_t newest);
+/* Moves by `step` ms (clamped at 0) every timeout pending on the loop that
+ * was linked before the step, measured between the wall clock's readings
+ * `wall0` and `wall1`; leaves those linked after it; sets the loop's reading
+ * of the clock to `wall1`. */
+void gw_mtick_shift(h2o_evloop_t *loop, int64_t wall0, int64_t wall1, int64_t step);
 
 /* The monotonic clock (ts_mono_ms) as it read when the loop's turn began
  * (h2o_now, which is on the wall clock): now less the turn's age. A delay

@@ -30,7 +30,7 @@ test('wall clock stepped back an hour: Redis restarted is noticed and rejoined; 
   c.sub('ticker_00', Date.now() - 1000);
   await c.waitLive('ticker_00', 5);
   clock.set('-3600');
-  // 3,600,000 ms give or take the few ms between the loop's reading of the wall clock and the tick's of the monotonic one
+  // 3,600,000 ms give or take the whole-ms rounding of the two clocks
   await gw.waitOutput(/the wall clock stepped back by 3[56]\d{5} ms/, 5000);
   const reconnects = (await metrics(gw)).tickgw_redis_reconnects_total ?? 0;
   // Redis goes away and comes back: only the worker's tick reconnects.
