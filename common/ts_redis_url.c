@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ts_str.h"
+#include "ts_url_redact.h"
 
 /* Parses n digits as an int in [lo, hi]. */
 static int parse_int(const char *s, size_t n, int lo, int hi, int *out)
@@ -18,13 +19,16 @@ static int parse_int(const char *s, size_t n, int lo, int hi, int *out)
     return 0;
 }
 
-/* Parses host[:port] in [p, end) into a, default port dflt. */
+/* Parses host[:port] in [p, end) into a, default port dflt: -1 for an
+ * empty or too long host or one with other than name characters (ts_str.h:
+ * a host is logged, and so must not be a password typed out of place), -2
+ * for a bad port. */
 static int parse_addr(const char *p, const char *end, int dflt, ts_redis_addr *a)
 {
     const char *colon = memchr(p, ':', (size_t)(end - p));
     const char *namend = colon ? colon : end;
     size_t hlen = (size_t)(namend - p);
-    if (hlen == 0 || hlen >= sizeof(a->host))
+    if (hlen == 0 || hlen >= sizeof(a->host) || !ts_all_name_chars(p, hlen))
         return -1;
     memcpy(a->host, p, hlen);
     a->host[hlen] = '\0';
@@ -98,13 +102,21 @@ static int parse_sentinel_path(const char *slash, ts_redis_url *out, char *err, 
     const char *name = slash ? slash + 1 : "";
     const char *q = strchr(name, '?');
     size_t nlen = q ? (size_t)(q - name) : strlen(name);
-    if (nlen == 0 || nlen >= sizeof(out->master) || memchr(name, '/', nlen) != NULL) {
-        snprintf(err, errlen, "needs the master's name: redis-sentinel://host:26379,…/mymaster");
+    if (nlen == 0 || nlen >= sizeof(out->master) || !ts_all_name_chars(name, nlen)) {
+        /* sentinel.conf's charset; an '&' in it was a '?' forgotten, and it
+         * would log the parameters after it as the name */
+        snprintf(err, errlen, "needs the master's name (letters, digits, '.', '-', '_'), then any ?query: "
+                              "redis-sentinel://host:26379,…/mymaster");
         return -1;
     }
     memcpy(out->master, name, nlen);
     if (q == NULL)
         return 0;
+    if (strchr(q + 1, '?') != NULL) {
+        /* db=1?sentinel_password=… was an '&' mistyped, not a value */
+        snprintf(err, errlen, ": a second '?' in the query: its parameters are joined by & (a '?' in a value is %%3F)");
+        return -1;
+    }
     unsigned seen = 0;
     for (const char *p = q + 1;;) {
         size_t n = strcspn(p, "&");
@@ -142,7 +154,9 @@ static int parse_sentinels(const char *p, ts_redis_url *out, char *err, size_t e
         }
         int rc = parse_addr(p, aend, 26379, &out->sentinels[out->nsentinels]);
         if (rc != 0) {
-            snprintf(err, errlen, "%s", rc == -1 ? "has an empty or too long sentinel host" : "has a bad sentinel port (1-65535)");
+            snprintf(err, errlen, "%s",
+                     rc == -1 ? "has an empty, too long or bad sentinel host (letters, digits, '.', '-', '_')"
+                              : "has a bad sentinel port (1-65535)");
             return -1;
         }
         out->nsentinels++;
@@ -158,7 +172,7 @@ static int parse_sentinels(const char *p, ts_redis_url *out, char *err, size_t e
 
 /* The '@' that ends the credentials of the addresses part p (after the
  * scheme), or NULL: the last '@', before the query of a sentinel URL (a
- * password may hold '@'). redact does not use it: it masks more. */
+ * password may hold '@'). ts_url_redact does not use it: it masks more. */
 static const char *cred_end(const char *p, int sentinel)
 {
     const char *q = sentinel ? strchr(p, '?') : NULL;
@@ -207,7 +221,8 @@ static int parse_url(const char *s, ts_redis_url *out, char *err, size_t errlen)
     ts_redis_addr a;
     int rc = parse_addr(p, hostend, 6379, &a);
     if (rc != 0) {
-        snprintf(err, errlen, "%s", rc == -1 ? "has no host" : "has a bad port (1-65535)");
+        snprintf(err, errlen, "%s",
+                 rc == -1 ? "has no host, or a bad one (letters, digits, '.', '-', '_')" : "has a bad port (1-65535)");
         return -1;
     }
     memcpy(out->host, a.host, sizeof(out->host));
@@ -219,81 +234,13 @@ static int parse_url(const char *s, ts_redis_url *out, char *err, size_t errlen)
     return 0;
 }
 
-/* Appends text (n bytes) to out[*o], within cap. */
-static void put(char *out, size_t cap, size_t *o, const char *text, size_t n)
-{
-    while (n-- > 0 && *o + 1 < cap)
-        out[(*o)++] = *text++;
-}
-
-/* s with whatever may be a password shown as ***, for an error message: a
- * start-up error ends up in the journal or a container's log, which others
- * can read. It shows a URL that did not parse, so it cannot trust the
- * parser's reading of it (a raw '?' or '&' in a password, a misspelled
- * key): it masks more rather than less. Before the last '@' of the whole
- * string all is credentials (after the user, when a ':' comes before the
- * first '?' of a sentinel URL), or, when that '@' is in the query, all of it up to that '@'
- * and the rest of its parameter; in the query every parameter but db= and
- * sentinel_user= is shown as its key and ***, a piece without '=' as ***. */
-static void redact(const char *s, char *out, size_t n)
-{
-    size_t o = 0;
-    const char *sep = strstr(s, "://");
-    const char *p = sep ? sep + 3 : s; /* any scheme: an http://user:pw@ typo too */
-    put(out, n, &o, s, (size_t)(p - s));
-    const char *at = strrchr(p, '@'), *q = strchr(p, '?');
-    int in_value = 0; /* the rest of a query parameter whose start was masked */
-    if (strncmp(s, sscheme, sizeof(sscheme) - 1) != 0 && q != NULL && at != NULL && q < at)
-        q = NULL; /* redis:// has no query: a '?' before its '@' is the password's */
-    if (at != NULL) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        if (q == NULL || q > at) {
-            if (colon != NULL)
-                put(out, n, &o, p, (size_t)(colon + 1 - p)); /* the user */
-            put(out, n, &o, "***@", 4);
-            p = at + 1;
-            q = strchr(p, '?');
-        } else {
-            put(out, n, &o, "***@", 4);
-            p = at + 1;
-            in_value = 1;
-        }
-    }
-    if (!in_value) {
-        const char *stop = q ? q + 1 : p + strlen(p);
-        put(out, n, &o, p, (size_t)(stop - p));
-        p = stop;
-        if (q == NULL)
-            goto done;
-    }
-    while (*p != '\0') {
-        size_t len = strcspn(p, "&");
-        const char *eq = memchr(p, '=', len);
-        if (in_value)
-            put(out, n, &o, "***", 3);
-        else if (strncmp(p, "db=", 3) == 0 || strncmp(p, "sentinel_user=", 14) == 0)
-            put(out, n, &o, p, len);
-        else if (eq != NULL) {
-            put(out, n, &o, p, (size_t)(eq + 1 - p));
-            put(out, n, &o, "***", 3);
-        } else if (len > 0)
-            put(out, n, &o, "***", 3);
-        in_value = 0;
-        p += len;
-        if (*p == '&')
-            put(out, n, &o, p++, 1);
-    }
-done:
-    out[o] = '\0';
-}
-
 int ts_redis_url_parse(const char *s, ts_redis_url *out, char *err, size_t errlen)
 {
     char why[256] = "";
     if (parse_url(s, out, why, sizeof(why)) == 0)
         return 0;
     char shown[512];
-    redact(s, shown, sizeof(shown));
+    ts_url_redact(s, shown, sizeof(shown));
     snprintf(err, errlen, "'%s'%s%s", shown, why[0] == ':' ? "" : " ", why);
     return -1;
 }

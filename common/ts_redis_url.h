@@ -3,7 +3,9 @@
  * [?db=N][&sentinel_user=U][&sentinel_password=P] (the query's parameters in
  * any order, each at most once). User names and passwords are
  * percent-decoded as in any URL, so %40 %3A %2F %3F %26 %25 put '@' ':' '/'
- * '?' '&' '%' in them; a '%' not followed by two hex digits is an error. */
+ * '?' '&' '%' in them; a '%' not followed by two hex digits is an error.
+ * Hosts and the master's name take letters, digits, '.', '-' and '_' only
+ * (ts_str.h): they are logged. */
 #ifndef TS_REDIS_URL_H
 #define TS_REDIS_URL_H
 

@@ -34,4 +34,22 @@ static inline int ts_parse_digits(const char *s, size_t n, int64_t max, int64_t 
     return 0;
 }
 
+/* The characters of a host name and of a Sentinel master's name (sentinel.conf:
+ * "A-z 0-9 and the three characters .-_"): what a Redis URL's addresses and
+ * master may hold, and so what an error message may show of them. */
+static inline int ts_is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_';
+}
+
+/* Whether [p, p+n) is made of name characters only (n 0: yes). */
+static inline int ts_all_name_chars(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!ts_is_name_char(p[i]))
+            return 0;
+    return 1;
+}
+
 #endif

@@ -99,7 +99,10 @@ put('origin', 'case', B('http://A:80\0a'));
  'redis://h:0', 'redis://h:65536', 'redis:///', 'http://x', 'redis://h/', 'redis://h:/x',
  'redis-sentinel://u:p@s1:26379,s2,s3:26380/mymaster?db=2', 'redis-sentinel://s1/m?sentinel_password=sp&db=1&sentinel_user=su',
  'redis-sentinel://s1/m?sentinel_user=su', 'redis-sentinel://s1/m?db=1&db=2&',
- 'redis://u%40x:p%3Aw%25@h:1', 'redis-sentinel://:a%3Fb@s1/m?sentinel_password=x%26y', 'redis://:50%@h', 'redis://:a%00@h'].forEach((u, i) => put('url', `u${i}`, B(u)));
+ 'redis://u%40x:p%3Aw%25@h:1', 'redis-sentinel://:a%3Fb@s1/m?sentinel_password=x%26y', 'redis://:50%@h', 'redis://:a%00@h',
+ 'redis-sentinel://:pw@h1:26379/m?db=1?sentinel_password=s3cret', 'redis-sentinel://h/m?sentinel_user=u?sentinel_password=s3cret',
+ 'redis://u:s3cret', 'redis-sentinel://h1:26379/m&sentinel_password=s3cret', 'redis-sentinel://s/m?sentinel_password=a@b&db=x',
+ 'u:pw@h://x', 'redis://h=x:1/0?password=y'].forEach((u, i) => put('url', `u${i}`, B(u)));
 // opts: env TS_FZ_RETENTION \0 argv...
 const opts = [['', '--count', '5', '--retention=90s', '--flag', '--redis', 'redis://h:1/2', '--seed', '0x10'],
   ['15m', '--name=abc', '--flag=off'], ['7d'], ['', '--help'], ['', '--count'], ['', '--bogus=1'], ['', 'stray'],
