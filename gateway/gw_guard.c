@@ -9,7 +9,16 @@
  * at accept and once at close — never on the tick path. The close is seen
  * through h2o_socket_t's public on_close hook, as h2o's own server counts
  * its connections; the socket stays the same through a WebSocket upgrade,
- * so a WebSocket is counted until it closes. */
+ * so a WebSocket is counted until it closes.
+ *
+ * The same hook counts every client connection against the descriptors the
+ * open-files limit leaves (gw_config's max_sockets): an idle HTTP keep-alive
+ * connection takes one as a WebSocket does. Past the limit accept() fails
+ * (EMFILE) and a client waits in the backlog with no answer; so a
+ * connection accepted past max_sockets is marked, its first request gets a
+ * 503 and the connection closes. SPARE descriptors are kept for such
+ * answers (out of main.c's 64 for tickgw's own); past them a connection is
+ * closed at once. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,8 +28,11 @@
 #include "gw_policy.h"
 #include "gw_worker.h"
 #include "ts_log.h"
+#include "ts_time.h"
 
 #define GUARD_BUCKETS 4096
+/* Connections past max_sockets that may wait for their 503 at once. */
+#define GUARD_SPARE 16
 
 typedef struct peer {
     struct peer *next;
@@ -33,9 +45,17 @@ struct gw_guard {
     pthread_mutex_t mu;
     gw_nets exempt;
     int64_t max_per_ip;
+    int64_t sockets, max_sockets; /* client connections of every kind (atomic), and what the limit holds */
     char webui_real[PATH_MAX];
     peer *bucket[GUARD_BUCKETS];
 };
+
+/* One accepted connection, the data of its socket's on_close. */
+typedef struct conn {
+    struct gw_guard *gd;
+    peer *p;  /* NULL: not counted under its address */
+    int over; /* accepted past max_sockets: its first request gets a 503 */
+} conn;
 
 static size_t hash_key(const uint8_t key[16])
 {
@@ -64,15 +84,14 @@ int gw_guard_init(gw_global *g, char *err, size_t errlen)
         return -1;
     }
     gd->max_per_ip = g->cfg.max_conns_per_ip;
+    gd->max_sockets = g->cfg.max_sockets;
     pthread_mutex_init(&gd->mu, NULL);
     g->guard = gd;
     return 0;
 }
 
-static void on_sock_close(void *data)
+static void uncount_peer(struct gw_guard *gd, peer *p)
 {
-    peer *p = data;
-    struct gw_guard *gd = p->guard;
     pthread_mutex_lock(&gd->mu);
     if (--p->conns == 0) {
         peer **pp = &gd->bucket[hash_key(p->key)];
@@ -84,9 +103,18 @@ static void on_sock_close(void *data)
     pthread_mutex_unlock(&gd->mu);
 }
 
-/* Counts sock under its peer's address; 0 to serve it, -1 when over the
- * limit (the caller closes it). Exempt and unknown peers are not counted. */
-static int count_peer(struct gw_guard *gd, h2o_socket_t *sock)
+static void on_sock_close(void *data)
+{
+    conn *c = data;
+    if (c->p != NULL)
+        uncount_peer(c->gd, c->p);
+    __atomic_fetch_sub(&c->gd->sockets, 1, __ATOMIC_RELAXED);
+    free(c);
+}
+
+/* Counts sock under its peer's address (c->p); 0 to serve it, -1 when over
+ * the limit. Exempt and unknown peers are not counted. */
+static int count_peer(struct gw_guard *gd, h2o_socket_t *sock, conn *c)
 {
     struct sockaddr_storage ss;
     uint8_t key[16];
@@ -108,27 +136,94 @@ static int count_peer(struct gw_guard *gd, h2o_socket_t *sock)
         rc = -1;
     } else {
         p->conns++;
-        sock->on_close.cb = on_sock_close;
-        sock->on_close.data = p;
+        c->p = p;
     }
     pthread_mutex_unlock(&gd->mu);
     return rc;
 }
 
+/* Whether to log a refusal now: once per worker per minute at most for each
+ * kind (a flood must not flood the log). `first`: the counter was 0. */
+static int log_due(int64_t *logged_at, int first)
+{
+    int64_t now = ts_mono_ms();
+    if (!first && now - *logged_at < 60000)
+        return 0;
+    *logged_at = now;
+    return 1;
+}
+
 int gw_guard_accept(gw_worker *w, h2o_socket_t *sock)
 {
-    if (count_peer(w->g->guard, sock) == 0)
-        return 0;
-    /* Logged once per worker per minute at most: a flood must not flood the log. */
-    int64_t now = (int64_t)h2o_now(w->loop);
-    if (GW_ADD(w->m.per_ip_refused_total, 1) == 0 || now - w->guard_logged_at >= 60000) {
-        w->guard_logged_at = now;
-        ts_warn("worker %d: a connection over --max-conns-per-ip %lld was closed (counted in "
-                "tickgw_per_ip_refused_total)",
-                w->id, (long long)w->g->cfg.max_conns_per_ip);
+    struct gw_guard *gd = w->g->guard;
+    int64_t n = __atomic_add_fetch(&gd->sockets, 1, __ATOMIC_RELAXED);
+    conn *c = n <= gd->max_sockets + GUARD_SPARE ? calloc(1, sizeof(*c)) : NULL;
+    if (c == NULL) {
+        /* not even a 503 to spare (or no memory): closed at once */
+        __atomic_fetch_sub(&gd->sockets, 1, __ATOMIC_RELAXED);
+        if (log_due(&w->nofile_logged_at, GW_ADD(w->m.nofile_refused_total, 1) == 0))
+            ts_warn("worker %d: a connection was closed at once: %lld client connections, past the %lld the open "
+                    "files limit holds and the 503s in flight (counted in tickgw_nofile_refused_total)",
+                    w->id, (long long)n, (long long)gd->max_sockets);
+        h2o_socket_close(sock);
+        return -1;
     }
-    h2o_socket_close(sock);
+    c->gd = gd;
+    if (count_peer(gd, sock, c) != 0) {
+        free(c);
+        __atomic_fetch_sub(&gd->sockets, 1, __ATOMIC_RELAXED);
+        if (log_due(&w->guard_logged_at, GW_ADD(w->m.per_ip_refused_total, 1) == 0))
+            ts_warn("worker %d: a connection over --max-conns-per-ip %lld was closed (counted in "
+                    "tickgw_per_ip_refused_total)",
+                    w->id, (long long)w->g->cfg.max_conns_per_ip);
+        h2o_socket_close(sock);
+        return -1;
+    }
+    sock->on_close.cb = on_sock_close;
+    sock->on_close.data = c;
+    if (n > gd->max_sockets) {
+        c->over = 1;
+        if (log_due(&w->nofile_logged_at, GW_ADD(w->m.nofile_refused_total, 1) == 0))
+            ts_warn("worker %d: %lld client connections, past the %lld the open files limit holds: the new one is "
+                    "answered 503 (counted in tickgw_nofile_refused_total); raise the limit (ulimit -n, "
+                    "LimitNOFILE=, docker-compose TS_NOFILE)",
+                    w->id, (long long)n, (long long)gd->max_sockets);
+    }
+    return 0;
+}
+
+/* Whether req came on a connection accepted past max_sockets. */
+static int over(h2o_req_t *req)
+{
+    h2o_socket_t *sock = req->conn->callbacks->get_socket != NULL ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    return sock != NULL && sock->on_close.cb == on_sock_close && ((conn *)sock->on_close.data)->over;
+}
+
+/* Before a client path's handlers: such a connection gets a 503 and closes. */
+static int on_client_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    if (!over(req))
+        return -1;
+    req->http1_is_persistent = 0;
+    h2o_send_error_503(req, "Service Unavailable", "too many connections (open files limit)\n", 0);
+    return 0;
+}
+
+/* Before a probe's (/healthz, /readyz, /metrics): it is answered, as a full
+ * gateway is not a dead one, then closed. */
+static int on_probe_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    if (over(req))
+        req->http1_is_persistent = 0;
     return -1;
+}
+
+void gw_guard_register_any(h2o_pathconf_t *pc, int probe)
+{
+    h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
+    h->on_req = probe ? on_probe_req : on_client_req;
 }
 
 int gw_guard_origin(h2o_req_t *req, gw_worker *w)

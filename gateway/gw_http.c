@@ -402,9 +402,11 @@ static int on_range(h2o_handler_t *self, h2o_req_t *req)
     return 0;
 }
 
-static void add(h2o_hostconf_t *host, const char *path, int (*fn)(h2o_handler_t *, h2o_req_t *))
+/* probe: /healthz, /readyz, /metrics (gw_guard_register_any). */
+static void add(h2o_hostconf_t *host, const char *path, int (*fn)(h2o_handler_t *, h2o_req_t *), int probe)
 {
     h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
+    gw_guard_register_any(pc, probe);
     h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
     h->on_req = fn;
 }
@@ -412,15 +414,16 @@ static void add(h2o_hostconf_t *host, const char *path, int (*fn)(h2o_handler_t 
 void gw_http_register(gw_global *g, h2o_hostconf_t *host)
 {
     /* Longest paths first; "/" (the files) last. */
-    add(host, "/api/history", on_history);
-    add(host, "/api/range", on_range);
-    add(host, "/api/config", on_config);
-    add(host, "/healthz", on_healthz);
-    add(host, "/readyz", on_readyz);
-    add(host, "/metrics", on_metrics);
-    add(host, "/ws", on_ws);
-    add(host, "/sse", on_sse);
+    add(host, "/api/history", on_history, 0);
+    add(host, "/api/range", on_range, 0);
+    add(host, "/api/config", on_config, 0);
+    add(host, "/healthz", on_healthz, 1);
+    add(host, "/readyz", on_readyz, 1);
+    add(host, "/metrics", on_metrics, 1);
+    add(host, "/ws", on_ws, 0);
+    add(host, "/sse", on_sse, 0);
     h2o_pathconf_t *files = h2o_config_register_path(host, "/", 0);
+    gw_guard_register_any(files, 0);
     gw_guard_register_files(files);
     h2o_file_register(files, g->cfg.webui, NULL, NULL, 0);
 }

@@ -28,6 +28,8 @@
 #include "ts_names.h"
 
 #define TICK_MS 20
+/* How long the listener rests after accept() failed (accept_failed). */
+#define ACCEPT_REST_MS 100
 
 void gw_worker_set_reason(gw_worker *w, const char *reason)
 {
@@ -295,6 +297,24 @@ static void feed_ready_changed(void *arg)
 
 /* ---- the loop ---- */
 
+/* accept() failed with the connection still queued (EMFILE: out of
+ * descriptors, which gw_guard.c's count should leave none to reach): the
+ * listener is level-triggered, so it rests for ACCEPT_REST_MS, resumed by
+ * the tick, rather than wake the loop at once again, and it is said, once a
+ * minute at most. */
+static void accept_failed(gw_worker *w, int e)
+{
+    int64_t now = ts_mono_ms();
+    if (GW_ADD(w->m.accept_failed_total, 1) == 0 || now - w->accept_logged_at >= 60000) {
+        w->accept_logged_at = now;
+        ts_error("worker %d: accept failed (%s): clients wait in the listen backlog; raise the open files limit "
+                 "(counted in tickgw_accept_failed_total)",
+                 w->id, strerror(e));
+    }
+    h2o_socket_read_stop(w->listener);
+    w->accept_paused_until = now + ACCEPT_REST_MS;
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     gw_worker *w = listener->data;
@@ -302,9 +322,13 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         return;
     /* Level-triggered and shared by all workers: take a few, let others have the rest. */
     for (int i = 0; i < 16; i++) {
+        errno = 0;
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-        if (sock == NULL)
+        if (sock == NULL) {
+            if (errno != 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED && errno != EINTR)
+                accept_failed(w, errno);
             return;
+        }
         if (gw_guard_accept(w, sock) == 0)
             h2o_accept(&w->accept, sock);
     }
@@ -343,6 +367,10 @@ static void on_tick(void *data)
         if (gw_clients_empty(w->clients) || now > w->stop_deadline + 500)
             w->done = 1;
         return;
+    }
+    if (w->accept_paused_until != 0 && now >= w->accept_paused_until) {
+        w->accept_paused_until = 0;
+        h2o_socket_read_start(w->listener, on_accept);
     }
     tick_rconns(w, now);
     if (w->cmd.up && !w->meta_loading && w->meta_retry_at != 0 && now >= w->meta_retry_at)

@@ -64,6 +64,9 @@ typedef struct gw_worker {
 
     gw_wmetrics m;
     int64_t guard_logged_at;    /* gw_guard.c: last "over --max-conns-per-ip" line */
+    int64_t nofile_logged_at;   /* gw_guard.c: last "past the open files limit" line */
+    int64_t accept_paused_until; /* mono ms: accept() failed, the listener rests until then (0: not) */
+    int64_t accept_logged_at;   /* last "accept failed" line */
     int ready;                  /* atomic: read by other workers' /readyz */
     int64_t fresh_at;           /* atomic: mono ms of the last new tick row, or of becoming ready */
     int stale;                  /* no new tick for --stale-after intervals (gw_worker.c) */
@@ -103,9 +106,15 @@ int gw_session_sse(h2o_req_t *req, gw_worker *w);
 
 /* gw_guard.c: who may connect, what may be read (proto/gw_policy.h). */
 int gw_guard_init(gw_global *g, char *err, size_t errlen);
-/* Counts a just-accepted socket under its peer address: 0 to serve it, -1
- * when over --max-conns-per-ip (then it is closed and counted). */
+/* Counts a just-accepted socket under its peer address and among all client
+ * connections: 0 to serve it (past what the open files limit holds, with a
+ * 503), -1 when over --max-conns-per-ip or past the spare for those 503s
+ * (then it is closed and counted). */
 int gw_guard_accept(gw_worker *w, h2o_socket_t *sock);
+/* Puts on pc, before any other handler, what a connection accepted past the
+ * open files limit gets: a 503, or for a probe (/healthz, /readyz,
+ * /metrics) its answer; then it closes. */
+void gw_guard_register_any(h2o_pathconf_t *pc, int probe);
 /* 1 when a WebSocket upgrade's Origin is allowed, else 0 (counted). */
 int gw_guard_origin(h2o_req_t *req, gw_worker *w);
 /* Puts the file guard on pc, before h2o's file handler. */

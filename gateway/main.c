@@ -59,38 +59,49 @@ static int open_listener(const char *spec, char *desc, size_t desclen, char *err
     return fd;
 }
 
-/* Makes room for --max-conns sockets besides the process's own descriptors,
- * as Redis does for maxclients: the soft open-files limit is raised toward
- * what that needs (a shell on Debian starts at 1,024, with a hard limit far
- * above), and when even the hard limit is too low, the connection cap is
- * lowered to fit. Past the limit accept() fails with EMFILE and the client
- * waits in the backlog; under the cap it gets a 503 it can act on.
+/* Makes room for client connections besides the process's own descriptors:
+ * the soft open-files limit is raised to the hard one (a shell on Debian
+ * starts at 1,024, with a hard limit far above; Go's runtime does the same),
+ * so idle HTTP keep-alive connections, which take descriptors too, do not
+ * eat into --max-conns. What the limit then holds besides tickgw's own is
+ * max_sockets, which every client connection counts against (gw_guard.c:
+ * past it a 503, never a client left waiting while accept() fails); when
+ * that is under --max-conns, the cap is lowered to fit and said so.
  * (Containers get the limit from the engine: TS_NOFILE.) */
-static void fit_nofile(int64_t *max_conns, int64_t threads)
+static void fit_nofile(gw_config *c)
 {
-    const int64_t own = 64 + 8 * threads; /* listener, Redis connections, files served, logs */
-    int64_t need = *max_conns + own;
+    const int64_t own = 64 + 8 * c->threads; /* listener, Redis connections, files served, logs, the 503s' spare */
+    int64_t need = c->max_conns + own;
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || (int64_t)rl.rlim_cur >= need)
+    c->max_sockets = INT64_MAX / 2;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
         return;
     rlim_t was = rl.rlim_cur;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || (int64_t)rl.rlim_max >= need ? (rlim_t)need : rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-        rl.rlim_cur = was;
-    if (rl.rlim_cur != was)
-        ts_info("open files limit raised from %llu to %llu for --max-conns %lld", (unsigned long long)was,
-                (unsigned long long)rl.rlim_cur, (long long)*max_conns);
+    if (rl.rlim_max != rl.rlim_cur) {
+        rl.rlim_cur = rl.rlim_max;
+        int ok = setrlimit(RLIMIT_NOFILE, &rl) == 0;
+        if (!ok && (int64_t)was < need) {
+            /* an unlimited hard limit is refused above fs.nr_open: then what --max-conns needs */
+            rl.rlim_cur = (rlim_t)need;
+            ok = setrlimit(RLIMIT_NOFILE, &rl) == 0;
+        }
+        if (ok)
+            ts_info("open files limit raised from %llu to %llu", (unsigned long long)was,
+                    (unsigned long long)rl.rlim_cur);
+        else
+            rl.rlim_cur = was;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY)
+        return;
+    c->max_sockets = (int64_t)rl.rlim_cur - own < 1 ? 1 : (int64_t)rl.rlim_cur - own;
     if ((int64_t)rl.rlim_cur >= need)
         return;
-    int64_t fit = (int64_t)rl.rlim_cur - own;
-    if (fit < 1)
-        fit = 1;
     ts_warn("open files limit %llu (hard limit %llu) holds %lld connections besides tickgw's own %lld descriptors: "
             "--max-conns lowered from %lld to %lld; raise the limit (ulimit -n, LimitNOFILE=, docker-compose "
             "TS_NOFILE) for more",
-            (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max, (long long)fit, (long long)own,
-            (long long)*max_conns, (long long)fit);
-    *max_conns = fit;
+            (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max, (long long)c->max_sockets,
+            (long long)own, (long long)c->max_conns, (long long)c->max_sockets);
+    c->max_conns = c->max_sockets;
 }
 
 int main(int argc, char **argv)
@@ -170,7 +181,7 @@ int main(int argc, char **argv)
         return 2;
     }
     ts_log_init("tickgw", level);
-    fit_nofile(&c->max_conns, c->threads);
+    fit_nofile(c);
 
     G.listen_fd = open_listener(c->listen, G.listen_desc, sizeof(G.listen_desc), err, sizeof(err));
     if (G.listen_fd < 0) {

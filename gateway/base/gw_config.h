@@ -13,6 +13,7 @@ typedef struct gw_config {
     const char *log_level;
     int64_t threads;
     int64_t max_conns;
+    int64_t max_sockets;    /* client connections of every kind the open files limit holds (main.c) */
     int64_t max_subs;       /* per connection */
     int64_t max_msg;        /* bytes of one client message */
     int64_t send_queue;     /* bytes queued for one client before it is closed 1008 */

@@ -113,6 +113,11 @@ void gw_metrics_render(gw_buf *b, const gw_wmetrics *const *ms, size_t n, int re
          SUM(origin_refused_total));
     line(b, "tickgw_per_ip_refused_total", "counter", "connections closed at accept: over --max-conns-per-ip",
          SUM(per_ip_refused_total));
+    line(b, "tickgw_nofile_refused_total", "counter",
+         "connections past what the open files limit holds: answered 503, or closed at once past the spare",
+         SUM(nofile_refused_total));
+    line(b, "tickgw_accept_failed_total", "counter", "accept() failures (EMFILE: out of descriptors)",
+         SUM(accept_failed_total));
     line(b, "tickgw_messages_sent_total", "counter", "messages (SSE: events and their parts) queued to clients",
          SUM(messages_sent_total));
     line(b, "tickgw_bytes_sent_total", "counter", "payload bytes of those messages", SUM(bytes_sent_total));

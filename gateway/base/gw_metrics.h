@@ -20,6 +20,8 @@ typedef struct gw_wmetrics {
     uint64_t rejected_total;     /* over --max-conns */
     uint64_t origin_refused_total; /* upgrades from an origin not allowed (--allowed-origins) */
     uint64_t per_ip_refused_total; /* connections closed at accept: over --max-conns-per-ip */
+    uint64_t nofile_refused_total; /* connections past what the open files limit holds: 503, or closed at once */
+    uint64_t accept_failed_total;  /* accept() failures: out of descriptors (EMFILE, ENFILE) or other */
     uint64_t messages_sent_total;
     uint64_t bytes_sent_total;
     uint64_t slow_closes_total;
