@@ -16,7 +16,7 @@
  * connection takes one as a WebSocket does. Past the limit accept() fails
  * (EMFILE) and a client waits in the backlog with no answer; so a
  * connection accepted past max_sockets is marked, its first request gets a
- * 503 and the connection closes. SPARE descriptors are kept for such
+ * 503 and the connection closes. GUARD_SPARE descriptors are kept for such
  * answers (out of main.c's 64 for tickgw's own); past them a connection is
  * closed at once. */
 #include <errno.h>
@@ -38,7 +38,6 @@ typedef struct peer {
     struct peer *next;
     uint8_t key[16];
     int64_t conns;
-    struct gw_guard *guard;
 } peer;
 
 struct gw_guard {
@@ -129,7 +128,6 @@ static int count_peer(struct gw_guard *gd, h2o_socket_t *sock, conn *c)
     peer *p = *pp;
     if (p == NULL && (p = calloc(1, sizeof(*p))) != NULL) {
         memcpy(p->key, key, 16);
-        p->guard = gd;
         *pp = p;
     }
     if (p == NULL || p->conns >= gd->max_per_ip) {
