@@ -121,6 +121,16 @@ void gw_range_encode(gw_buf *b, gw_fmt f, const gw_range_result *res, int64_t id
 
 /* Sends q's read: one MULTI/EXEC of XRANGEs, the source level's candles
  * first, the raw ticks last (gw_rreply.h's layout). 0, or -1 when not sent. */
+/* Where a source finer than the plan's level is read from: the window's
+ * first bucket, or, when later, two buckets of width w (the level above)
+ * back from the one holding newest — the newest closed one may lack its
+ * candle there (see the top of this file). */
+static int64_t tail_from(int64_t first, int64_t newest, int64_t w)
+{
+    int64_t tail = ts_bucket(newest, w) - w;
+    return newest >= 0 && tail > first ? tail : first;
+}
+
 static int send_read(redisAsyncContext *ac, range_req *q)
 {
     const gw_rplan *plan = &q->plan;
@@ -130,19 +140,11 @@ static int send_read(redisAsyncContext *ac, range_req *q)
     char key[TS_NAME_MAX + 48];
     redisAsyncCommand(ac, NULL, NULL, "MULTI");
     for (int k = plan->level; k >= 0; k--) {
-        int64_t from = plan->first;
-        if (k < plan->level && newest >= 0) {
-            int64_t tail = ts_bucket(newest, ladder->lv[k + 1].width_ms) - ladder->lv[k + 1].width_ms;
-            from = tail > from ? tail : from;
-        }
+        int64_t from = k < plan->level ? tail_from(plan->first, newest, ladder->lv[k + 1].width_ms) : plan->first;
         ts_candle_key(key, sizeof(key), &ladder->lv[k], q->sym);
         redisAsyncCommand(ac, NULL, NULL, "XRANGE %s %lld %lld", key, (long long)from, last);
     }
-    int64_t from = plan->first;
-    if (plan->level >= 0 && newest >= 0) {
-        int64_t tail = ts_bucket(newest, ladder->lv[0].width_ms) - ladder->lv[0].width_ms;
-        from = tail > from ? tail : from;
-    }
+    int64_t from = plan->level >= 0 ? tail_from(plan->first, newest, ladder->lv[0].width_ms) : plan->first;
     ts_tick_key(key, sizeof(key), q->sym);
     redisAsyncCommand(ac, NULL, NULL, "XRANGE %s %lld %lld", key, (long long)from, last);
     return redisAsyncCommand(ac, on_exec, q, "EXEC") == REDIS_OK ? 0 : -1;

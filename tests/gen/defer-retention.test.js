@@ -35,6 +35,12 @@ async function assertFolds(client, n) {
   assert.deepEqual(bad.slice(0, 3), [], `${bad.length} 1s candles differ from their 100ms candles`);
 }
 
+/** Waits until instrument 0's newest tick is `ms` past what it is now. */
+async function waitMore(client, ms, what = `${ms / 1000} s more`, timeout = 10000) {
+  const at = await newestTick(client, 'ticker_00');
+  await waitFor(what, async () => (await newestTick(client, 'ticker_00')) > at + ms, { timeout });
+}
+
 /** Waits until instrument 0's newest tick lies `lo`-`hi` ms into a second. */
 async function waitPhase(client, lo, hi) {
   await waitFor(`the newest tick ${lo}-${hi} ms into a second`, async () => {
@@ -69,8 +75,7 @@ describe('tickgen --candle-budget with a short --retention', () => {
         gen = startGenerator(redis.url, args);
         await gen.waitOutput(/open candles restored/);
       }
-      const at = await newestTick(client, 'ticker_00');
-      await waitFor('2 s more', async () => (await newestTick(client, 'ticker_00')) > at + 2000, { timeout: 10000 });
+      await waitMore(client, 2000);
     } finally {
       await gen.stop();
     }
@@ -99,8 +104,7 @@ describe('tickgen --candle-budget with a short --retention', () => {
     try {
       await gen.waitOutput(/rollups rebuilt/, 20000);
       await gen.waitOutput(/open candles restored from redis; [1-9]\d* closed candles it lacked wait to be written/);
-      const at = await newestTick(client, 'ticker_00');
-      await waitFor('1 s more', async () => (await newestTick(client, 'ticker_00')) > at + 1000, { timeout: 10000 });
+      await waitMore(client, 1000);
     } finally {
       await gen.stop();
     }
@@ -113,8 +117,7 @@ describe('tickgen --candle-budget with a short --retention', () => {
     let gen = startGenerator(redis.url, [...base, '--rollups', '1s:1h']);
     try {
       await waitStreamLength(client, 'ticker_00', 100);
-      const at = await newestTick(client, 'ticker_00');
-      await waitFor('1.5 s more (the first 1s candles closed)', async () => (await newestTick(client, 'ticker_00')) > at + 1500, { timeout: 10000 });
+      await waitMore(client, 1500, '1.5 s more (the first 1s candles closed)');
       await waitPhase(client, 600, 800);
     } finally {
       await gen.stop();
@@ -122,8 +125,7 @@ describe('tickgen --candle-budget with a short --retention', () => {
     gen = startGenerator(redis.url, [...base, '--rollups', '100ms:1h,1s:1h']);
     try {
       await gen.waitOutput(/open candles restored/, 20000);
-      const at = await newestTick(client, 'ticker_00');
-      await waitFor('3 s more', async () => (await newestTick(client, 'ticker_00')) > at + 3000, { timeout: 15000 });
+      await waitMore(client, 3000, '3 s more', 15000);
     } finally {
       await gen.stop();
     }
